@@ -1,0 +1,96 @@
+package org.vmap4j.core;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+import org.vmap4j.Tensor;
+import org.vmap4j.cpu.CpuTensor;
+
+/**
+ * The interpreter stack and {@link #bind}, the single entry point of every primitive application.
+ * The stack is per thread: transforms nest on the thread that calls them.
+ */
+public final class Interpreters {
+  private static final ThreadLocal<List<MainTrace>> STACK = ThreadLocal.withInitial(ArrayList::new);
+
+  private Interpreters() {}
+
+  /**
+   * Pushes a new interpreter level for the duration of a transform. Use with try-with-resources so
+   * the level is popped however the transformed function ends.
+   */
+  public static Level push(String transformName, Function<MainTrace, Trace> traceFactory) {
+    List<MainTrace> stack = STACK.get();
+    MainTrace main = new MainTrace(stack.size() + 1, transformName, traceFactory);
+    stack.add(main);
+    return new Level(main);
+  }
+
+  /** A pushed interpreter level; closing it pops it. */
+  public static final class Level implements AutoCloseable {
+    private final MainTrace main;
+
+    private Level(MainTrace main) {
+      this.main = main;
+    }
+
+    public MainTrace main() {
+      return main;
+    }
+
+    @Override
+    public void close() {
+      List<MainTrace> stack = STACK.get();
+      if (stack.isEmpty() || stack.get(stack.size() - 1) != main) {
+        throw new IllegalStateException("interpreter levels closed out of order: " + main);
+      }
+      stack.remove(stack.size() - 1);
+    }
+  }
+
+  /** Applies a single-result primitive; see {@link #bind}. */
+  public static Tensor bind1(Primitive primitive, Params params, Tensor... inputs) {
+    return bind(primitive, params, inputs)[0];
+  }
+
+  /**
+   * Applies {@code primitive} to {@code inputs}: the highest-level trace among the inputs processes
+   * it, or, when no input is traced, it is evaluated eagerly on the CPU after its shape and dtype
+   * rule has checked the inputs.
+   */
+  public static Tensor[] bind(Primitive primitive, Params params, Tensor... inputs) {
+    Trace top = null;
+    for (Tensor t : inputs) {
+      if (t instanceof Tracer tracer && (top == null || tracer.trace().level() > top.level())) {
+        top = tracer.trace();
+      }
+    }
+    if (top == null) {
+      return evaluateEagerly(primitive, params, inputs);
+    }
+    Tracer[] lifted = new Tracer[inputs.length];
+    for (int i = 0; i < inputs.length; i++) {
+      Tensor t = inputs[i];
+      lifted[i] =
+          t instanceof Tracer tr && tr.trace().main() == top.main() ? tr : top.lift(inputs[i]);
+    }
+    Tensor[] out = top.process(primitive, lifted, params);
+    for (int i = 0; i < out.length; i++) {
+      if (out[i] instanceof Tracer tr) {
+        out[i] = tr.fullLower();
+      }
+    }
+    return out;
+  }
+
+  private static Tensor[] evaluateEagerly(Primitive primitive, Params params, Tensor[] inputs) {
+    CpuTensor[] concrete = new CpuTensor[inputs.length];
+    TensorType[] types = new TensorType[inputs.length];
+    for (int i = 0; i < inputs.length; i++) {
+      concrete[i] = (CpuTensor) inputs[i];
+      types[i] = concrete[i].type();
+    }
+    TensorType[] outTypes = primitive.inferTypes(types, params);
+    return primitive.evaluate(concrete, params, outTypes);
+  }
+}

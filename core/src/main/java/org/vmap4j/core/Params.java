@@ -1,0 +1,146 @@
+package org.vmap4j.core;
+
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import org.vmap4j.DType;
+
+/**
+ * The static parameters of one primitive application (axes, permutation, dtype, ...): an ordered,
+ * immutable name-to-value map. Values are restricted to a small closed set of types (int, long,
+ * double, boolean, String, {@link DType}, int[]) so that every equation of a program can be
+ * compared, hashed, printed and serialized by this one class rather than by each primitive.
+ */
+public final class Params {
+  public static final Params NONE = new Params(new LinkedHashMap<>());
+
+  private final Map<String, Object> values;
+
+  private Params(LinkedHashMap<String, Object> values) {
+    this.values = Collections.unmodifiableMap(values);
+  }
+
+  /** {@code Params.of("axes", new int[] {1}, "dtype", DType.F32)}. */
+  public static Params of(Object... namesAndValues) {
+    if (namesAndValues.length % 2 != 0) {
+      throw new IllegalArgumentException("Params.of needs name/value pairs");
+    }
+    LinkedHashMap<String, Object> m = new LinkedHashMap<>();
+    for (int i = 0; i < namesAndValues.length; i += 2) {
+      String name = (String) namesAndValues[i];
+      Object v = namesAndValues[i + 1];
+      if (v instanceof int[] a) {
+        v = a.clone();
+      } else if (!(v instanceof Integer
+          || v instanceof Long
+          || v instanceof Double
+          || v instanceof Boolean
+          || v instanceof String
+          || v instanceof DType)) {
+        throw new IllegalArgumentException(
+            "parameter '" + name + "' has unsupported type " + (v == null ? "null" : v.getClass()));
+      }
+      m.put(name, v);
+    }
+    return new Params(m);
+  }
+
+  public Map<String, Object> asMap() {
+    return values;
+  }
+
+  private Object get(String name) {
+    Object v = values.get(name);
+    if (v == null) {
+      throw new IllegalArgumentException("missing parameter '" + name + "' in " + this);
+    }
+    return v;
+  }
+
+  public int integer(String name) {
+    return (Integer) get(name);
+  }
+
+  public long longValue(String name) {
+    return (Long) get(name);
+  }
+
+  public double real(String name) {
+    return (Double) get(name);
+  }
+
+  public boolean bool(String name) {
+    return (Boolean) get(name);
+  }
+
+  public String string(String name) {
+    return (String) get(name);
+  }
+
+  public DType dtype(String name) {
+    return (DType) get(name);
+  }
+
+  /** A copy of an int-array parameter. */
+  public int[] ints(String name) {
+    return ((int[]) get(name)).clone();
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    if (!(o instanceof Params p) || p.values.size() != values.size()) {
+      return false;
+    }
+    for (Map.Entry<String, Object> e : values.entrySet()) {
+      Object other = p.values.get(e.getKey());
+      boolean same =
+          e.getValue() instanceof int[] a
+              ? other instanceof int[] b && Arrays.equals(a, b)
+              : Objects.equals(e.getValue(), other);
+      if (!same) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  @Override
+  public int hashCode() {
+    int h = 1;
+    for (Map.Entry<String, Object> e : values.entrySet()) {
+      Object v = e.getValue();
+      h = 31 * h + e.getKey().hashCode();
+      h = 31 * h + (v instanceof int[] a ? Arrays.hashCode(a) : v.hashCode());
+    }
+    return h;
+  }
+
+  /** {@code [axes=(0,1) dtype=f32]}, or the empty string when there are none. */
+  @Override
+  public String toString() {
+    if (values.isEmpty()) {
+      return "";
+    }
+    StringBuilder sb = new StringBuilder("[");
+    boolean first = true;
+    for (Map.Entry<String, Object> e : values.entrySet()) {
+      if (!first) {
+        sb.append(' ');
+      }
+      first = false;
+      sb.append(e.getKey()).append('=');
+      if (e.getValue() instanceof int[] a) {
+        sb.append('(');
+        for (int i = 0; i < a.length; i++) {
+          sb.append(i > 0 ? "," : "").append(a[i]);
+        }
+        sb.append(')');
+      } else {
+        sb.append(e.getValue());
+      }
+    }
+    return sb.append(']').toString();
+  }
+}

@@ -1,0 +1,35 @@
+package org.vmap4j.core;
+
+import org.vmap4j.cpu.CpuTensor;
+
+/**
+ * One operation of the closed primitive set. Each primitive is the one place that holds all of its
+ * rules: the shape and dtype rule ({@link #inferTypes}) and the eager CPU implementation ({@link
+ * #evaluate}) now; its batching, JVP and transpose rules and its lowering join it as the transforms
+ * that need them arrive. Every user-facing operation on {@code Tensor} reaches a primitive through
+ * {@link Interpreters#bind}.
+ */
+public interface Primitive {
+  /**
+   * The identifier, upper case, e.g. {@code DOT_GENERAL}; every primitive is an enum constant, so
+   * this is its constant name and primitives can be found by name when a program is read back.
+   */
+  String name();
+
+  /** The name in printed programs and error messages: {@link #name()} in lower case. */
+  default String displayName() {
+    return name().toLowerCase(java.util.Locale.ROOT);
+  }
+
+  /**
+   * The shape and dtype rule. Throws {@link IllegalArgumentException} naming the operation and the
+   * offending shapes or dtypes when the inputs are not valid.
+   */
+  TensorType[] inferTypes(TensorType[] inputs, Params params);
+
+  /**
+   * Eager implementation on the CPU. Inputs have already passed {@link #inferTypes}, whose result
+   * is {@code outputTypes}.
+   */
+  CpuTensor[] evaluate(CpuTensor[] inputs, Params params, TensorType[] outputTypes);
+}

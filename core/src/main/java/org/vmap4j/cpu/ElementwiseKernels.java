@@ -1,0 +1,101 @@
+package org.vmap4j.cpu;
+
+import org.vmap4j.DType;
+import org.vmap4j.core.TensorType;
+
+/**
+ * Runs an element-wise expression over tensors of one shape. The expression is Java source over the
+ * per-element values {@code x0, x1, ...} (each primitive renders its own); it is compiled into an
+ * {@link ElementwiseLoop} once per combination of expression, dtypes and access pattern. Strided
+ * inputs are walked row by row; a row input with a stride other than 0 or 1 is first gathered into
+ * a scratch row so that every generated loop has unit or zero stride and vectorizes.
+ */
+public final class ElementwiseKernels {
+  private ElementwiseKernels() {}
+
+  /** Evaluates {@code expression} element-wise; all inputs have {@code outType}'s shape. */
+  public static CpuTensor apply(String expression, CpuTensor[] inputs, TensorType outType) {
+    CpuTensor out = CpuTensor.allocate(outType);
+    if (outType.size() == 0) {
+      return out;
+    }
+    int k = inputs.length;
+    int[][] strides = new int[k + 1][];
+    int[] base = new int[k + 1];
+    for (int i = 0; i < k; i++) {
+      strides[i] = inputs[i].strides();
+      base[i] = inputs[i].offset();
+    }
+    strides[k] = out.strides();
+    Strided.Layout layout = Strided.coalesce(outType.shape(), strides);
+
+    boolean[] broadcast = new boolean[k];
+    boolean[] gather = new boolean[k];
+    DType[] dtypes = new DType[k];
+    Object[] arrays = new Object[k];
+    for (int i = 0; i < k; i++) {
+      int s = layout.innerStride(i);
+      broadcast[i] = s == 0;
+      gather[i] = s != 0 && s != 1;
+      dtypes[i] = inputs[i].dtype();
+      arrays[i] = inputs[i].data();
+    }
+    ElementwiseLoop loop =
+        KernelCompiler.instance(
+            source(expression, dtypes, broadcast, outType.dtype()), ElementwiseLoop.class);
+
+    int rowLength = layout.shape().length == 0 ? 1 : layout.shape()[layout.shape().length - 1];
+    Object[] rowArrays = arrays.clone();
+    int[] rowOffsets = new int[k];
+    for (int i = 0; i < k; i++) {
+      if (gather[i]) {
+        rowArrays[i] = Storage.allocate(dtypes[i], rowLength);
+      }
+    }
+    Object outData = out.data();
+    Strided.forEachRow(
+        layout,
+        base,
+        (off, n) -> {
+          for (int i = 0; i < k; i++) {
+            if (gather[i]) {
+              Strided.copyRow(arrays[i], off[i], layout.innerStride(i), rowArrays[i], 0, 1, n);
+              rowOffsets[i] = 0;
+            } else {
+              rowOffsets[i] = off[i];
+            }
+          }
+          loop.run(rowArrays, rowOffsets, outData, off[k], n);
+        });
+    return out;
+  }
+
+  /** The compiled loop for {@code expression} with every input read as a row (no broadcast). */
+  public static ElementwiseLoop loop(String expression, DType[] dtypes, DType outType) {
+    return KernelCompiler.instance(
+        source(expression, dtypes, new boolean[dtypes.length], outType), ElementwiseLoop.class);
+  }
+
+  static String source(String expression, DType[] dtypes, boolean[] broadcast, DType outType) {
+    StringBuilder sb = new StringBuilder();
+    sb.append("public void run(Object[] in, int[] off, Object out, int outOff, int n) {\n");
+    StringBuilder perElement = new StringBuilder();
+    for (int i = 0; i < dtypes.length; i++) {
+      String t = Storage.javaType(dtypes[i]);
+      if (broadcast[i]) {
+        sb.append(String.format("  final %s x%d = ((%s[]) in[%d])[off[%d]];%n", t, i, t, i, i));
+      } else {
+        sb.append(String.format("  final %s[] a%d = (%s[]) in[%d];%n", t, i, t, i));
+        sb.append(String.format("  final int o%d = off[%d];%n", i, i));
+        perElement.append(String.format("    final %s x%d = a%d[o%d + i];%n", t, i, i, i));
+      }
+    }
+    String ot = Storage.javaType(outType);
+    sb.append(String.format("  final %s[] y = (%s[]) out;%n", ot, ot));
+    sb.append("  for (int i = 0; i < n; i++) {\n");
+    sb.append(perElement);
+    sb.append("    y[outOff + i] = ").append(expression).append(";\n");
+    sb.append("  }\n}\n");
+    return sb.toString();
+  }
+}

@@ -1,0 +1,39 @@
+package org.vmap4j.prim;
+
+import org.vmap4j.DType;
+import org.vmap4j.core.Params;
+import org.vmap4j.core.Shapes;
+import org.vmap4j.core.SingleResultPrimitive;
+import org.vmap4j.core.TensorType;
+import org.vmap4j.cpu.CpuTensor;
+import org.vmap4j.cpu.Reductions;
+
+/**
+ * Index (I64) of the first maximum along {@code axis}, which is removed from the shape; a NaN
+ * counts as larger than any number, as in NumPy and PyTorch.
+ */
+public enum Argmax implements SingleResultPrimitive {
+  ARGMAX;
+
+  public static Params params(int axis) {
+    return Params.of("axis", axis);
+  }
+
+  @Override
+  public TensorType inferType(TensorType[] in, Params params) {
+    Binary.requireArity("argmax", in, 1);
+    TensorType x = in[0];
+    Elementwise.requireNumeric("argmax", x.dtype());
+    int axis = Shapes.axis(params.integer("axis"), x.ndim(), "argmax");
+    if (x.dim(axis) == 0) {
+      throw new IllegalArgumentException("argmax: dimension " + axis + " of " + x + " is empty");
+    }
+    return new TensorType(
+        DType.I64, Shapes.select(x.shape(), Shapes.complement(x.ndim(), new int[] {axis})));
+  }
+
+  @Override
+  public CpuTensor evaluate(CpuTensor[] in, Params params, TensorType out) {
+    return Reductions.argmax(in[0], params.integer("axis"), out);
+  }
+}

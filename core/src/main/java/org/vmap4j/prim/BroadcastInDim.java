@@ -1,0 +1,56 @@
+package org.vmap4j.prim;
+
+import org.vmap4j.core.Params;
+import org.vmap4j.core.Shapes;
+import org.vmap4j.core.SingleResultPrimitive;
+import org.vmap4j.core.TensorType;
+import org.vmap4j.cpu.CpuTensor;
+
+/**
+ * Broadcasts an operand to {@code shape}: operand dimension i becomes result dimension {@code
+ * dims[i]} (strictly increasing), where it must have the result's size or size 1; all other result
+ * dimensions are new. On the CPU this is a view with stride 0: nothing is copied.
+ */
+public enum BroadcastInDim implements SingleResultPrimitive {
+  BROADCAST_IN_DIM;
+
+  public static Params params(int[] shape, int[] dims) {
+    return Params.of("shape", shape, "dims", dims);
+  }
+
+  @Override
+  public TensorType inferType(TensorType[] in, Params p) {
+    Binary.requireArity("broadcast_in_dim", in, 1);
+    TensorType x = in[0];
+    int[] shape = p.ints("shape");
+    int[] dims = p.ints("dims");
+    boolean ok = dims.length == x.ndim();
+    for (int i = 0; ok && i < dims.length; i++) {
+      ok = dims[i] >= 0 && dims[i] < shape.length && (i == 0 || dims[i] > dims[i - 1]);
+      ok = ok && (x.dim(i) == shape[dims[i]] || x.dim(i) == 1);
+    }
+    if (!ok) {
+      throw new IllegalArgumentException(
+          "cannot broadcast "
+              + x
+              + " to shape "
+              + Shapes.str(shape)
+              + " with dims "
+              + Shapes.str(dims));
+    }
+    return x.withShape(shape);
+  }
+
+  @Override
+  public CpuTensor evaluate(CpuTensor[] in, Params p, TensorType out) {
+    CpuTensor x = in[0];
+    int[] shape = out.shape();
+    int[] dims = p.ints("dims");
+    int[] xs = x.strides();
+    int[] strides = new int[shape.length];
+    for (int i = 0; i < dims.length; i++) {
+      strides[dims[i]] = x.shape()[i] == shape[dims[i]] ? xs[i] : 0;
+    }
+    return x.view(shape, strides, x.offset());
+  }
+}

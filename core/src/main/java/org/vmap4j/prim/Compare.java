@@ -1,0 +1,43 @@
+package org.vmap4j.prim;
+
+import org.vmap4j.DType;
+import org.vmap4j.core.Params;
+import org.vmap4j.core.SingleResultPrimitive;
+import org.vmap4j.core.TensorType;
+import org.vmap4j.cpu.CpuTensor;
+import org.vmap4j.cpu.ElementwiseKernels;
+
+/** Element-wise comparisons of two operands of equal shape and dtype; the result is BOOL. */
+public enum Compare implements SingleResultPrimitive {
+  LT("<"),
+  LE("<="),
+  GT(">"),
+  GE(">="),
+  EQ("=="),
+  NE("!=");
+
+  private final String javaOperator;
+
+  Compare(String javaOperator) {
+    this.javaOperator = javaOperator;
+  }
+
+  public String renderJava(String a, String b) {
+    return "(" + a + " " + javaOperator + " " + b + ")";
+  }
+
+  @Override
+  public TensorType inferType(TensorType[] in, Params params) {
+    Binary.requireArity(displayName(), in, 2);
+    TensorType t = Elementwise.sameShapeAndType(displayName(), in);
+    if (this != EQ && this != NE) {
+      Elementwise.requireNumeric(displayName(), t.dtype());
+    }
+    return t.withDType(DType.BOOL);
+  }
+
+  @Override
+  public CpuTensor evaluate(CpuTensor[] in, Params params, TensorType out) {
+    return ElementwiseKernels.apply(renderJava("x0", "x1"), in, out);
+  }
+}

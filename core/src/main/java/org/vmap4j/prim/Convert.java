@@ -1,0 +1,45 @@
+package org.vmap4j.prim;
+
+import org.vmap4j.DType;
+import org.vmap4j.core.Params;
+import org.vmap4j.core.SingleResultPrimitive;
+import org.vmap4j.core.TensorType;
+import org.vmap4j.cpu.CpuTensor;
+import org.vmap4j.cpu.ElementwiseKernels;
+import org.vmap4j.cpu.Storage;
+
+/**
+ * Element type conversion, parameter {@code dtype}. Floating to integer truncates toward zero as a
+ * Java cast does (NaN becomes 0); anything to BOOL is "not zero"; BOOL to a number is 0 or 1.
+ */
+public enum Convert implements SingleResultPrimitive {
+  CONVERT;
+
+  public static Params params(DType to) {
+    return Params.of("dtype", to);
+  }
+
+  @Override
+  public TensorType inferType(TensorType[] in, Params params) {
+    Binary.requireArity("convert", in, 1);
+    return in[0].withDType(params.dtype("dtype"));
+  }
+
+  public static String renderJava(DType from, DType to, String x) {
+    if (from == to) {
+      return x;
+    }
+    if (to == DType.BOOL) {
+      return "(" + x + " != 0)";
+    }
+    if (from == DType.BOOL) {
+      return "((" + Storage.javaType(to) + ") (" + x + " ? 1 : 0))";
+    }
+    return "((" + Storage.javaType(to) + ") " + x + ")";
+  }
+
+  @Override
+  public CpuTensor evaluate(CpuTensor[] in, Params params, TensorType out) {
+    return ElementwiseKernels.apply(renderJava(in[0].dtype(), out.dtype(), "x0"), in, out);
+  }
+}

@@ -1,0 +1,126 @@
+package org.vmap4j.prim;
+
+import java.util.Arrays;
+import org.vmap4j.core.Params;
+import org.vmap4j.core.Shapes;
+import org.vmap4j.core.SingleResultPrimitive;
+import org.vmap4j.core.TensorType;
+import org.vmap4j.cpu.CpuTensor;
+import org.vmap4j.cpu.Gemm;
+
+/**
+ * A generalized tensor contraction: {@code lhs_contract[i]} of the left operand is summed against
+ * {@code rhs_contract[i]} of the right; {@code lhs_batch[i]} and {@code rhs_batch[i]} are paired
+ * batch dimensions. The result's dimensions are the batch dimensions, then the left operand's
+ * remaining ones, then the right operand's remaining ones (as XLA's DotGeneral). Matrix products,
+ * dot products, batched products and outer products are all this primitive.
+ */
+public enum DotGeneral implements SingleResultPrimitive {
+  DOT_GENERAL;
+
+  public static Params params(
+      int[] lhsContract, int[] rhsContract, int[] lhsBatch, int[] rhsBatch) {
+    return Params.of(
+        "lhs_contract", lhsContract,
+        "rhs_contract", rhsContract,
+        "lhs_batch", lhsBatch,
+        "rhs_batch", rhsBatch);
+  }
+
+  @Override
+  public TensorType inferType(TensorType[] in, Params p) {
+    Binary.requireArity("dot_general", in, 2);
+    TensorType lhs = in[0];
+    TensorType rhs = in[1];
+    if (lhs.dtype() != rhs.dtype() || !lhs.dtype().isFloating()) {
+      throw new IllegalArgumentException(
+          "dot_general: operands must share a floating dtype, got " + lhs + " and " + rhs);
+    }
+    int[] lc = p.ints("lhs_contract");
+    int[] rc = p.ints("rhs_contract");
+    int[] lb = p.ints("lhs_batch");
+    int[] rb = p.ints("rhs_batch");
+    if (lc.length != rc.length || lb.length != rb.length) {
+      throw new IllegalArgumentException("dot_general: unpaired dimensions in " + p);
+    }
+    checkDims(lhs, lc, lb, p);
+    checkDims(rhs, rc, rb, p);
+    for (int i = 0; i < lc.length; i++) {
+      if (lhs.dim(lc[i]) != rhs.dim(rc[i])) {
+        throw new IllegalArgumentException(
+            "dot_general: contracting dimension "
+                + lc[i]
+                + " of "
+                + lhs
+                + " has size "
+                + lhs.dim(lc[i])
+                + " but dimension "
+                + rc[i]
+                + " of "
+                + rhs
+                + " has size "
+                + rhs.dim(rc[i]));
+      }
+    }
+    for (int i = 0; i < lb.length; i++) {
+      if (lhs.dim(lb[i]) != rhs.dim(rb[i])) {
+        throw new IllegalArgumentException(
+            "dot_general: batch dimension "
+                + lb[i]
+                + " of "
+                + lhs
+                + " and "
+                + rb[i]
+                + " of "
+                + rhs
+                + " differ in size");
+      }
+    }
+    int[] out = Shapes.select(lhs.shape(), lb);
+    out = Shapes.concat(out, Shapes.select(lhs.shape(), free(lhs.ndim(), lc, lb)));
+    out = Shapes.concat(out, Shapes.select(rhs.shape(), free(rhs.ndim(), rc, rb)));
+    return lhs.withShape(out);
+  }
+
+  private static void checkDims(TensorType t, int[] contract, int[] batch, Params p) {
+    int[] all = Shapes.concat(contract, batch);
+    boolean[] seen = new boolean[t.ndim()];
+    for (int d : all) {
+      if (d < 0 || d >= t.ndim() || seen[d]) {
+        throw new IllegalArgumentException(
+            "dot_general: dimensions " + p + " are invalid for operand " + t);
+      }
+      seen[d] = true;
+    }
+  }
+
+  /** The dimensions that are neither contracted nor batch, in order. */
+  static int[] free(int ndim, int[] contract, int[] batch) {
+    int[] used = Shapes.concat(contract, batch);
+    Arrays.sort(used);
+    return Shapes.complement(ndim, used);
+  }
+
+  @Override
+  public CpuTensor evaluate(CpuTensor[] in, Params p, TensorType out) {
+    CpuTensor lhs = in[0];
+    CpuTensor rhs = in[1];
+    int[] lc = p.ints("lhs_contract");
+    int[] rc = p.ints("rhs_contract");
+    int[] lb = p.ints("lhs_batch");
+    int[] rb = p.ints("rhs_batch");
+    int[] lf = free(lhs.ndim(), lc, lb);
+    int[] rf = free(rhs.ndim(), rc, rb);
+    // Lay the operands out as [batch, m, k] and [batch, k, n]; views already in that order
+    // are used as they are.
+    CpuTensor a = lhs.permuteView(Shapes.concat(Shapes.concat(lb, lf), lc)).contiguous();
+    CpuTensor b = rhs.permuteView(Shapes.concat(Shapes.concat(rb, rc), rf)).contiguous();
+    int batch = Shapes.size(Shapes.select(lhs.shape(), lb));
+    int m = Shapes.size(Shapes.select(lhs.shape(), lf));
+    int k = Shapes.size(Shapes.select(lhs.shape(), lc));
+    int n = Shapes.size(Shapes.select(rhs.shape(), rf));
+    Object c =
+        Gemm.batched(out.dtype(), a.data(), a.offset(), b.data(), b.offset(), batch, m, n, k);
+    return CpuTensor.wrap(out.dtype(), c, out.shape());
+  }
+}

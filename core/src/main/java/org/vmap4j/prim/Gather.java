@@ -1,0 +1,116 @@
+package org.vmap4j.prim;
+
+import org.vmap4j.core.Params;
+import org.vmap4j.core.Shapes;
+import org.vmap4j.core.SingleResultPrimitive;
+import org.vmap4j.core.TensorType;
+import org.vmap4j.cpu.CpuTensor;
+
+/**
+ * Takes slices of {@code x} along {@code axis} at the positions in an integer index tensor. The
+ * first {@code batch_dims} dimensions of {@code x} and of the indices are paired batch dimensions
+ * (each batch element indexes its own slice of x). With x of shape {@code [B..., P..., n, Q...]}
+ * ({@code axis} = position of n) and indices {@code [B..., I...]}, the result is {@code [B...,
+ * P..., I..., Q...]}. An index outside {@code [0, n)} is an error.
+ */
+public enum Gather implements SingleResultPrimitive {
+  GATHER;
+
+  public static Params params(int axis, int batchDims) {
+    return Params.of("axis", axis, "batch_dims", batchDims);
+  }
+
+  @Override
+  public TensorType inferType(TensorType[] in, Params p) {
+    Binary.requireArity("gather", in, 2);
+    return IndexedLayout.of("gather", in[0], in[1], p).gatheredType();
+  }
+
+  @Override
+  public CpuTensor evaluate(CpuTensor[] in, Params p, TensorType out) {
+    IndexedLayout l = IndexedLayout.of("gather", in[0].type(), in[1].type(), p);
+    CpuTensor x = in[0].contiguous();
+    long[] idx = IndexedLayout.indices("gather", in[1], l.n());
+    CpuTensor result = CpuTensor.allocate(out);
+    Object src = x.data();
+    Object dst = result.data();
+    int q = l.q();
+    int dstPos = 0;
+    for (int b = 0; b < l.b(); b++) {
+      for (int pre = 0; pre < l.p(); pre++) {
+        int srcBase = x.offset() + (b * l.p() + pre) * l.n() * q;
+        for (int i = 0; i < l.i(); i++) {
+          System.arraycopy(src, srcBase + (int) idx[b * l.i() + i] * q, dst, dstPos, q);
+          dstPos += q;
+        }
+      }
+    }
+    return result;
+  }
+
+  /** Keeps the validation and the sizes of the flattened index layout in one place. */
+  record IndexedLayout(int b, int p, int n, int q, int i, TensorType gatheredType) {
+    static IndexedLayout of(String op, TensorType x, TensorType idx, Params params) {
+      int axis = params.integer("axis");
+      int nb = params.integer("batch_dims");
+      if (!idx.dtype().isInteger()) {
+        throw new IllegalArgumentException(op + ": indices must be i32 or i64, got " + idx);
+      }
+      if (nb < 0 || nb > idx.ndim() || axis < nb || axis >= x.ndim()) {
+        throw new IllegalArgumentException(
+            op
+                + ": axis "
+                + axis
+                + " with "
+                + nb
+                + " batch dims is invalid for "
+                + x
+                + " indexed by "
+                + idx);
+      }
+      for (int d = 0; d < nb; d++) {
+        if (x.dim(d) != idx.dim(d)) {
+          throw new IllegalArgumentException(
+              op + ": batch dimension " + d + " differs between " + x + " and indices " + idx);
+        }
+      }
+      int[] xs = x.shape();
+      int[] is = idx.shape();
+      int[] batch = Shapes.select(xs, Shapes.range(0, nb));
+      int[] pre = Shapes.select(xs, Shapes.range(nb, axis));
+      int[] post = Shapes.select(xs, Shapes.range(axis + 1, xs.length));
+      int[] items = Shapes.select(is, Shapes.range(nb, is.length));
+      int[] shape = Shapes.concat(Shapes.concat(batch, pre), Shapes.concat(items, post));
+      return new IndexedLayout(
+          Shapes.size(batch),
+          Shapes.size(pre),
+          xs[axis],
+          Shapes.size(post),
+          Shapes.size(items),
+          x.withShape(shape));
+    }
+
+    /** The indices as longs, each checked to lie in {@code [0, n)}. */
+    static long[] indices(String op, CpuTensor idx, int n) {
+      long[] out = new long[idx.size()];
+      for (int k = 0; k < out.length; k++) {
+        long v = idx.getLong(k);
+        if (v < 0 || v >= n) {
+          throw new IndexOutOfBoundsException(
+              op
+                  + ": index "
+                  + v
+                  + " at flat position "
+                  + k
+                  + " of the indices "
+                  + idx.type()
+                  + " is outside [0, "
+                  + n
+                  + ")");
+        }
+        out[k] = v;
+      }
+      return out;
+    }
+  }
+}

@@ -1,0 +1,43 @@
+package org.vmap4j.prim;
+
+import org.vmap4j.core.Params;
+import org.vmap4j.core.SingleResultPrimitive;
+import org.vmap4j.core.TensorType;
+import org.vmap4j.cpu.CpuTensor;
+import org.vmap4j.cpu.Storage;
+
+/**
+ * A tensor of {@code shape} and {@code dtype} whose elements are their own index along {@code
+ * dimension}: the source of {@code arange} and of index arithmetic. No operands.
+ */
+public enum Iota implements SingleResultPrimitive {
+  IOTA;
+
+  public static Params params(org.vmap4j.DType dtype, int[] shape, int dimension) {
+    return Params.of("dtype", dtype, "shape", shape, "dimension", dimension);
+  }
+
+  @Override
+  public TensorType inferType(TensorType[] in, Params p) {
+    Binary.requireArity("iota", in, 0);
+    TensorType t = new TensorType(p.dtype("dtype"), p.ints("shape"));
+    int d = p.integer("dimension");
+    if (d < 0 || d >= t.ndim()) {
+      throw new IllegalArgumentException("iota: dimension " + d + " is out of range for " + t);
+    }
+    return t;
+  }
+
+  @Override
+  public CpuTensor evaluate(CpuTensor[] in, Params p, TensorType out) {
+    CpuTensor result = CpuTensor.allocate(out);
+    int d = p.integer("dimension");
+    int stride = result.strides()[d];
+    int n = out.dim(d);
+    Object data = result.data();
+    for (int i = 0; i < out.size(); i++) {
+      Storage.setDouble(data, i, (i / stride) % n);
+    }
+    return result;
+  }
+}

@@ -1,0 +1,61 @@
+package org.vmap4j.prim;
+
+import org.vmap4j.core.Params;
+import org.vmap4j.core.SingleResultPrimitive;
+import org.vmap4j.core.TensorType;
+import org.vmap4j.cpu.CpuTensor;
+import org.vmap4j.cpu.Storage;
+
+/**
+ * Pads with {@code value}: {@code low[d]} elements before, {@code high[d]} after and {@code
+ * interior[d]} between neighbours along each dimension (all non-negative). The transpose of {@link
+ * Slice}.
+ */
+public enum Pad implements SingleResultPrimitive {
+  PAD;
+
+  public static Params params(int[] low, int[] high, int[] interior, double value) {
+    return Params.of("low", low, "high", high, "interior", interior, "value", value);
+  }
+
+  @Override
+  public TensorType inferType(TensorType[] in, Params p) {
+    Binary.requireArity("pad", in, 1);
+    TensorType x = in[0];
+    int[] low = p.ints("low");
+    int[] high = p.ints("high");
+    int[] interior = p.ints("interior");
+    if (low.length != x.ndim() || high.length != x.ndim() || interior.length != x.ndim()) {
+      throw new IllegalArgumentException("pad: " + p + " does not match the rank of " + x);
+    }
+    int[] shape = new int[x.ndim()];
+    for (int d = 0; d < x.ndim(); d++) {
+      if (low[d] < 0 || high[d] < 0 || interior[d] < 0) {
+        throw new IllegalArgumentException("pad: negative padding in " + p);
+      }
+      int n = x.dim(d);
+      shape[d] = low[d] + high[d] + n + Math.max(0, n - 1) * interior[d];
+    }
+    return x.withShape(shape);
+  }
+
+  @Override
+  public CpuTensor evaluate(CpuTensor[] in, Params p, TensorType out) {
+    CpuTensor result = CpuTensor.allocate(out);
+    Storage.fill(result.data(), 0, out.size(), p.real("value"));
+    if (in[0].size() == 0) {
+      return result;
+    }
+    int[] low = p.ints("low");
+    int[] interior = p.ints("interior");
+    int[] rs = result.strides();
+    int offset = 0;
+    int[] strides = new int[rs.length];
+    for (int d = 0; d < rs.length; d++) {
+      offset += low[d] * rs[d];
+      strides[d] = rs[d] * (interior[d] + 1);
+    }
+    in[0].copyInto(result, offset, strides);
+    return result;
+  }
+}

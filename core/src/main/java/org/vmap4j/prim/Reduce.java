@@ -1,0 +1,57 @@
+package org.vmap4j.prim;
+
+import java.util.Arrays;
+import org.vmap4j.core.Params;
+import org.vmap4j.core.Shapes;
+import org.vmap4j.core.SingleResultPrimitive;
+import org.vmap4j.core.TensorType;
+import org.vmap4j.cpu.CpuTensor;
+import org.vmap4j.cpu.Reductions;
+
+/**
+ * Reductions over a set of axes (parameter {@code axes}: sorted, distinct, non-negative); the
+ * reduced axes are removed from the shape.
+ */
+public enum Reduce implements SingleResultPrimitive {
+  REDUCE_SUM(Reductions.Monoid.SUM),
+  REDUCE_MAX(Reductions.Monoid.MAX),
+  REDUCE_MIN(Reductions.Monoid.MIN);
+
+  private final Reductions.Monoid monoid;
+
+  Reduce(Reductions.Monoid monoid) {
+    this.monoid = monoid;
+  }
+
+  public static Params params(int... axes) {
+    return Params.of("axes", axes);
+  }
+
+  @Override
+  public TensorType inferType(TensorType[] in, Params params) {
+    Binary.requireArity(displayName(), in, 1);
+    TensorType x = in[0];
+    Elementwise.requireNumeric(displayName(), x.dtype());
+    int[] axes = params.ints("axes");
+    for (int i = 0; i < axes.length; i++) {
+      if (axes[i] < 0 || axes[i] >= x.ndim() || (i > 0 && axes[i] <= axes[i - 1])) {
+        throw new IllegalArgumentException(
+            displayName()
+                + ": axes "
+                + Arrays.toString(axes)
+                + " are not sorted distinct dims of "
+                + x);
+      }
+      if (monoid != Reductions.Monoid.SUM && x.dim(axes[i]) == 0) {
+        throw new IllegalArgumentException(
+            displayName() + ": cannot reduce over dimension " + axes[i] + " of size 0 in " + x);
+      }
+    }
+    return x.withShape(Shapes.select(x.shape(), Shapes.complement(x.ndim(), axes)));
+  }
+
+  @Override
+  public CpuTensor evaluate(CpuTensor[] in, Params params, TensorType out) {
+    return Reductions.reduce(in[0], params.ints("axes"), monoid, out);
+  }
+}

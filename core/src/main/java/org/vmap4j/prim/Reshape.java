@@ -1,0 +1,38 @@
+package org.vmap4j.prim;
+
+import org.vmap4j.core.Params;
+import org.vmap4j.core.Shapes;
+import org.vmap4j.core.SingleResultPrimitive;
+import org.vmap4j.core.TensorType;
+import org.vmap4j.cpu.CpuTensor;
+
+/** Row-major reshape to {@code shape} (same number of elements); a view when contiguous. */
+public enum Reshape implements SingleResultPrimitive {
+  RESHAPE;
+
+  public static Params params(int... shape) {
+    return Params.of("shape", shape);
+  }
+
+  @Override
+  public TensorType inferType(TensorType[] in, Params p) {
+    Binary.requireArity("reshape", in, 1);
+    int[] shape = p.ints("shape");
+    if (Shapes.size(shape) != in[0].size()) {
+      throw new IllegalArgumentException(
+          "reshape: cannot reshape "
+              + in[0]
+              + " ("
+              + in[0].size()
+              + " elements) to "
+              + Shapes.str(shape));
+    }
+    return in[0].withShape(shape);
+  }
+
+  @Override
+  public CpuTensor evaluate(CpuTensor[] in, Params p, TensorType out) {
+    CpuTensor x = in[0].contiguous();
+    return x.view(out.shape(), Shapes.contiguousStrides(out.shape()), x.offset());
+  }
+}

@@ -1,0 +1,32 @@
+package org.vmap4j.prim;
+
+import org.vmap4j.DType;
+import org.vmap4j.core.Params;
+import org.vmap4j.core.SingleResultPrimitive;
+import org.vmap4j.core.TensorType;
+import org.vmap4j.cpu.CpuTensor;
+import org.vmap4j.cpu.ElementwiseKernels;
+
+/** {@code select(cond, a, b)}: {@code a} where the BOOL {@code cond} is true, else {@code b}. */
+public enum Select implements SingleResultPrimitive {
+  SELECT;
+
+  @Override
+  public TensorType inferType(TensorType[] in, Params params) {
+    Binary.requireArity("select", in, 3);
+    if (in[0].dtype() != DType.BOOL) {
+      throw new IllegalArgumentException("select: the condition must be bool, got " + in[0]);
+    }
+    Elementwise.sameShapeAndType("select", new TensorType[] {in[1], in[2]});
+    if (!in[0].withDType(in[1].dtype()).equals(in[1])) {
+      throw new IllegalArgumentException(
+          "select: condition " + in[0] + " and values " + in[1] + " differ in shape");
+    }
+    return in[1];
+  }
+
+  @Override
+  public CpuTensor evaluate(CpuTensor[] in, Params params, TensorType out) {
+    return ElementwiseKernels.apply("(x0 ? x1 : x2)", in, out);
+  }
+}

@@ -1,0 +1,63 @@
+package org.vmap4j.prim;
+
+import org.vmap4j.core.Params;
+import org.vmap4j.core.SingleResultPrimitive;
+import org.vmap4j.core.TensorType;
+import org.vmap4j.cpu.CpuTensor;
+
+/**
+ * A static strided slice: along each dimension d, elements {@code start[d], start[d] + stride[d],
+ * ...} below {@code limit[d]}. A view on the CPU.
+ */
+public enum Slice implements SingleResultPrimitive {
+  SLICE;
+
+  public static Params params(int[] start, int[] limit, int[] stride) {
+    return Params.of("start", start, "limit", limit, "stride", stride);
+  }
+
+  @Override
+  public TensorType inferType(TensorType[] in, Params p) {
+    Binary.requireArity("slice", in, 1);
+    TensorType x = in[0];
+    int[] start = p.ints("start");
+    int[] limit = p.ints("limit");
+    int[] stride = p.ints("stride");
+    if (start.length != x.ndim() || limit.length != x.ndim() || stride.length != x.ndim()) {
+      throw new IllegalArgumentException("slice: " + p + " does not match the rank of " + x);
+    }
+    int[] shape = new int[x.ndim()];
+    for (int d = 0; d < x.ndim(); d++) {
+      if (start[d] < 0 || limit[d] > x.dim(d) || start[d] > limit[d] || stride[d] < 1) {
+        throw new IllegalArgumentException(
+            "slice: dimension "
+                + d
+                + " of "
+                + x
+                + " cannot be sliced from "
+                + start[d]
+                + " to "
+                + limit[d]
+                + " by "
+                + stride[d]);
+      }
+      shape[d] = (limit[d] - start[d] + stride[d] - 1) / stride[d];
+    }
+    return x.withShape(shape);
+  }
+
+  @Override
+  public CpuTensor evaluate(CpuTensor[] in, Params p, TensorType out) {
+    CpuTensor x = in[0];
+    int[] start = p.ints("start");
+    int[] stride = p.ints("stride");
+    int[] xs = x.strides();
+    int offset = x.offset();
+    int[] strides = new int[xs.length];
+    for (int d = 0; d < xs.length; d++) {
+      offset += start[d] * xs[d];
+      strides[d] = xs[d] * stride[d];
+    }
+    return out.size() == 0 ? CpuTensor.allocate(out) : x.view(out.shape(), strides, offset);
+  }
+}

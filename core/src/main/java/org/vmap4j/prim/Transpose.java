@@ -1,0 +1,32 @@
+package org.vmap4j.prim;
+
+import org.vmap4j.core.Params;
+import org.vmap4j.core.Shapes;
+import org.vmap4j.core.SingleResultPrimitive;
+import org.vmap4j.core.TensorType;
+import org.vmap4j.cpu.CpuTensor;
+
+/** Reorders dimensions: result dimension i is operand dimension {@code perm[i]}. A view. */
+public enum Transpose implements SingleResultPrimitive {
+  TRANSPOSE;
+
+  public static Params params(int... perm) {
+    return Params.of("perm", perm);
+  }
+
+  @Override
+  public TensorType inferType(TensorType[] in, Params p) {
+    Binary.requireArity("transpose", in, 1);
+    int[] perm = p.ints("perm");
+    if (!Shapes.isPermutation(perm, in[0].ndim())) {
+      throw new IllegalArgumentException(
+          "transpose: " + Shapes.str(perm) + " is not a permutation of the dims of " + in[0]);
+    }
+    return in[0].withShape(Shapes.select(in[0].shape(), perm));
+  }
+
+  @Override
+  public CpuTensor evaluate(CpuTensor[] in, Params p, TensorType out) {
+    return in[0].permuteView(p.ints("perm"));
+  }
+}
