@@ -58,6 +58,17 @@ public abstract class Tensor {
     return CpuTensor.wrap(DType.I64, data.clone(), shapeOrVector(data.length, shape));
   }
 
+  /**
+   * A tensor over {@code data} without copying it: {@code double[]} (F64), {@code float[]} (F32),
+   * {@code int[]} (I32), {@code long[]} (I64) or {@code boolean[]} (BOOL), in row-major order. For
+   * code that has just filled the array (a reader, a converter); the caller must not modify the
+   * array afterwards, since tensors are immutable.
+   */
+  public static Tensor wrap(Object data, int... shape) {
+    DType dtype = Storage.dtypeOf(data);
+    return CpuTensor.wrap(dtype, data, shapeOrVector(Storage.length(data), shape));
+  }
+
   /** A BOOL tensor holding {@code data} in row-major order (copied). */
   public static Tensor of(boolean[] data, int... shape) {
     return CpuTensor.wrap(DType.BOOL, data.clone(), shapeOrVector(data.length, shape));
@@ -164,28 +175,37 @@ public abstract class Tensor {
     return type().size();
   }
 
-  /** The values in row-major order, converted to double. */
+  /** The values in row-major order, converted to double; a fresh array. */
   public double[] toDoubleArray() {
-    CpuTensor c = concrete("toDoubleArray()");
-    if (c.dtype() == DType.F64) {
-      return (double[]) c.contiguousData();
-    }
-    return (double[]) c.astype(DType.F64).concrete("toDoubleArray()").contiguousData();
+    return (double[]) freshData(DType.F64, "toDoubleArray()");
   }
 
-  /** The values in row-major order, converted to float. */
+  /** The values in row-major order, converted to float; a fresh array. */
   public float[] toFloatArray() {
-    CpuTensor c = concrete("toFloatArray()");
-    if (c.dtype() == DType.F32) {
-      return (float[]) c.contiguousData();
-    }
-    return (float[]) c.astype(DType.F32).concrete("toFloatArray()").contiguousData();
+    return (float[]) freshData(DType.F32, "toFloatArray()");
   }
 
-  /** The values in row-major order, converted to long (floating values truncate). */
+  /** The values in row-major order, converted to int (floating values truncate); a fresh array. */
+  public int[] toIntArray() {
+    return (int[]) freshData(DType.I32, "toIntArray()");
+  }
+
+  /** The values in row-major order, converted to long (floating values truncate); a fresh array. */
   public long[] toLongArray() {
-    CpuTensor c = concrete("toLongArray()");
-    return (long[]) c.astype(DType.I64).concrete("toLongArray()").contiguousData();
+    return (long[]) freshData(DType.I64, "toLongArray()");
+  }
+
+  /** The values in row-major order as BOOL (non-zero is true); a fresh array. */
+  public boolean[] toBooleanArray() {
+    return (boolean[]) freshData(DType.BOOL, "toBooleanArray()");
+  }
+
+  private Object freshData(DType as, String what) {
+    CpuTensor c = concrete(what);
+    CpuTensor converted = c.dtype() == as ? c : (CpuTensor) c.astype(as);
+    Object data = converted.contiguousData();
+    // Never hand out the array behind a tensor: tensors are immutable and views share arrays.
+    return data == c.data() ? Storage.copy(data) : data;
   }
 
   /** The value of a tensor with exactly one element. */

@@ -30,6 +30,32 @@ public final class Storage {
     };
   }
 
+  /** The dtype whose storage is this array's type; an error for any other object. */
+  public static DType dtypeOf(Object data) {
+    if (data instanceof double[]) {
+      return DType.F64;
+    } else if (data instanceof float[]) {
+      return DType.F32;
+    } else if (data instanceof int[]) {
+      return DType.I32;
+    } else if (data instanceof long[]) {
+      return DType.I64;
+    } else if (data instanceof boolean[]) {
+      return DType.BOOL;
+    }
+    throw new IllegalArgumentException(
+        "tensor data must be double[], float[], int[], long[] or boolean[], got "
+            + (data == null ? "null" : data.getClass().getSimpleName()));
+  }
+
+  /** A copy of a whole storage array. */
+  public static Object copy(Object data) {
+    int n = length(data);
+    Object out = java.lang.reflect.Array.newInstance(data.getClass().getComponentType(), n);
+    System.arraycopy(data, 0, out, 0, n);
+    return out;
+  }
+
   public static int length(Object data) {
     return java.lang.reflect.Array.getLength(data);
   }
