@@ -74,9 +74,9 @@ public abstract class Tensor {
     return CpuTensor.wrap(DType.BOOL, data.clone(), shapeOrVector(data.length, shape));
   }
 
-  /** With no shape given, data becomes a vector. */
+  /** With no shape given, data becomes a vector (use {@link #scalar} for a 0-d tensor). */
   private static int[] shapeOrVector(int length, int[] shape) {
-    return shape.length == 0 && length != 1 ? new int[] {length} : shape;
+    return shape.length == 0 ? new int[] {length} : shape;
   }
 
   /** A 0-d F64 tensor. */
