@@ -1,0 +1,45 @@
+package org.vmap4j.examples;
+
+import org.vmap4j.Tensor;
+
+/**
+ * Logistic regression trained by full-batch gradient descent with the gradient written out by hand,
+ * {@code X^T (sigmoid(X w + b) - y) / N}: what {@code grad} will derive automatically once autodiff
+ * lands, and the reference it will be checked against.
+ */
+public final class LogisticRegressionByHand {
+  private LogisticRegressionByHand() {}
+
+  /** Parameters of the model. */
+  public record Params(Tensor w, Tensor b) {}
+
+  /** Mean binary cross-entropy, computed stably from logits. */
+  public static Tensor loss(Params p, Tensor x, Tensor y) {
+    Tensor logits = x.matmul(p.w()).add(p.b());
+    // log(1 + exp(z)) - y z, with log(1 + exp(z)) = max(z, 0) + log1p(exp(-|z|))
+    Tensor softplus = logits.relu().add(logits.abs().neg().exp().log1p());
+    return softplus.sub(y.mul(logits)).mean();
+  }
+
+  /** The gradient of {@link #loss} with respect to w and b, derived by hand. */
+  public static Params gradient(Params p, Tensor x, Tensor y) {
+    Tensor residual = x.matmul(p.w()).add(p.b()).sigmoid().sub(y);
+    int n = x.shape()[0];
+    return new Params(x.transpose().matmul(residual).div(n), residual.mean());
+  }
+
+  public static Params train(Tensor x, Tensor y, int steps, double learningRate) {
+    Params p = new Params(Tensor.zeros(x.dtype(), x.shape()[1]), Tensor.scalar(x.dtype(), 0));
+    for (int i = 0; i < steps; i++) {
+      Params g = gradient(p, x, y);
+      p = new Params(p.w().sub(g.w().mul(learningRate)), p.b().sub(g.b().mul(learningRate)));
+    }
+    return p;
+  }
+
+  /** Fraction of rows whose predicted class (logit > 0) equals the label. */
+  public static double accuracy(Params p, Tensor x, Tensor y) {
+    Tensor predicted = x.matmul(p.w()).add(p.b()).gt(0).astype(y.dtype());
+    return predicted.eq(y).astype(y.dtype()).mean().item();
+  }
+}

@@ -1,0 +1,76 @@
+package org.vmap4j.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import org.junit.jupiter.api.Test;
+import org.vmap4j.DType;
+import org.vmap4j.Tensor;
+
+class LogisticRegressionByHandTest {
+  @Test
+  void dataLoadsWithTheDocumentedShape() {
+    BreastCancer data = BreastCancer.load();
+    assertThat(data.features().shape()).containsExactly(569, 30);
+    assertThat(data.labels().sum().item()).isEqualTo(357); // benign rows in the UCI data set
+    Tensor z = data.standardizedFeatures();
+    assertThat(z.mean(0).abs().max().item()).isLessThan(1e-9);
+  }
+
+  @Test
+  void handGradientMatchesCentralFiniteDifferences() {
+    BreastCancer data = BreastCancer.load();
+    Tensor x = data.standardizedFeatures().slice(0, 0, 100);
+    Tensor y = data.labels().slice(0, 0, 100);
+    LogisticRegressionByHand.Params p =
+        new LogisticRegressionByHand.Params(
+            Tensor.randomNormal(5, DType.F64, 30).mul(0.1), Tensor.scalar(0.2));
+    LogisticRegressionByHand.Params g = LogisticRegressionByHand.gradient(p, x, y);
+    double h = 1e-6;
+    double[] w = p.w().toDoubleArray();
+    double[] gw = g.w().toDoubleArray();
+    for (int i = 0; i < w.length; i++) {
+      double[] plus = w.clone();
+      double[] minus = w.clone();
+      plus[i] += h;
+      minus[i] -= h;
+      double fd =
+          (LogisticRegressionByHand.loss(
+                          new LogisticRegressionByHand.Params(Tensor.of(plus), p.b()), x, y)
+                      .item()
+                  - LogisticRegressionByHand.loss(
+                          new LogisticRegressionByHand.Params(Tensor.of(minus), p.b()), x, y)
+                      .item())
+              / (2 * h);
+      assertThat(gw[i]).as("d loss / d w[%d]", i).isCloseTo(fd, within(1e-7));
+    }
+    double fdB =
+        (LogisticRegressionByHand.loss(
+                        new LogisticRegressionByHand.Params(p.w(), Tensor.scalar(0.2 + h)), x, y)
+                    .item()
+                - LogisticRegressionByHand.loss(
+                        new LogisticRegressionByHand.Params(p.w(), Tensor.scalar(0.2 - h)), x, y)
+                    .item())
+            / (2 * h);
+    assertThat(g.b().item()).isCloseTo(fdB, within(1e-7));
+  }
+
+  @Test
+  void trainingLowersTheLossAndSeparatesTheClasses() {
+    BreastCancer data = BreastCancer.load();
+    Tensor x = data.standardizedFeatures();
+    LogisticRegressionByHand.Params trained =
+        LogisticRegressionByHand.train(x, data.labels(), 200, 0.5);
+    assertThat(LogisticRegressionByHand.loss(trained, x, data.labels()).item()).isLessThan(0.1);
+    assertThat(LogisticRegressionByHand.accuracy(trained, x, data.labels())).isGreaterThan(0.97);
+  }
+
+  @Test
+  void mainPrintsEverySection() {
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    Main.run(new java.io.PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8));
+    String out = bytes.toString(java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(out).contains("1. Batched dot products", "3. Logistic regression", "4. GPU: ");
+    assertThat(out).doesNotContain("NaN");
+  }
+}
