@@ -19,7 +19,10 @@ import org.vmap4j.Tensor;
  *
  * <ul>
  *   <li>an element-wise chain {@code tanh(x * a + b) * c} over 1M F32 elements (four primitives,
- *       each a pass over memory) against one plain {@code System.arraycopy} of the same 4 MB;
+ *       each a pass over memory) against one plain {@code System.arraycopy} of the same 4 MB and
+ *       against the same arithmetic as one hand-written fused Java loop;
+ *   <li>the chain without the transcendental, {@code (x * a + b) * c}, to separate the cost of the
+ *       passes over memory from that of {@code Math.tanh};
  *   <li>a 512x512 F32 matrix product against a naive i-j-k triple loop.
  * </ul>
  *
@@ -42,6 +45,9 @@ public class EagerCoreBenchmark {
   Tensor b;
   Tensor c;
   float[] source;
+  float[] aArray;
+  float[] bArray;
+  float[] cArray;
   float[] destination;
 
   Tensor left;
@@ -56,6 +62,9 @@ public class EagerCoreBenchmark {
     b = Tensor.randomNormal(3, DType.F32, N);
     c = Tensor.randomNormal(4, DType.F32, N);
     source = x.toFloatArray();
+    aArray = a.toFloatArray();
+    bArray = b.toFloatArray();
+    cArray = c.toFloatArray();
     destination = new float[N];
     left = Tensor.randomNormal(5, DType.F32, M, M);
     right = Tensor.randomNormal(6, DType.F32, M, M);
@@ -66,6 +75,16 @@ public class EagerCoreBenchmark {
   @Benchmark
   public Tensor elementwiseChain() {
     return chain(x, a, b, c);
+  }
+
+  @Benchmark
+  public Tensor arithmeticChain() {
+    return x.mul(a).add(b).mul(c);
+  }
+
+  @Benchmark
+  public float[] handFusedLoop() {
+    return fusedLoop(source, aArray, bArray, cArray, destination);
   }
 
   @Benchmark
@@ -86,6 +105,14 @@ public class EagerCoreBenchmark {
 
   static Tensor chain(Tensor x, Tensor a, Tensor b, Tensor c) {
     return x.mul(a).add(b).tanh().mul(c);
+  }
+
+  /** {@link #chain} as one loop over plain arrays: what fusing the chain into one kernel gives. */
+  static float[] fusedLoop(float[] x, float[] a, float[] b, float[] c, float[] out) {
+    for (int i = 0; i < out.length; i++) {
+      out[i] = (float) Math.tanh(x[i] * a[i] + b[i]) * c[i];
+    }
+    return out;
   }
 
   /** The textbook loop: for each output element, a dot product down a column of B. */

@@ -36,9 +36,11 @@ class EagerCoreBenchmarkTest {
     float[] a = t[1].toFloatArray();
     float[] b = t[2].toFloatArray();
     float[] c = t[3].toFloatArray();
+    float[] fused = EagerCoreBenchmark.fusedLoop(x, a, b, c, new float[n]);
     for (int i = 0; i < n; i++) {
       float want = (float) Math.tanh(x[i] * a[i] + b[i]) * c[i];
       assertThat(got[i]).isCloseTo(want, within(1e-6f));
+      assertThat(fused[i]).isEqualTo(want);
     }
   }
 }
