@@ -66,7 +66,9 @@ public final class Interpreters {
       }
     }
     if (top == null) {
-      return evaluateEagerly(primitive, params, inputs);
+      return primitive.isRandom()
+          ? bindRandomBelow(Integer.MAX_VALUE, primitive, params, inputs)
+          : evaluateEagerly(primitive, params, inputs);
     }
     Tracer[] lifted = new Tracer[inputs.length];
     for (int i = 0; i < inputs.length; i++) {
@@ -81,6 +83,26 @@ public final class Interpreters {
       }
     }
     return out;
+  }
+
+  /**
+   * Binds a random primitive whose operands are not traced, offering it first to the interpreter
+   * levels below {@code level}, innermost first (each may apply its own randomness rule), and
+   * evaluating it eagerly when none takes it.
+   */
+  public static Tensor[] bindRandomBelow(
+      int level, Primitive primitive, Params params, Tensor... inputs) {
+    List<MainTrace> stack = STACK.get();
+    for (int i = stack.size() - 1; i >= 0; i--) {
+      MainTrace main = stack.get(i);
+      if (main.level() < level) {
+        Tensor[] out = main.newTrace().processRandom(primitive, inputs, params);
+        if (out != null) {
+          return out;
+        }
+      }
+    }
+    return evaluateEagerly(primitive, params, inputs);
   }
 
   private static Tensor[] evaluateEagerly(Primitive primitive, Params params, Tensor[] inputs) {

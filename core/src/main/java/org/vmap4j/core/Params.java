@@ -47,6 +47,21 @@ public final class Params {
     return new Params(m);
   }
 
+  /** A copy with one parameter replaced (or added at the end). */
+  public Params with(String name, Object value) {
+    Object[] pairs = new Object[2 * (values.size() + (values.containsKey(name) ? 0 : 1))];
+    int i = 0;
+    for (Map.Entry<String, Object> e : values.entrySet()) {
+      pairs[i++] = e.getKey();
+      pairs[i++] = e.getKey().equals(name) ? value : e.getValue();
+    }
+    if (!values.containsKey(name)) {
+      pairs[i++] = name;
+      pairs[i] = value;
+    }
+    return of(pairs);
+  }
+
   public Map<String, Object> asMap() {
     return values;
   }

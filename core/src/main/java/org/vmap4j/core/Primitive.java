@@ -1,5 +1,6 @@
 package org.vmap4j.core;
 
+import org.vmap4j.Tensor;
 import org.vmap4j.cpu.CpuTensor;
 
 /**
@@ -32,4 +33,20 @@ public interface Primitive {
    * is {@code outputTypes}.
    */
   CpuTensor[] evaluate(CpuTensor[] inputs, Params params, TensorType[] outputTypes);
+
+  /**
+   * The batching rule (used by {@code vmap}): computes this primitive for a whole batch of {@code
+   * batchSize} examples at once. {@code dims[i]} is where operand i's batch dimension is, or {@link
+   * BatchRules#NOT_MAPPED}. Rules are written with tensor operations, so they batch again under
+   * nested vmap and differentiate under autodiff.
+   */
+  Batched batch(Tensor[] args, int[] dims, Params params, int batchSize);
+
+  /**
+   * Whether this primitive draws random numbers; {@code vmap} intercepts such primitives even when
+   * none of their operands is batched, to apply its randomness mode.
+   */
+  default boolean isRandom() {
+    return false;
+  }
 }

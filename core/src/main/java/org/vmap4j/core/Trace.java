@@ -28,4 +28,13 @@ public abstract class Trace {
 
   /** Applies this interpreter's rule for {@code primitive} to inputs that are all its tracers. */
   public abstract Tensor[] process(Primitive primitive, Tracer[] inputs, Params params);
+
+  /**
+   * A chance to handle a random primitive none of whose operands is traced (see {@link
+   * Primitive#isRandom()}); null leaves it to the levels below. {@code vmap} uses it to apply its
+   * randomness mode.
+   */
+  public Tensor[] processRandom(Primitive primitive, Tensor[] inputs, Params params) {
+    return null;
+  }
 }

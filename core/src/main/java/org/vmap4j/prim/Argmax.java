@@ -1,6 +1,10 @@
 package org.vmap4j.prim;
 
 import org.vmap4j.DType;
+import org.vmap4j.Tensor;
+import org.vmap4j.core.BatchRules;
+import org.vmap4j.core.Batched;
+import org.vmap4j.core.Interpreters;
 import org.vmap4j.core.Params;
 import org.vmap4j.core.Shapes;
 import org.vmap4j.core.SingleResultPrimitive;
@@ -35,5 +39,11 @@ public enum Argmax implements SingleResultPrimitive {
   @Override
   public CpuTensor evaluate(CpuTensor[] in, Params params, TensorType out) {
     return Reductions.argmax(in[0], params.integer("axis"), out);
+  }
+
+  @Override
+  public Batched batch(Tensor[] args, int[] dims, Params params, int batchSize) {
+    Tensor x = BatchRules.atFront(args[0], dims[0]);
+    return Batched.of(Interpreters.bind1(this, params(params.integer("axis") + 1), x), 0);
   }
 }

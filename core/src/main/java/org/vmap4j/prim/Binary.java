@@ -1,6 +1,9 @@
 package org.vmap4j.prim;
 
 import org.vmap4j.DType;
+import org.vmap4j.Tensor;
+import org.vmap4j.core.BatchRules;
+import org.vmap4j.core.Batched;
 import org.vmap4j.core.Params;
 import org.vmap4j.core.SingleResultPrimitive;
 import org.vmap4j.core.TensorType;
@@ -88,5 +91,10 @@ public enum Binary implements SingleResultPrimitive {
     if (in.length != n) {
       throw new IllegalArgumentException(op + " takes " + n + " operands, got " + in.length);
     }
+  }
+
+  @Override
+  public Batched batch(Tensor[] args, int[] dims, Params params, int batchSize) {
+    return BatchRules.elementwise(this, args, dims, params, batchSize);
   }
 }

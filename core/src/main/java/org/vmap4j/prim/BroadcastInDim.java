@@ -1,5 +1,9 @@
 package org.vmap4j.prim;
 
+import org.vmap4j.Tensor;
+import org.vmap4j.core.BatchRules;
+import org.vmap4j.core.Batched;
+import org.vmap4j.core.Interpreters;
 import org.vmap4j.core.Params;
 import org.vmap4j.core.Shapes;
 import org.vmap4j.core.SingleResultPrimitive;
@@ -52,5 +56,15 @@ public enum BroadcastInDim implements SingleResultPrimitive {
       strides[dims[i]] = x.shape()[i] == shape[dims[i]] ? xs[i] : 0;
     }
     return x.view(shape, strides, x.offset());
+  }
+
+  @Override
+  public Batched batch(Tensor[] args, int[] dims, Params p, int batchSize) {
+    Tensor x = BatchRules.atFront(args[0], dims[0]);
+    Params q =
+        params(
+            BatchRules.prepend(batchSize, p.ints("shape")),
+            BatchRules.prepend(0, BatchRules.shifted(p.ints("dims"))));
+    return Batched.of(Interpreters.bind1(this, q, x), 0);
   }
 }

@@ -1,6 +1,9 @@
 package org.vmap4j.prim;
 
 import org.vmap4j.DType;
+import org.vmap4j.Tensor;
+import org.vmap4j.core.BatchRules;
+import org.vmap4j.core.Batched;
 import org.vmap4j.core.Params;
 import org.vmap4j.core.SingleResultPrimitive;
 import org.vmap4j.core.TensorType;
@@ -39,5 +42,10 @@ public enum Compare implements SingleResultPrimitive {
   @Override
   public CpuTensor evaluate(CpuTensor[] in, Params params, TensorType out) {
     return ElementwiseKernels.apply(renderJava("x0", "x1"), in, out);
+  }
+
+  @Override
+  public Batched batch(Tensor[] args, int[] dims, Params params, int batchSize) {
+    return BatchRules.elementwise(this, args, dims, params, batchSize);
   }
 }

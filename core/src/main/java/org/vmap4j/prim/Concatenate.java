@@ -1,5 +1,9 @@
 package org.vmap4j.prim;
 
+import org.vmap4j.Tensor;
+import org.vmap4j.core.BatchRules;
+import org.vmap4j.core.Batched;
+import org.vmap4j.core.Interpreters;
 import org.vmap4j.core.Params;
 import org.vmap4j.core.Shapes;
 import org.vmap4j.core.SingleResultPrimitive;
@@ -63,5 +67,11 @@ public enum Concatenate implements SingleResultPrimitive {
       offset += t.shape()[axis] * strides[axis];
     }
     return result;
+  }
+
+  @Override
+  public Batched batch(Tensor[] args, int[] dims, Params p, int batchSize) {
+    Tensor[] xs = BatchRules.allAtFront(args, dims, batchSize);
+    return Batched.of(Interpreters.bind1(this, params(p.integer("axis") + 1), xs), 0);
   }
 }

@@ -1,6 +1,10 @@
 package org.vmap4j.prim;
 
 import java.util.Arrays;
+import org.vmap4j.Tensor;
+import org.vmap4j.core.BatchRules;
+import org.vmap4j.core.Batched;
+import org.vmap4j.core.Interpreters;
 import org.vmap4j.core.Params;
 import org.vmap4j.core.Shapes;
 import org.vmap4j.core.SingleResultPrimitive;
@@ -122,5 +126,45 @@ public enum DotGeneral implements SingleResultPrimitive {
     Object c =
         Gemm.batched(out.dtype(), a.data(), a.offset(), b.data(), b.offset(), batch, m, n, k);
     return CpuTensor.wrap(out.dtype(), c, out.shape());
+  }
+
+  /**
+   * Both operands batched: the batch dimensions become a new leading pair of dot_general batch
+   * dimensions (result dimension 0). One operand batched: its batch dimension is a free dimension,
+   * which lands after the existing batch dimensions (left operand) or after the left operand's free
+   * dimensions (right operand).
+   */
+  @Override
+  public Batched batch(Tensor[] args, int[] dims, Params p, int batchSize) {
+    int[] lc = p.ints("lhs_contract");
+    int[] rc = p.ints("rhs_contract");
+    int[] lb = p.ints("lhs_batch");
+    int[] rb = p.ints("rhs_batch");
+    Tensor lhs = args[0];
+    Tensor rhs = args[1];
+    boolean lm = dims[0] != BatchRules.NOT_MAPPED;
+    boolean rm = dims[1] != BatchRules.NOT_MAPPED;
+    if (lm) {
+      lhs = BatchRules.atFront(lhs, dims[0]);
+      lc = BatchRules.shifted(lc);
+      lb = BatchRules.shifted(lb);
+    }
+    if (rm) {
+      rhs = BatchRules.atFront(rhs, dims[1]);
+      rc = BatchRules.shifted(rc);
+      rb = BatchRules.shifted(rb);
+    }
+    int outDim;
+    if (lm && rm) {
+      lb = BatchRules.prepend(0, lb);
+      rb = BatchRules.prepend(0, rb);
+      outDim = 0;
+    } else if (lm) {
+      outDim = lb.length;
+    } else {
+      outDim = lb.length + free(args[0].ndim(), lc, lb).length;
+    }
+    Tensor out = Interpreters.bind1(this, params(lc, rc, lb, rb), lhs, rhs);
+    return Batched.of(out, outDim);
   }
 }

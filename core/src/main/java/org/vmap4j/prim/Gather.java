@@ -1,5 +1,9 @@
 package org.vmap4j.prim;
 
+import org.vmap4j.Tensor;
+import org.vmap4j.core.BatchRules;
+import org.vmap4j.core.Batched;
+import org.vmap4j.core.Interpreters;
 import org.vmap4j.core.Params;
 import org.vmap4j.core.Shapes;
 import org.vmap4j.core.SingleResultPrimitive;
@@ -112,5 +116,30 @@ public enum Gather implements SingleResultPrimitive {
       }
       return out;
     }
+  }
+
+  /**
+   * A batched operand becomes one more leading dimension that the rule places where the primitive's
+   * layout keeps it apart: for x alone, just after the paired batch dimensions (a "P" dimension);
+   * for the indices alone, first among the index dimensions; for both, a new paired batch
+   * dimension.
+   */
+  @Override
+  public Batched batch(Tensor[] args, int[] dims, Params p, int batchSize) {
+    int axis = p.integer("axis");
+    int nb = p.integer("batch_dims");
+    Tensor x = args[0];
+    Tensor idx = args[1];
+    if (dims[1] == BatchRules.NOT_MAPPED) {
+      x = BatchRules.moveAxis(x, dims[0], nb);
+      return Batched.of(Interpreters.bind1(this, params(axis + 1, nb), x, idx), nb);
+    }
+    if (dims[0] == BatchRules.NOT_MAPPED) {
+      idx = BatchRules.moveAxis(idx, dims[1], nb);
+      return Batched.of(Interpreters.bind1(this, params(axis, nb), x, idx), axis);
+    }
+    x = BatchRules.atFront(x, dims[0]);
+    idx = BatchRules.atFront(idx, dims[1]);
+    return Batched.of(Interpreters.bind1(this, params(axis + 1, nb + 1), x, idx), 0);
   }
 }

@@ -1,5 +1,9 @@
 package org.vmap4j.prim;
 
+import org.vmap4j.Tensor;
+import org.vmap4j.core.BatchRules;
+import org.vmap4j.core.Batched;
+import org.vmap4j.core.Interpreters;
 import org.vmap4j.core.Params;
 import org.vmap4j.core.SingleResultPrimitive;
 import org.vmap4j.core.TensorType;
@@ -39,5 +43,11 @@ public enum Iota implements SingleResultPrimitive {
       Storage.setDouble(data, i, (i / stride) % n);
     }
     return result;
+  }
+
+  /** No operands, so nothing is ever batched: the result is the same for every example. */
+  @Override
+  public Batched batch(Tensor[] args, int[] dims, Params p, int batchSize) {
+    return Batched.of(Interpreters.bind1(this, p), BatchRules.NOT_MAPPED);
   }
 }

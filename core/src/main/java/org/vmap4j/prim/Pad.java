@@ -1,5 +1,9 @@
 package org.vmap4j.prim;
 
+import org.vmap4j.Tensor;
+import org.vmap4j.core.BatchRules;
+import org.vmap4j.core.Batched;
+import org.vmap4j.core.Interpreters;
 import org.vmap4j.core.Params;
 import org.vmap4j.core.SingleResultPrimitive;
 import org.vmap4j.core.TensorType;
@@ -57,5 +61,17 @@ public enum Pad implements SingleResultPrimitive {
     }
     in[0].copyInto(result, offset, strides);
     return result;
+  }
+
+  @Override
+  public Batched batch(Tensor[] args, int[] dims, Params p, int batchSize) {
+    Tensor x = BatchRules.atFront(args[0], dims[0]);
+    Params q =
+        params(
+            BatchRules.prepend(0, p.ints("low")),
+            BatchRules.prepend(0, p.ints("high")),
+            BatchRules.prepend(0, p.ints("interior")),
+            p.real("value"));
+    return Batched.of(Interpreters.bind1(this, q, x), 0);
   }
 }

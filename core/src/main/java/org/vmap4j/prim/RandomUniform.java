@@ -1,6 +1,10 @@
 package org.vmap4j.prim;
 
 import org.vmap4j.DType;
+import org.vmap4j.Tensor;
+import org.vmap4j.core.BatchRules;
+import org.vmap4j.core.Batched;
+import org.vmap4j.core.Interpreters;
 import org.vmap4j.core.Params;
 import org.vmap4j.core.SingleResultPrimitive;
 import org.vmap4j.core.TensorType;
@@ -17,7 +21,15 @@ public enum RandomUniform implements SingleResultPrimitive {
   RANDOM_UNIFORM;
 
   public static Params params(long seed, DType dtype, int[] shape) {
-    return Params.of("seed", seed, "dtype", dtype, "shape", shape);
+    return params(seed, 0, dtype, shape);
+  }
+
+  /**
+   * {@code offset} shifts the counter: element i is the stream's element {@code offset + i}, so a
+   * piece of a larger draw (a chunk of a vmapped batch) equals that part of the whole draw.
+   */
+  public static Params params(long seed, long offset, DType dtype, int[] shape) {
+    return Params.of("seed", seed, "offset", offset, "dtype", dtype, "shape", shape);
   }
 
   @Override
@@ -43,17 +55,29 @@ public enum RandomUniform implements SingleResultPrimitive {
   @Override
   public CpuTensor evaluate(CpuTensor[] in, Params p, TensorType out) {
     long seed = p.longValue("seed");
+    long offset = p.longValue("offset");
     CpuTensor result = CpuTensor.allocate(out);
     if (result.data() instanceof double[] a) {
       for (int i = 0; i < a.length; i++) {
-        a[i] = (bits(seed, i) >>> 11) * 0x1.0p-53;
+        a[i] = (bits(seed, offset + i) >>> 11) * 0x1.0p-53;
       }
     } else {
       float[] a = (float[]) result.data();
       for (int i = 0; i < a.length; i++) {
-        a[i] = (bits(seed, i) >>> 40) * 0x1.0p-24f;
+        a[i] = (bits(seed, offset + i) >>> 40) * 0x1.0p-24f;
       }
     }
     return result;
+  }
+
+  /** No operands, so nothing is ever batched: the result is the same for every example. */
+  @Override
+  public Batched batch(Tensor[] args, int[] dims, Params p, int batchSize) {
+    return Batched.of(Interpreters.bind1(this, p), BatchRules.NOT_MAPPED);
+  }
+
+  @Override
+  public boolean isRandom() {
+    return true;
   }
 }

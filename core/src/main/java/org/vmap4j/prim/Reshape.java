@@ -1,5 +1,9 @@
 package org.vmap4j.prim;
 
+import org.vmap4j.Tensor;
+import org.vmap4j.core.BatchRules;
+import org.vmap4j.core.Batched;
+import org.vmap4j.core.Interpreters;
 import org.vmap4j.core.Params;
 import org.vmap4j.core.Shapes;
 import org.vmap4j.core.SingleResultPrimitive;
@@ -34,5 +38,12 @@ public enum Reshape implements SingleResultPrimitive {
   public CpuTensor evaluate(CpuTensor[] in, Params p, TensorType out) {
     CpuTensor x = in[0].contiguous();
     return x.view(out.shape(), Shapes.contiguousStrides(out.shape()), x.offset());
+  }
+
+  @Override
+  public Batched batch(Tensor[] args, int[] dims, Params p, int batchSize) {
+    Tensor x = BatchRules.atFront(args[0], dims[0]);
+    return Batched.of(
+        Interpreters.bind1(this, params(BatchRules.prepend(batchSize, p.ints("shape"))), x), 0);
   }
 }

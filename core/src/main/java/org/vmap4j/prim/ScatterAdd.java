@@ -1,6 +1,10 @@
 package org.vmap4j.prim;
 
 import org.vmap4j.DType;
+import org.vmap4j.Tensor;
+import org.vmap4j.core.BatchRules;
+import org.vmap4j.core.Batched;
+import org.vmap4j.core.Interpreters;
 import org.vmap4j.core.Params;
 import org.vmap4j.core.SingleResultPrimitive;
 import org.vmap4j.core.TensorType;
@@ -61,5 +65,12 @@ public enum ScatterAdd implements SingleResultPrimitive {
       }
     }
     return result;
+  }
+
+  @Override
+  public Batched batch(Tensor[] args, int[] dims, Params p, int batchSize) {
+    Tensor[] xs = BatchRules.allAtFront(args, dims, batchSize);
+    Params q = Gather.params(p.integer("axis") + 1, p.integer("batch_dims") + 1);
+    return Batched.of(Interpreters.bind1(this, q, xs), 0);
   }
 }

@@ -1,6 +1,9 @@
 package org.vmap4j.prim;
 
 import org.vmap4j.DType;
+import org.vmap4j.Tensor;
+import org.vmap4j.core.BatchRules;
+import org.vmap4j.core.Batched;
 import org.vmap4j.core.Params;
 import org.vmap4j.core.SingleResultPrimitive;
 import org.vmap4j.core.TensorType;
@@ -28,5 +31,10 @@ public enum Select implements SingleResultPrimitive {
   @Override
   public CpuTensor evaluate(CpuTensor[] in, Params params, TensorType out) {
     return ElementwiseKernels.apply("(x0 ? x1 : x2)", in, out);
+  }
+
+  @Override
+  public Batched batch(Tensor[] args, int[] dims, Params params, int batchSize) {
+    return BatchRules.elementwise(this, args, dims, params, batchSize);
   }
 }

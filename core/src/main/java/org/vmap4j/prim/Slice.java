@@ -1,5 +1,9 @@
 package org.vmap4j.prim;
 
+import org.vmap4j.Tensor;
+import org.vmap4j.core.BatchRules;
+import org.vmap4j.core.Batched;
+import org.vmap4j.core.Interpreters;
 import org.vmap4j.core.Params;
 import org.vmap4j.core.SingleResultPrimitive;
 import org.vmap4j.core.TensorType;
@@ -59,5 +63,16 @@ public enum Slice implements SingleResultPrimitive {
       strides[d] = xs[d] * stride[d];
     }
     return out.size() == 0 ? CpuTensor.allocate(out) : x.view(out.shape(), strides, offset);
+  }
+
+  @Override
+  public Batched batch(Tensor[] args, int[] dims, Params p, int batchSize) {
+    Tensor x = BatchRules.atFront(args[0], dims[0]);
+    Params q =
+        params(
+            BatchRules.prepend(0, p.ints("start")),
+            BatchRules.prepend(batchSize, p.ints("limit")),
+            BatchRules.prepend(1, p.ints("stride")));
+    return Batched.of(Interpreters.bind1(this, q, x), 0);
   }
 }

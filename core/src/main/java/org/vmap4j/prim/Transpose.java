@@ -1,5 +1,9 @@
 package org.vmap4j.prim;
 
+import org.vmap4j.Tensor;
+import org.vmap4j.core.BatchRules;
+import org.vmap4j.core.Batched;
+import org.vmap4j.core.Interpreters;
 import org.vmap4j.core.Params;
 import org.vmap4j.core.Shapes;
 import org.vmap4j.core.SingleResultPrimitive;
@@ -28,5 +32,12 @@ public enum Transpose implements SingleResultPrimitive {
   @Override
   public CpuTensor evaluate(CpuTensor[] in, Params p, TensorType out) {
     return in[0].permuteView(p.ints("perm"));
+  }
+
+  @Override
+  public Batched batch(Tensor[] args, int[] dims, Params p, int batchSize) {
+    Tensor x = BatchRules.atFront(args[0], dims[0]);
+    int[] perm = BatchRules.prepend(0, BatchRules.shifted(p.ints("perm")));
+    return Batched.of(Interpreters.bind1(this, params(perm), x), 0);
   }
 }

@@ -2,6 +2,9 @@ package org.vmap4j.prim;
 
 import java.util.function.BiFunction;
 import org.vmap4j.DType;
+import org.vmap4j.Tensor;
+import org.vmap4j.core.BatchRules;
+import org.vmap4j.core.Batched;
 import org.vmap4j.core.Params;
 import org.vmap4j.core.SingleResultPrimitive;
 import org.vmap4j.core.TensorType;
@@ -62,5 +65,10 @@ public enum Unary implements SingleResultPrimitive {
   @Override
   public CpuTensor evaluate(CpuTensor[] in, Params params, TensorType out) {
     return ElementwiseKernels.apply(renderJava(out.dtype(), "x0"), in, out);
+  }
+
+  @Override
+  public Batched batch(Tensor[] args, int[] dims, Params params, int batchSize) {
+    return BatchRules.elementwise(this, args, dims, params, batchSize);
   }
 }
