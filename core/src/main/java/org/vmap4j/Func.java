@@ -1,7 +1,11 @@
 package org.vmap4j;
 
+import java.util.List;
 import java.util.function.BiFunction;
 import java.util.function.Function;
+import org.vmap4j.core.BatchRules;
+import org.vmap4j.core.Shapes;
+import org.vmap4j.transforms.Autodiff;
 import org.vmap4j.transforms.Vmap;
 
 /**
@@ -52,5 +56,167 @@ public final class Func {
   public static <A, B, R> BiFunction<A, B, R> vmap(BiFunction<A, B, R> f, VmapOptions options) {
     return (a, b) ->
         (R) Vmap.call(args -> f.apply((A) args[0], (B) args[1]), new Object[] {a, b}, options);
+  }
+
+  // ---------------------------------------------------------------- forward and reverse mode
+
+  /**
+   * Forward mode: the value of {@code f} at {@code primal} and its derivative in the direction
+   * {@code tangent} (same structure and shapes as the primal).
+   */
+  @SuppressWarnings("unchecked")
+  public static <A, R> Jvp<R> jvp(Function<A, R> f, A primal, A tangent) {
+    Autodiff.JvpOutcome o = Autodiff.jvp(x -> f.apply((A) x), primal, tangent);
+    return new Jvp<>((R) o.value(), (R) o.tangent());
+  }
+
+  /** Reverse mode: the value of {@code f} at {@code primal} and its pullback. */
+  @SuppressWarnings("unchecked")
+  public static <A, R> Vjp<A, R> vjp(Function<A, R> f, A primal) {
+    return new Vjp<>(Autodiff.vjp(x -> f.apply((A) x), primal, "vjp"));
+  }
+
+  /**
+   * The gradient of a function with a scalar (0-d) result, with the argument's structure: a record
+   * of tensors gives the same record of gradients.
+   */
+  public static <A> Function<A, A> grad(Function<A, Tensor> f) {
+    return a -> valueAndGrad(f).apply(a).grad();
+  }
+
+  /** The gradient with respect to the first argument; the second is held fixed. */
+  public static <A, B> BiFunction<A, B, A> grad(BiFunction<A, B, Tensor> f) {
+    return (a, b) -> grad((A x) -> f.apply(x, b)).apply(a);
+  }
+
+  /** The gradient with respect to the second argument (argnums=1). */
+  public static <A, B> BiFunction<A, B, B> gradSecond(BiFunction<A, B, Tensor> f) {
+    return (a, b) -> grad((B y) -> f.apply(a, y)).apply(b);
+  }
+
+  /** Gradients with respect to both arguments (argnums=(0, 1)). */
+  @SuppressWarnings("unchecked")
+  public static <A, B> BiFunction<A, B, Grads<A, B>> gradBoth(BiFunction<A, B, Tensor> f) {
+    return (a, b) -> {
+      List<Object> g =
+          grad((List<Object> p) -> f.apply((A) p.get(0), (B) p.get(1))).apply(List.of(a, b));
+      return new Grads<>((A) g.get(0), (B) g.get(1));
+    };
+  }
+
+  /** The scalar value and its gradient, from one pass. */
+  @SuppressWarnings("unchecked")
+  public static <A> Function<A, ValueAndGrad<A>> valueAndGrad(Function<A, Tensor> f) {
+    return a -> {
+      Autodiff.VjpOutcome o = Autodiff.vjp(x -> f.apply((A) x), a, "grad");
+      Tensor y = scalarResult(o.value());
+      return new ValueAndGrad<>(y, (A) o.pullback(Tensor.scalar(y.dtype(), 1)));
+    };
+  }
+
+  /** The gradient of {@code f}'s value, and its auxiliary output passed through (has_aux). */
+  @SuppressWarnings("unchecked")
+  public static <A, X> Function<A, GradAndAux<A, X>> gradWithAux(Function<A, WithAux<X>> f) {
+    return a -> {
+      Autodiff.VjpOutcome o =
+          Autodiff.vjp(
+              x -> {
+                WithAux<X> r = f.apply((A) x);
+                return List.of(r.value(), List.of(r.aux() == null ? List.of() : r.aux()));
+              },
+              a,
+              "grad");
+      List<Object> value = (List<Object>) o.value();
+      Tensor y = scalarResult(value.get(0));
+      Object aux = ((List<Object>) value.get(1)).get(0);
+      Object zeroAux = Tree.map(aux, t -> Tensor.zeros(t.dtype(), t.shape()));
+      A g = (A) o.pullback(List.of(Tensor.scalar(y.dtype(), 1), List.of(zeroAux)));
+      return new GradAndAux<>(g, (X) (aux instanceof List<?> l && l.isEmpty() ? null : aux));
+    };
+  }
+
+  private static Tensor scalarResult(Object value) {
+    if (!(value instanceof Tensor y) || y.ndim() != 0 || !y.dtype().isFloating()) {
+      String what =
+          value instanceof Tensor t
+              ? t.type().toString()
+              : value == null ? "null" : value.getClass().getSimpleName();
+      throw new IllegalArgumentException(
+          "grad needs a function whose result is a floating scalar (a 0-d tensor), but it"
+              + " returned "
+              + what
+              + "; use vjp or jacrev for non-scalar results, or reduce"
+              + " the result (e.g. sum())");
+    }
+    return y;
+  }
+
+  // ---------------------------------------------------------------- Jacobians and Hessians
+
+  /**
+   * The Jacobian by reverse mode: one pullback per output element, all at once under vmap. Shape:
+   * the output's shape followed by the input's.
+   */
+  public static Function<Tensor, Tensor> jacrev(Function<Tensor, Tensor> f) {
+    return jacrev(f, 0);
+  }
+
+  /** As {@link #jacrev(Function)}, with the pullbacks evaluated {@code chunkSize} at a time. */
+  public static Function<Tensor, Tensor> jacrev(Function<Tensor, Tensor> f, int chunkSize) {
+    return x -> {
+      Vjp<Tensor, Tensor> v = vjp(f, x);
+      Tensor y = v.value();
+      int m = y.size();
+      Tensor basis = Tensor.eye(y.dtype(), m).reshape(Shapes.concat(new int[] {m}, y.shape()));
+      Tensor rows = vmap(v::pullback, VmapOptions.defaults().chunkSize(chunkSize)).apply(basis);
+      return rows.reshape(Shapes.concat(y.shape(), x.shape()));
+    };
+  }
+
+  /**
+   * The Jacobian by forward mode: one tangent per input element, all at once under vmap. Shape: the
+   * output's shape followed by the input's.
+   */
+  public static Function<Tensor, Tensor> jacfwd(Function<Tensor, Tensor> f) {
+    return x -> {
+      int n = x.size();
+      Tensor basis = Tensor.eye(x.dtype(), n).reshape(Shapes.concat(new int[] {n}, x.shape()));
+      Tensor columns = vmap((Tensor t) -> jvp(f, x, t).tangent()).apply(basis);
+      int[] outShape = Shapes.select(columns.shape(), Shapes.range(1, columns.ndim()));
+      Tensor moved = BatchRules.moveAxis(columns, 0, columns.ndim() - 1);
+      return moved.reshape(Shapes.concat(outShape, x.shape()));
+    };
+  }
+
+  /** The Hessian of a scalar function: {@code jacfwd(jacrev(f))}, shape input ++ input. */
+  public static Function<Tensor, Tensor> hessian(Function<Tensor, Tensor> f) {
+    return jacfwd(jacrev(f));
+  }
+
+  // ---------------------------------------------------------------- custom derivatives
+
+  /** A derivative rule for {@link #customVjp} and {@link #customJvp}. */
+  @FunctionalInterface
+  public interface DerivativeRule extends Autodiff.CustomRule {}
+
+  /**
+   * {@code f} with a user-supplied reverse-mode derivative: {@code backward.apply(x, y, g)} returns
+   * the cotangent of x given y = f(x) and y's cotangent g, written with tensor operations (so it
+   * can be differentiated and batched). Forward mode and vmap use f itself. The rule applies when
+   * reverse mode is the innermost transform at the call ({@code vmap(grad(...))}, not {@code
+   * grad(vmap(...))}, which is an error).
+   */
+  public static Function<Tensor, Tensor> customVjp(
+      Function<Tensor, Tensor> f, DerivativeRule backward) {
+    return x -> Autodiff.customVjpCall(f, backward, x);
+  }
+
+  /**
+   * {@code f} with a user-supplied forward-mode derivative: {@code forward.apply(x, y, t)} returns
+   * y's tangent given x's tangent t.
+   */
+  public static Function<Tensor, Tensor> customJvp(
+      Function<Tensor, Tensor> f, DerivativeRule forward) {
+    return x -> Autodiff.customJvpCall(f, forward, x);
   }
 }

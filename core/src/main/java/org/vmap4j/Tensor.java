@@ -363,9 +363,9 @@ public abstract class Tensor {
     return unary(Unary.RSQRT);
   }
 
-  /** {@code max(x, 0)}. */
+  /** {@code max(x, 0)}; its derivative at 0 is taken as 0, as in PyTorch. */
   public Tensor relu() {
-    return maximum(0);
+    return where(gt(0), this, 0);
   }
 
   public Tensor square() {

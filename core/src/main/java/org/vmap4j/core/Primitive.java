@@ -43,6 +43,20 @@ public interface Primitive {
   Batched batch(Tensor[] args, int[] dims, Params params, int batchSize);
 
   /**
+   * The JVP rule (forward mode): the tangents of the results, given the primal operands, their
+   * tangents (null for a zero tangent; at least one is non-null) and the primal results. Returns
+   * null for a result whose tangent is zero (integer and BOOL results always).
+   */
+  Tensor[] jvp(Tensor[] primals, Tensor[] tangents, Tensor[] outputs, Params params);
+
+  /**
+   * The VJP rule (reverse mode): the cotangents of the operands, given the primal operands, the
+   * primal results and the results' cotangents (null for zero; at least one is non-null). Returns
+   * null for an operand that receives nothing (integer operands always).
+   */
+  Tensor[] vjp(Tensor[] primals, Tensor[] outputs, Tensor[] cotangents, Params params);
+
+  /**
    * Whether this primitive draws random numbers; {@code vmap} intercepts such primitives even when
    * none of their operands is batched, to apply its randomness mode.
    */

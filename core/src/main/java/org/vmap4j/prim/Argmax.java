@@ -46,4 +46,15 @@ public enum Argmax implements SingleResultPrimitive {
     Tensor x = BatchRules.atFront(args[0], dims[0]);
     return Batched.of(Interpreters.bind1(this, params(params.integer("axis") + 1), x), 0);
   }
+
+  /** Integer results carry no derivatives. */
+  @Override
+  public Tensor jvp(Tensor[] primals, Tensor[] tangents, Tensor output, Params params) {
+    return null;
+  }
+
+  @Override
+  public Tensor[] vjp(Tensor[] primals, Tensor output, Tensor cotangent, Params params) {
+    return new Tensor[primals.length];
+  }
 }

@@ -6,6 +6,7 @@ import org.vmap4j.core.BatchRules;
 import org.vmap4j.core.Batched;
 import org.vmap4j.core.Params;
 import org.vmap4j.core.SingleResultPrimitive;
+import org.vmap4j.core.Tangents;
 import org.vmap4j.core.TensorType;
 import org.vmap4j.cpu.CpuTensor;
 import org.vmap4j.cpu.ElementwiseKernels;
@@ -17,17 +18,34 @@ import org.vmap4j.cpu.ElementwiseKernels;
 public enum Binary implements SingleResultPrimitive {
   ADD(false) {
     @Override
+    Tensor[] partials(Tensor a, Tensor b, Tensor y) {
+      return new Tensor[] {Tensor.ones(y.dtype(), y.shape()), Tensor.ones(y.dtype(), y.shape())};
+    }
+
+    @Override
     public String renderJava(DType t, String a, String b) {
       return "(" + a + " + " + b + ")";
     }
   },
   SUB(false) {
     @Override
+    Tensor[] partials(Tensor a, Tensor b, Tensor y) {
+      return new Tensor[] {
+        Tensor.ones(y.dtype(), y.shape()), Tensor.full(y.dtype(), -1, y.shape())
+      };
+    }
+
+    @Override
     public String renderJava(DType t, String a, String b) {
       return "(" + a + " - " + b + ")";
     }
   },
   MUL(false) {
+    @Override
+    Tensor[] partials(Tensor a, Tensor b, Tensor y) {
+      return new Tensor[] {b, a};
+    }
+
     @Override
     public String renderJava(DType t, String a, String b) {
       return "(" + a + " * " + b + ")";
@@ -36,11 +54,26 @@ public enum Binary implements SingleResultPrimitive {
   /** True division; floating only, so an integer quotient is never silently truncated. */
   DIV(true) {
     @Override
+    Tensor[] partials(Tensor a, Tensor b, Tensor y) {
+      Tensor inv = b.pow(-1);
+      return new Tensor[] {inv, y.mul(inv).neg()};
+    }
+
+    @Override
     public String renderJava(DType t, String a, String b) {
       return "(" + a + " / " + b + ")";
     }
   },
   POW(true) {
+    @Override
+    Tensor[] partials(Tensor a, Tensor b, Tensor y) {
+      // d/db = y log(a), taken as 0 where a <= 0 (and log of a safe stand-in there, so no NaN
+      // reaches the unselected branch)
+      Tensor positive = a.gt(0);
+      Tensor logA = Tensor.where(positive, a, Tensor.ones(a.dtype(), a.shape())).log();
+      return new Tensor[] {b.mul(a.pow(b.sub(1))), Tensor.where(positive, y.mul(logA), 0)};
+    }
+
     @Override
     public String renderJava(DType t, String a, String b) {
       return Elementwise.math(t, "Math.pow(" + a + ", " + b + ")");
@@ -49,12 +82,25 @@ public enum Binary implements SingleResultPrimitive {
   /** Element-wise maximum; NaN if either operand is NaN. */
   MAX(false) {
     @Override
+    Tensor[] partials(Tensor a, Tensor b, Tensor y) {
+      // ties split the derivative evenly, as JAX does
+      Tensor toA = a.gt(b).astype(y.dtype()).add(a.eq(b).astype(y.dtype()).mul(0.5));
+      return new Tensor[] {toA, toA.neg().add(1)};
+    }
+
+    @Override
     public String renderJava(DType t, String a, String b) {
       return "Math.max(" + a + ", " + b + ")";
     }
   },
   /** Element-wise minimum; NaN if either operand is NaN. */
   MIN(false) {
+    @Override
+    Tensor[] partials(Tensor a, Tensor b, Tensor y) {
+      Tensor toA = a.lt(b).astype(y.dtype()).add(a.eq(b).astype(y.dtype()).mul(0.5));
+      return new Tensor[] {toA, toA.neg().add(1)};
+    }
+
     @Override
     public String renderJava(DType t, String a, String b) {
       return "Math.min(" + a + ", " + b + ")";
@@ -69,6 +115,13 @@ public enum Binary implements SingleResultPrimitive {
 
   /** This operation as a Java expression of its operands, for element type {@code t}. */
   public abstract String renderJava(DType t, String a, String b);
+
+  /**
+   * The partial derivatives {@code [d y / d a, d y / d b]} at (a, b) with result y, as tensors of
+   * the result's shape; an entry may be null for a derivative that is zero. Both JVP and VJP
+   * multiply by them (the Jacobian is diagonal in each operand).
+   */
+  abstract Tensor[] partials(Tensor a, Tensor b, Tensor y);
 
   @Override
   public TensorType inferType(TensorType[] in, Params params) {
@@ -96,5 +149,29 @@ public enum Binary implements SingleResultPrimitive {
   @Override
   public Batched batch(Tensor[] args, int[] dims, Params params, int batchSize) {
     return BatchRules.elementwise(this, args, dims, params, batchSize);
+  }
+
+  @Override
+  public Tensor jvp(Tensor[] primals, Tensor[] tangents, Tensor output, Params params) {
+    if (this == ADD || this == SUB) {
+      Tensor tb = tangents[1] == null || this == ADD ? tangents[1] : tangents[1].neg();
+      return Tangents.add(tangents[0], tb);
+    }
+    Tensor[] d = partials(primals[0], primals[1], output);
+    Tensor ta = tangents[0] == null ? null : tangents[0].mul(d[0]);
+    Tensor tb = tangents[1] == null ? null : tangents[1].mul(d[1]);
+    return Tangents.add(ta, tb);
+  }
+
+  @Override
+  public Tensor[] vjp(Tensor[] primals, Tensor output, Tensor cotangent, Params params) {
+    if (this == ADD) {
+      return new Tensor[] {cotangent, cotangent};
+    }
+    if (this == SUB) {
+      return new Tensor[] {cotangent, cotangent.neg()};
+    }
+    Tensor[] d = partials(primals[0], primals[1], output);
+    return new Tensor[] {cotangent.mul(d[0]), cotangent.mul(d[1])};
   }
 }

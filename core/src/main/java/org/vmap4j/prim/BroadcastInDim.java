@@ -67,4 +67,33 @@ public enum BroadcastInDim implements SingleResultPrimitive {
             BatchRules.prepend(0, BatchRules.shifted(p.ints("dims"))));
     return Batched.of(Interpreters.bind1(this, q, x), 0);
   }
+
+  @Override
+  public Tensor jvp(Tensor[] primals, Tensor[] tangents, Tensor output, Params params) {
+    return Interpreters.bind1(this, params, tangents[0]);
+  }
+
+  /** Sums over the new dimensions and over the size-1 dimensions that were stretched. */
+  @Override
+  public Tensor[] vjp(Tensor[] primals, Tensor output, Tensor cotangent, Params p) {
+    Tensor x = primals[0];
+    int[] dims = p.ints("dims");
+    int[] shape = p.ints("shape");
+    java.util.List<Integer> summed = new java.util.ArrayList<>();
+    boolean[] kept = new boolean[shape.length];
+    for (int i = 0; i < dims.length; i++) {
+      kept[dims[i]] = x.shape()[i] == shape[dims[i]];
+    }
+    for (int d = 0; d < shape.length; d++) {
+      if (!kept[d]) {
+        summed.add(d);
+      }
+    }
+    Tensor ct = cotangent;
+    if (!summed.isEmpty()) {
+      int[] axes = summed.stream().mapToInt(Integer::intValue).toArray();
+      ct = Interpreters.bind1(Reduce.REDUCE_SUM, Reduce.params(axes), ct);
+    }
+    return new Tensor[] {ct.reshape(x.shape())};
+  }
 }

@@ -48,4 +48,15 @@ public enum Compare implements SingleResultPrimitive {
   public Batched batch(Tensor[] args, int[] dims, Params params, int batchSize) {
     return BatchRules.elementwise(this, args, dims, params, batchSize);
   }
+
+  /** BOOL results carry no derivatives. */
+  @Override
+  public Tensor jvp(Tensor[] primals, Tensor[] tangents, Tensor output, Params params) {
+    return null;
+  }
+
+  @Override
+  public Tensor[] vjp(Tensor[] primals, Tensor output, Tensor cotangent, Params params) {
+    return new Tensor[primals.length];
+  }
 }

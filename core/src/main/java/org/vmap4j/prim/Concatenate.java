@@ -7,6 +7,7 @@ import org.vmap4j.core.Interpreters;
 import org.vmap4j.core.Params;
 import org.vmap4j.core.Shapes;
 import org.vmap4j.core.SingleResultPrimitive;
+import org.vmap4j.core.Tangents;
 import org.vmap4j.core.TensorType;
 import org.vmap4j.cpu.CpuTensor;
 
@@ -73,5 +74,27 @@ public enum Concatenate implements SingleResultPrimitive {
   public Batched batch(Tensor[] args, int[] dims, Params p, int batchSize) {
     Tensor[] xs = BatchRules.allAtFront(args, dims, batchSize);
     return Batched.of(Interpreters.bind1(this, params(p.integer("axis") + 1), xs), 0);
+  }
+
+  @Override
+  public Tensor jvp(Tensor[] primals, Tensor[] tangents, Tensor output, Params params) {
+    Tensor[] ts = new Tensor[primals.length];
+    for (int i = 0; i < ts.length; i++) {
+      ts[i] = Tangents.orZeros(tangents[i], primals[i]);
+    }
+    return Interpreters.bind1(this, params, ts);
+  }
+
+  @Override
+  public Tensor[] vjp(Tensor[] primals, Tensor output, Tensor cotangent, Params p) {
+    int axis = p.integer("axis");
+    Tensor[] out = new Tensor[primals.length];
+    int start = 0;
+    for (int i = 0; i < primals.length; i++) {
+      int n = primals[i].shape()[axis];
+      out[i] = cotangent.slice(axis, start, start + n);
+      start += n;
+    }
+    return out;
   }
 }

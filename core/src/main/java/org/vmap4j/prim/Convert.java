@@ -50,4 +50,17 @@ public enum Convert implements SingleResultPrimitive {
   public Batched batch(Tensor[] args, int[] dims, Params params, int batchSize) {
     return BatchRules.elementwise(this, args, dims, params, batchSize);
   }
+
+  /** Conversions between floating dtypes pass derivatives through; others carry none. */
+  @Override
+  public Tensor jvp(Tensor[] primals, Tensor[] tangents, Tensor output, Params params) {
+    boolean floating = primals[0].dtype().isFloating() && output.dtype().isFloating();
+    return floating ? tangents[0].astype(output.dtype()) : null;
+  }
+
+  @Override
+  public Tensor[] vjp(Tensor[] primals, Tensor output, Tensor cotangent, Params params) {
+    boolean floating = primals[0].dtype().isFloating() && output.dtype().isFloating();
+    return new Tensor[] {floating ? cotangent.astype(primals[0].dtype()) : null};
+  }
 }

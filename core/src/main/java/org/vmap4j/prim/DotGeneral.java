@@ -8,6 +8,7 @@ import org.vmap4j.core.Interpreters;
 import org.vmap4j.core.Params;
 import org.vmap4j.core.Shapes;
 import org.vmap4j.core.SingleResultPrimitive;
+import org.vmap4j.core.Tangents;
 import org.vmap4j.core.TensorType;
 import org.vmap4j.cpu.CpuTensor;
 import org.vmap4j.cpu.Gemm;
@@ -166,5 +167,63 @@ public enum DotGeneral implements SingleResultPrimitive {
     }
     Tensor out = Interpreters.bind1(this, params(lc, rc, lb, rb), lhs, rhs);
     return Batched.of(out, outDim);
+  }
+
+  /** Bilinear: the tangent is {@code dot(ta, b) + dot(a, tb)}. */
+  @Override
+  public Tensor jvp(Tensor[] primals, Tensor[] tangents, Tensor output, Params params) {
+    Tensor left =
+        tangents[0] == null ? null : Interpreters.bind1(this, params, tangents[0], primals[1]);
+    Tensor right =
+        tangents[1] == null ? null : Interpreters.bind1(this, params, primals[0], tangents[1]);
+    return Tangents.add(left, right);
+  }
+
+  /**
+   * Each operand's cotangent is another dot_general of the result's cotangent with the other
+   * operand, followed by a transpose back to the operand's dimension order.
+   */
+  @Override
+  public Tensor[] vjp(Tensor[] primals, Tensor output, Tensor cotangent, Params p) {
+    Tensor lhs = primals[0];
+    Tensor rhs = primals[1];
+    int[] lc = p.ints("lhs_contract");
+    int[] rc = p.ints("rhs_contract");
+    int[] lb = p.ints("lhs_batch");
+    int[] rb = p.ints("rhs_batch");
+    int[] lf = free(lhs.ndim(), lc, lb);
+    int[] rf = free(rhs.ndim(), rc, rb);
+    int nb = lb.length;
+    int[] ctBatch = Shapes.range(0, nb);
+    int[] ctLhsFree = Shapes.range(nb, nb + lf.length);
+    int[] ctRhsFree = Shapes.range(nb + lf.length, nb + lf.length + rf.length);
+    // d lhs: contract ct's rhs-free dims with rhs's free dims; the leftover rhs dims are its
+    // contracting dims in ascending order, which pair with lhs's contracting dims
+    Tensor dl = Interpreters.bind1(this, params(ctRhsFree, rf, ctBatch, rb), cotangent, rhs);
+    int[] lhsOrder = Shapes.concat(Shapes.concat(lb, lf), pairedInOrderOf(rc, lc));
+    dl = dl.permute(Shapes.inversePermutation(lhsOrder));
+    // d rhs: contract ct's lhs-free dims with lhs's free dims
+    Tensor dr = Interpreters.bind1(this, params(ctLhsFree, lf, ctBatch, lb), cotangent, lhs);
+    int[] rhsOrder = Shapes.concat(Shapes.concat(rb, rf), pairedInOrderOf(lc, rc));
+    dr = dr.permute(Shapes.inversePermutation(rhsOrder));
+    return new Tensor[] {dl, dr};
+  }
+
+  /**
+   * The entries of {@code partner} ordered as their pairs in {@code sortedBy} sort ascending: the
+   * contracting dimensions of one operand, listed in the order the other operand's contracting
+   * dimensions appear in its shape.
+   */
+  private static int[] pairedInOrderOf(int[] sortedBy, int[] partner) {
+    Integer[] order = new Integer[sortedBy.length];
+    for (int i = 0; i < order.length; i++) {
+      order[i] = i;
+    }
+    java.util.Arrays.sort(order, (x, y) -> Integer.compare(sortedBy[x], sortedBy[y]));
+    int[] out = new int[order.length];
+    for (int i = 0; i < order.length; i++) {
+      out[i] = partner[order[i]];
+    }
+    return out;
   }
 }

@@ -142,4 +142,18 @@ public enum Gather implements SingleResultPrimitive {
     idx = BatchRules.atFront(idx, dims[1]);
     return Batched.of(Interpreters.bind1(this, params(axis + 1, nb + 1), x, idx), 0);
   }
+
+  @Override
+  public Tensor jvp(Tensor[] primals, Tensor[] tangents, Tensor output, Params params) {
+    return tangents[0] == null ? null : Interpreters.bind1(this, params, tangents[0], primals[1]);
+  }
+
+  /** The transpose of a gather adds each cotangent slice back where it was taken from. */
+  @Override
+  public Tensor[] vjp(Tensor[] primals, Tensor output, Tensor cotangent, Params params) {
+    Tensor zeros = Tensor.zeros(cotangent.dtype(), primals[0].shape());
+    return new Tensor[] {
+      Interpreters.bind1(ScatterAdd.SCATTER_ADD, params, zeros, primals[1], cotangent), null
+    };
+  }
 }

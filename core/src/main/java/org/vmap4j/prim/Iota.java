@@ -50,4 +50,15 @@ public enum Iota implements SingleResultPrimitive {
   public Batched batch(Tensor[] args, int[] dims, Params p, int batchSize) {
     return Batched.of(Interpreters.bind1(this, p), BatchRules.NOT_MAPPED);
   }
+
+  /** No operands, so nothing to differentiate. */
+  @Override
+  public Tensor jvp(Tensor[] primals, Tensor[] tangents, Tensor output, Params p) {
+    return null;
+  }
+
+  @Override
+  public Tensor[] vjp(Tensor[] primals, Tensor output, Tensor cotangent, Params p) {
+    return new Tensor[0];
+  }
 }

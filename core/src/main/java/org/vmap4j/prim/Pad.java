@@ -74,4 +74,26 @@ public enum Pad implements SingleResultPrimitive {
             p.real("value"));
     return Batched.of(Interpreters.bind1(this, q, x), 0);
   }
+
+  @Override
+  public Tensor jvp(Tensor[] primals, Tensor[] tangents, Tensor output, Params p) {
+    return Interpreters.bind1(this, p.with("value", 0.0), tangents[0]);
+  }
+
+  /** The transpose of a pad is the strided slice that picks the operand's elements back out. */
+  @Override
+  public Tensor[] vjp(Tensor[] primals, Tensor output, Tensor cotangent, Params p) {
+    int[] low = p.ints("low");
+    int[] interior = p.ints("interior");
+    int[] shape = primals[0].shape();
+    int[] limit = new int[shape.length];
+    int[] stride = new int[shape.length];
+    for (int d = 0; d < shape.length; d++) {
+      stride[d] = interior[d] + 1;
+      limit[d] = shape[d] == 0 ? low[d] : low[d] + (shape[d] - 1) * stride[d] + 1;
+    }
+    return new Tensor[] {
+      Interpreters.bind1(Slice.SLICE, Slice.params(low, limit, stride), cotangent)
+    };
+  }
 }

@@ -80,4 +80,15 @@ public enum RandomUniform implements SingleResultPrimitive {
   public boolean isRandom() {
     return true;
   }
+
+  /** No operands, so nothing to differentiate. */
+  @Override
+  public Tensor jvp(Tensor[] primals, Tensor[] tangents, Tensor output, Params p) {
+    return null;
+  }
+
+  @Override
+  public Tensor[] vjp(Tensor[] primals, Tensor output, Tensor cotangent, Params p) {
+    return new Tensor[0];
+  }
 }

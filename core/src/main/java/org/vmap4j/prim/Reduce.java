@@ -65,4 +65,39 @@ public enum Reduce implements SingleResultPrimitive {
     return Batched.of(
         Interpreters.bind1(this, params(BatchRules.shifted(params.ints("axes"))), x), 0);
   }
+
+  @Override
+  public Tensor jvp(Tensor[] primals, Tensor[] tangents, Tensor output, Params params) {
+    if (this == REDUCE_SUM) {
+      return Interpreters.bind1(this, params, tangents[0]);
+    }
+    Tensor[] w = extremeWeights(primals[0], output, params);
+    return Interpreters.bind1(REDUCE_SUM, params, tangents[0].mul(w[0])).div(w[1]);
+  }
+
+  @Override
+  public Tensor[] vjp(Tensor[] primals, Tensor output, Tensor cotangent, Params params) {
+    Tensor x = primals[0];
+    if (this == REDUCE_SUM) {
+      return new Tensor[] {spread(cotangent, x, params)};
+    }
+    Tensor[] w = extremeWeights(x, output, params);
+    return new Tensor[] {spread(cotangent.div(w[1]), x, params).mul(w[0])};
+  }
+
+  /**
+   * For max and min: which elements attain the extreme (1 or 0, shaped like x) and how many do per
+   * result; ties share the derivative evenly, as in JAX.
+   */
+  private static Tensor[] extremeWeights(Tensor x, Tensor y, Params params) {
+    Tensor attains = x.eq(spread(y, x, params)).astype(x.dtype());
+    return new Tensor[] {attains, Interpreters.bind1(REDUCE_SUM, params, attains)};
+  }
+
+  /** A reduced value broadcast back over the reduced axes to x's shape. */
+  private static Tensor spread(Tensor reduced, Tensor x, Params params) {
+    int[] kept = Shapes.complement(x.ndim(), params.ints("axes"));
+    return Interpreters.bind1(
+        BroadcastInDim.BROADCAST_IN_DIM, BroadcastInDim.params(x.shape(), kept), reduced);
+  }
 }

@@ -46,4 +46,14 @@ public enum Reshape implements SingleResultPrimitive {
     return Batched.of(
         Interpreters.bind1(this, params(BatchRules.prepend(batchSize, p.ints("shape"))), x), 0);
   }
+
+  @Override
+  public Tensor jvp(Tensor[] primals, Tensor[] tangents, Tensor output, Params params) {
+    return Interpreters.bind1(this, params, tangents[0]);
+  }
+
+  @Override
+  public Tensor[] vjp(Tensor[] primals, Tensor output, Tensor cotangent, Params params) {
+    return new Tensor[] {cotangent.reshape(primals[0].shape())};
+  }
 }

@@ -7,6 +7,7 @@ import org.vmap4j.core.Batched;
 import org.vmap4j.core.Interpreters;
 import org.vmap4j.core.Params;
 import org.vmap4j.core.SingleResultPrimitive;
+import org.vmap4j.core.Tangents;
 import org.vmap4j.core.TensorType;
 import org.vmap4j.cpu.CpuTensor;
 import org.vmap4j.cpu.ElementwiseKernels;
@@ -72,5 +73,22 @@ public enum ScatterAdd implements SingleResultPrimitive {
     Tensor[] xs = BatchRules.allAtFront(args, dims, batchSize);
     Params q = Gather.params(p.integer("axis") + 1, p.integer("batch_dims") + 1);
     return Batched.of(Interpreters.bind1(this, q, xs), 0);
+  }
+
+  @Override
+  public Tensor jvp(Tensor[] primals, Tensor[] tangents, Tensor output, Params params) {
+    if (tangents[0] == null && tangents[2] == null) {
+      return null;
+    }
+    Tensor base = Tangents.orZeros(tangents[0], primals[0]);
+    Tensor updates = Tangents.orZeros(tangents[2], primals[2]);
+    return Interpreters.bind1(this, params, base, primals[1], updates);
+  }
+
+  @Override
+  public Tensor[] vjp(Tensor[] primals, Tensor output, Tensor cotangent, Params params) {
+    return new Tensor[] {
+      cotangent, null, Interpreters.bind1(Gather.GATHER, params, cotangent, primals[1])
+    };
   }
 }

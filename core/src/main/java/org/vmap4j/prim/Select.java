@@ -4,8 +4,10 @@ import org.vmap4j.DType;
 import org.vmap4j.Tensor;
 import org.vmap4j.core.BatchRules;
 import org.vmap4j.core.Batched;
+import org.vmap4j.core.Interpreters;
 import org.vmap4j.core.Params;
 import org.vmap4j.core.SingleResultPrimitive;
+import org.vmap4j.core.Tangents;
 import org.vmap4j.core.TensorType;
 import org.vmap4j.cpu.CpuTensor;
 import org.vmap4j.cpu.ElementwiseKernels;
@@ -36,5 +38,25 @@ public enum Select implements SingleResultPrimitive {
   @Override
   public Batched batch(Tensor[] args, int[] dims, Params params, int batchSize) {
     return BatchRules.elementwise(this, args, dims, params, batchSize);
+  }
+
+  @Override
+  public Tensor jvp(Tensor[] primals, Tensor[] tangents, Tensor output, Params params) {
+    if (tangents[1] == null && tangents[2] == null) {
+      return null;
+    }
+    Tensor a = Tangents.orZeros(tangents[1], primals[1]);
+    Tensor b = Tangents.orZeros(tangents[2], primals[2]);
+    return Interpreters.bind1(this, params, primals[0], a, b);
+  }
+
+  @Override
+  public Tensor[] vjp(Tensor[] primals, Tensor output, Tensor cotangent, Params params) {
+    Tensor zero = Tensor.zeros(cotangent.dtype(), cotangent.shape());
+    return new Tensor[] {
+      null,
+      Interpreters.bind1(this, params, primals[0], cotangent, zero),
+      Interpreters.bind1(this, params, primals[0], zero, cotangent)
+    };
   }
 }

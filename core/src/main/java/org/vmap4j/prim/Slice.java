@@ -75,4 +75,31 @@ public enum Slice implements SingleResultPrimitive {
             BatchRules.prepend(1, p.ints("stride")));
     return Batched.of(Interpreters.bind1(this, q, x), 0);
   }
+
+  @Override
+  public Tensor jvp(Tensor[] primals, Tensor[] tangents, Tensor output, Params params) {
+    return Interpreters.bind1(this, params, tangents[0]);
+  }
+
+  /** The transpose of a slice is a pad with zeros around and between the taken elements. */
+  @Override
+  public Tensor[] vjp(Tensor[] primals, Tensor output, Tensor cotangent, Params p) {
+    int[] shape = primals[0].shape();
+    if (output.size() == 0) {
+      return new Tensor[] {Tensor.zeros(cotangent.dtype(), shape)};
+    }
+    int[] start = p.ints("start");
+    int[] stride = p.ints("stride");
+    int[] out = output.shape();
+    int[] high = new int[shape.length];
+    int[] interior = new int[shape.length];
+    for (int d = 0; d < shape.length; d++) {
+      int last = start[d] + (out[d] - 1) * stride[d];
+      high[d] = shape[d] - last - 1;
+      interior[d] = stride[d] - 1;
+    }
+    return new Tensor[] {
+      Interpreters.bind1(Pad.PAD, Pad.params(start, high, interior, 0), cotangent)
+    };
+  }
 }

@@ -40,4 +40,14 @@ public enum Transpose implements SingleResultPrimitive {
     int[] perm = BatchRules.prepend(0, BatchRules.shifted(p.ints("perm")));
     return Batched.of(Interpreters.bind1(this, params(perm), x), 0);
   }
+
+  @Override
+  public Tensor jvp(Tensor[] primals, Tensor[] tangents, Tensor output, Params params) {
+    return Interpreters.bind1(this, params, tangents[0]);
+  }
+
+  @Override
+  public Tensor[] vjp(Tensor[] primals, Tensor output, Tensor cotangent, Params p) {
+    return new Tensor[] {cotangent.permute(Shapes.inversePermutation(p.ints("perm")))};
+  }
 }

@@ -1,0 +1,52 @@
+package org.vmap4j.transforms;
+
+import org.vmap4j.Tensor;
+import org.vmap4j.core.Interpreters;
+import org.vmap4j.core.MainTrace;
+import org.vmap4j.core.Params;
+import org.vmap4j.core.Primitive;
+import org.vmap4j.core.Tangents;
+import org.vmap4j.core.Trace;
+import org.vmap4j.core.Tracer;
+
+/**
+ * Forward-mode differentiation: each primitive computes its primal results one level down and its
+ * tangents with its JVP rule, which is written with tensor operations and so is itself
+ * differentiable and batchable.
+ */
+final class JvpTrace extends Trace {
+  JvpTrace(MainTrace main) {
+    super(main);
+  }
+
+  @Override
+  public Tracer lift(Tensor value) {
+    return new JvpTracer(this, value, null);
+  }
+
+  JvpTracer withTangent(Tensor primal, Tensor tangent) {
+    return new JvpTracer(this, primal, tangent);
+  }
+
+  @Override
+  public Tensor[] process(Primitive primitive, Tracer[] inputs, Params params) {
+    Tensor[] primals = new Tensor[inputs.length];
+    Tensor[] tangents = new Tensor[inputs.length];
+    boolean any = false;
+    for (int i = 0; i < inputs.length; i++) {
+      JvpTracer t = (JvpTracer) inputs[i];
+      primals[i] = t.primal();
+      tangents[i] = Tangents.differentiable(t.primal().dtype()) ? t.tangent() : null;
+      any |= tangents[i] != null;
+    }
+    Tensor[] outputs = Interpreters.bind(primitive, params, primals);
+    Tensor[] outTangents =
+        any ? primitive.jvp(primals, tangents, outputs, params) : new Tensor[outputs.length];
+    Tensor[] out = new Tensor[outputs.length];
+    for (int i = 0; i < out.length; i++) {
+      Tensor tangent = Tangents.differentiable(outputs[i].dtype()) ? outTangents[i] : null;
+      out[i] = new JvpTracer(this, outputs[i], tangent);
+    }
+    return out;
+  }
+}
