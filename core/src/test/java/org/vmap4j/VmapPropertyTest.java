@@ -195,6 +195,11 @@ class VmapPropertyTest {
         (r, t) -> new Tensor[] {rnd(r, t, 5, 3), Tensor.of(r.longs(4, 0, 5).toArray(), 2, 2)},
         a -> a[0].index(0, a[1]));
     add(
+        "index along an inner dimension",
+        "gather",
+        (r, t) -> new Tensor[] {rnd(r, t, 2, 5, 3), Tensor.of(r.longs(4, 0, 5).toArray(), 4)},
+        a -> a[0].index(1, a[1]));
+    add(
         "torch gather",
         "gather",
         (r, t) -> new Tensor[] {rnd(r, t, 3, 4), Tensor.of(r.longs(6, 0, 4).toArray(), 3, 2)},
