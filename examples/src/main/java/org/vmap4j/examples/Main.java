@@ -1,8 +1,19 @@
 package org.vmap4j.examples;
 
+import static org.vmap4j.Func.grad;
+import static org.vmap4j.Func.jacfwd;
+import static org.vmap4j.Func.jacrev;
+import static org.vmap4j.Func.vjp;
+import static org.vmap4j.Func.vmap;
+
 import java.io.PrintStream;
+import java.util.List;
+import java.util.function.BiFunction;
+import java.util.function.Function;
 import org.vmap4j.DType;
+import org.vmap4j.InDims;
 import org.vmap4j.Tensor;
+import org.vmap4j.Vjp;
 import org.vmap4j.gpu.CudaAvailability;
 
 /**
@@ -19,33 +30,83 @@ public final class Main {
     run(System.out);
   }
 
+  /** Largest absolute difference between a batched result and the stacked per-example ones. */
+  static double maxAbsDiff(Tensor batched, Tensor[] perExample) {
+    return batched.sub(Tensor.stack(0, perExample)).abs().max().item();
+  }
+
   static void run(PrintStream out) {
-    out.println("vmap4j examples: eager tensors on the CPU");
+    out.println("vmap4j examples, on the CPU");
     out.println();
 
-    out.println("1. Batched dot products (torch.vmap tutorial, case 1), N=64 pairs of D=5 vectors");
+    out.println("1. Batched dot products with vmap (torch.vmap tutorial, case 1), N=64, D=5");
     Tensor x = Tensor.randomNormal(1, DType.F32, 64, 5);
     Tensor y = Tensor.randomNormal(2, DType.F32, 64, 5);
-    Tensor batched = x.mul(y).sum(1);
-    double maxDiff = 0;
+    BiFunction<Tensor, Tensor, Tensor> batchedDot = vmap(Tensor::dot);
+    Tensor batched = batchedDot.apply(x, y);
+    Tensor[] loop = new Tensor[64];
     for (int i = 0; i < 64; i++) {
-      double loop = x.index(0, i).dot(y.index(0, i)).item();
-      maxDiff = Math.max(maxDiff, Math.abs(loop - batched.toDoubleArray()[i]));
+      loop[i] = x.index(0, i).dot(y.index(0, i));
     }
-    out.println("   first four: " + batched.slice(0, 0, 4));
-    out.println("   largest difference to a per-example loop of dot(): " + maxDiff);
+    out.println("   vmap(Tensor::dot) first four: " + batched.slice(0, 0, 4));
+    out.println("   max abs difference to the per-pair loop: " + maxAbsDiff(batched, loop));
     out.println();
 
-    out.println("2. A model written for one example, applied to a batch with matmul");
-    Tensor weights = Tensor.randomNormal(3, DType.F32, 5, 3);
+    out.println("2. A model written for one example, lifted to a batch with vmap (case 2)");
+    Tensor weights = Tensor.randomNormal(3, DType.F32, 5);
+    Function<Tensor, Tensor> model = example -> example.dot(weights).relu();
     Tensor examples = Tensor.randomNormal(4, DType.F32, 8, 5);
-    Tensor oneExample = examples.index(0, 0).matmul(weights).relu();
-    Tensor wholeBatch = examples.matmul(weights).relu();
-    out.println("   example 0 alone: " + oneExample);
-    out.println("   row 0 of batch:  " + wholeBatch.index(0, 0));
+    Tensor lifted = vmap(model).apply(examples);
+    Tensor[] each = new Tensor[8];
+    for (int i = 0; i < 8; i++) {
+      each[i] = model.apply(examples.index(0, i));
+    }
+    out.println("   vmap(model) on [8,5]: " + lifted);
+    out.println("   max abs difference to stacking model(example): " + maxAbsDiff(lifted, each));
     out.println();
 
-    out.println("3. Logistic regression on the breast cancer data (569 x 30), gradient by hand");
+    out.println("3. A full Jacobian in one call (case 3): f(x) = x ** 2, N = 5");
+    Tensor x5 = Tensor.randomNormal(5, DType.F64, 5);
+    Function<Tensor, Tensor> square = v -> v.pow(2);
+    Vjp<Tensor, Tensor> pullback = vjp(square, x5);
+    Tensor eye = Tensor.eye(5);
+    Tensor[] rows = new Tensor[5];
+    for (int i = 0; i < 5; i++) {
+      rows[i] = pullback.pullback(eye.index(0, i));
+    }
+    Tensor jacobian = vmap(pullback::pullback).apply(eye);
+    out.println("   vmap(vjp(f, x)::pullback).apply(eye(5)) diagonal: " + jacobian.mul(eye).sum(1));
+    out.println("   2x:                                          " + x5.mul(2));
+    out.println("   max abs difference to one vjp per row: " + maxAbsDiff(jacobian, rows));
+    out.println(
+        "   max abs difference jacrev, jacfwd: "
+            + jacrev(square).apply(x5).sub(jacobian).abs().max().item()
+            + ", "
+            + jacfwd(square).apply(x5).sub(jacobian).abs().max().item());
+    out.println();
+
+    out.println("4. Per-sample gradients with vmap(grad(loss)) (case 4), 64 samples");
+    Tensor weight = Tensor.randomNormal(6, DType.F64, 5, 3);
+    Tensor samples = Tensor.randomNormal(7, DType.F64, 64, 5);
+    Tensor targets = Tensor.randomNormal(8, DType.F64, 64, 3);
+    BiFunction<Tensor, List<Tensor>, Tensor> loss =
+        (w, sample) -> sample.get(0).matmul(w).tanh().sub(sample.get(1)).square().mean();
+    BiFunction<Tensor, List<Tensor>, Tensor> perSample = vmap(grad(loss), InDims.of(null, 0));
+    Tensor grads = perSample.apply(weight, List.of(samples, targets));
+    Tensor[] loopGrads = new Tensor[64];
+    for (int i = 0; i < 64; i++) {
+      loopGrads[i] = grad(loss).apply(weight, List.of(samples.index(0, i), targets.index(0, i)));
+    }
+    out.println(
+        "   per-sample gradients: "
+            + grads.type()
+            + ", first sample's norm "
+            + grads.index(0, 0).square().sum().sqrt().item());
+    out.println("   max abs difference to the per-sample loop: " + maxAbsDiff(grads, loopGrads));
+    out.println();
+
+    out.println(
+        "5. Logistic regression on the breast cancer data (569 x 30), trained with a hand-derived gradient");
     BreastCancer data = BreastCancer.load();
     Tensor features = data.standardizedFeatures();
     Tensor labels = data.labels();
@@ -60,11 +121,19 @@ public final class Main {
         LogisticRegressionByHand.loss(trained, features, labels).item(),
         steps,
         LogisticRegressionByHand.accuracy(trained, features, labels));
+    Function<LogisticRegressionByHand.Params, Tensor> lossOfParams =
+        p -> LogisticRegressionByHand.loss(p, features, labels);
+    LogisticRegressionByHand.Params auto = grad(lossOfParams).apply(trained);
+    LogisticRegressionByHand.Params byHand =
+        LogisticRegressionByHand.gradient(trained, features, labels);
+    out.println(
+        "   grad(loss) against the hand-derived gradient, max abs difference: "
+            + auto.w().sub(byHand.w()).abs().max().maximum(auto.b().sub(byHand.b()).abs()).item());
     Tensor probabilities = features.slice(0, 0, 5).matmul(trained.w()).add(trained.b()).sigmoid();
     out.println("   P(benign) for the first 5 rows: " + probabilities);
     out.println("   their labels:                   " + labels.slice(0, 0, 5));
     out.println();
 
-    out.println("4. GPU: " + CudaAvailability.probe().description());
+    out.println("6. GPU: " + CudaAvailability.probe().description());
   }
 }

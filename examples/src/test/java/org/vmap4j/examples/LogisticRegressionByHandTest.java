@@ -70,7 +70,21 @@ class LogisticRegressionByHandTest {
     java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
     Main.run(new java.io.PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8));
     String out = bytes.toString(java.nio.charset.StandardCharsets.UTF_8);
-    assertThat(out).contains("1. Batched dot products", "3. Logistic regression", "4. GPU: ");
+    assertThat(out)
+        .contains(
+            "1. Batched dot products",
+            "4. Per-sample gradients",
+            "5. Logistic regression",
+            "6. GPU: ");
     assertThat(out).doesNotContain("NaN");
+    // the four seed cases agree with their loops to float precision
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("max abs difference to [^:]*: (\\S+)").matcher(out);
+    int found = 0;
+    while (m.find()) {
+      assertThat(Double.parseDouble(m.group(1))).isLessThan(1e-5);
+      found++;
+    }
+    assertThat(found).isEqualTo(4);
   }
 }
