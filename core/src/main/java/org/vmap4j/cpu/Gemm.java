@@ -23,11 +23,59 @@ public final class Gemm {
       throw new IllegalArgumentException("matrix products support f32 and f64, got " + dtype);
     }
     Object c = Storage.allocate(dtype, batch * m * n);
+    if (n == 1) {
+      // matrix-vector and batched dot products: one dot product per output element, in a
+      // single generated loop over the whole batch (a kernel call per tiny product would cost
+      // more than the product)
+      DotsKernel dots =
+          KernelCompiler.instance(dotsSource(Storage.javaType(dtype)), DotsKernel.class);
+      dots.run(a, aOffset, b, bOffset, c, batch, m, k);
+      return c;
+    }
     GemmKernel kernel = KernelCompiler.instance(source(Storage.javaType(dtype)), GemmKernel.class);
     for (int i = 0; i < batch; i++) {
       kernel.run(a, aOffset + i * m * k, b, bOffset + i * k * n, c, i * m * n, m, n, k);
     }
     return c;
+  }
+
+  /** {@code c[i, r] = a[i, r, :] . b[i, :]} for every batch i and row r. */
+  public interface DotsKernel {
+    void run(Object a, int aOffset, Object b, int bOffset, Object c, int batch, int m, int k);
+  }
+
+  /**
+   * Four interleaved accumulators break the chain of dependent additions (the JIT keeps
+   * floating-point sums in order, so a single accumulator runs at one add per latency).
+   */
+  private static String dotsSource(String t) {
+    return """
+        public void run(Object ao, int aOff, Object bo, int bOff, Object co, int batch, int m,
+            int k) {
+          final $T[] a = ($T[]) ao;
+          final $T[] b = ($T[]) bo;
+          final $T[] c = ($T[]) co;
+          final int k4 = k - (k % 4);
+          for (int i = 0; i < batch; i++) {
+            final int bRow = bOff + i * k;
+            for (int r = 0; r < m; r++) {
+              final int aRow = aOff + (i * m + r) * k;
+              $T s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+              for (int p = 0; p < k4; p += 4) {
+                s0 += a[aRow + p] * b[bRow + p];
+                s1 += a[aRow + p + 1] * b[bRow + p + 1];
+                s2 += a[aRow + p + 2] * b[bRow + p + 2];
+                s3 += a[aRow + p + 3] * b[bRow + p + 3];
+              }
+              for (int p = k4; p < k; p++) {
+                s0 += a[aRow + p] * b[bRow + p];
+              }
+              c[i * m + r] = (s0 + s1) + (s2 + s3);
+            }
+          }
+        }
+        """
+        .replace("$T", t);
   }
 
   private static String source(String t) {
