@@ -3,9 +3,12 @@ package org.vmap4j;
 import java.util.List;
 import java.util.function.BiFunction;
 import java.util.function.Function;
+import org.vmap4j.compiler.Jit;
 import org.vmap4j.core.BatchRules;
 import org.vmap4j.core.Shapes;
+import org.vmap4j.ir.Program;
 import org.vmap4j.transforms.Autodiff;
+import org.vmap4j.transforms.Staging;
 import org.vmap4j.transforms.Vmap;
 
 /**
@@ -218,5 +221,43 @@ public final class Func {
   public static Function<Tensor, Tensor> customJvp(
       Function<Tensor, Tensor> f, DerivativeRule forward) {
     return x -> Autodiff.customJvpCall(f, forward, x);
+  }
+
+  // ---------------------------------------------------------------- staging and compilation
+
+  /**
+   * The program {@code f} computes at the types (dtypes, shapes, pytree structure) of {@code
+   * example}: a typed SSA program that prints readably, serializes ({@code ProgramSerializer}),
+   * evaluates under every transform and compiles.
+   */
+  @SuppressWarnings("unchecked")
+  public static <A, R> Program trace(Function<A, R> f, A example) {
+    return Staging.trace(args -> f.apply((A) args[0]), new Object[] {example}, "trace").program();
+  }
+
+  @SuppressWarnings("unchecked")
+  public static <A, B, R> Program trace(BiFunction<A, B, R> f, A a, B b) {
+    return Staging.trace(args -> f.apply((A) args[0], (B) args[1]), new Object[] {a, b}, "trace")
+        .program();
+  }
+
+  /**
+   * {@code f}, staged once per input signature, optimized (simplification, common subexpressions,
+   * constant folding, dead code), fused into loop kernels, compiled and cached; later calls with
+   * the same signature run the compiled code. Composes with every transform in both directions
+   * ({@code jit(vmap(grad(f)))}, {@code vmap(jit(f))}, {@code grad(jit(f))}). Java control flow on
+   * tensor values is not possible inside (the values do not exist while tracing): use {@code
+   * Tensor.where}.
+   */
+  @SuppressWarnings("unchecked")
+  public static <A, R> Function<A, R> jit(Function<A, R> f) {
+    Jit compiled = new Jit(args -> f.apply((A) args[0]));
+    return a -> (R) compiled.call(new Object[] {a});
+  }
+
+  @SuppressWarnings("unchecked")
+  public static <A, B, R> BiFunction<A, B, R> jit(BiFunction<A, B, R> f) {
+    Jit compiled = new Jit(args -> f.apply((A) args[0], (B) args[1]));
+    return (a, b) -> (R) compiled.call(new Object[] {a, b});
   }
 }

@@ -15,6 +15,15 @@ public final class ElementwiseKernels {
 
   /** Evaluates {@code expression} element-wise; all inputs have {@code outType}'s shape. */
   public static CpuTensor apply(String expression, CpuTensor[] inputs, TensorType outType) {
+    return apply("", expression, inputs, outType);
+  }
+
+  /**
+   * As {@link #apply(String, CpuTensor[], TensorType)}, with Java statements run per element before
+   * the expression is computed (temporaries of a fused kernel, each computed once).
+   */
+  public static CpuTensor apply(
+      String statements, String expression, CpuTensor[] inputs, TensorType outType) {
     CpuTensor out = CpuTensor.allocate(outType);
     if (outType.size() == 0) {
       return out;
@@ -42,7 +51,8 @@ public final class ElementwiseKernels {
     }
     ElementwiseLoop loop =
         KernelCompiler.instance(
-            source(expression, dtypes, broadcast, outType.dtype()), ElementwiseLoop.class);
+            source(statements, expression, dtypes, broadcast, outType.dtype()),
+            ElementwiseLoop.class);
 
     int rowLength = layout.shape().length == 0 ? 1 : layout.shape()[layout.shape().length - 1];
     Object[] rowArrays = arrays.clone();
@@ -73,10 +83,11 @@ public final class ElementwiseKernels {
   /** The compiled loop for {@code expression} with every input read as a row (no broadcast). */
   public static ElementwiseLoop loop(String expression, DType[] dtypes, DType outType) {
     return KernelCompiler.instance(
-        source(expression, dtypes, new boolean[dtypes.length], outType), ElementwiseLoop.class);
+        source("", expression, dtypes, new boolean[dtypes.length], outType), ElementwiseLoop.class);
   }
 
-  static String source(String expression, DType[] dtypes, boolean[] broadcast, DType outType) {
+  static String source(
+      String statements, String expression, DType[] dtypes, boolean[] broadcast, DType outType) {
     StringBuilder sb = new StringBuilder();
     sb.append("public void run(Object[] in, int[] off, Object out, int outOff, int n) {\n");
     StringBuilder perElement = new StringBuilder();
@@ -94,6 +105,7 @@ public final class ElementwiseKernels {
     sb.append(String.format("  final %s[] y = (%s[]) out;%n", ot, ot));
     sb.append("  for (int i = 0; i < n; i++) {\n");
     sb.append(perElement);
+    sb.append(statements);
     sb.append("    y[outOff + i] = ").append(expression).append(";\n");
     sb.append("  }\n}\n");
     return sb.toString();

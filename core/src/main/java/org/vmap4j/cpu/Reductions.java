@@ -19,7 +19,7 @@ public final class Reductions {
     MAX,
     MIN;
 
-    String init(DType t) {
+    public String init(DType t) {
       return switch (this) {
         case SUM -> "0";
         case MAX ->
@@ -37,7 +37,7 @@ public final class Reductions {
       };
     }
 
-    String combine(String acc, String v) {
+    public String combine(String acc, String v) {
       return switch (this) {
         case SUM -> acc + " + " + v;
         case MAX -> "Math.max(" + acc + ", " + v + ")";
@@ -46,7 +46,7 @@ public final class Reductions {
     }
 
     /** Accumulate F32 sums in double: float accumulation loses digits over long rows. */
-    DType accumulator(DType t) {
+    public DType accumulator(DType t) {
       return this == SUM && t == DType.F32 ? DType.F64 : t;
     }
   }

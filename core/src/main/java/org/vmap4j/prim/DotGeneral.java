@@ -11,6 +11,7 @@ import org.vmap4j.core.SingleResultPrimitive;
 import org.vmap4j.core.Tangents;
 import org.vmap4j.core.TensorType;
 import org.vmap4j.cpu.CpuTensor;
+import org.vmap4j.cpu.ElementwiseKernels;
 import org.vmap4j.cpu.Gemm;
 
 /**
@@ -100,7 +101,7 @@ public enum DotGeneral implements SingleResultPrimitive {
   }
 
   /** The dimensions that are neither contracted nor batch, in order. */
-  static int[] free(int ndim, int[] contract, int[] batch) {
+  public static int[] free(int ndim, int[] contract, int[] batch) {
     int[] used = Shapes.concat(contract, batch);
     Arrays.sort(used);
     return Shapes.complement(ndim, used);
@@ -124,6 +125,9 @@ public enum DotGeneral implements SingleResultPrimitive {
     int m = Shapes.size(Shapes.select(lhs.shape(), lf));
     int k = Shapes.size(Shapes.select(lhs.shape(), lc));
     int n = Shapes.size(Shapes.select(rhs.shape(), rf));
+    if (k == 1) {
+      return outerProduct(a, b, batch, m, n, out);
+    }
     Object c =
         Gemm.batched(out.dtype(), a.data(), a.offset(), b.data(), b.offset(), batch, m, n, k);
     return CpuTensor.wrap(out.dtype(), c, out.shape());
@@ -167,6 +171,21 @@ public enum DotGeneral implements SingleResultPrimitive {
     }
     Tensor out = Interpreters.bind1(this, params(lc, rc, lb, rb), lhs, rhs);
     return Batched.of(out, outDim);
+  }
+
+  /**
+   * With nothing to sum (contracting dimensions of size 1) the product is an outer product per
+   * batch element: one element-wise multiply of two broadcast views, not a matrix product.
+   */
+  private static CpuTensor outerProduct(
+      CpuTensor a, CpuTensor b, int batch, int m, int n, TensorType out) {
+    CpuTensor left = a.view(new int[] {batch, m, n}, new int[] {m, 1, 0}, a.offset());
+    CpuTensor right = b.view(new int[] {batch, m, n}, new int[] {n, 0, 1}, b.offset());
+    TensorType flat = out.withShape(batch, m, n);
+    CpuTensor product =
+        ElementwiseKernels.apply(
+            Binary.MUL.renderJava(out.dtype(), "x0", "x1"), new CpuTensor[] {left, right}, flat);
+    return product.view(out.shape(), Shapes.contiguousStrides(out.shape()), 0);
   }
 
   /** Bilinear: the tangent is {@code dot(ta, b) + dot(a, tb)}. */

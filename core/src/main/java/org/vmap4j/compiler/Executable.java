@@ -1,0 +1,114 @@
+package org.vmap4j.compiler;
+
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import org.vmap4j.core.TensorType;
+import org.vmap4j.cpu.CpuTensor;
+import org.vmap4j.cpu.ElementwiseKernels;
+import org.vmap4j.cpu.FusedReductions;
+import org.vmap4j.cpu.Reductions;
+import org.vmap4j.ir.Equation;
+import org.vmap4j.ir.Program;
+import org.vmap4j.ir.Var;
+import org.vmap4j.prim.BroadcastInDim;
+import org.vmap4j.prim.Reduce;
+
+/**
+ * An optimized program ready to run on the CPU: fused kernels and single primitives in order,
+ * reading and writing concrete tensors directly (no interpreter dispatch per operation).
+ */
+public final class Executable {
+  private final Program program;
+  private final List<Fusion.Step> steps;
+
+  Executable(Program program, List<Fusion.Step> steps) {
+    this.program = program;
+    this.steps = List.copyOf(steps);
+  }
+
+  /** The optimized program this runs. */
+  public Program program() {
+    return program;
+  }
+
+  /** How many fused kernels the plan has (for tests and diagnostics). */
+  public int fusedKernelCount() {
+    return (int) steps.stream().filter(s -> s instanceof Fusion.FusedStep).count();
+  }
+
+  public int stepCount() {
+    return steps.size();
+  }
+
+  public List<CpuTensor> run(List<CpuTensor> args) {
+    Map<Var, CpuTensor> env = new IdentityHashMap<>();
+    for (int i = 0; i < args.size(); i++) {
+      env.put(program.inputs().get(i), args.get(i));
+    }
+    for (int i = 0; i < program.constVars().size(); i++) {
+      env.put(program.constVars().get(i), program.constValues().get(i));
+    }
+    for (Fusion.Step step : steps) {
+      if (step instanceof Fusion.PrimitiveStep ps) {
+        runPrimitive(ps.equation(), env);
+      } else {
+        Fusion.FusedStep f = (Fusion.FusedStep) step;
+        env.put(f.output(), runFused(f, env));
+      }
+    }
+    List<CpuTensor> out = new ArrayList<>();
+    program.outputs().forEach(v -> out.add(env.get(v)));
+    return out;
+  }
+
+  private static void runPrimitive(Equation e, Map<Var, CpuTensor> env) {
+    CpuTensor[] in = new CpuTensor[e.inputs().size()];
+    for (int i = 0; i < in.length; i++) {
+      in[i] = env.get(e.inputs().get(i));
+    }
+    TensorType[] types = new TensorType[e.outputs().size()];
+    for (int i = 0; i < types.length; i++) {
+      types[i] = e.outputs().get(i).type();
+    }
+    CpuTensor[] out = e.primitive().evaluate(in, e.params(), types);
+    for (int i = 0; i < out.length; i++) {
+      env.put(e.outputs().get(i), out[i]);
+    }
+  }
+
+  private static CpuTensor runFused(Fusion.FusedStep f, Map<Var, CpuTensor> env) {
+    CpuTensor[] views = new CpuTensor[f.inputs().size()];
+    for (int i = 0; i < views.length; i++) {
+      Fusion.Input in = f.inputs().get(i);
+      CpuTensor value = env.get(in.source());
+      views[i] =
+          in.broadcast() == null
+              ? value
+              : BroadcastInDim.BROADCAST_IN_DIM.evaluate(
+                  new CpuTensor[] {value}, in.broadcast(), in.viewType());
+    }
+    TensorType outType = f.output().type();
+    if (f.reduce() == null) {
+      return ElementwiseKernels.apply(f.statements(), f.expression(), views, outType);
+    }
+    return FusedReductions.apply(
+        f.statements(),
+        f.expression(),
+        f.expressionType(),
+        views,
+        f.shape(),
+        f.reduced(),
+        monoid(f.reduce()),
+        outType);
+  }
+
+  private static Reductions.Monoid monoid(Reduce r) {
+    return switch (r) {
+      case REDUCE_SUM -> Reductions.Monoid.SUM;
+      case REDUCE_MAX -> Reductions.Monoid.MAX;
+      case REDUCE_MIN -> Reductions.Monoid.MIN;
+    };
+  }
+}

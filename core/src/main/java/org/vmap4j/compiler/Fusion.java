@@ -1,0 +1,217 @@
+package org.vmap4j.compiler;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.vmap4j.DType;
+import org.vmap4j.core.Params;
+import org.vmap4j.core.Shapes;
+import org.vmap4j.core.TensorType;
+import org.vmap4j.ir.Equation;
+import org.vmap4j.ir.Program;
+import org.vmap4j.ir.Var;
+import org.vmap4j.prim.BroadcastInDim;
+import org.vmap4j.prim.Reduce;
+
+/**
+ * Groups element-wise equations into fused kernels: a group grows from its last equation backwards
+ * over producers whose results only the group uses, absorbs the broadcasts that feed it (they
+ * become stride-0 views of the kernel's inputs), and takes in a reduction over trailing dimensions
+ * that consumes its result, so intermediates never reach memory. Everything else runs as one
+ * primitive per step.
+ */
+final class Fusion {
+  private Fusion() {}
+
+  /** One step of an executable. */
+  sealed interface Step permits PrimitiveStep, FusedStep {}
+
+  record PrimitiveStep(Equation equation) implements Step {}
+
+  /** An input of a fused kernel: a variable, optionally seen through a broadcast. */
+  record Input(Var source, Params broadcast, TensorType viewType) {}
+
+  /**
+   * A fused kernel: Java statements and result expression over x0..xk, computed at {@code shape}
+   * and written to {@code output}, or reduced over the trailing {@code reduced} dims by {@code
+   * reduce}.
+   */
+  record FusedStep(
+      List<Input> inputs,
+      String statements,
+      String expression,
+      DType expressionType,
+      int[] shape,
+      Reduce reduce,
+      int reduced,
+      Var output)
+      implements Step {}
+
+  static List<Step> plan(Program p) {
+    List<Equation> eqs = p.equations();
+    Map<Var, Equation> producer = new IdentityHashMap<>();
+    Map<Var, List<Equation>> consumers = new IdentityHashMap<>();
+    for (Equation e : eqs) {
+      e.outputs().forEach(v -> producer.put(v, e));
+      e.inputs().forEach(v -> consumers.computeIfAbsent(v, k -> new ArrayList<>()).add(e));
+    }
+    Set<Var> programOutputs = Collections.newSetFromMap(new IdentityHashMap<>());
+    programOutputs.addAll(p.outputs());
+    Set<Equation> assigned = Collections.newSetFromMap(new IdentityHashMap<>());
+    Map<Equation, FusedStep> byRoot = new IdentityHashMap<>();
+    for (int i = eqs.size() - 1; i >= 0; i--) {
+      Equation e = eqs.get(i);
+      if (assigned.contains(e)) {
+        continue;
+      }
+      Equation reduce = null;
+      Equation root = e;
+      if (e.primitive() instanceof Reduce && trailing(e)) {
+        Equation in = producer.get(e.inputs().get(0));
+        Var v = e.inputs().get(0);
+        if (in != null
+            && !assigned.contains(in)
+            && KernelExpression.isElementwise(in.primitive())
+            && consumers.get(v).size() == 1
+            && !programOutputs.contains(v)) {
+          reduce = e;
+          root = in;
+        }
+      }
+      if (!KernelExpression.isElementwise(root.primitive())) {
+        continue;
+      }
+      List<Equation> members = grow(root, producer, consumers, programOutputs, assigned);
+      assigned.addAll(members);
+      if (reduce != null) {
+        assigned.add(reduce);
+      }
+      byRoot.put(reduce != null ? reduce : root, build(members, root, reduce, producer, eqs));
+    }
+    List<Step> steps = new ArrayList<>();
+    for (Equation e : eqs) {
+      FusedStep f = byRoot.get(e);
+      if (f != null) {
+        steps.add(f);
+      } else if (!assigned.contains(e)) {
+        steps.add(new PrimitiveStep(e));
+      }
+    }
+    return steps;
+  }
+
+  private static boolean trailing(Equation reduce) {
+    int[] axes = reduce.params().ints("axes");
+    int n = reduce.inputs().get(0).type().ndim();
+    return axes.length > 0 && Arrays.equals(axes, Shapes.range(n - axes.length, n));
+  }
+
+  /** The group's equations (element-wise ones and absorbed broadcasts), in program order. */
+  private static List<Equation> grow(
+      Equation root,
+      Map<Var, Equation> producer,
+      Map<Var, List<Equation>> consumers,
+      Set<Var> programOutputs,
+      Set<Equation> assigned) {
+    Set<Equation> members = Collections.newSetFromMap(new IdentityHashMap<>());
+    members.add(root);
+    int[] shape = root.outputs().get(0).type().shape();
+    boolean changed = true;
+    while (changed) {
+      changed = false;
+      for (Equation m : new ArrayList<>(members)) {
+        if (m.primitive() == BroadcastInDim.BROADCAST_IN_DIM) {
+          continue;
+        }
+        for (Var v : m.inputs()) {
+          Equation pe = producer.get(v);
+          if (pe == null
+              || members.contains(pe)
+              || assigned.contains(pe)
+              || programOutputs.contains(v)
+              || !members.containsAll(consumers.get(v))) {
+            continue;
+          }
+          boolean elementwise =
+              KernelExpression.isElementwise(pe.primitive())
+                  && Arrays.equals(v.type().shape(), shape);
+          if (elementwise || pe.primitive() == BroadcastInDim.BROADCAST_IN_DIM) {
+            members.add(pe);
+            changed = true;
+          }
+        }
+      }
+    }
+    return new ArrayList<>(members);
+  }
+
+  private static FusedStep build(
+      List<Equation> members,
+      Equation root,
+      Equation reduce,
+      Map<Var, Equation> producer,
+      List<Equation> programOrder) {
+    Map<Equation, Integer> position = new HashMap<>();
+    for (int i = 0; i < programOrder.size(); i++) {
+      position.put(programOrder.get(i), i);
+    }
+    List<Equation> ordered = new ArrayList<>(members);
+    ordered.sort((a, b) -> Integer.compare(position.get(a), position.get(b)));
+    Set<Equation> memberSet = Collections.newSetFromMap(new IdentityHashMap<>());
+    memberSet.addAll(members);
+    Map<Var, String> names = new IdentityHashMap<>();
+    Map<String, Integer> inputIndex = new LinkedHashMap<>();
+    List<Input> inputs = new ArrayList<>();
+    List<KernelExpression.Temp> temps = new ArrayList<>();
+    for (Equation e : ordered) {
+      if (e.primitive() == BroadcastInDim.BROADCAST_IN_DIM) {
+        continue;
+      }
+      List<String> operands = new ArrayList<>();
+      List<DType> operandTypes = new ArrayList<>();
+      for (Var v : e.inputs()) {
+        String name = names.get(v);
+        if (name == null) {
+          Equation pe = producer.get(v);
+          Input in =
+              pe != null && memberSet.contains(pe)
+                  ? new Input(pe.inputs().get(0), pe.params(), v.type())
+                  : new Input(v, null, v.type());
+          String key = System.identityHashCode(in.source()) + "/" + in.broadcast();
+          Integer k = inputIndex.get(key);
+          if (k == null) {
+            k = inputs.size();
+            inputIndex.put(key, k);
+            inputs.add(in);
+          }
+          name = "x" + k;
+        }
+        operands.add(name);
+        operandTypes.add(v.type().dtype());
+      }
+      Var out = e.outputs().get(0);
+      String t = "t" + temps.size();
+      names.put(out, t);
+      temps.add(
+          new KernelExpression.Temp(
+              t, e.primitive(), e.params(), out.type().dtype(), operands, operandTypes));
+    }
+    Var rootOut = root.outputs().get(0);
+    int reduced = reduce == null ? 0 : reduce.params().ints("axes").length;
+    return new FusedStep(
+        inputs,
+        KernelExpression.javaStatements(temps),
+        names.get(rootOut),
+        rootOut.type().dtype(),
+        rootOut.type().shape(),
+        reduce == null ? null : (Reduce) reduce.primitive(),
+        reduced,
+        reduce == null ? rootOut : reduce.outputs().get(0));
+  }
+}

@@ -1,0 +1,70 @@
+package org.vmap4j.compiler;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import org.vmap4j.Tensor;
+import org.vmap4j.Tree;
+import org.vmap4j.TreeDef;
+import org.vmap4j.core.TensorType;
+import org.vmap4j.cpu.CpuTensor;
+import org.vmap4j.transforms.Staging;
+
+/**
+ * A jitted function: traced once per input signature (pytree structure, dtypes and shapes),
+ * optimized and compiled, cached, and run compiled on later calls. Called with values of an
+ * enclosing transform (vmap(jit(f)), grad(jit(f))), it evaluates its program by binding each
+ * equation, so the transform applies to every primitive.
+ */
+public final class Jit {
+  private record Signature(List<TreeDef> structure, List<TensorType> types) {}
+
+  private record Entry(Staging.Traced traced, Executable executable) {}
+
+  private final Function<Object[], Object> fn;
+  private final ConcurrentHashMap<Signature, Entry> cache = new ConcurrentHashMap<>();
+
+  public Jit(Function<Object[], Object> fn) {
+    this.fn = fn;
+  }
+
+  /** How many signatures have been compiled. */
+  public int cacheSize() {
+    return cache.size();
+  }
+
+  public Object call(Object[] args) {
+    List<TreeDef> defs = new ArrayList<>();
+    List<Tensor> leaves = new ArrayList<>();
+    List<TensorType> types = new ArrayList<>();
+    boolean concrete = true;
+    for (Object a : args) {
+      Tree.Flat flat = Tree.flatten(a);
+      defs.add(flat.def());
+      for (Tensor t : flat.leaves()) {
+        leaves.add(t);
+        types.add(t.type());
+        concrete &= t instanceof CpuTensor;
+      }
+    }
+    Signature sig = new Signature(defs, types);
+    Entry cached = cache.get(sig);
+    Staging.Traced traced = cached != null ? cached.traced() : Staging.trace(fn, args, "jit");
+    boolean cacheable = traced.captured().isEmpty();
+    if (concrete && cacheable) {
+      Entry e =
+          cached != null ? cached : new Entry(traced, ProgramCompiler.compile(traced.program()));
+      if (cached == null) {
+        cache.putIfAbsent(sig, e);
+      }
+      List<CpuTensor> in = new ArrayList<>();
+      leaves.forEach(t -> in.add((CpuTensor) t));
+      List<CpuTensor> out = e.executable().run(in);
+      return traced.resultDef().unflatten(out);
+    }
+    List<Tensor> in = new ArrayList<>(leaves);
+    in.addAll(traced.captured());
+    return traced.resultDef().unflatten(traced.program().evaluate(in));
+  }
+}

@@ -1,0 +1,126 @@
+package org.vmap4j.cpu;
+
+import org.vmap4j.DType;
+import org.vmap4j.core.Shapes;
+import org.vmap4j.core.TensorType;
+
+/**
+ * A fused map-reduce: an element-wise computation over inputs of one shape, reduced over that
+ * shape's trailing dimensions in the same loop, so the element-wise result never reaches memory.
+ * Each input must be addressable as {@code offset + row * rowStride + j * innerStride} with an
+ * inner stride of 0 or 1 (a contiguous input, or one broadcast along rows, columns or both); others
+ * are made contiguous first.
+ */
+public final class FusedReductions {
+  private FusedReductions() {}
+
+  /** Generated loop: see the class comment. */
+  public interface Loop {
+    void run(Object[] inputs, int[] offsets, int[] rowStrides, Object out, int rows, int length);
+  }
+
+  /**
+   * Reduces {@code expression} (over per-element values x0, x1, ... after {@code statements}) over
+   * the last {@code reduced} dimensions of {@code shape}.
+   */
+  public static CpuTensor apply(
+      String statements,
+      String expression,
+      DType expressionType,
+      CpuTensor[] inputs,
+      int[] shape,
+      int reduced,
+      Reductions.Monoid monoid,
+      TensorType outType) {
+    int keptRank = shape.length - reduced;
+    int[] keptShape = Shapes.select(shape, Shapes.range(0, keptRank));
+    int[] reducedShape = Shapes.select(shape, Shapes.range(keptRank, shape.length));
+    int rows = Shapes.size(keptShape);
+    int length = Shapes.size(reducedShape);
+    CpuTensor out = CpuTensor.allocate(outType);
+    if (rows == 0) {
+      return out;
+    }
+    int k = inputs.length;
+    Object[] arrays = new Object[k];
+    int[] offsets = new int[k];
+    int[] rowStrides = new int[k];
+    boolean[] broadcastInner = new boolean[k];
+    DType[] dtypes = new DType[k];
+    for (int i = 0; i < k; i++) {
+      CpuTensor x = inputs[i];
+      int[] st = x.strides();
+      int[] keptStride = coalescedStride(keptShape, Shapes.select(st, Shapes.range(0, keptRank)));
+      int[] innerStride =
+          coalescedStride(reducedShape, Shapes.select(st, Shapes.range(keptRank, shape.length)));
+      if (keptStride == null
+          || innerStride == null
+          || (innerStride[0] != 0 && innerStride[0] != 1)) {
+        x = x.contiguous();
+        keptStride = new int[] {length};
+        innerStride = new int[] {1};
+      }
+      arrays[i] = x.data();
+      offsets[i] = x.offset();
+      rowStrides[i] = keptStride[0];
+      broadcastInner[i] = innerStride[0] == 0;
+      dtypes[i] = x.dtype();
+    }
+    String src =
+        source(
+            statements,
+            expression,
+            expressionType,
+            dtypes,
+            broadcastInner,
+            monoid,
+            outType.dtype());
+    KernelCompiler.instance(src, Loop.class)
+        .run(arrays, offsets, rowStrides, out.data(), rows, length);
+    return out;
+  }
+
+  /** The single stride of dimensions that merge into one (0 when they are all size 1), or null. */
+  private static int[] coalescedStride(int[] shape, int[] strides) {
+    Strided.Layout l = Strided.coalesce(shape, new int[][] {strides});
+    if (l.shape().length == 0) {
+      return new int[] {0};
+    }
+    return l.shape().length == 1 ? new int[] {l.strides()[0][0]} : null;
+  }
+
+  private static String source(
+      String statements,
+      String expression,
+      DType expressionType,
+      DType[] dtypes,
+      boolean[] broadcastInner,
+      Reductions.Monoid monoid,
+      DType outType) {
+    String at = Storage.javaType(monoid.accumulator(expressionType));
+    StringBuilder sb = new StringBuilder();
+    sb.append(
+        "public void run(Object[] in, int[] off, int[] rs, Object out, int rows, int length) {\n");
+    StringBuilder perElement = new StringBuilder();
+    for (int i = 0; i < dtypes.length; i++) {
+      String t = Storage.javaType(dtypes[i]);
+      sb.append(String.format("  final %s[] a%d = (%s[]) in[%d];%n", t, i, t, i));
+      String index = broadcastInner[i] ? "b" + i : "b" + i + " + j";
+      perElement.append(String.format("      final %s x%d = a%d[%s];%n", t, i, i, index));
+    }
+    String ot = Storage.javaType(outType);
+    sb.append(String.format("  final %s[] y = (%s[]) out;%n", ot, ot));
+    sb.append("  for (int r = 0; r < rows; r++) {\n");
+    for (int i = 0; i < dtypes.length; i++) {
+      sb.append(String.format("    final int b%d = off[%d] + r * rs[%d];%n", i, i, i));
+    }
+    sb.append(String.format("    %s acc = (%s) %s;%n", at, at, monoid.init(expressionType)));
+    sb.append("    for (int j = 0; j < length; j++) {\n");
+    sb.append(perElement).append(statements);
+    sb.append("      acc = ").append(monoid.combine("acc", "(" + expression + ")")).append(";\n");
+    sb.append("    }\n");
+    sb.append(String.format("    y[r] = (%s) acc;%n", ot));
+    sb.append("  }\n}\n");
+    return sb.toString();
+  }
+}
