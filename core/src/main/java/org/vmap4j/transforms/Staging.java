@@ -26,7 +26,13 @@ public final class Staging {
   public record Traced(Program program, TreeDef resultDef, List<Tensor> captured) {}
 
   public static Traced trace(Function<Object[], Object> fn, Object[] args, String transformName) {
-    try (Interpreters.Level level = Interpreters.push(transformName, StagingTrace::new)) {
+    // One trace object holds the recording, so every request for this level's trace (bind
+    // also asks for it, for random primitives) records into the same program.
+    StagingTrace[] shared = new StagingTrace[1];
+    try (Interpreters.Level level =
+        Interpreters.push(
+            transformName,
+            main -> shared[0] != null ? shared[0] : (shared[0] = new StagingTrace(main)))) {
       MainTrace main = level.main();
       StagingTrace trace = (StagingTrace) main.newTrace();
       List<Var> inputs = new ArrayList<>();

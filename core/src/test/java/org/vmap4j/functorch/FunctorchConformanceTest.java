@@ -90,6 +90,29 @@ class FunctorchConformanceTest {
     }
   }
 
+  /**
+   * Every case's transformed function, traced to a program, survives serialization (same printed
+   * form) and the read-back program still gives functorch's numbers.
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("caseNames")
+  void serializedProgramRoundTrips(String name) {
+    JsonNode c = caseNamed(name);
+    SpecInterpreter.Fn leaf = Catalogue.FUNCTIONS.get(c.get("function").asText())::apply;
+    SpecInterpreter.Fn f = SpecInterpreter.build(c.get("spec"), leaf);
+    List<Object> args = new ArrayList<>();
+    c.get("inputs").forEach(i -> args.add(value(i)));
+    org.vmap4j.transforms.Staging.Traced traced =
+        org.vmap4j.transforms.Staging.trace(a -> f.apply(List.of(a)), args.toArray(), "trace");
+    org.vmap4j.ir.Program p = traced.program();
+    org.vmap4j.ir.Program back =
+        org.vmap4j.ir.ProgramSerializer.fromBytes(org.vmap4j.ir.ProgramSerializer.toBytes(p));
+    assertThat(back.toString()).isEqualTo(p.toString());
+    List<Tensor> leaves = new ArrayList<>();
+    args.forEach(a -> leaves.addAll(Tree.leaves(a)));
+    compare(name, c, back.evaluate(leaves));
+  }
+
   @ParameterizedTest(name = "{0}")
   @MethodSource("caseNames")
   void matchesFunctorch(String name) {
@@ -99,7 +122,10 @@ class FunctorchConformanceTest {
     SpecInterpreter.Fn f = SpecInterpreter.build(c.get("spec"), leaf);
     List<Object> args = new ArrayList<>();
     c.get("inputs").forEach(i -> args.add(value(i)));
-    List<Tensor> got = Tree.flatten(f.apply(args)).leaves();
+    compare(name, c, Tree.flatten(f.apply(args)).leaves());
+  }
+
+  private static void compare(String name, JsonNode c, List<Tensor> got) {
     JsonNode expected = c.get("outputs");
     assertThat(got)
         .as("%s: number of result leaves", c.get("transform").asText())
