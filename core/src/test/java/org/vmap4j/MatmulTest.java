@@ -93,6 +93,28 @@ class MatmulTest {
   }
 
   @Test
+  void largeF32ProductOnTheVectorKernelCrossesDepthBlocksAndPanelTails() {
+    // the build runs tests with the Vector API module, so F32 products take VectorGemm
+    assertThat(org.vmap4j.cpu.Gemm.vectorApiInUse()).isTrue();
+    int m = 67;
+    int k = 531;
+    int n = 1037;
+    double[] a = Reference.randomData(3, m * k);
+    double[] c = Reference.randomData(4, k * n);
+    Tensor out = Tensor.of(a, m, k).astype(DType.F32).matmul(Tensor.of(c, k, n).astype(DType.F32));
+    double[] want =
+        reference(
+            Tensor.of(a).astype(DType.F32).toDoubleArray(),
+            1,
+            Tensor.of(c).astype(DType.F32).toDoubleArray(),
+            1,
+            m,
+            k,
+            n);
+    assertThat(out.allClose(Tensor.of(want, m, n), 1e-4, 1e-3)).isTrue();
+  }
+
+  @Test
   void vectorOperandsFollowNumPy() {
     Tensor v = Tensor.of(new double[] {1, 2, 3});
     Tensor m = Tensor.of(new double[] {1, 0, 0, 1, 1, 1}, 3, 2);

@@ -3,15 +3,31 @@ package org.vmap4j.cpu;
 import org.vmap4j.DType;
 
 /**
- * Blocked matrix products for F32 and F64. The loop order (i, p, j) keeps the innermost loop a
- * unit-stride {@code c[i, j] += a[i, p] * b[p, j]}, which HotSpot vectorizes; blocks over p and j
- * keep the touched rows of B and C in cache. One source template serves both dtypes.
+ * Matrix products. F32 products run on {@link VectorGemm} when the JVM has the Vector API module;
+ * otherwise, and for F64, on blocked loops generated from one template per dtype. Blocked matrix
+ * products for F32 and F64. The loop order (i, p, j) keeps the innermost loop a unit-stride {@code
+ * c[i, j] += a[i, p] * b[p, j]}, which HotSpot vectorizes; blocks over p and j keep the touched
+ * rows of B and C in cache. One source template serves both dtypes.
  */
 public final class Gemm {
   private static final int K_BLOCK = 128;
   private static final int N_BLOCK = 1024;
 
+  /**
+   * Whether F32 products use {@link VectorGemm}: the JVM must have the incubating Vector API module
+   * ({@code --add-modules jdk.incubator.vector}); {@code -Dvmap4j.vectorGemm=false} turns it off
+   * (to measure the difference). Decided once.
+   */
+  static final boolean VECTOR_API =
+      !"false".equals(System.getProperty("vmap4j.vectorGemm"))
+          && ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+
   private Gemm() {}
+
+  /** Whether F32 matrix products run on the Vector API kernel in this JVM. */
+  public static boolean vectorApiInUse() {
+    return VECTOR_API;
+  }
 
   /**
    * {@code batch} independent products of row-major contiguous operands: A is [batch, m, k], B is
@@ -23,6 +39,21 @@ public final class Gemm {
       throw new IllegalArgumentException("matrix products support f32 and f64, got " + dtype);
     }
     Object c = Storage.allocate(dtype, batch * m * n);
+    if (dtype == DType.F32 && VECTOR_API && n >= 8 && m >= 4) {
+      for (int i = 0; i < batch; i++) {
+        VectorGemm.gemm(
+            (float[]) a,
+            aOffset + i * m * k,
+            (float[]) b,
+            bOffset + i * k * n,
+            (float[]) c,
+            i * m * n,
+            m,
+            n,
+            k);
+      }
+      return c;
+    }
     if (n == 1) {
       // matrix-vector and batched dot products: one dot product per output element, in a
       // single generated loop over the whole batch (a kernel call per tiny product would cost
