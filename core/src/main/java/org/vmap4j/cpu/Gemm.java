@@ -54,6 +54,10 @@ public final class Gemm {
       }
       return c;
     }
+    if (n == 1 && dtype == DType.F32 && VECTOR_API && k >= 16) {
+      VectorGemm.dots((float[]) a, aOffset, (float[]) b, bOffset, (float[]) c, batch, m, k);
+      return c;
+    }
     if (n == 1) {
       // matrix-vector and batched dot products: one dot product per output element, in a
       // single generated loop over the whole batch (a kernel call per tiny product would cost

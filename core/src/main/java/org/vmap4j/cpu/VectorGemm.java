@@ -154,4 +154,29 @@ final class VectorGemm {
       c[off + q] = first ? t[q] : c[off + q] + t[q];
     }
   }
+
+  /**
+   * {@code c[i * m + r] = a[i, r, :] . b[i, :]}: batched dot products and matrix-vector products, a
+   * vector accumulator per product reduced once at the end.
+   */
+  static void dots(float[] a, int aOff, float[] b, int bOff, float[] c, int batch, int m, int k) {
+    int kv = k - k % LANES;
+    for (int i = 0; i < batch; i++) {
+      int bRow = bOff + i * k;
+      for (int r = 0; r < m; r++) {
+        int aRow = aOff + (i * m + r) * k;
+        FloatVector acc = FloatVector.zero(SPECIES);
+        for (int p = 0; p < kv; p += LANES) {
+          acc =
+              FloatVector.fromArray(SPECIES, a, aRow + p)
+                  .fma(FloatVector.fromArray(SPECIES, b, bRow + p), acc);
+        }
+        float s = acc.reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
+        for (int p = kv; p < k; p++) {
+          s += a[aRow + p] * b[bRow + p];
+        }
+        c[i * m + r] = s;
+      }
+    }
+  }
 }

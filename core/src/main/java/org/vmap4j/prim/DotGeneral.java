@@ -117,14 +117,25 @@ public enum DotGeneral implements SingleResultPrimitive {
     int[] rb = p.ints("rhs_batch");
     int[] lf = free(lhs.ndim(), lc, lb);
     int[] rf = free(rhs.ndim(), rc, rb);
-    // Lay the operands out as [batch, m, k] and [batch, k, n]; views already in that order
-    // are used as they are.
-    CpuTensor a = lhs.permuteView(Shapes.concat(Shapes.concat(lb, lf), lc)).contiguous();
-    CpuTensor b = rhs.permuteView(Shapes.concat(Shapes.concat(rb, rc), rf)).contiguous();
     int batch = Shapes.size(Shapes.select(lhs.shape(), lb));
     int m = Shapes.size(Shapes.select(lhs.shape(), lf));
     int k = Shapes.size(Shapes.select(lhs.shape(), lc));
     int n = Shapes.size(Shapes.select(rhs.shape(), rf));
+    // Lay the operands out as [batch, m, k] and [batch, k, n]; views already in that order are
+    // used as they are.
+    CpuTensor a = lhs.permuteView(Shapes.concat(Shapes.concat(lb, lf), lc));
+    CpuTensor b = rhs.permuteView(Shapes.concat(Shapes.concat(rb, rc), rf));
+    if (k > 1 && m > 1 && n > 1) {
+      // C^T = B^T A^T needs no copy of an operand stored transposed (a vmapped right-hand side
+      // usually is): compute whichever orientation copies fewer elements
+      CpuTensor at = rhs.permuteView(Shapes.concat(Shapes.concat(rb, rf), rc));
+      CpuTensor bt = lhs.permuteView(Shapes.concat(Shapes.concat(lb, lc), lf));
+      if (copyCost(at) + copyCost(bt) < copyCost(a) + copyCost(b)) {
+        return transposedProduct(at.contiguous(), bt.contiguous(), lhs, rhs, lb, lf, rf, out);
+      }
+    }
+    a = a.contiguous();
+    b = b.contiguous();
     if (k == 1) {
       return outerProduct(a, b, batch, m, n, out);
     }
@@ -171,6 +182,43 @@ public enum DotGeneral implements SingleResultPrimitive {
     }
     Tensor out = Interpreters.bind1(this, params(lc, rc, lb, rb), lhs, rhs);
     return Batched.of(out, outDim);
+  }
+
+  private static int copyCost(CpuTensor t) {
+    return t.isContiguous() ? 0 : t.size();
+  }
+
+  /**
+   * {@code C^T = B^T A^T} as [batch, n, m], returned as a view in the result's dimension order
+   * (batch, left free, right free).
+   */
+  private static CpuTensor transposedProduct(
+      CpuTensor at,
+      CpuTensor bt,
+      CpuTensor lhs,
+      CpuTensor rhs,
+      int[] lb,
+      int[] lf,
+      int[] rf,
+      TensorType out) {
+    int[] batchShape = Shapes.select(lhs.shape(), lb);
+    int[] lfShape = Shapes.select(lhs.shape(), lf);
+    int[] rfShape = Shapes.select(rhs.shape(), rf);
+    int batch = Shapes.size(batchShape);
+    int m = Shapes.size(lfShape);
+    int n = Shapes.size(rfShape);
+    int k = at.size() / Math.max(1, batch * n);
+    Object ct =
+        Gemm.batched(out.dtype(), at.data(), at.offset(), bt.data(), bt.offset(), batch, n, m, k);
+    int nb = lb.length;
+    CpuTensor transposed =
+        CpuTensor.wrap(out.dtype(), ct, Shapes.concat(Shapes.concat(batchShape, rfShape), lfShape));
+    int[] perm =
+        Shapes.concat(
+            Shapes.concat(
+                Shapes.range(0, nb), Shapes.range(nb + rf.length, nb + rf.length + lf.length)),
+            Shapes.range(nb, nb + rf.length));
+    return transposed.permuteView(perm);
   }
 
   /**
