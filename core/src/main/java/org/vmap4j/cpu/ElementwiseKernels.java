@@ -49,6 +49,14 @@ public final class ElementwiseKernels {
       dtypes[i] = inputs[i].dtype();
       arrays[i] = inputs[i].data();
     }
+    boolean anyGather = false;
+    for (boolean g : gather) {
+      anyGather |= g;
+    }
+    if (layout.shape().length == 2 && !anyGather) {
+      // many short rows (per-example vectors): one kernel call walks all of them
+      return applyRows(statements, expression, inputs, layout, base, broadcast, dtypes, out);
+    }
     ElementwiseLoop loop =
         KernelCompiler.instance(
             source(statements, expression, dtypes, broadcast, outType.dtype()),
@@ -78,6 +86,68 @@ public final class ElementwiseKernels {
           loop.run(rowArrays, rowOffsets, outData, off[k], n);
         });
     return out;
+  }
+
+  /**
+   * A generated loop over a 2-D layout: rows with per-input row strides, columns of stride 0 or 1.
+   */
+  public interface RowsLoop {
+    void run(Object[] inputs, int[] offsets, int[] rowStrides, Object out, int rows, int cols);
+  }
+
+  private static CpuTensor applyRows(
+      String statements,
+      String expression,
+      CpuTensor[] inputs,
+      Strided.Layout layout,
+      int[] base,
+      boolean[] broadcast,
+      DType[] dtypes,
+      CpuTensor out) {
+    int k = inputs.length;
+    Object[] arrays = new Object[k];
+    int[] rowStrides = new int[k];
+    for (int i = 0; i < k; i++) {
+      arrays[i] = inputs[i].data();
+      rowStrides[i] = layout.strides()[i][0];
+    }
+    String src = rowsSource(statements, expression, dtypes, broadcast, out.dtype());
+    KernelCompiler.instance(src, RowsLoop.class)
+        .run(
+            arrays,
+            java.util.Arrays.copyOf(base, k),
+            rowStrides,
+            out.data(),
+            layout.shape()[0],
+            layout.shape()[1]);
+    return out;
+  }
+
+  private static String rowsSource(
+      String statements, String expression, DType[] dtypes, boolean[] broadcast, DType outType) {
+    StringBuilder sb = new StringBuilder();
+    sb.append(
+        "public void run(Object[] in, int[] off, int[] rs, Object out, int rows, int cols) {\n");
+    StringBuilder perElement = new StringBuilder();
+    StringBuilder perRow = new StringBuilder();
+    for (int i = 0; i < dtypes.length; i++) {
+      String t = Storage.javaType(dtypes[i]);
+      sb.append(String.format("  final %s[] a%d = (%s[]) in[%d];%n", t, i, t, i));
+      perRow.append(String.format("    final int b%d = off[%d] + r * rs[%d];%n", i, i, i));
+      if (broadcast[i]) {
+        perRow.append(String.format("    final %s x%d = a%d[b%d];%n", t, i, i, i));
+      } else {
+        perElement.append(String.format("      final %s x%d = a%d[b%d + j];%n", t, i, i, i));
+      }
+    }
+    String ot = Storage.javaType(outType);
+    sb.append(String.format("  final %s[] y = (%s[]) out;%n", ot, ot));
+    sb.append("  for (int r = 0; r < rows; r++) {\n").append(perRow);
+    sb.append("    final int o = r * cols;\n");
+    sb.append("    for (int j = 0; j < cols; j++) {\n").append(perElement).append(statements);
+    sb.append("      y[o + j] = ").append(expression).append(";\n");
+    sb.append("    }\n  }\n}\n");
+    return sb.toString();
   }
 
   /** The compiled loop for {@code expression} with every input read as a row (no broadcast). */
