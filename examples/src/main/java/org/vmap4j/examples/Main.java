@@ -134,6 +134,10 @@ public final class Main {
     out.println("   their labels:                   " + labels.slice(0, 0, 5));
     out.println();
 
-    out.println("6. GPU: " + CudaAvailability.probe().description());
+    out.println("6. The same cases compiled with jit (one thread)");
+    JitTimings.run(out);
+    out.println();
+
+    out.println("7. GPU: " + CudaAvailability.probe().description());
   }
 }

@@ -75,7 +75,8 @@ class LogisticRegressionByHandTest {
             "1. Batched dot products",
             "4. Per-sample gradients",
             "5. Logistic regression",
-            "6. GPU: ");
+            "6. The same cases compiled with jit",
+            "7. GPU: ");
     assertThat(out).doesNotContain("NaN");
     // the four seed cases agree with their loops to float precision
     java.util.regex.Matcher m =
@@ -86,5 +87,14 @@ class LogisticRegressionByHandTest {
       found++;
     }
     assertThat(found).isEqualTo(4);
+    // eager and compiled results agree for the four jit timings
+    java.util.regex.Matcher jit =
+        java.util.regex.Pattern.compile("jit +\\S+ ms +max abs difference (\\S+)").matcher(out);
+    int timed = 0;
+    while (jit.find()) {
+      assertThat(Double.parseDouble(jit.group(1))).isLessThan(1e-3);
+      timed++;
+    }
+    assertThat(timed).isEqualTo(4);
   }
 }
