@@ -22,10 +22,16 @@ import org.vmap4j.prim.Reduce;
 public final class Executable {
   private final Program program;
   private final List<Fusion.Step> steps;
+  private final Map<Fusion.FusedStep, String> javaStatements = new IdentityHashMap<>();
 
   Executable(Program program, List<Fusion.Step> steps) {
     this.program = program;
     this.steps = List.copyOf(steps);
+    for (Fusion.Step s : this.steps) {
+      if (s instanceof Fusion.FusedStep f) {
+        javaStatements.put(f, KernelExpression.javaStatements(f.temps()));
+      }
+    }
   }
 
   /** The optimized program this runs. */
@@ -78,7 +84,7 @@ public final class Executable {
     }
   }
 
-  private static CpuTensor runFused(Fusion.FusedStep f, Map<Var, CpuTensor> env) {
+  private CpuTensor runFused(Fusion.FusedStep f, Map<Var, CpuTensor> env) {
     CpuTensor[] views = new CpuTensor[f.inputs().size()];
     for (int i = 0; i < views.length; i++) {
       Fusion.Input in = f.inputs().get(i);
@@ -91,12 +97,12 @@ public final class Executable {
     }
     TensorType outType = f.output().type();
     if (f.reduce() == null) {
-      return ElementwiseKernels.apply(f.statements(), f.expression(), views, outType);
+      return ElementwiseKernels.apply(javaStatements.get(f), f.result(), views, outType);
     }
     return FusedReductions.apply(
-        f.statements(),
-        f.expression(),
-        f.expressionType(),
+        javaStatements.get(f),
+        f.result(),
+        f.resultType(),
         views,
         f.shape(),
         f.reduced(),

@@ -38,20 +38,26 @@ final class Fusion {
   record Input(Var source, Params broadcast, TensorType viewType) {}
 
   /**
-   * A fused kernel: Java statements and result expression over x0..xk, computed at {@code shape}
-   * and written to {@code output}, or reduced over the trailing {@code reduced} dims by {@code
-   * reduce}.
+   * A fused kernel, described independently of any target language: temporaries computed from the
+   * inputs x0..xk ({@link KernelExpression.Temp}), the temporary that is the result, computed at
+   * {@code shape} and written to {@code output}, or reduced over the trailing {@code reduced} dims
+   * by {@code reduce}. The CPU backend renders it as Java; a GPU backend renders the same
+   * description as PTX.
    */
   record FusedStep(
       List<Input> inputs,
-      String statements,
-      String expression,
-      DType expressionType,
+      List<KernelExpression.Temp> temps,
+      String result,
+      DType resultType,
       int[] shape,
       Reduce reduce,
       int reduced,
       Var output)
-      implements Step {}
+      implements Step {
+    FusedStep {
+      temps = List.copyOf(temps);
+    }
+  }
 
   static List<Step> plan(Program p) {
     List<Equation> eqs = p.equations();
@@ -206,7 +212,7 @@ final class Fusion {
     int reduced = reduce == null ? 0 : reduce.params().ints("axes").length;
     return new FusedStep(
         inputs,
-        KernelExpression.javaStatements(temps),
+        temps,
         names.get(rootOut),
         rootOut.type().dtype(),
         rootOut.type().shape(),
