@@ -44,6 +44,35 @@ public final class Executable {
     return (int) steps.stream().filter(s -> s instanceof Fusion.FusedStep).count();
   }
 
+  /**
+   * A fused kernel as a backend sees it: the temporaries, which one is the result, the input dtypes
+   * (x0, x1, ... in order), the iteration shape, and the reduction (null for none) over the
+   * trailing {@code reducedDims} dimensions.
+   */
+  public record KernelDescription(
+      List<KernelExpression.Temp> temps,
+      String result,
+      org.vmap4j.DType resultType,
+      List<org.vmap4j.DType> inputTypes,
+      int[] shape,
+      Reduce reduce,
+      int reducedDims) {}
+
+  /** The fused kernels of this plan, in execution order. */
+  public List<KernelDescription> kernels() {
+    List<KernelDescription> out = new ArrayList<>();
+    for (Fusion.Step s : steps) {
+      if (s instanceof Fusion.FusedStep f) {
+        List<org.vmap4j.DType> in = new ArrayList<>();
+        f.inputs().forEach(i -> in.add(i.viewType().dtype()));
+        out.add(
+            new KernelDescription(
+                f.temps(), f.result(), f.resultType(), in, f.shape(), f.reduce(), f.reduced()));
+      }
+    }
+    return out;
+  }
+
   public int stepCount() {
     return steps.size();
   }

@@ -17,11 +17,14 @@ import org.vmap4j.prim.Unary;
  * structure (which primitive, which operands, which dtype) does not depend on Java; a PTX renderer
  * for the GPU walks the same steps.
  */
-final class KernelExpression {
+public final class KernelExpression {
   private KernelExpression() {}
 
-  /** One temporary: {@code name = primitive[params](operands)} of {@code dtype}. */
-  record Temp(
+  /**
+   * One temporary: {@code name = primitive[params](operands)} of {@code dtype}; operands name
+   * kernel inputs ({@code x0, x1, ...}) or earlier temporaries ({@code t0, t1, ...}).
+   */
+  public record Temp(
       String name,
       Primitive primitive,
       Params params,
@@ -29,7 +32,7 @@ final class KernelExpression {
       List<String> operands,
       List<DType> operandTypes) {}
 
-  static boolean isElementwise(Primitive p) {
+  public static boolean isElementwise(Primitive p) {
     return p instanceof Unary
         || p instanceof Binary
         || p instanceof Compare

@@ -1,0 +1,110 @@
+package org.vmap4j.gpu;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assumptions.assumeThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.vmap4j.DType;
+import org.vmap4j.Func;
+import org.vmap4j.Tensor;
+import org.vmap4j.compiler.Executable;
+import org.vmap4j.compiler.ProgramCompiler;
+
+/**
+ * The compiler's fused kernels, rendered as PTX, compile to cubin with the in-process nvPTXCompiler
+ * (and ptxas where installed). No GPU here: that the PTX computes the same numbers as the CPU is
+ * for the device run (docs/gpu.md).
+ */
+class PtxKernelRendererTest {
+  static final Tensor X = Tensor.zeros(DType.F32, 8, 16);
+
+  static Executable.KernelDescription onlyKernel(Function<List<Tensor>, Tensor> f, int inputs) {
+    List<Tensor> args = java.util.Collections.nCopies(inputs, X);
+    Executable e = ProgramCompiler.compile(Func.trace(f, args));
+    assertThat(e.kernels()).hasSize(1);
+    return e.kernels().get(0);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"sm_80", "sm_90"})
+  void elementwiseChainCompilesToCubin(String target) {
+    Executable.KernelDescription k =
+        onlyKernel(
+            l ->
+                Tensor.where(
+                    l.get(0).gt(l.get(1)),
+                    l.get(0).mul(l.get(1)).add(l.get(2)).tanh(),
+                    l.get(2).sigmoid().maximum(l.get(1).exp()).div(l.get(0).abs().sqrt())),
+            3);
+    String ptx = PtxKernelRenderer.render(k);
+    assertThat(ptx)
+        .contains(".target sm_80", "tanh.approx.f32", "ex2.approx.f32", "setp.gt.f32", "selp.f32")
+        .contains("max.NaN.f32", "div.rn.f32", "sqrt.rn.f32");
+    byte[] cubin = PtxCompiler.compile(ptx, target);
+    assertThat(cubin).startsWith(0x7f, 'E', 'L', 'F');
+  }
+
+  @Test
+  void everyLoweredPrimitiveCompiles() {
+    Executable.KernelDescription k =
+        onlyKernel(
+            l -> {
+              Tensor a = l.get(0);
+              Tensor b = l.get(1);
+              Tensor s = a.neg().add(a.abs()).sub(b.log()).mul(a.sin()).add(b.cos()).add(b.rsqrt());
+              Tensor c = Tensor.where(a.lt(b), s, a).add(Tensor.where(a.le(b), b, a));
+              Tensor d = Tensor.where(a.ge(b), c, b.minimum(a)).add(Tensor.where(a.eq(b), a, c));
+              return Tensor.where(a.ne(b), d, s);
+            },
+            2);
+    assertThat(PtxCompiler.compile(PtxKernelRenderer.render(k), "sm_80")).hasSizeGreaterThan(1000);
+  }
+
+  @Test
+  void ptxasAcceptsTheRenderedKernel() throws IOException, InterruptedException {
+    assumeThat(onPath("ptxas")).as("ptxas on PATH").isTrue();
+    Executable.KernelDescription k = onlyKernel(l -> l.get(0).mul(l.get(1)).exp(), 2);
+    Path ptx = Files.createTempFile("vmap4j", ".ptx");
+    Path cubin = Files.createTempFile("vmap4j", ".cubin");
+    Files.writeString(ptx, PtxKernelRenderer.render(k));
+    Process p =
+        new ProcessBuilder("ptxas", "-arch=sm_80", ptx.toString(), "-o", cubin.toString())
+            .redirectErrorStream(true)
+            .start();
+    String log = new String(p.getInputStream().readAllBytes());
+    assertThat(p.waitFor()).as(log).isZero();
+    assertThat(Files.readAllBytes(cubin)).startsWith(0x7f, 'E', 'L', 'F');
+  }
+
+  @Test
+  void whatIsNotLoweredYetSaysSo() {
+    Executable.KernelDescription reduction = onlyKernel(l -> l.get(0).exp().sum(1), 1);
+    assertThatThrownBy(() -> PtxKernelRenderer.render(reduction))
+        .isInstanceOf(UnsupportedOperationException.class)
+        .hasMessageContaining("reductions");
+    Executable.KernelDescription pow = onlyKernel(l -> l.get(0).pow(l.get(1)), 2);
+    assertThatThrownBy(() -> PtxKernelRenderer.render(pow)).hasMessageContaining("pow");
+    Executable e =
+        ProgramCompiler.compile(
+            Func.trace((Tensor t) -> t.exp().add(1), Tensor.zeros(DType.F64, 4)));
+    assertThatThrownBy(() -> PtxKernelRenderer.render(e.kernels().get(0)))
+        .hasMessageContaining("f64");
+  }
+
+  private static boolean onPath(String tool) {
+    for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
+      if (Files.isExecutable(Path.of(dir, tool))) {
+        return true;
+      }
+    }
+    return false;
+  }
+}
