@@ -5,35 +5,21 @@ import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException
 import static org.vmap4j.spark.ArrowBatching.MAX_RECORDS_PER_BATCH;
 
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+@ExtendWith(SharedSpark.class)
 class ArrowBatchingTest {
 
   private static SparkSession spark;
 
   @BeforeAll
-  static void startSpark() {
-    spark =
-        SparkSession.builder()
-            .master("local[2]")
-            .appName(ArrowBatchingTest.class.getSimpleName())
-            .config("spark.ui.enabled", "false")
-            .config("spark.sql.shuffle.partitions", "2")
-            .config("spark.driver.host", "127.0.0.1")
-            .config("spark.driver.bindAddress", "127.0.0.1")
-            .getOrCreate();
-  }
-
-  @AfterAll
-  static void stopSpark() {
-    if (spark != null) {
-      spark.stop();
-    }
+  static void startSpark(SparkSession shared) {
+    spark = shared;
   }
 
   @AfterEach

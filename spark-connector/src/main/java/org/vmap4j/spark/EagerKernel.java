@@ -1,0 +1,92 @@
+package org.vmap4j.spark;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.vmap4j.InDims;
+import org.vmap4j.Tensor;
+import org.vmap4j.Tree;
+import org.vmap4j.VmapOptions;
+import org.vmap4j.transforms.Vmap;
+
+/**
+ * The per-example function itself, shipped by Java serialization and run under {@code vmap} on each
+ * batch: one call of the function per batch, traced by core's batching interpreter, never one call
+ * per row. It stands in for a compiled program until core's {@code jit} exists (see {@link
+ * BatchKernel}).
+ */
+final class EagerKernel implements BatchKernel {
+  private static final long serialVersionUID = 1L;
+
+  /** How the input columns become the function's data argument. */
+  enum Binding {
+    /** One column: the argument is its tensor. */
+    TENSOR,
+    /** Several columns, one argument: a {@code Map<String, Tensor>} keyed by column name. */
+    MAP,
+    /** A two-argument function without constants: one column per argument. */
+    TWO_TENSORS
+  }
+
+  private final String cacheKey;
+  private final SerializableFunction<Object[], Object> callable;
+  private final int arity;
+  private final boolean hasConstants;
+  private final Binding binding;
+  private final List<String> columns;
+
+  EagerKernel(
+      String cacheKey,
+      SerializableFunction<Object[], Object> callable,
+      int arity,
+      boolean hasConstants,
+      Binding binding,
+      List<String> columns) {
+    this.cacheKey = Objects.requireNonNull(cacheKey);
+    this.callable = Objects.requireNonNull(callable);
+    this.arity = arity;
+    this.hasConstants = hasConstants;
+    this.binding = binding;
+    this.columns = List.copyOf(columns);
+  }
+
+  @Override
+  public String cacheKey() {
+    return cacheKey;
+  }
+
+  @Override
+  public Prepared prepare(Object constants) {
+    return inputs -> new ArrayList<>(Tree.flatten(callTree(constants, inputs)).leaves());
+  }
+
+  /** One batch through the vmapped function, with the result's pytree structure. */
+  Object callTree(Object constants, List<Tensor> inputs) {
+    Integer[] dims = new Integer[arity];
+    for (int i = 0; i < arity; i++) {
+      dims[i] = hasConstants && i == 0 ? null : 0;
+    }
+    Object[] args = new Object[arity];
+    int next = 0;
+    if (hasConstants) {
+      args[next++] = constants;
+    }
+    switch (binding) {
+      case TENSOR -> args[next] = inputs.get(0);
+      case MAP -> {
+        Map<String, Tensor> byName = new LinkedHashMap<>();
+        for (int i = 0; i < columns.size(); i++) {
+          byName.put(columns.get(i), inputs.get(i));
+        }
+        args[next] = byName;
+      }
+      case TWO_TENSORS -> {
+        args[0] = inputs.get(0);
+        args[1] = inputs.get(1);
+      }
+    }
+    return Vmap.call(callable, args, VmapOptions.defaults().inDims(InDims.of(dims)));
+  }
+}

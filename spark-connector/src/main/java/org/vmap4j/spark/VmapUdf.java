@@ -1,0 +1,909 @@
+package org.vmap4j.spark;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.UUID;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.Metadata;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.sql.types.UserDefinedType;
+import org.vmap4j.DType;
+import org.vmap4j.Tensor;
+import org.vmap4j.Tree;
+import org.vmap4j.TreeDef;
+
+/**
+ * A per-example function lifted to a partition-level kernel over a DataFrame: {@link
+ * #transform(Dataset)} returns the input rows, in the same order and number, with the function's
+ * outputs appended as columns. Build one with {@link VmapFunctions#vmapUdf}; every method returns a
+ * new, immutable {@code VmapUdf}.
+ *
+ * <pre>{@code
+ * VmapUdf scores = vmapUdf((Tensor x) -> x.dot(w).sigmoid())  // w: captured, shipped with fn
+ *     .inputColumns("features")
+ *     .outputColumns("score");
+ * Dataset<Row> scored = scores.transform(df);                  // df's columns, then "score"
+ * }</pre>
+ *
+ * <p><b>Arguments.</b> A one-argument function receives the example of its one input column as a
+ * tensor, or of several columns as a {@code Map<String, Tensor>} keyed by column name. A
+ * two-argument function receives {@link #constants(Object)} (unmapped: the same pytree for every
+ * row, broadcast once per executor) first and the example second; without constants it takes
+ * exactly two columns, one per argument.
+ *
+ * <p><b>Shapes and types.</b> Input columns may be numeric or boolean scalars, arrays of them
+ * (flat, of any declared shape whose size is the array's length), nested arrays (one level per
+ * dimension) or MLlib vectors (dense, or sparse densified). The per-example shape of each column
+ * is, in this order: declared with {@link #shape(String, int...)}; the shape in the column's
+ * metadata under {@value #SHAPE_METADATA_KEY} (written by every {@code VmapUdf} output, so a second
+ * transform reads the first one's outputs as they were); the scalar shape for scalars; else taken
+ * from the first row with no nulls in the input columns (one small Spark job on the driver). The
+ * output columns' names, shapes and Spark types come from running the function once on the driver,
+ * on zeros of the input shapes, unless given. A scalar output is a scalar column, a vector an
+ * array, a matrix or higher a nested array or a flat array ({@link MatrixLayout}).
+ *
+ * <p><b>Execution.</b> The rows of each partition are cut into batches of {@link #batchSize(int)}
+ * rows (default: {@code spark.sql.execution.arrow.maxRecordsPerBatch}); each batch's columns are
+ * written into Arrow vectors of one task-owned allocator, read as {@code [B, ...]} tensors by
+ * arrow-bridge, run through the vmapped function once, and the outputs written back to the rows.
+ * Until core's {@code jit} exists the function itself is shipped and run eagerly (see {@link
+ * BatchKernel}); a compiled program will replace it without an API change.
+ *
+ * <p><b>Bad input</b> (a null, a ragged or wrongly sized array, a NaN under {@link
+ * NonFinitePolicy#REJECT}): see {@link ErrorPolicy} and {@link BadInputException}.
+ */
+public final class VmapUdf {
+
+  /** Column metadata key holding a column's per-example shape (a long array). */
+  public static final String SHAPE_METADATA_KEY = "vmap4j.shape";
+
+  /** Column metadata key holding an output column's dtype ("f32", "f64", ...). */
+  public static final String DTYPE_METADATA_KEY = "vmap4j.dtype";
+
+  /** The name of the error column under {@link ErrorPolicy#ERROR_COLUMN}, unless changed. */
+  public static final String DEFAULT_ERROR_COLUMN = "vmap_error";
+
+  /** The name of a single unnamed output. */
+  public static final String DEFAULT_OUTPUT = "output";
+
+  private final SerializableFunction<Object[], Object> callable;
+  private final int arity;
+  private final List<String> inputColumns;
+  private final Map<String, int[]> shapes;
+  private final List<String> outputNames;
+  private final List<DataType> outputTypes;
+  private final String outputPrefix;
+  private final int batchSize;
+  private final Object constants;
+  private final boolean hasConstants;
+  private final ErrorPolicy errorPolicy;
+  private final String errorColumn;
+  private final NonFinitePolicy nonFinite;
+  private final MatrixLayout matrixLayout;
+  private final boolean arrowBatches;
+
+  VmapUdf(SerializableFunction<Object[], Object> callable, int arity) {
+    this(
+        callable,
+        arity,
+        List.of(),
+        Map.of(),
+        null,
+        null,
+        DEFAULT_OUTPUT,
+        0,
+        null,
+        false,
+        ErrorPolicy.FAIL,
+        DEFAULT_ERROR_COLUMN,
+        NonFinitePolicy.ALLOW,
+        MatrixLayout.NESTED,
+        true);
+  }
+
+  private VmapUdf(
+      SerializableFunction<Object[], Object> callable,
+      int arity,
+      List<String> inputColumns,
+      Map<String, int[]> shapes,
+      List<String> outputNames,
+      List<DataType> outputTypes,
+      String outputPrefix,
+      int batchSize,
+      Object constants,
+      boolean hasConstants,
+      ErrorPolicy errorPolicy,
+      String errorColumn,
+      NonFinitePolicy nonFinite,
+      MatrixLayout matrixLayout,
+      boolean arrowBatches) {
+    this.callable = callable;
+    this.arity = arity;
+    this.inputColumns = inputColumns;
+    this.shapes = shapes;
+    this.outputNames = outputNames;
+    this.outputTypes = outputTypes;
+    this.outputPrefix = outputPrefix;
+    this.batchSize = batchSize;
+    this.constants = constants;
+    this.hasConstants = hasConstants;
+    this.errorPolicy = errorPolicy;
+    this.errorColumn = errorColumn;
+    this.nonFinite = nonFinite;
+    this.matrixLayout = matrixLayout;
+    this.arrowBatches = arrowBatches;
+  }
+
+  private VmapUdf with(
+      List<String> inputColumns,
+      Map<String, int[]> shapes,
+      List<String> outputNames,
+      List<DataType> outputTypes,
+      String outputPrefix,
+      int batchSize,
+      Object constants,
+      boolean hasConstants,
+      ErrorPolicy errorPolicy,
+      String errorColumn,
+      NonFinitePolicy nonFinite,
+      MatrixLayout matrixLayout,
+      boolean arrowBatches) {
+    return new VmapUdf(
+        callable,
+        arity,
+        inputColumns,
+        shapes,
+        outputNames,
+        outputTypes,
+        outputPrefix,
+        batchSize,
+        constants,
+        hasConstants,
+        errorPolicy,
+        errorColumn,
+        nonFinite,
+        matrixLayout,
+        arrowBatches);
+  }
+
+  // ---------------------------------------------------------------- configuration
+
+  /** The columns the function reads, in argument order (see the class comment). */
+  public VmapUdf inputColumns(String... columns) {
+    List<String> cols = List.of(columns);
+    if (cols.isEmpty()) {
+      throw new IllegalArgumentException("vmapUdf: inputColumns needs at least one column");
+    }
+    if (new HashSet<>(cols).size() != cols.size()) {
+      throw new IllegalArgumentException("vmapUdf: inputColumns has duplicates: " + cols);
+    }
+    return with(
+        cols,
+        shapes,
+        outputNames,
+        outputTypes,
+        outputPrefix,
+        batchSize,
+        constants,
+        hasConstants,
+        errorPolicy,
+        errorColumn,
+        nonFinite,
+        matrixLayout,
+        arrowBatches);
+  }
+
+  /**
+   * Declares the per-example shape of an input column ({@code shape("x")} for a scalar). A flat
+   * {@code array<...>} column may be given any shape whose size is its length (row-major); a nested
+   * array one dimension per level; an MLlib vector one dimension.
+   */
+  public VmapUdf shape(String column, int... shape) {
+    Objects.requireNonNull(column, "column");
+    for (int d : shape) {
+      if (d < 0) {
+        throw new IllegalArgumentException(
+            "vmapUdf: shape of column '"
+                + column
+                + "' has a negative size: "
+                + Arrays.toString(shape));
+      }
+    }
+    Map<String, int[]> s = new LinkedHashMap<>(shapes);
+    s.put(column, shape.clone());
+    return with(
+        inputColumns,
+        Map.copyOf(s),
+        outputNames,
+        outputTypes,
+        outputPrefix,
+        batchSize,
+        constants,
+        hasConstants,
+        errorPolicy,
+        errorColumn,
+        nonFinite,
+        matrixLayout,
+        arrowBatches);
+  }
+
+  /** Names the output columns, one per tensor of the function's result in pytree order. */
+  public VmapUdf outputColumns(String... names) {
+    return with(
+        inputColumns,
+        shapes,
+        List.of(names),
+        outputTypes,
+        outputPrefix,
+        batchSize,
+        constants,
+        hasConstants,
+        errorPolicy,
+        errorColumn,
+        nonFinite,
+        matrixLayout,
+        arrowBatches);
+  }
+
+  /**
+   * The Spark types of the output columns, one per output: each must have the array nesting of the
+   * inferred shape ({@link MatrixLayout}); its element type may differ from the function's dtype
+   * (e.g. {@code double} for an F32 result), and the values are converted as {@link Tensor#astype}
+   * converts them.
+   */
+  public VmapUdf outputTypes(DataType... types) {
+    return with(
+        inputColumns,
+        shapes,
+        outputNames,
+        List.of(types),
+        outputPrefix,
+        batchSize,
+        constants,
+        hasConstants,
+        errorPolicy,
+        errorColumn,
+        nonFinite,
+        matrixLayout,
+        arrowBatches);
+  }
+
+  /**
+   * The name of a single unnamed output, or the prefix of derived names ({@code prefix_w} for a
+   * record component {@code w}); {@value #DEFAULT_OUTPUT} by default.
+   */
+  public VmapUdf outputPrefix(String prefix) {
+    return with(
+        inputColumns,
+        shapes,
+        outputNames,
+        outputTypes,
+        Objects.requireNonNull(prefix),
+        batchSize,
+        constants,
+        hasConstants,
+        errorPolicy,
+        errorColumn,
+        nonFinite,
+        matrixLayout,
+        arrowBatches);
+  }
+
+  /**
+   * Rows per batch; 0 (the default) means the session's {@value
+   * ArrowBatching#MAX_RECORDS_PER_BATCH}.
+   */
+  public VmapUdf batchSize(int rows) {
+    if (rows < 0) {
+      throw new IllegalArgumentException(
+          "vmapUdf: batchSize must be positive (0 = the session's), got " + rows);
+    }
+    return with(
+        inputColumns,
+        shapes,
+        outputNames,
+        outputTypes,
+        outputPrefix,
+        rows,
+        constants,
+        hasConstants,
+        errorPolicy,
+        errorColumn,
+        nonFinite,
+        matrixLayout,
+        arrowBatches);
+  }
+
+  /**
+   * The unmapped first argument of a two-argument function (e.g. model parameters): a pytree of
+   * tensors, shipped in one Spark broadcast and rebuilt once per executor JVM.
+   */
+  public VmapUdf constants(Object pytree) {
+    if (arity != 2) {
+      throw new IllegalArgumentException(
+          "vmapUdf: constants are the first argument of a two-argument function (constants,"
+              + " example), but this function takes one argument; capture them in the lambda or"
+              + " use a BiFunction");
+    }
+    Tree.flatten(pytree); // fails now, naming the path, if it is not a pytree
+    return with(
+        inputColumns,
+        shapes,
+        outputNames,
+        outputTypes,
+        outputPrefix,
+        batchSize,
+        pytree,
+        true,
+        errorPolicy,
+        errorColumn,
+        nonFinite,
+        matrixLayout,
+        arrowBatches);
+  }
+
+  public VmapUdf errorPolicy(ErrorPolicy policy) {
+    return with(
+        inputColumns,
+        shapes,
+        outputNames,
+        outputTypes,
+        outputPrefix,
+        batchSize,
+        constants,
+        hasConstants,
+        Objects.requireNonNull(policy),
+        errorColumn,
+        nonFinite,
+        matrixLayout,
+        arrowBatches);
+  }
+
+  /** Selects {@link ErrorPolicy#ERROR_COLUMN} with an error column of this name. */
+  public VmapUdf errorColumn(String name) {
+    return with(
+        inputColumns,
+        shapes,
+        outputNames,
+        outputTypes,
+        outputPrefix,
+        batchSize,
+        constants,
+        hasConstants,
+        ErrorPolicy.ERROR_COLUMN,
+        Objects.requireNonNull(name),
+        nonFinite,
+        matrixLayout,
+        arrowBatches);
+  }
+
+  public VmapUdf nonFinite(NonFinitePolicy policy) {
+    return with(
+        inputColumns,
+        shapes,
+        outputNames,
+        outputTypes,
+        outputPrefix,
+        batchSize,
+        constants,
+        hasConstants,
+        errorPolicy,
+        errorColumn,
+        Objects.requireNonNull(policy),
+        matrixLayout,
+        arrowBatches);
+  }
+
+  /** Shorthand for {@code nonFinite(NonFinitePolicy.REJECT)}. */
+  public VmapUdf rejectNonFinite() {
+    return nonFinite(NonFinitePolicy.REJECT);
+  }
+
+  public VmapUdf matrixLayout(MatrixLayout layout) {
+    return with(
+        inputColumns,
+        shapes,
+        outputNames,
+        outputTypes,
+        outputPrefix,
+        batchSize,
+        constants,
+        hasConstants,
+        errorPolicy,
+        errorColumn,
+        nonFinite,
+        Objects.requireNonNull(layout),
+        arrowBatches);
+  }
+
+  /**
+   * Whether batches pass through Arrow vectors (the default, true) or are gathered straight into
+   * the tensors' Java arrays (false: one copy fewer). Both give identical results; see
+   * docs/spark.md for the measured difference. BOOL columns always take the second way.
+   */
+  public VmapUdf arrowBatches(boolean viaArrow) {
+    return with(
+        inputColumns,
+        shapes,
+        outputNames,
+        outputTypes,
+        outputPrefix,
+        batchSize,
+        constants,
+        hasConstants,
+        errorPolicy,
+        errorColumn,
+        nonFinite,
+        matrixLayout,
+        viaArrow);
+  }
+
+  // ---------------------------------------------------------------- running
+
+  /**
+   * The input rows with the output columns appended, lazily: nothing runs until an action, except
+   * on the driver the function once on zeros (to infer the outputs) and, for an array column whose
+   * shape is neither declared nor in its metadata, a one-row job to read its length.
+   */
+  public Dataset<Row> transform(Dataset<Row> df) {
+    checkSerializable();
+    Plan plan = plan(df);
+    org.apache.spark.sql.classic.Dataset<Row> classic = classic(df);
+    Broadcast<ShippedTree> shipped = null;
+    if (hasConstants) {
+      shipped =
+          JavaSparkContext.fromSparkContext(classic.sparkSession().sparkContext())
+              .broadcast(ShippedTree.of(constants));
+    }
+    PartitionProcessor processor =
+        new PartitionProcessor(
+            plan.inputs,
+            plan.outputs,
+            plan.batchSize,
+            errorPolicy,
+            nonFinite,
+            plan.kernel,
+            shipped,
+            arrowBatches);
+    JavaRDD<InternalRow> rows = classic.queryExecution().toRdd().toJavaRDD();
+    JavaRDD<InternalRow> out = rows.mapPartitions(processor);
+    return classic.sparkSession().internalCreateDataFrame(out.rdd(), plan.schema, false);
+  }
+
+  /**
+   * Fails on the driver, with the fix, when the function cannot be shipped: most often because it
+   * captures a tensor (core's tensors are not {@link java.io.Serializable}).
+   */
+  private void checkSerializable() {
+    try (java.io.ObjectOutputStream out =
+        new java.io.ObjectOutputStream(java.io.OutputStream.nullOutputStream())) {
+      out.writeObject(callable);
+    } catch (java.io.NotSerializableException e) {
+      String what = e.getMessage();
+      boolean tensor = what != null && what.startsWith("org.vmap4j.");
+      throw new IllegalArgumentException(
+          "vmapUdf: the function cannot be shipped to executors: it captures a "
+              + what
+              + ", which is not serializable"
+              + (tensor
+                  ? "; pass tensors as constants(...) of a two-argument function (constants,"
+                      + " example) -- they are broadcast once per executor -- instead of"
+                      + " capturing them"
+                  : "; capture only serializable values"),
+          e);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /** The schema {@link #transform} gives for {@code df}, without running the transform. */
+  public StructType outputSchema(Dataset<Row> df) {
+    return plan(df).schema;
+  }
+
+  private static org.apache.spark.sql.classic.Dataset<Row> classic(Dataset<Row> df) {
+    if (df instanceof org.apache.spark.sql.classic.Dataset<Row> c) {
+      return c;
+    }
+    throw new UnsupportedOperationException(
+        "vmapUdf runs inside Spark's JVM (Spark classic); this Dataset is a "
+            + df.getClass().getName()
+            + " (Spark Connect?)");
+  }
+
+  /** What the driver resolves before a job: columns, shapes, outputs, kernel and schema. */
+  record Plan(
+      InputColumn[] inputs,
+      OutputColumn[] outputs,
+      int batchSize,
+      EagerKernel kernel,
+      StructType schema) {}
+
+  Plan plan(Dataset<Row> df) {
+    Objects.requireNonNull(df, "df");
+    if (inputColumns.isEmpty()) {
+      throw new IllegalStateException(
+          "vmapUdf: no input columns; name them with inputColumns(...)");
+    }
+    StructType schema = df.schema();
+    EagerKernel.Binding binding = binding();
+    for (String c : shapes.keySet()) {
+      if (!inputColumns.contains(c)) {
+        throw new IllegalArgumentException(
+            "vmapUdf: a shape is declared for '"
+                + c
+                + "', which is not an input column "
+                + inputColumns);
+      }
+    }
+    InputColumn[] inputs = resolveInputs(df, schema);
+    EagerKernel kernel =
+        new EagerKernel(
+            UUID.randomUUID().toString(), callable, arity, hasConstants, binding, inputColumns);
+    OutputColumn[] outputs = inferOutputs(kernel, inputs);
+    List<StructField> fields = new ArrayList<>(Arrays.asList(schema.fields()));
+    Set<String> taken = new HashSet<>();
+    for (StructField f : schema.fields()) {
+      taken.add(f.name());
+    }
+    boolean nullable = errorPolicy == ErrorPolicy.ERROR_COLUMN;
+    for (OutputColumn o : outputs) {
+      if (!taken.add(o.name)) {
+        throw new IllegalArgumentException(
+            "vmapUdf: output column '"
+                + o.name
+                + "' is already a column of the DataFrame (or another output); rename it with"
+                + " outputColumns(...) or outputPrefix(...)");
+      }
+      fields.add(o.field(nullable));
+    }
+    if (errorPolicy == ErrorPolicy.ERROR_COLUMN) {
+      if (!taken.add(errorColumn)) {
+        throw new IllegalArgumentException(
+            "vmapUdf: the error column '"
+                + errorColumn
+                + "' is already a column; rename it with errorColumn(...)");
+      }
+      fields.add(DataTypes.createStructField(errorColumn, DataTypes.StringType, true));
+    }
+    int rows = batchSize > 0 ? batchSize : ArrowBatching.recordsPerBatch(df.sparkSession());
+    return new Plan(
+        inputs, outputs, rows, kernel, new StructType(fields.toArray(new StructField[0])));
+  }
+
+  private EagerKernel.Binding binding() {
+    int n = inputColumns.size();
+    if (arity == 1 || hasConstants) {
+      return n == 1 ? EagerKernel.Binding.TENSOR : EagerKernel.Binding.MAP;
+    }
+    if (n != 2) {
+      throw new IllegalArgumentException(
+          "vmapUdf: a two-argument function without constants takes one input column per"
+              + " argument, but "
+              + n
+              + " columns were given: "
+              + inputColumns
+              + "; or give constants(...) for the first argument");
+    }
+    return EagerKernel.Binding.TWO_TENSORS;
+  }
+
+  // ---------------------------------------------------------------- inputs
+
+  private InputColumn[] resolveInputs(Dataset<Row> df, StructType schema) {
+    InputColumn[] inputs = new InputColumn[inputColumns.size()];
+    InputColumn.Kind[] kinds = new InputColumn.Kind[inputs.length];
+    InputColumn.Source[] sources = new InputColumn.Source[inputs.length];
+    int[][] known = new int[inputs.length][];
+    List<String> toInfer = new ArrayList<>();
+    for (int c = 0; c < inputs.length; c++) {
+      String name = inputColumns.get(c);
+      StructField f = field(schema, name);
+      DataType t = f.dataType();
+      int depth = 0;
+      while (t instanceof ArrayType a) {
+        t = a.elementType();
+        depth++;
+      }
+      InputColumn.Source source = InputColumn.sourceOf(t);
+      InputColumn.Kind kind;
+      if (source != null) {
+        kind =
+            depth == 0
+                ? InputColumn.Kind.SCALAR
+                : depth == 1 ? InputColumn.Kind.ARRAY : InputColumn.Kind.NESTED;
+      } else if (depth == 0 && InputColumn.isVectorUdt(f.dataType())) {
+        kind = InputColumn.Kind.VECTOR;
+        source = InputColumn.Source.DOUBLE;
+      } else {
+        throw new IllegalArgumentException(
+            "vmapUdf: column '"
+                + name
+                + "' has Spark type "
+                + f.dataType().simpleString()
+                + ", which is not a tensor; supported: numeric and boolean scalars, arrays and"
+                + " nested arrays of them, and MLlib vectors");
+      }
+      kinds[c] = kind;
+      sources[c] = source;
+      int[] declared = shapes.get(name);
+      int[] fromMetadata = metadataShape(f.metadata());
+      int[] shape = declared != null ? declared : fromMetadata;
+      if (kind == InputColumn.Kind.SCALAR) {
+        if (shape != null && shape.length != 0) {
+          throw new IllegalArgumentException(
+              "vmapUdf: column '"
+                  + name
+                  + "' is a scalar column ("
+                  + f.dataType().simpleString()
+                  + ") but its shape is declared as "
+                  + Arrays.toString(shape));
+        }
+        shape = new int[0];
+      } else if (shape != null) {
+        checkRank(name, f.dataType(), kind, depth, shape, declared != null);
+      } else {
+        toInfer.add(name);
+      }
+      known[c] = shape;
+    }
+    if (!toInfer.isEmpty()) {
+      inferShapes(df, schema, toInfer, kinds, known);
+    }
+    for (int c = 0; c < inputs.length; c++) {
+      String name = inputColumns.get(c);
+      inputs[c] = new InputColumn(name, schema.fieldIndex(name), kinds[c], sources[c], known[c]);
+    }
+    return inputs;
+  }
+
+  private static StructField field(StructType schema, String name) {
+    for (StructField f : schema.fields()) {
+      if (f.name().equals(name)) {
+        return f;
+      }
+    }
+    throw new IllegalArgumentException(
+        "vmapUdf: no column '"
+            + name
+            + "' in the DataFrame; its columns are "
+            + Arrays.toString(schema.fieldNames()));
+  }
+
+  private static int[] metadataShape(Metadata m) {
+    if (!m.contains(SHAPE_METADATA_KEY)) {
+      return null;
+    }
+    long[] s = m.getLongArray(SHAPE_METADATA_KEY);
+    int[] shape = new int[s.length];
+    for (int i = 0; i < s.length; i++) {
+      shape[i] = Math.toIntExact(s[i]);
+    }
+    return shape;
+  }
+
+  private static void checkRank(
+      String name, DataType type, InputColumn.Kind kind, int depth, int[] shape, boolean declared) {
+    boolean ok =
+        switch (kind) {
+          case ARRAY -> true;
+          case NESTED -> shape.length == depth;
+          case VECTOR -> shape.length == 1;
+          case SCALAR -> shape.length == 0;
+        };
+    if (!ok) {
+      throw new IllegalArgumentException(
+          "vmapUdf: column '"
+              + name
+              + "' of Spark type "
+              + type.simpleString()
+              + " has "
+              + (kind == InputColumn.Kind.NESTED ? depth + " array levels" : "one dimension")
+              + ", but its shape "
+              + (declared ? "is declared as " : "in the column metadata is ")
+              + Arrays.toString(shape));
+    }
+  }
+
+  /** Reads the lengths of the first row with no null in the columns still without a shape. */
+  private void inferShapes(
+      Dataset<Row> df,
+      StructType schema,
+      List<String> names,
+      InputColumn.Kind[] kinds,
+      int[][] known) {
+    Column[] cols = new Column[names.size()];
+    Column notNull = null;
+    for (int i = 0; i < cols.length; i++) {
+      cols[i] = functions.col(names.get(i));
+      notNull = notNull == null ? cols[i].isNotNull() : notNull.and(cols[i].isNotNull());
+    }
+    List<Row> first = df.select(cols).where(notNull).limit(1).collectAsList();
+    if (first.isEmpty()) {
+      throw new IllegalArgumentException(
+          "vmapUdf: cannot infer the per-example shape of column(s) "
+              + names
+              + ": the DataFrame has no row where they are all non-null (is it empty?); declare"
+              + " them with shape(column, dims...)");
+    }
+    Row row = first.get(0);
+    for (int i = 0; i < names.size(); i++) {
+      int c = inputColumns.indexOf(names.get(i));
+      DataType t = field(schema, names.get(i)).dataType();
+      known[c] =
+          switch (kinds[c]) {
+            case ARRAY -> new int[] {row.getList(i).size()};
+            case NESTED -> nestedShape(row.getList(i), t);
+            case VECTOR -> new int[] {vectorSize(row.get(i), t)};
+            case SCALAR -> new int[0];
+          };
+    }
+  }
+
+  private static int[] nestedShape(List<?> list, DataType t) {
+    List<Integer> dims = new ArrayList<>();
+    Object level = list;
+    while (t instanceof ArrayType a) {
+      List<?> l =
+          level instanceof List<?> ll
+              ? ll
+              : scala.jdk.javaapi.CollectionConverters.asJava((scala.collection.Seq<?>) level);
+      dims.add(l.size());
+      level = l.isEmpty() ? List.of() : l.get(0);
+      t = a.elementType();
+    }
+    return dims.stream().mapToInt(Integer::intValue).toArray();
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static int vectorSize(Object vector, DataType t) {
+    InternalRow struct = (InternalRow) ((UserDefinedType) t).serialize(vector);
+    return struct.getByte(0) == 1 ? struct.getArray(3).numElements() : struct.getInt(1);
+  }
+
+  // ---------------------------------------------------------------- outputs
+
+  private OutputColumn[] inferOutputs(EagerKernel kernel, InputColumn[] inputs) {
+    List<Tensor> zeros = new ArrayList<>();
+    for (InputColumn c : inputs) {
+      int[] shape = new int[c.shape.length + 1];
+      shape[0] = 1;
+      System.arraycopy(c.shape, 0, shape, 1, c.shape.length);
+      zeros.add(Tensor.zeros(c.dtype, shape));
+    }
+    Object result;
+    try {
+      result = kernel.callTree(constants, zeros);
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException(
+          "vmapUdf: the function failed when run once on the driver on zeros of the input"
+              + " shapes, to infer its outputs (inputs: "
+              + describe(inputs)
+              + "): "
+              + e.getMessage(),
+          e);
+    }
+    Tree.Flat flat = Tree.flatten(result);
+    List<String> names = new ArrayList<>();
+    names(flat.def(), outputPrefix, true, names);
+    if (outputNames != null) {
+      if (outputNames.size() != names.size()) {
+        throw new IllegalArgumentException(
+            "vmapUdf: "
+                + outputNames.size()
+                + " output column names were given "
+                + outputNames
+                + ", but the function returns "
+                + names.size()
+                + " tensors "
+                + names);
+      }
+      names = outputNames;
+    }
+    if (outputTypes != null && outputTypes.size() != names.size()) {
+      throw new IllegalArgumentException(
+          "vmapUdf: "
+              + outputTypes.size()
+              + " output types were given, but the function returns "
+              + names.size()
+              + " tensors "
+              + names);
+    }
+    OutputColumn[] outputs = new OutputColumn[names.size()];
+    for (int o = 0; o < outputs.length; o++) {
+      Tensor t = flat.leaves().get(o);
+      int[] s = t.shape();
+      if (s.length == 0 || s[0] != 1) {
+        throw new IllegalStateException(
+            "vmapUdf: output " + names.get(o) + " lost its batch dimension: " + t.type());
+      }
+      int[] shape = Arrays.copyOfRange(s, 1, s.length);
+      DType dtype = t.dtype();
+      OutputColumn column = new OutputColumn(names.get(o), dtype, shape, matrixLayout);
+      if (outputTypes != null) {
+        DataType given = outputTypes.get(o);
+        DataType e = given;
+        int depth = 0;
+        while (e instanceof ArrayType a) {
+          e = a.elementType();
+          depth++;
+        }
+        DType d = OutputColumn.dtypeOf(e);
+        if (d == null || depth != column.arrayDepth()) {
+          throw new IllegalArgumentException(
+              "vmapUdf: output '"
+                  + names.get(o)
+                  + "' has per-example shape "
+                  + Arrays.toString(shape)
+                  + " ("
+                  + dtype.shortName()
+                  + "), which is a Spark "
+                  + column.sparkType().simpleString()
+                  + " column; the type given, "
+                  + given.simpleString()
+                  + ", "
+                  + (d == null ? "has no tensor element type" : "has " + depth + " array levels"));
+        }
+        column = new OutputColumn(names.get(o), d, shape, matrixLayout);
+      }
+      outputs[o] = column;
+    }
+    return outputs;
+  }
+
+  private static String describe(InputColumn[] inputs) {
+    StringBuilder s = new StringBuilder();
+    for (InputColumn c : inputs) {
+      s.append(s.length() == 0 ? "" : ", ")
+          .append(c.name)
+          .append(' ')
+          .append(c.dtype.shortName())
+          .append(Arrays.toString(c.shape));
+    }
+    return s.toString();
+  }
+
+  /**
+   * Output names from the result's pytree paths: the prefix, then keys or indices joined by '_'.
+   */
+  private static void names(TreeDef def, String path, boolean root, List<String> out) {
+    switch (def.kind()) {
+      case LEAF -> out.add(path);
+      case NONE -> {}
+      case RECORD, MAP -> {
+        for (int i = 0; i < def.children().size(); i++) {
+          String key = def.keys().get(i);
+          names(
+              def.children().get(i),
+              root && def.kind() != TreeDef.Kind.LEAF && path.equals(DEFAULT_OUTPUT)
+                  ? key
+                  : path + "_" + key,
+              false,
+              out);
+        }
+      }
+      case LIST, ARRAY -> {
+        for (int i = 0; i < def.children().size(); i++) {
+          names(def.children().get(i), path + "_" + i, false, out);
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,78 @@
+package org.vmap4j.spark;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.vmap4j.spark.VmapFunctions.vmapUdf;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.vmap4j.DType;
+import org.vmap4j.Tensor;
+
+/** The snippets of docs/spark.md, as written there. */
+@ExtendWith(SharedSpark.class)
+class SparkDocsExamplesTest {
+  record Params(Tensor w, Tensor b) {}
+
+  @Test
+  void quickStart(SparkSession spark) {
+    Dataset<Row> df = Frames.idX(spark, Tensor.randomNormal(1, DType.F64, 10, 3), 2);
+
+    Dataset<Row> out =
+        vmapUdf((Tensor w, Tensor x) -> x.dot(w).tanh()) // written for one example
+            .constants(
+                Tensor.of(new double[] {0.5, -1, 2})) // unmapped: broadcast once per executor
+            .inputColumns("x")
+            .outputColumns("score")
+            .transform(df); // id, x, score: same rows, same order
+
+    assertThat(out.schema().fieldNames()).containsExactly("id", "x", "score");
+    assertThat(out.count()).isEqualTo(10);
+  }
+
+  @Test
+  void perSampleGradientsAndJacobians(SparkSession spark) {
+    StructType schema =
+        new StructType()
+            .add("features", DataTypes.createArrayType(DataTypes.DoubleType))
+            .add("label", DataTypes.DoubleType)
+            .add("x", DataTypes.createArrayType(DataTypes.DoubleType));
+    List<Row> rows = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      rows.add(RowFactory.create(new double[] {i, 1, -i}, (double) (i % 2), new double[] {i, 2}));
+    }
+    Dataset<Row> df = Frames.frame(spark, rows, schema, 2);
+    Params params = new Params(Tensor.of(new double[] {0.1, 0.2, 0.3}), Tensor.scalar(0.0));
+
+    SerializableBiFunction<Params, Map<String, Tensor>, Tensor> loss =
+        (p, row) -> {
+          Tensor z = row.get("features").dot(p.w()).add(p.b());
+          return z.relu().add(z.abs().neg().exp().log1p()).sub(row.get("label").mul(z));
+        };
+    Dataset<Row> grads =
+        PerSampleGradients.of(loss, params) // params: a Params, broadcast once per executor
+            .inputColumns("features", "label")
+            .withNorm("grad_norm") // each row's L2 norm over all leaves
+            .transform(df); // ..., grad_w, grad_b, grad_norm
+
+    Dataset<Row> jac =
+        Jacobians.of((Tensor v) -> v.sin().mul(v.sum())) // [n] -> [n]
+            .inputColumn("x")
+            .transform(df); // ..., jacobian: array<array<double>> [n, n]
+
+    assertThat(grads.schema().fieldNames())
+        .containsExactly("features", "label", "x", "grad_w", "grad_b", "grad_norm");
+    assertThat(jac.schema().apply("jacobian").dataType().simpleString())
+        .isEqualTo("array<array<double>>");
+    assertThat(grads.count()).isEqualTo(8);
+    assertThat(jac.count()).isEqualTo(8);
+  }
+}
