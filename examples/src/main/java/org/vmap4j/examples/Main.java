@@ -138,6 +138,10 @@ public final class Main {
     JitTimings.run(out);
     out.println();
 
-    out.println("7. GPU: " + CudaAvailability.probe().description());
+    out.println("7. Per-sample gradients on an embedded Spark (local[*]), breast cancer data");
+    SparkPerSampleGradients.run(out);
+    out.println();
+
+    out.println("8. GPU: " + CudaAvailability.probe().description());
   }
 }

@@ -76,7 +76,8 @@ class LogisticRegressionByHandTest {
             "4. Per-sample gradients",
             "5. Logistic regression",
             "6. The same cases compiled with jit",
-            "7. GPU: ");
+            "7. Per-sample gradients on an embedded Spark",
+            "8. GPU: ");
     assertThat(out).doesNotContain("NaN");
     // the four seed cases agree with their loops to float precision
     java.util.regex.Matcher m =
