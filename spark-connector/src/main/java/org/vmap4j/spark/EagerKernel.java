@@ -9,13 +9,14 @@ import org.vmap4j.InDims;
 import org.vmap4j.Tensor;
 import org.vmap4j.Tree;
 import org.vmap4j.VmapOptions;
+import org.vmap4j.compiler.Jit;
 import org.vmap4j.transforms.Vmap;
 
 /**
  * The per-example function itself, shipped by Java serialization and run under {@code vmap} on each
- * batch: one call of the function per batch, traced by core's batching interpreter, never one call
- * per row. It stands in for a compiled program until core's {@code jit} exists (see {@link
- * BatchKernel}).
+ * batch: one call per batch, never one per row. Each executor JVM compiles the vmapped function
+ * with core's {@code jit} (see {@link #prepare}); shipping the driver's traced program instead of
+ * the function is the next step (see {@link BatchKernel}).
  */
 final class EagerKernel implements BatchKernel {
   private static final long serialVersionUID = 1L;
@@ -57,17 +58,32 @@ final class EagerKernel implements BatchKernel {
     return cacheKey;
   }
 
+  /**
+   * Compiles the vmapped function with core's {@code jit} once per executor JVM (this method runs
+   * once per JVM; the jitted function then compiles once per batch signature, usually the full
+   * batch size and the last, shorter batch) and runs every batch compiled.
+   */
   @Override
   public Prepared prepare(Object constants) {
-    return inputs -> new ArrayList<>(Tree.flatten(callTree(constants, inputs)).leaves());
+    Jit compiled = new Jit(args -> Vmap.call(callable, args, options()));
+    return inputs ->
+        new ArrayList<>(Tree.flatten(compiled.call(arguments(constants, inputs))).leaves());
   }
 
-  /** One batch through the vmapped function, with the result's pytree structure. */
+  /** One batch through the vmapped function, eagerly, with the result's pytree structure. */
   Object callTree(Object constants, List<Tensor> inputs) {
+    return Vmap.call(callable, arguments(constants, inputs), options());
+  }
+
+  private VmapOptions options() {
     Integer[] dims = new Integer[arity];
     for (int i = 0; i < arity; i++) {
       dims[i] = hasConstants && i == 0 ? null : 0;
     }
+    return VmapOptions.defaults().inDims(InDims.of(dims));
+  }
+
+  private Object[] arguments(Object constants, List<Tensor> inputs) {
     Object[] args = new Object[arity];
     int next = 0;
     if (hasConstants) {
@@ -87,6 +103,6 @@ final class EagerKernel implements BatchKernel {
         args[1] = inputs.get(1);
       }
     }
-    return Vmap.call(callable, args, VmapOptions.defaults().inDims(InDims.of(dims)));
+    return args;
   }
 }
