@@ -53,6 +53,11 @@ final class EagerKernel implements BatchKernel {
     this.columns = List.copyOf(columns);
   }
 
+  /** The user's function over its argument array. */
+  SerializableFunction<Object[], Object> function() {
+    return callable;
+  }
+
   @Override
   public String cacheKey() {
     return cacheKey;
@@ -83,7 +88,8 @@ final class EagerKernel implements BatchKernel {
     return VmapOptions.defaults().inDims(InDims.of(dims));
   }
 
-  private Object[] arguments(Object constants, List<Tensor> inputs) {
+  /** The function's arguments for one call: constants first when there are any. */
+  Object[] arguments(Object constants, List<Tensor> inputs) {
     Object[] args = new Object[arity];
     int next = 0;
     if (hasConstants) {

@@ -31,6 +31,7 @@ public class VmapKryoRegistrator implements KryoRegistrator {
     kryo.register(Tensor.class, tensors);
     kryo.register(ShippedTree.class, new JavaSerializer());
     kryo.register(EagerKernel.class, new JavaSerializer());
+    kryo.register(ProgramKernel.class, new JavaSerializer());
     kryo.register(float[].class);
     kryo.register(double[].class);
     kryo.register(int[].class);

@@ -533,7 +533,7 @@ public final class VmapUdf {
       InputColumn[] inputs,
       OutputColumn[] outputs,
       int batchSize,
-      EagerKernel kernel,
+      BatchKernel kernel,
       StructType schema) {}
 
   Plan plan(Dataset<Row> df) {
@@ -558,6 +558,7 @@ public final class VmapUdf {
         new EagerKernel(
             UUID.randomUUID().toString(), callable, arity, hasConstants, binding, inputColumns);
     OutputColumn[] outputs = inferOutputs(kernel, inputs);
+    BatchKernel shipped = driverTraced(kernel, inputs);
     List<StructField> fields = new ArrayList<>(Arrays.asList(schema.fields()));
     Set<String> taken = new HashSet<>();
     for (StructField f : schema.fields()) {
@@ -585,7 +586,24 @@ public final class VmapUdf {
     }
     int rows = batchSize > 0 ? batchSize : ArrowBatching.recordsPerBatch(df.sparkSession());
     return new Plan(
-        inputs, outputs, rows, kernel, new StructType(fields.toArray(new StructField[0])));
+        inputs, outputs, rows, shipped, new StructType(fields.toArray(new StructField[0])));
+  }
+
+  /**
+   * The per-example function traced once on the driver into a program that executors compile once
+   * per JVM; the function itself when it cannot be traced (executors then jit it).
+   */
+  private BatchKernel driverTraced(EagerKernel kernel, InputColumn[] inputs) {
+    List<Tensor> perExample = new ArrayList<>();
+    for (InputColumn c : inputs) {
+      perExample.add(Tensor.zeros(c.dtype, c.shape));
+    }
+    try {
+      ProgramKernel p = ProgramKernel.trace(kernel, constants, perExample);
+      return p != null ? p : kernel;
+    } catch (RuntimeException e) {
+      return kernel;
+    }
   }
 
   private EagerKernel.Binding binding() {

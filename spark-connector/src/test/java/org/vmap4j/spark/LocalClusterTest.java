@@ -145,24 +145,36 @@ class LocalClusterTest {
         });
   }
 
-  /** The logistic loss; {@code dieOnce} halts the executor JVM in partition 1's first attempt. */
-  static SerializableBiFunction<PerSampleGradientsTest.Params, Map<String, Tensor>, Tensor> loss(
-      boolean dieOnce) {
-    return (p, e) -> {
-      TaskContext task = TaskContext.get();
-      if (dieOnce && task != null && task.partitionId() == 1 && task.attemptNumber() == 0) {
-        Runtime.getRuntime().halt(17); // as abrupt as kill -9: no shutdown hooks
-      }
-      return PerSampleGradientsTest.loss(p, e);
-    };
-  }
-
+  /**
+   * The job under test; with {@code dieOnce}, the executor JVM running partition 1's first attempt
+   * halts while reading that partition's rows, in the same task as the vmapUdf (a narrow
+   * dependency), so the job loses an executor mid-way. (The fault is in the data source, not in the
+   * loss: the loss is traced into a program on the driver, so its Java code does not run on
+   * executors.)
+   */
   static Dataset<Row> gradients(boolean dieOnce) {
-    return PerSampleGradients.of(loss(dieOnce), PerSampleGradientsTest.params())
+    Dataset<Row> data = PerSampleGradientsTest.data(spark);
+    if (dieOnce) {
+      org.apache.spark.api.java.JavaRDD<Row> rows =
+          data.javaRDD()
+              .mapPartitionsWithIndex(
+                  (index, it) -> {
+                    TaskContext task = TaskContext.get();
+                    if (index == 1 && task.attemptNumber() == 0) {
+                      Runtime.getRuntime().halt(17); // as abrupt as kill -9: no shutdown hooks
+                    }
+                    return it;
+                  },
+                  true);
+      data = spark.createDataFrame(rows, data.schema());
+    }
+    SerializableBiFunction<PerSampleGradientsTest.Params, Map<String, Tensor>, Tensor> loss =
+        PerSampleGradientsTest::loss;
+    return PerSampleGradients.of(loss, PerSampleGradientsTest.params())
         .inputColumns("features", "label")
         .withNorm("norm")
         .configure(u -> u.batchSize(8))
-        .transform(PerSampleGradientsTest.data(spark));
+        .transform(data);
   }
 
   @Test

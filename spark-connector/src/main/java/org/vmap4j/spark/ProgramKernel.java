@@ -1,0 +1,136 @@
+package org.vmap4j.spark;
+
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Objects;
+import org.vmap4j.InDims;
+import org.vmap4j.Tensor;
+import org.vmap4j.Tree;
+import org.vmap4j.VmapOptions;
+import org.vmap4j.compiler.Jit;
+import org.vmap4j.ir.Program;
+import org.vmap4j.ir.ProgramSerializer;
+import org.vmap4j.transforms.Staging;
+import org.vmap4j.transforms.Vmap;
+
+/**
+ * The per-example function as a program the driver traced once: shipped as {@link
+ * ProgramSerializer} bytes (not the function itself, so captured tensors travel too), and on each
+ * executor JVM compiled once as {@code jit(vmap(program))} under the program's hash, which is the
+ * cache key: two transforms with the same program share one compiled kernel.
+ *
+ * <p>Program inputs are the unmapped constants' leaves, then one per-example tensor per input
+ * column (in the function's argument order); outputs are the result's leaves.
+ */
+final class ProgramKernel implements BatchKernel {
+  private static final long serialVersionUID = 1L;
+
+  private final byte[] program;
+  private final String hash;
+  private final int constantLeaves;
+
+  /** Where input column i's tensor goes among the program's batch inputs (maps flatten by key). */
+  private final int[] inputPosition;
+
+  private ProgramKernel(byte[] program, int constantLeaves, int[] inputPosition) {
+    this.program = program;
+    this.hash = "program-" + sha256(program);
+    this.constantLeaves = constantLeaves;
+    this.inputPosition = inputPosition;
+  }
+
+  /**
+   * Traces {@code kernel}'s function on the driver at the per-example shapes; null when it cannot
+   * be staged (the caller then ships the function, see {@link EagerKernel}).
+   */
+  static ProgramKernel trace(EagerKernel kernel, Object constants, List<Tensor> perExample) {
+    Object[] args = kernel.arguments(constants, perExample);
+    Staging.Traced traced = Staging.trace(kernel.function(), args, "trace");
+    if (!traced.captured().isEmpty()) {
+      return null;
+    }
+    int constantLeaves = constants == null ? 0 : Tree.leaves(constants).size();
+    List<Tensor> leaves = new ArrayList<>();
+    for (Object a : args) {
+      leaves.addAll(Tree.leaves(a));
+    }
+    int[] position = new int[perExample.size()];
+    for (int i = 0; i < position.length; i++) {
+      position[i] = -1;
+      for (int j = constantLeaves; j < leaves.size(); j++) {
+        if (leaves.get(j) == perExample.get(i)) {
+          position[i] = j - constantLeaves;
+        }
+      }
+      if (position[i] < 0) {
+        return null;
+      }
+    }
+    return new ProgramKernel(ProgramSerializer.toBytes(traced.program()), constantLeaves, position);
+  }
+
+  /** The program, as the executors will run it (for tests and diagnostics). */
+  Program program() {
+    return ProgramSerializer.fromBytes(program);
+  }
+
+  @Override
+  public String cacheKey() {
+    return hash;
+  }
+
+  @Override
+  @SuppressWarnings("unchecked")
+  public Prepared prepare(Object constants) {
+    Program p = ProgramSerializer.fromBytes(program);
+    List<Tensor> fixed = constants == null ? List.of() : Tree.leaves(constants);
+    if (fixed.size() != constantLeaves) {
+      throw new IllegalStateException(
+          "vmapUdf: the program was traced with "
+              + constantLeaves
+              + " constant tensors, the"
+              + " executor received "
+              + fixed.size());
+    }
+    VmapOptions batchOverInputs = VmapOptions.defaults().inDims(InDims.of(null, 0));
+    Jit compiled =
+        new Jit(
+            args ->
+                Vmap.call(
+                    a -> {
+                      List<Tensor> in = new ArrayList<>((List<Tensor>) a[0]);
+                      in.addAll((List<Tensor>) a[1]);
+                      return p.evaluate(in);
+                    },
+                    args,
+                    batchOverInputs));
+    return inputs -> {
+      Tensor[] ordered = new Tensor[inputs.size()];
+      for (int i = 0; i < ordered.length; i++) {
+        ordered[inputPosition[i]] = inputs.get(i);
+      }
+      return (List<Tensor>) compiled.call(new Object[] {fixed, List.of(ordered)});
+    };
+  }
+
+  private static String sha256(byte[] bytes) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof ProgramKernel k && k.hash.equals(hash);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(hash);
+  }
+}
