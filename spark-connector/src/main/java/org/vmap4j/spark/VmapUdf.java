@@ -85,19 +85,19 @@ public final class VmapUdf {
 
   private final SerializableFunction<Object[], Object> callable;
   private final int arity;
-  private final List<String> inputColumns;
-  private final Map<String, int[]> shapes;
-  private final List<String> outputNames;
-  private final List<DataType> outputTypes;
-  private final String outputPrefix;
-  private final int batchSize;
-  private final Object constants;
-  private final boolean hasConstants;
-  private final ErrorPolicy errorPolicy;
-  private final String errorColumn;
-  private final NonFinitePolicy nonFinite;
-  private final MatrixLayout matrixLayout;
-  private final boolean arrowBatches;
+  private List<String> inputColumns;
+  private Map<String, int[]> shapes;
+  private List<String> outputNames;
+  private List<DataType> outputTypes;
+  private String outputPrefix;
+  private int batchSize;
+  private Object constants;
+  private boolean hasConstants;
+  private ErrorPolicy errorPolicy;
+  private String errorColumn;
+  private NonFinitePolicy nonFinite;
+  private MatrixLayout matrixLayout;
+  private boolean arrowBatches;
 
   VmapUdf(SerializableFunction<Object[], Object> callable, int arity) {
     this(
@@ -151,20 +151,8 @@ public final class VmapUdf {
     this.arrowBatches = arrowBatches;
   }
 
-  private VmapUdf with(
-      List<String> inputColumns,
-      Map<String, int[]> shapes,
-      List<String> outputNames,
-      List<DataType> outputTypes,
-      String outputPrefix,
-      int batchSize,
-      Object constants,
-      boolean hasConstants,
-      ErrorPolicy errorPolicy,
-      String errorColumn,
-      NonFinitePolicy nonFinite,
-      MatrixLayout matrixLayout,
-      boolean arrowBatches) {
+  /** A copy to change: configuration methods return new instances, never modify this one. */
+  private VmapUdf copy() {
     return new VmapUdf(
         callable,
         arity,
@@ -194,20 +182,9 @@ public final class VmapUdf {
     if (new HashSet<>(cols).size() != cols.size()) {
       throw new IllegalArgumentException("vmapUdf: inputColumns has duplicates: " + cols);
     }
-    return with(
-        cols,
-        shapes,
-        outputNames,
-        outputTypes,
-        outputPrefix,
-        batchSize,
-        constants,
-        hasConstants,
-        errorPolicy,
-        errorColumn,
-        nonFinite,
-        matrixLayout,
-        arrowBatches);
+    VmapUdf copy = copy();
+    copy.inputColumns = cols;
+    return copy;
   }
 
   /**
@@ -228,38 +205,16 @@ public final class VmapUdf {
     }
     Map<String, int[]> s = new LinkedHashMap<>(shapes);
     s.put(column, shape.clone());
-    return with(
-        inputColumns,
-        Map.copyOf(s),
-        outputNames,
-        outputTypes,
-        outputPrefix,
-        batchSize,
-        constants,
-        hasConstants,
-        errorPolicy,
-        errorColumn,
-        nonFinite,
-        matrixLayout,
-        arrowBatches);
+    VmapUdf copy = copy();
+    copy.shapes = Map.copyOf(s);
+    return copy;
   }
 
   /** Names the output columns, one per tensor of the function's result in pytree order. */
   public VmapUdf outputColumns(String... names) {
-    return with(
-        inputColumns,
-        shapes,
-        List.of(names),
-        outputTypes,
-        outputPrefix,
-        batchSize,
-        constants,
-        hasConstants,
-        errorPolicy,
-        errorColumn,
-        nonFinite,
-        matrixLayout,
-        arrowBatches);
+    VmapUdf copy = copy();
+    copy.outputNames = List.of(names);
+    return copy;
   }
 
   /**
@@ -269,20 +224,9 @@ public final class VmapUdf {
    * converts them.
    */
   public VmapUdf outputTypes(DataType... types) {
-    return with(
-        inputColumns,
-        shapes,
-        outputNames,
-        List.of(types),
-        outputPrefix,
-        batchSize,
-        constants,
-        hasConstants,
-        errorPolicy,
-        errorColumn,
-        nonFinite,
-        matrixLayout,
-        arrowBatches);
+    VmapUdf copy = copy();
+    copy.outputTypes = List.of(types);
+    return copy;
   }
 
   /**
@@ -290,20 +234,9 @@ public final class VmapUdf {
    * record component {@code w}); {@value #DEFAULT_OUTPUT} by default.
    */
   public VmapUdf outputPrefix(String prefix) {
-    return with(
-        inputColumns,
-        shapes,
-        outputNames,
-        outputTypes,
-        Objects.requireNonNull(prefix),
-        batchSize,
-        constants,
-        hasConstants,
-        errorPolicy,
-        errorColumn,
-        nonFinite,
-        matrixLayout,
-        arrowBatches);
+    VmapUdf copy = copy();
+    copy.outputPrefix = Objects.requireNonNull(prefix);
+    return copy;
   }
 
   /**
@@ -315,20 +248,9 @@ public final class VmapUdf {
       throw new IllegalArgumentException(
           "vmapUdf: batchSize must be positive (0 = the session's), got " + rows);
     }
-    return with(
-        inputColumns,
-        shapes,
-        outputNames,
-        outputTypes,
-        outputPrefix,
-        rows,
-        constants,
-        hasConstants,
-        errorPolicy,
-        errorColumn,
-        nonFinite,
-        matrixLayout,
-        arrowBatches);
+    VmapUdf copy = copy();
+    copy.batchSize = rows;
+    return copy;
   }
 
   /**
@@ -343,72 +265,30 @@ public final class VmapUdf {
               + " use a BiFunction");
     }
     Tree.flatten(pytree); // fails now, naming the path, if it is not a pytree
-    return with(
-        inputColumns,
-        shapes,
-        outputNames,
-        outputTypes,
-        outputPrefix,
-        batchSize,
-        pytree,
-        true,
-        errorPolicy,
-        errorColumn,
-        nonFinite,
-        matrixLayout,
-        arrowBatches);
+    VmapUdf copy = copy();
+    copy.constants = pytree;
+    copy.hasConstants = true;
+    return copy;
   }
 
   public VmapUdf errorPolicy(ErrorPolicy policy) {
-    return with(
-        inputColumns,
-        shapes,
-        outputNames,
-        outputTypes,
-        outputPrefix,
-        batchSize,
-        constants,
-        hasConstants,
-        Objects.requireNonNull(policy),
-        errorColumn,
-        nonFinite,
-        matrixLayout,
-        arrowBatches);
+    VmapUdf copy = copy();
+    copy.errorPolicy = Objects.requireNonNull(policy);
+    return copy;
   }
 
   /** Selects {@link ErrorPolicy#ERROR_COLUMN} with an error column of this name. */
   public VmapUdf errorColumn(String name) {
-    return with(
-        inputColumns,
-        shapes,
-        outputNames,
-        outputTypes,
-        outputPrefix,
-        batchSize,
-        constants,
-        hasConstants,
-        ErrorPolicy.ERROR_COLUMN,
-        Objects.requireNonNull(name),
-        nonFinite,
-        matrixLayout,
-        arrowBatches);
+    VmapUdf copy = copy();
+    copy.errorPolicy = ErrorPolicy.ERROR_COLUMN;
+    copy.errorColumn = Objects.requireNonNull(name);
+    return copy;
   }
 
   public VmapUdf nonFinite(NonFinitePolicy policy) {
-    return with(
-        inputColumns,
-        shapes,
-        outputNames,
-        outputTypes,
-        outputPrefix,
-        batchSize,
-        constants,
-        hasConstants,
-        errorPolicy,
-        errorColumn,
-        Objects.requireNonNull(policy),
-        matrixLayout,
-        arrowBatches);
+    VmapUdf copy = copy();
+    copy.nonFinite = Objects.requireNonNull(policy);
+    return copy;
   }
 
   /** Shorthand for {@code nonFinite(NonFinitePolicy.REJECT)}. */
@@ -417,20 +297,9 @@ public final class VmapUdf {
   }
 
   public VmapUdf matrixLayout(MatrixLayout layout) {
-    return with(
-        inputColumns,
-        shapes,
-        outputNames,
-        outputTypes,
-        outputPrefix,
-        batchSize,
-        constants,
-        hasConstants,
-        errorPolicy,
-        errorColumn,
-        nonFinite,
-        Objects.requireNonNull(layout),
-        arrowBatches);
+    VmapUdf copy = copy();
+    copy.matrixLayout = Objects.requireNonNull(layout);
+    return copy;
   }
 
   /**
@@ -439,20 +308,9 @@ public final class VmapUdf {
    * docs/spark.md for the measured difference. BOOL columns always take the second way.
    */
   public VmapUdf arrowBatches(boolean viaArrow) {
-    return with(
-        inputColumns,
-        shapes,
-        outputNames,
-        outputTypes,
-        outputPrefix,
-        batchSize,
-        constants,
-        hasConstants,
-        errorPolicy,
-        errorColumn,
-        nonFinite,
-        matrixLayout,
-        viaArrow);
+    VmapUdf copy = copy();
+    copy.arrowBatches = viaArrow;
+    return copy;
   }
 
   // ---------------------------------------------------------------- running
