@@ -35,7 +35,7 @@ import org.vmap4j.Tensor;
 @Measurement(iterations = 5, time = 1)
 @Fork(
     value = 1,
-    jvmArgsAppend = {"-Xmx2g", "--add-modules=jdk.incubator.vector"})
+    jvmArgsAppend = {"-Xmx2g", "--add-modules=jdk.incubator.vector", "-Dvmap4j.threads=1"})
 public class EagerCoreBenchmark {
   static final int N = 1 << 20;
   static final int M = 512;

@@ -29,7 +29,7 @@ import org.vmap4j.Tensor;
 @Measurement(iterations = 5, time = 1)
 @Fork(
     value = 1,
-    jvmArgsAppend = {"-Xmx4g", "--add-modules=jdk.incubator.vector"})
+    jvmArgsAppend = {"-Xmx4g", "--add-modules=jdk.incubator.vector", "-Dvmap4j.threads=1"})
 public class PeerWorkloadsBenchmark {
   Tensor dotX;
   Tensor dotY;

@@ -30,7 +30,7 @@ import org.vmap4j.Tensor;
 @Measurement(iterations = 5, time = 1)
 @Fork(
     value = 1,
-    jvmArgsAppend = {"-Xmx3g", "--add-modules=jdk.incubator.vector"})
+    jvmArgsAppend = {"-Xmx3g", "--add-modules=jdk.incubator.vector", "-Dvmap4j.threads=1"})
 public class PerSampleGradBenchmark {
   static final int B = 4096;
   static final int D = 256;

@@ -71,6 +71,20 @@ public final class ElementwiseKernels {
       }
     }
     Object outData = out.data();
+    if (layout.shape().length == 1 && !anyGather) {
+      // one long row: split it over threads; a broadcast input keeps its single offset
+      Parallelism.forRange(
+          rowLength,
+          1,
+          (from, to) -> {
+            int[] offsets = new int[k];
+            for (int i = 0; i < k; i++) {
+              offsets[i] = base[i] + (broadcast[i] ? 0 : from);
+            }
+            loop.run(arrays, offsets, outData, base[k] + from, to - from);
+          });
+      return out;
+    }
     Strided.forEachRow(
         layout,
         base,
@@ -92,7 +106,15 @@ public final class ElementwiseKernels {
    * A generated loop over a 2-D layout: rows with per-input row strides, columns of stride 0 or 1.
    */
   public interface RowsLoop {
-    void run(Object[] inputs, int[] offsets, int[] rowStrides, Object out, int rows, int cols);
+    /** Rows {@code [rowFrom, rowTo)}. */
+    void run(
+        Object[] inputs,
+        int[] offsets,
+        int[] rowStrides,
+        Object out,
+        int rowFrom,
+        int rowTo,
+        int cols);
   }
 
   private static CpuTensor applyRows(
@@ -112,14 +134,14 @@ public final class ElementwiseKernels {
       rowStrides[i] = layout.strides()[i][0];
     }
     String src = rowsSource(statements, expression, dtypes, broadcast, out.dtype());
-    KernelCompiler.instance(src, RowsLoop.class)
-        .run(
-            arrays,
-            java.util.Arrays.copyOf(base, k),
-            rowStrides,
-            out.data(),
-            layout.shape()[0],
-            layout.shape()[1]);
+    RowsLoop loop = KernelCompiler.instance(src, RowsLoop.class);
+    int[] offsets = java.util.Arrays.copyOf(base, k);
+    int cols = layout.shape()[1];
+    Object data = out.data();
+    Parallelism.forRange(
+        layout.shape()[0],
+        cols,
+        (from, to) -> loop.run(arrays, offsets, rowStrides, data, from, to, cols));
     return out;
   }
 
@@ -127,7 +149,8 @@ public final class ElementwiseKernels {
       String statements, String expression, DType[] dtypes, boolean[] broadcast, DType outType) {
     StringBuilder sb = new StringBuilder();
     sb.append(
-        "public void run(Object[] in, int[] off, int[] rs, Object out, int rows, int cols) {\n");
+        "public void run(Object[] in, int[] off, int[] rs, Object out, int rowFrom, int rowTo,"
+            + " int cols) {\n");
     StringBuilder perElement = new StringBuilder();
     StringBuilder perRow = new StringBuilder();
     for (int i = 0; i < dtypes.length; i++) {
@@ -142,7 +165,7 @@ public final class ElementwiseKernels {
     }
     String ot = Storage.javaType(outType);
     sb.append(String.format("  final %s[] y = (%s[]) out;%n", ot, ot));
-    sb.append("  for (int r = 0; r < rows; r++) {\n").append(perRow);
+    sb.append("  for (int r = rowFrom; r < rowTo; r++) {\n").append(perRow);
     sb.append("    final int o = r * cols;\n");
     sb.append("    for (int j = 0; j < cols; j++) {\n").append(perElement).append(statements);
     sb.append("      y[o + j] = ").append(expression).append(";\n");

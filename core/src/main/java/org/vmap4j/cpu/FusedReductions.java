@@ -16,7 +16,15 @@ public final class FusedReductions {
 
   /** Generated loop: see the class comment. */
   public interface Loop {
-    void run(Object[] inputs, int[] offsets, int[] rowStrides, Object out, int rows, int length);
+    /** Rows {@code [rowFrom, rowTo)}. */
+    void run(
+        Object[] inputs,
+        int[] offsets,
+        int[] rowStrides,
+        Object out,
+        int rowFrom,
+        int rowTo,
+        int length);
   }
 
   /**
@@ -75,8 +83,10 @@ public final class FusedReductions {
             broadcastInner,
             monoid,
             outType.dtype());
-    KernelCompiler.instance(src, Loop.class)
-        .run(arrays, offsets, rowStrides, out.data(), rows, length);
+    Loop loop = KernelCompiler.instance(src, Loop.class);
+    Object data = out.data();
+    Parallelism.forRange(
+        rows, length, (from, to) -> loop.run(arrays, offsets, rowStrides, data, from, to, length));
     return out;
   }
 
@@ -100,7 +110,8 @@ public final class FusedReductions {
     String at = Storage.javaType(monoid.accumulator(expressionType));
     StringBuilder sb = new StringBuilder();
     sb.append(
-        "public void run(Object[] in, int[] off, int[] rs, Object out, int rows, int length) {\n");
+        "public void run(Object[] in, int[] off, int[] rs, Object out, int rowFrom, int rowTo,"
+            + " int length) {\n");
     StringBuilder perElement = new StringBuilder();
     for (int i = 0; i < dtypes.length; i++) {
       String t = Storage.javaType(dtypes[i]);
@@ -110,7 +121,7 @@ public final class FusedReductions {
     }
     String ot = Storage.javaType(outType);
     sb.append(String.format("  final %s[] y = (%s[]) out;%n", ot, ot));
-    sb.append("  for (int r = 0; r < rows; r++) {\n");
+    sb.append("  for (int r = rowFrom; r < rowTo; r++) {\n");
     for (int i = 0; i < dtypes.length; i++) {
       sb.append(String.format("    final int b%d = off[%d] + r * rs[%d];%n", i, i, i));
     }

@@ -40,24 +40,33 @@ final class VectorGemm {
       int kb = Math.min(DEPTH_BLOCK, k - p0);
       packPanels(b, bOff, n, p0, kb, panels, pack);
       boolean first = p0 == 0;
-      int i0 = 0;
-      for (; i0 + 4 <= m; i0 += 4) {
-        for (int jp = 0; jp < panels; jp++) {
-          tile(
-              a,
-              aOff + i0 * k + p0,
-              k,
-              pack,
-              jp * kb * PANEL,
-              kb,
-              c,
-              cOff + i0 * n,
-              n,
-              jp * PANEL,
-              first);
-        }
-      }
-      for (; i0 < m; i0++) {
+      float[] packed = pack;
+      int depth = p0;
+      // row tiles of C are independent: split them over threads (the packed panels are shared,
+      // read-only)
+      Parallelism.forRange(
+          m / 4,
+          4L * n * kb,
+          (from, to) -> {
+            for (int tileRow = from; tileRow < to; tileRow++) {
+              int i0 = tileRow * 4;
+              for (int jp = 0; jp < panels; jp++) {
+                tile(
+                    a,
+                    aOff + i0 * k + depth,
+                    k,
+                    packed,
+                    jp * kb * PANEL,
+                    kb,
+                    c,
+                    cOff + i0 * n,
+                    n,
+                    jp * PANEL,
+                    first);
+              }
+            }
+          });
+      for (int i0 = m - m % 4; i0 < m; i0++) {
         for (int j = 0; j < n; j++) {
           float s = first ? 0 : c[cOff + i0 * n + j];
           for (int p = 0; p < kb; p++) {
@@ -161,22 +170,27 @@ final class VectorGemm {
    */
   static void dots(float[] a, int aOff, float[] b, int bOff, float[] c, int batch, int m, int k) {
     int kv = k - k % LANES;
-    for (int i = 0; i < batch; i++) {
-      int bRow = bOff + i * k;
-      for (int r = 0; r < m; r++) {
-        int aRow = aOff + (i * m + r) * k;
-        FloatVector acc = FloatVector.zero(SPECIES);
-        for (int p = 0; p < kv; p += LANES) {
-          acc =
-              FloatVector.fromArray(SPECIES, a, aRow + p)
-                  .fma(FloatVector.fromArray(SPECIES, b, bRow + p), acc);
-        }
-        float s = acc.reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
-        for (int p = kv; p < k; p++) {
-          s += a[aRow + p] * b[bRow + p];
-        }
-        c[i * m + r] = s;
-      }
-    }
+    Parallelism.forRange(
+        batch,
+        (long) m * k,
+        (from, to) -> {
+          for (int i = from; i < to; i++) {
+            int bRow = bOff + i * k;
+            for (int r = 0; r < m; r++) {
+              int aRow = aOff + (i * m + r) * k;
+              FloatVector acc = FloatVector.zero(SPECIES);
+              for (int p = 0; p < kv; p += LANES) {
+                acc =
+                    FloatVector.fromArray(SPECIES, a, aRow + p)
+                        .fma(FloatVector.fromArray(SPECIES, b, bRow + p), acc);
+              }
+              float s = acc.reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
+              for (int p = kv; p < k; p++) {
+                s += a[aRow + p] * b[bRow + p];
+              }
+              c[i * m + r] = s;
+            }
+          }
+        });
   }
 }

@@ -10,6 +10,7 @@ import org.vmap4j.Tensor;
 import org.vmap4j.Tree;
 import org.vmap4j.VmapOptions;
 import org.vmap4j.compiler.Jit;
+import org.vmap4j.cpu.Parallelism;
 import org.vmap4j.transforms.Vmap;
 
 /**
@@ -71,8 +72,13 @@ final class EagerKernel implements BatchKernel {
   @Override
   public Prepared prepare(Object constants) {
     Jit compiled = new Jit(args -> Vmap.call(callable, args, options()));
+    // each Spark task owns one core: kernels do not split work over threads here
     return inputs ->
-        new ArrayList<>(Tree.flatten(compiled.call(arguments(constants, inputs))).leaves());
+        Parallelism.withThreads(
+            1,
+            () ->
+                new ArrayList<>(
+                    Tree.flatten(compiled.call(arguments(constants, inputs))).leaves()));
   }
 
   /** One batch through the vmapped function, eagerly, with the result's pytree structure. */

@@ -11,6 +11,7 @@ import org.vmap4j.Tensor;
 import org.vmap4j.Tree;
 import org.vmap4j.VmapOptions;
 import org.vmap4j.compiler.Jit;
+import org.vmap4j.cpu.Parallelism;
 import org.vmap4j.ir.Program;
 import org.vmap4j.ir.ProgramSerializer;
 import org.vmap4j.transforms.Staging;
@@ -112,7 +113,9 @@ final class ProgramKernel implements BatchKernel {
       for (int i = 0; i < ordered.length; i++) {
         ordered[inputPosition[i]] = inputs.get(i);
       }
-      return (List<Tensor>) compiled.call(new Object[] {fixed, List.of(ordered)});
+      // each Spark task owns one core: kernels do not split work over threads here
+      return Parallelism.withThreads(
+          1, () -> (List<Tensor>) compiled.call(new Object[] {fixed, List.of(ordered)}));
     };
   }
 
