@@ -5,6 +5,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import org.vmap4j.core.TensorType;
+import org.vmap4j.cpu.BufferPool;
 import org.vmap4j.cpu.CpuTensor;
 import org.vmap4j.cpu.ElementwiseKernels;
 import org.vmap4j.cpu.FusedReductions;
@@ -23,6 +24,7 @@ public final class Executable {
   private final Program program;
   private final List<Fusion.Step> steps;
   private final Map<Fusion.FusedStep, String> javaStatements = new IdentityHashMap<>();
+  private final ThreadLocal<BufferPool> pools = ThreadLocal.withInitial(BufferPool::new);
 
   Executable(Program program, List<Fusion.Step> steps) {
     this.program = program;
@@ -77,7 +79,28 @@ public final class Executable {
     return steps.size();
   }
 
+  /**
+   * Runs the program. Intermediate arrays are recycled for the next call on the same thread (see
+   * {@link BufferPool}); the results' arrays are never recycled.
+   */
   public List<CpuTensor> run(List<CpuTensor> args) {
+    return pools
+        .get()
+        .using(
+            () -> runSteps(args),
+            out -> {
+              List<Object> held = new ArrayList<>();
+              out.forEach(t -> held.add(t.data()));
+              return held;
+            });
+  }
+
+  /** How many allocations this executable's pool on this thread served from recycled arrays. */
+  public long reusedBuffers() {
+    return pools.get().reusedCount();
+  }
+
+  private List<CpuTensor> runSteps(List<CpuTensor> args) {
     Map<Var, CpuTensor> env = new IdentityHashMap<>();
     for (int i = 0; i < args.size(); i++) {
       env.put(program.inputs().get(i), args.get(i));

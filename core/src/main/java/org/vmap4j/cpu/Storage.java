@@ -9,7 +9,16 @@ import org.vmap4j.DType;
 public final class Storage {
   private Storage() {}
 
+  /**
+   * A zero-filled array: from the active {@link BufferPool} when a compiled program is running,
+   * else new.
+   */
   public static Object allocate(DType dtype, int n) {
+    Object pooled = BufferPool.take(dtype, n);
+    return pooled != null ? pooled : newArray(dtype, n);
+  }
+
+  static Object newArray(DType dtype, int n) {
     return switch (dtype) {
       case F64 -> new double[n];
       case F32 -> new float[n];
