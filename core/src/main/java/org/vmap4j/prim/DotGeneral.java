@@ -100,6 +100,20 @@ public enum DotGeneral implements SingleResultPrimitive {
     }
   }
 
+  /**
+   * The parameters decoded for operands of the given ranks: contracting, batch and free (neither)
+   * dimensions of each side. One place, shared by the rules that need all of them.
+   */
+  record Dims(int[] lc, int[] rc, int[] lb, int[] rb, int[] lf, int[] rf) {
+    static Dims of(Params p, int lhsRank, int rhsRank) {
+      int[] lc = p.ints("lhs_contract");
+      int[] rc = p.ints("rhs_contract");
+      int[] lb = p.ints("lhs_batch");
+      int[] rb = p.ints("rhs_batch");
+      return new Dims(lc, rc, lb, rb, free(lhsRank, lc, lb), free(rhsRank, rc, rb));
+    }
+  }
+
   /** The dimensions that are neither contracted nor batch, in order. */
   public static int[] free(int ndim, int[] contract, int[] batch) {
     int[] used = Shapes.concat(contract, batch);
@@ -111,12 +125,13 @@ public enum DotGeneral implements SingleResultPrimitive {
   public CpuTensor evaluate(CpuTensor[] in, Params p, TensorType out) {
     CpuTensor lhs = in[0];
     CpuTensor rhs = in[1];
-    int[] lc = p.ints("lhs_contract");
-    int[] rc = p.ints("rhs_contract");
-    int[] lb = p.ints("lhs_batch");
-    int[] rb = p.ints("rhs_batch");
-    int[] lf = free(lhs.ndim(), lc, lb);
-    int[] rf = free(rhs.ndim(), rc, rb);
+    Dims d = Dims.of(p, lhs.ndim(), rhs.ndim());
+    int[] lc = d.lc();
+    int[] rc = d.rc();
+    int[] lb = d.lb();
+    int[] rb = d.rb();
+    int[] lf = d.lf();
+    int[] rf = d.rf();
     int batch = Shapes.size(Shapes.select(lhs.shape(), lb));
     int m = Shapes.size(Shapes.select(lhs.shape(), lf));
     int k = Shapes.size(Shapes.select(lhs.shape(), lc));
@@ -254,12 +269,13 @@ public enum DotGeneral implements SingleResultPrimitive {
   public Tensor[] vjp(Tensor[] primals, Tensor output, Tensor cotangent, Params p) {
     Tensor lhs = primals[0];
     Tensor rhs = primals[1];
-    int[] lc = p.ints("lhs_contract");
-    int[] rc = p.ints("rhs_contract");
-    int[] lb = p.ints("lhs_batch");
-    int[] rb = p.ints("rhs_batch");
-    int[] lf = free(lhs.ndim(), lc, lb);
-    int[] rf = free(rhs.ndim(), rc, rb);
+    Dims d = Dims.of(p, lhs.ndim(), rhs.ndim());
+    int[] lc = d.lc();
+    int[] rc = d.rc();
+    int[] lb = d.lb();
+    int[] rb = d.rb();
+    int[] lf = d.lf();
+    int[] rf = d.rf();
     int nb = lb.length;
     int[] ctBatch = Shapes.range(0, nb);
     int[] ctLhsFree = Shapes.range(nb, nb + lf.length);
