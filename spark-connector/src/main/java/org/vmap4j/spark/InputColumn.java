@@ -78,6 +78,11 @@ final class InputColumn implements Serializable {
     this.depth = shape.length;
   }
 
+  /** This column read from another position of the rows. */
+  InputColumn at(int newOrdinal) {
+    return new InputColumn(name, newOrdinal, kind, source, shape);
+  }
+
   static DType dtypeOf(Source s) {
     return switch (s) {
       case BOOLEAN -> DType.BOOL;

@@ -324,25 +324,93 @@ public final class VmapUdf {
     checkSerializable();
     Plan plan = plan(df);
     org.apache.spark.sql.classic.Dataset<Row> classic = classic(df);
-    Broadcast<ShippedTree> shipped = null;
-    if (hasConstants) {
-      shipped =
-          JavaSparkContext.fromSparkContext(classic.sparkSession().sparkContext())
-              .broadcast(ShippedTree.of(constants));
-    }
     PartitionProcessor processor =
-        new PartitionProcessor(
-            plan.inputs,
-            plan.outputs,
-            plan.batchSize,
-            errorPolicy,
-            nonFinite,
-            plan.kernel,
-            shipped,
-            arrowBatches);
+        processor(plan.resolved, plan.resolved.inputs(), plan.batchSize, classic.sparkSession());
     JavaRDD<InternalRow> rows = classic.queryExecution().toRdd().toJavaRDD();
     JavaRDD<InternalRow> out = rows.mapPartitions(processor);
     return classic.sparkSession().internalCreateDataFrame(out.rdd(), plan.schema, false);
+  }
+
+  /**
+   * This function as a {@link Column} of the given argument columns, for {@code select}, {@code
+   * withColumn}, {@code where} and SQL ({@link VmapSpark#register}). A function with one output
+   * gives that output's column; several outputs (or {@link ErrorPolicy#ERROR_COLUMN}) give a struct
+   * with one field per output. The session must run vmap4j's planner ({@link VmapSparkExtensions}
+   * or {@link VmapSpark#install}), which evaluates every vmapUdf column of an operator batched, in
+   * one pass over its rows; without it, using the column fails and says how to enable it.
+   *
+   * <p>The arguments are bound as {@link #inputColumns} would bind columns of these names: a
+   * column's own name, or {@code argN} for an expression; {@link #inputColumns} given before
+   * renames them. Array arguments need a known per-example shape ({@link #shape} or the column
+   * metadata of an earlier vmapUdf output): a Column's type is fixed before any job runs, so the
+   * first-row inference of {@link #transform} is not available here.
+   */
+  public Column apply(Column... arguments) {
+    checkSerializable();
+    if (arguments.length == 0) {
+      throw new IllegalArgumentException("vmapUdf: apply needs at least one argument column");
+    }
+    List<org.apache.spark.sql.catalyst.expressions.Expression> exprs = new ArrayList<>();
+    List<String> names = new ArrayList<>();
+    for (Column c : arguments) {
+      exprs.add(org.apache.spark.sql.classic.ExpressionUtils.expression(Objects.requireNonNull(c)));
+      names.add(columnName(c.node()));
+    }
+    return org.apache.spark.sql.classic.ExpressionUtils.column(
+        new VmapUdfExpression(
+            this,
+            VmapUdfExpression.seq(exprs),
+            VmapUdfExpression.argumentNames(this, exprs, names)));
+  }
+
+  /** A column's own name: the last part of a column reference, an alias; else null. */
+  private static String columnName(org.apache.spark.sql.internal.ColumnNode node) {
+    if (node instanceof org.apache.spark.sql.internal.UnresolvedAttribute a) {
+      return a.nameParts().last();
+    }
+    if (node instanceof org.apache.spark.sql.internal.Alias a && a.name().size() == 1) {
+      return a.name().head();
+    }
+    return null;
+  }
+
+  /** The executor-side processor of a resolved function, its constants broadcast once. */
+  PartitionProcessor processor(
+      Resolved resolved,
+      InputColumn[] inputs,
+      int rowsPerBatch,
+      org.apache.spark.sql.SparkSession session) {
+    Broadcast<ShippedTree> shipped = null;
+    if (hasConstants) {
+      shipped =
+          JavaSparkContext.fromSparkContext(session.sparkContext())
+              .broadcast(ShippedTree.of(constants));
+    }
+    return new PartitionProcessor(
+        inputs,
+        resolved.outputs(),
+        rowsPerBatch > 0 ? rowsPerBatch : ArrowBatching.recordsPerBatch(session),
+        errorPolicy,
+        nonFinite,
+        resolved.kernel(),
+        shipped,
+        arrowBatches);
+  }
+
+  int batchSize() {
+    return batchSize;
+  }
+
+  ErrorPolicy errorPolicy() {
+    return errorPolicy;
+  }
+
+  String errorColumnName() {
+    return errorColumn;
+  }
+
+  List<String> inputColumnNames() {
+    return inputColumns;
   }
 
   /**
@@ -386,21 +454,62 @@ public final class VmapUdf {
             + " (Spark Connect?)");
   }
 
-  /** What the driver resolves before a job: columns, shapes, outputs, kernel and schema. */
-  record Plan(
-      InputColumn[] inputs,
-      OutputColumn[] outputs,
-      int batchSize,
-      BatchKernel kernel,
-      StructType schema) {}
+  /** The function resolved against its input columns' Spark types: what runs on executors. */
+  record Resolved(InputColumn[] inputs, OutputColumn[] outputs, BatchKernel kernel) {}
+
+  /** What the driver resolves before a job: the function, the batch size and the schema. */
+  record Plan(Resolved resolved, int batchSize, StructType schema) {}
 
   Plan plan(Dataset<Row> df) {
     Objects.requireNonNull(df, "df");
+    StructType schema = df.schema();
+    Resolved resolved = resolve(schema, df);
+    List<StructField> fields = new ArrayList<>(Arrays.asList(schema.fields()));
+    Set<String> taken = new HashSet<>();
+    for (StructField f : schema.fields()) {
+      taken.add(f.name());
+    }
+    for (StructField f : outputFields(resolved)) {
+      if (!taken.add(f.name())) {
+        throw new IllegalArgumentException(
+            f.name().equals(errorColumn) && errorPolicy == ErrorPolicy.ERROR_COLUMN
+                ? "vmapUdf: the error column '"
+                    + errorColumn
+                    + "' is already a column; rename it with errorColumn(...)"
+                : "vmapUdf: output column '"
+                    + f.name()
+                    + "' is already a column of the DataFrame (or another output); rename it"
+                    + " with outputColumns(...) or outputPrefix(...)");
+      }
+      fields.add(f);
+    }
+    int rows = batchSize > 0 ? batchSize : ArrowBatching.recordsPerBatch(df.sparkSession());
+    return new Plan(resolved, rows, new StructType(fields.toArray(new StructField[0])));
+  }
+
+  /** The fields each row gains: one per output, then the error column when there is one. */
+  List<StructField> outputFields(Resolved resolved) {
+    boolean nullable = errorPolicy == ErrorPolicy.ERROR_COLUMN;
+    List<StructField> fields = new ArrayList<>();
+    for (OutputColumn o : resolved.outputs()) {
+      fields.add(o.field(nullable));
+    }
+    if (nullable) {
+      fields.add(DataTypes.createStructField(errorColumn, DataTypes.StringType, true));
+    }
+    return fields;
+  }
+
+  /**
+   * Resolves the input columns in {@code schema}, infers the outputs by running the function once
+   * on zeros, and traces the kernel. {@code data}, when given, is read for array lengths that are
+   * neither declared nor in the column metadata; without it such a column is an error.
+   */
+  Resolved resolve(StructType schema, Dataset<Row> data) {
     if (inputColumns.isEmpty()) {
       throw new IllegalStateException(
           "vmapUdf: no input columns; name them with inputColumns(...)");
     }
-    StructType schema = df.schema();
     EagerKernel.Binding binding = binding();
     for (String c : shapes.keySet()) {
       if (!inputColumns.contains(c)) {
@@ -411,40 +520,12 @@ public final class VmapUdf {
                 + inputColumns);
       }
     }
-    InputColumn[] inputs = resolveInputs(df, schema);
+    InputColumn[] inputs = resolveInputs(data, schema);
     EagerKernel kernel =
         new EagerKernel(
             UUID.randomUUID().toString(), callable, arity, hasConstants, binding, inputColumns);
     OutputColumn[] outputs = inferOutputs(kernel, inputs);
-    BatchKernel shipped = driverTraced(kernel, inputs);
-    List<StructField> fields = new ArrayList<>(Arrays.asList(schema.fields()));
-    Set<String> taken = new HashSet<>();
-    for (StructField f : schema.fields()) {
-      taken.add(f.name());
-    }
-    boolean nullable = errorPolicy == ErrorPolicy.ERROR_COLUMN;
-    for (OutputColumn o : outputs) {
-      if (!taken.add(o.name)) {
-        throw new IllegalArgumentException(
-            "vmapUdf: output column '"
-                + o.name
-                + "' is already a column of the DataFrame (or another output); rename it with"
-                + " outputColumns(...) or outputPrefix(...)");
-      }
-      fields.add(o.field(nullable));
-    }
-    if (errorPolicy == ErrorPolicy.ERROR_COLUMN) {
-      if (!taken.add(errorColumn)) {
-        throw new IllegalArgumentException(
-            "vmapUdf: the error column '"
-                + errorColumn
-                + "' is already a column; rename it with errorColumn(...)");
-      }
-      fields.add(DataTypes.createStructField(errorColumn, DataTypes.StringType, true));
-    }
-    int rows = batchSize > 0 ? batchSize : ArrowBatching.recordsPerBatch(df.sparkSession());
-    return new Plan(
-        inputs, outputs, rows, shipped, new StructType(fields.toArray(new StructField[0])));
+    return new Resolved(inputs, outputs, driverTraced(kernel, inputs));
   }
 
   /**
@@ -539,6 +620,14 @@ public final class VmapUdf {
         toInfer.add(name);
       }
       known[c] = shape;
+    }
+    if (!toInfer.isEmpty() && df == null) {
+      throw new IllegalArgumentException(
+          "vmapUdf: the per-example shape of column(s) "
+              + toInfer
+              + " is unknown: declare it with shape(column, dims...) (a vmapUdf Column's type is"
+              + " fixed before any job runs, so it cannot be read from the first row as"
+              + " transform(...) does)");
     }
     if (!toInfer.isEmpty()) {
       inferShapes(df, schema, toInfer, kinds, known);

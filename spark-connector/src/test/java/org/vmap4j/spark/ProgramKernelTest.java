@@ -21,16 +21,16 @@ class ProgramKernelTest {
     SerializableFunction<Map<String, Tensor>, Tensor> f =
         e -> e.get("features").mul(e.get("label")).tanh().sum();
     VmapUdf udf = vmapUdf(f).inputColumns("label", "features");
-    BatchKernel kernel = udf.plan(df).kernel();
+    BatchKernel kernel = udf.plan(df).resolved().kernel();
     assertThat(kernel).isInstanceOf(ProgramKernel.class);
     String program = ((ProgramKernel) kernel).program().toString();
     assertThat(program).contains("tanh", "reduce_sum").startsWith("{ lambda");
     // the same function planned again gives the same program, so executors reuse one compiled
     // kernel; a different function gives another
-    assertThat(udf.plan(df).kernel().cacheKey()).isEqualTo(kernel.cacheKey());
+    assertThat(udf.plan(df).resolved().kernel().cacheKey()).isEqualTo(kernel.cacheKey());
     SerializableFunction<Map<String, Tensor>, Tensor> g =
         e -> e.get("features").mul(e.get("label")).sin().sum();
-    assertThat(vmapUdf(g).inputColumns("label", "features").plan(df).kernel().cacheKey())
+    assertThat(vmapUdf(g).inputColumns("label", "features").plan(df).resolved().kernel().cacheKey())
         .isNotEqualTo(kernel.cacheKey());
     // and it computes what the function computes, with columns given out of the map's key order
     List<Row> rows = udf.transform(df).collectAsList();

@@ -1,0 +1,239 @@
+package org.vmap4j.spark;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.WeakHashMap;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.analysis.TypeCheckResult;
+import org.apache.spark.sql.catalyst.expressions.Attribute;
+import org.apache.spark.sql.catalyst.expressions.Expression;
+import org.apache.spark.sql.catalyst.expressions.NamedExpression;
+import org.apache.spark.sql.catalyst.expressions.Unevaluable;
+import org.apache.spark.sql.catalyst.expressions.codegen.CodegenContext;
+import org.apache.spark.sql.catalyst.expressions.codegen.ExprCode;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.Metadata;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import scala.collection.immutable.IndexedSeq;
+import scala.collection.immutable.Seq;
+import scala.jdk.javaapi.CollectionConverters;
+
+/**
+ * A {@link VmapUdf} applied to argument columns, as a Catalyst expression ({@link VmapUdf#apply}).
+ * It is never evaluated row by row: vmap4j's planner ({@link VmapStrategy}) replaces every
+ * occurrence with the output of a batched {@link VmapEvalExec} below the operator. Evaluating it
+ * any other way is the error that says how to install that planner.
+ *
+ * <p>Internal: public only because Catalyst copies plan nodes through their public constructors.
+ * Marked {@link Unevaluable} so that the optimizer never tries to evaluate it on the driver.
+ */
+public final class VmapUdfExpression extends Expression implements Unevaluable {
+  /** Functions resolved per udf and argument schema, shared by this expression's many copies. */
+  private static final Map<VmapUdf, Map<StructType, VmapUdf.Resolved>> RESOLVED =
+      java.util.Collections.synchronizedMap(new WeakHashMap<>());
+
+  private final VmapUdf udf;
+  private final Seq<Expression> children;
+  private final List<String> argumentNames;
+
+  /** A call from SQL: arguments named after the columns they are (see {@link VmapUdf#apply}). */
+  VmapUdfExpression(VmapUdf udf, Seq<Expression> children) {
+    this(udf, children, argumentNames(udf, CollectionConverters.asJava(children), null));
+  }
+
+  /** Catalyst's copy constructor: the product elements in order. */
+  public VmapUdfExpression(VmapUdf udf, Seq<Expression> children, List<String> argumentNames) {
+    this.udf = Objects.requireNonNull(udf);
+    this.children = children;
+    this.argumentNames = List.copyOf(argumentNames);
+  }
+
+  static Seq<Expression> seq(List<Expression> expressions) {
+    return CollectionConverters.asScala(expressions).toList();
+  }
+
+  /**
+   * The names the arguments are bound under: the udf's input columns when given, else each column's
+   * own name ({@code columnNames}, or the expression's when that is null), else {@code argN}; made
+   * unique with a suffix.
+   */
+  static List<String> argumentNames(VmapUdf udf, List<Expression> args, List<String> columnNames) {
+    List<String> given = udf.inputColumnNames();
+    if (!given.isEmpty()) {
+      if (given.size() != args.size()) {
+        throw new IllegalArgumentException(
+            "vmapUdf: "
+                + args.size()
+                + " argument columns were given, but inputColumns names "
+                + given.size()
+                + ": "
+                + given);
+      }
+      return given;
+    }
+    List<String> names = new ArrayList<>();
+    Set<String> taken = new HashSet<>();
+    for (int i = 0; i < args.size(); i++) {
+      String own =
+          columnNames != null
+              ? columnNames.get(i)
+              : args.get(i) instanceof NamedExpression n ? n.name() : null;
+      String name = own != null ? own : "arg" + i;
+      String unique = name;
+      for (int k = 1; !taken.add(unique); k++) {
+        unique = name + "_" + k;
+      }
+      names.add(unique);
+    }
+    return names;
+  }
+
+  VmapUdf udf() {
+    return udf;
+  }
+
+  List<String> argumentNames() {
+    return argumentNames;
+  }
+
+  /** The argument columns as the function sees them: names, Spark types, shape metadata. */
+  StructType argumentSchema() {
+    List<Expression> args = CollectionConverters.asJava(children);
+    StructField[] fields = new StructField[args.size()];
+    for (int i = 0; i < fields.length; i++) {
+      Expression a = args.get(i);
+      Metadata m = a instanceof Attribute at ? at.metadata() : Metadata.empty();
+      fields[i] = new StructField(argumentNames.get(i), a.dataType(), a.nullable(), m);
+    }
+    return new StructType(fields);
+  }
+
+  /** The function resolved against the argument types (run once on zeros, traced), cached. */
+  VmapUdf.Resolved resolvedFunction() {
+    StructType schema = argumentSchema();
+    Map<StructType, VmapUdf.Resolved> byArguments =
+        RESOLVED.computeIfAbsent(udf, u -> new ConcurrentHashMap<>());
+    return byArguments.computeIfAbsent(
+        schema, s -> udf.inputColumns(argumentNames.toArray(new String[0])).resolve(s, null));
+  }
+
+  /** The fields this call adds per row, in the order the batched operator emits them. */
+  List<StructField> resultFields() {
+    return udf.outputFields(resolvedFunction());
+  }
+
+  @Override
+  public TypeCheckResult checkInputDataTypes() {
+    try {
+      resolvedFunction();
+    } catch (RuntimeException e) {
+      return new TypeCheckResult.TypeCheckFailure(e.getMessage());
+    }
+    String missing = VmapSpark.missingPlannerMessage();
+    return missing == null
+        ? TypeCheckResult.TypeCheckSuccess$.MODULE$
+        : new TypeCheckResult.TypeCheckFailure(missing);
+  }
+
+  @Override
+  public DataType dataType() {
+    List<StructField> fields = resultFields();
+    return fields.size() == 1
+        ? fields.get(0).dataType()
+        : new StructType(fields.toArray(new StructField[0]));
+  }
+
+  @Override
+  public boolean nullable() {
+    return udf.errorPolicy() == ErrorPolicy.ERROR_COLUMN;
+  }
+
+  @Override
+  public boolean foldable() {
+    return false;
+  }
+
+  @Override
+  public Seq<Expression> children() {
+    return children;
+  }
+
+  @Override
+  public Object eval(InternalRow input) {
+    throw notPlanned();
+  }
+
+  @Override
+  public ExprCode doGenCode(CodegenContext ctx, ExprCode ev) {
+    throw notPlanned();
+  }
+
+  private static IllegalStateException notPlanned() {
+    return new IllegalStateException(
+        "a vmapUdf column reached row-at-a-time evaluation: "
+            + VmapSpark.HOW_TO_INSTALL
+            + " (or it is used where vmap4j's planner cannot take it out, e.g. a join"
+            + " condition: compute it in a select first)");
+  }
+
+  @Override
+  public Expression withNewChildrenInternal(IndexedSeq<Expression> newChildren) {
+    return new VmapUdfExpression(udf, newChildren, argumentNames);
+  }
+
+  @Override
+  public String prettyName() {
+    return "vmapUdf";
+  }
+
+  @Override
+  public String toString() {
+    return "vmapUdf" + argumentNames + "(" + CollectionConverters.asJava(children) + ")";
+  }
+
+  @Override
+  public String sql() {
+    List<String> args = new ArrayList<>();
+    CollectionConverters.asJava(children).forEach(c -> args.add(c.sql()));
+    return "vmapUdf(" + String.join(", ", args) + ")";
+  }
+
+  @Override
+  public int productArity() {
+    return 3;
+  }
+
+  @Override
+  public Object productElement(int n) {
+    return switch (n) {
+      case 0 -> udf;
+      case 1 -> children;
+      case 2 -> argumentNames;
+      default -> throw new IndexOutOfBoundsException(n);
+    };
+  }
+
+  @Override
+  public boolean canEqual(Object that) {
+    return that instanceof VmapUdfExpression;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof VmapUdfExpression e
+        && e.udf == udf
+        && e.children.equals(children)
+        && e.argumentNames.equals(argumentNames);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(System.identityHashCode(udf), children, argumentNames);
+  }
+}
