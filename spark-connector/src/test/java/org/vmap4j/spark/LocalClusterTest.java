@@ -64,6 +64,7 @@ class LocalClusterTest {
                 VmapKryoRegistrator.class.getName() + "," + TestDataKryoRegistrator.class.getName())
             .config("spark.kryo.registrationRequired", "true")
             .config("spark.task.maxFailures", "4")
+            .config("spark.sql.extensions", VmapSparkExtensions.class.getName())
             .getOrCreate();
     awaitExecutors(2);
   }
@@ -214,6 +215,26 @@ class LocalClusterTest {
     assertThat(Frames.f64(rows, "grad_b").allClose(e.b(), 0, 1e-9)).isTrue();
     // the tasks ran in executor JVMs, not in the driver
     assertThat(executors).isNotEmpty().doesNotContain("driver");
+  }
+
+  @Test
+  void theSessionExtensionPlansColumnsAndSqlOnExecutorJvms() {
+    awaitExecutors(2);
+    assertThat(VmapSpark.isInstalled(spark)).isTrue();
+    Dataset<Row> data = PerSampleGradientsTest.data(spark);
+    VmapUdf norm =
+        VmapFunctions.vmapUdf((Tensor f) -> f.square().sum().sqrt())
+            .shape("features", PerSampleGradientsTest.D);
+    Dataset<Row> viaColumn =
+        data.withColumn("norm", norm.apply(org.apache.spark.sql.functions.col("features")));
+    assertThat(viaColumn.queryExecution().executedPlan().toString()).contains("VmapEval");
+    Dataset<Row> viaTransform = norm.inputColumns("features").outputColumns("norm").transform(data);
+    DataFrameAssertions.assertDataFrameEquals(viaTransform, viaColumn, 0.0);
+    VmapSpark.register(spark, "features_norm", norm);
+    data.createOrReplaceTempView("cluster_points");
+    Dataset<Row> viaSql =
+        spark.sql("SELECT *, features_norm(features) AS norm FROM cluster_points");
+    DataFrameAssertions.assertDataFrameEquals(viaTransform, viaSql, 0.0);
   }
 
   @Test
