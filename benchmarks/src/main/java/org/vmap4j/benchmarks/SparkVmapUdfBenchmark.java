@@ -8,6 +8,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.BiFunction;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
@@ -23,6 +24,8 @@ import org.vmap4j.InDims;
 import org.vmap4j.Tensor;
 import org.vmap4j.spark.PerSampleGradients;
 import org.vmap4j.spark.SerializableBiFunction;
+import org.vmap4j.spark.VmapFunctions;
+import org.vmap4j.spark.VmapSpark;
 import scala.collection.Seq;
 
 /**
@@ -75,6 +78,17 @@ public final class SparkVmapUdfBenchmark {
     return PerSampleGradients.of(l, w)
         .inputColumns("x", "y")
         .configure(u -> u.shape("x", d).arrowBatches(arrow));
+  }
+
+  /**
+   * The same per-sample gradient as a Column ({@code df.withColumn("grad", ...apply(x, y))}),
+   * planned by vmap4j's strategy (the session must have it: {@link VmapSpark#install}).
+   */
+  static Column vmapColumn(Tensor w, Column x, Column y) {
+    SerializableBiFunction<Tensor, Map<String, Tensor>, Tensor> grad =
+        (p, e) -> Func.grad(SparkVmapUdfBenchmark::loss).apply(p, e);
+    int d = w.shape()[0];
+    return VmapFunctions.vmapUdf(grad).constants(w).shape("x", d).apply(x, y);
   }
 
   /** (a) what a user without vmap writes: the per-example gradient, once per row. */
@@ -196,6 +210,10 @@ public final class SparkVmapUdfBenchmark {
       variants.put("scan only (floor)", df -> df);
       variants.put("vmapUdf, Arrow batches", df -> vmapUdf(w, true).transform(df));
       variants.put("vmapUdf, direct batches", df -> vmapUdf(w, false).transform(df));
+      VmapSpark.install(spark);
+      variants.put(
+          "vmapUdf Column, withColumn",
+          df -> df.withColumn("grad", vmapColumn(w, df.col("x"), df.col("y"))));
       variants.put(
           "(b) closed-form Java UDF",
           df -> df.withColumn("grad", closedFormUdf(wf).apply(df.col("x"), df.col("y"))));
@@ -264,6 +282,15 @@ public final class SparkVmapUdfBenchmark {
       System.out.printf(
           "  scan floor: %.0f%% of vmapUdf's time%n", 100 * perRow.get("scan only (floor)") / v);
       System.out.printf("  direct / Arrow batches: %.2f%n", vd / v);
+      double vc = perRow.get("vmapUdf Column, withColumn");
+      System.out.printf(
+          "  (a) per-row UDF / vmapUdf Column: %8.1fx faster (target >= 20x)%n",
+          perRow.get("(a) per-row grad Java UDF") / vc);
+      System.out.printf(
+          "  (b) closed-form UDF / vmapUdf Column: %5.2f (>= 1 means the Column is at least as"
+              + " fast)%n",
+          perRow.get("(b) closed-form Java UDF") / vc);
+      System.out.printf("  Column / transform (Arrow): %.2f%n", vc / v);
     } finally {
       spark.stop();
     }

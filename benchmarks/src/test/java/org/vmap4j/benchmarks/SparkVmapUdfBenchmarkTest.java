@@ -62,7 +62,12 @@ class SparkVmapUdfBenchmarkTest {
             df.withColumn(
                 "grad", SparkVmapUdfBenchmark.perRowUdf(wf).apply(df.col("x"), df.col("y"))));
 
+    org.vmap4j.spark.VmapSpark.install(spark);
+    float[] column =
+        grads(df.withColumn("grad", SparkVmapUdfBenchmark.vmapColumn(w, df.col("x"), df.col("y"))));
+
     assertThat(direct).containsExactly(arrow);
+    assertThat(column).containsExactly(arrow);
     assertThat(Tensor.of(arrow).allClose(Tensor.of(closed), 1e-5, 1e-6)).isTrue();
     assertThat(Tensor.of(arrow).allClose(Tensor.of(perRow), 1e-5, 1e-6)).isTrue();
   }

@@ -354,7 +354,7 @@ public final class VmapUdf {
     List<String> names = new ArrayList<>();
     for (Column c : arguments) {
       exprs.add(org.apache.spark.sql.classic.ExpressionUtils.expression(Objects.requireNonNull(c)));
-      names.add(columnName(c.node()));
+      names.add(columnName(c.node(), exprs.get(exprs.size() - 1)));
     }
     return org.apache.spark.sql.classic.ExpressionUtils.column(
         new VmapUdfExpression(
@@ -363,8 +363,16 @@ public final class VmapUdf {
             VmapUdfExpression.argumentNames(this, exprs, names)));
   }
 
-  /** A column's own name: the last part of a column reference, an alias; else null. */
-  private static String columnName(org.apache.spark.sql.internal.ColumnNode node) {
+  /**
+   * A column's own name: the last part of a column reference ({@code col("x")}), an alias, a
+   * resolved column ({@code df.col("x")}); else null.
+   */
+  private static String columnName(
+      org.apache.spark.sql.internal.ColumnNode node,
+      org.apache.spark.sql.catalyst.expressions.Expression expression) {
+    if (expression instanceof org.apache.spark.sql.catalyst.expressions.NamedExpression n) {
+      return n.name();
+    }
     if (node instanceof org.apache.spark.sql.internal.UnresolvedAttribute a) {
       return a.nameParts().last();
     }

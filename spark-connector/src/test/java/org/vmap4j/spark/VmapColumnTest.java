@@ -109,6 +109,9 @@ class VmapColumnTest {
           .isCloseTo(scoreOf(i), org.assertj.core.data.Offset.offset(1e-12));
     }
     assertThat(evalNodes(viaColumn)).hasSize(1);
+    Dataset<Row> data = df(spark);
+    Dataset<Row> viaResolvedColumn = data.withColumn("score", score().apply(data.col("x")));
+    DataFrameAssertions.assertDataFrameEquals(viaTransform, viaResolvedColumn, 0.0);
     assertThat(
             viaColumn
                 .queryExecution()
