@@ -1,5 +1,6 @@
 package org.vmap4j.spark;
 
+import static org.apache.spark.sql.functions.col;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.vmap4j.spark.VmapFunctions.vmapUdf;
 
@@ -36,6 +37,27 @@ class SparkDocsExamplesTest {
 
     assertThat(out.schema().fieldNames()).containsExactly("id", "x", "score");
     assertThat(out.count()).isEqualTo(10);
+  }
+
+  @Test
+  void columnsAndSql(SparkSession spark) {
+    Dataset<Row> df = Frames.idX(spark, Tensor.randomNormal(3, DType.F64, 10, 3), 2);
+
+    VmapSpark.install(spark);
+
+    double[] w = {0.5, -1, 2}; // captured: serializable
+    VmapUdf score = vmapUdf((Tensor x) -> x.dot(Tensor.of(w)).sigmoid()).shape("x", 3);
+    Dataset<Row> scored = df.withColumn("score", score.apply(col("x")));
+    scored.explain(); // ... +- VmapEval [vmapUdf[x]([x#1])], [output#7] ...
+
+    VmapSpark.register(spark, "score", score);
+    df.createOrReplaceTempView("points");
+    Dataset<Row> high = spark.sql("SELECT id, score(x) AS s FROM points WHERE score(x) > 0.5");
+
+    assertThat(scored.queryExecution().executedPlan().toString()).contains("VmapEval");
+    List<Row> all = scored.collectAsList();
+    long expected = all.stream().filter(r -> r.getDouble(r.fieldIndex("score")) > 0.5).count();
+    assertThat(high.count()).isEqualTo(expected);
   }
 
   @Test
