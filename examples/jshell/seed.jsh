@@ -1,9 +1,13 @@
-// The seed's use cases in jshell, on vmap4j's core alone (no Spark). From the repository root,
-// after ./mvnw -B package -DskipTests (see docs/running.md for the class path):
+// The seed's use cases in jshell, on vmap4j's core alone (no Spark). From the repository root:
 //
-//   jshell --class-path "$(cat core/target/jshell.classpath)" \
+//   ./mvnw -B -q -pl core package -DskipTests
+//   ./mvnw -B -q -pl core dependency:build-classpath -DincludeScope=runtime \
+//     -Dmdep.outputFile=target/deps.classpath
+//   jshell --class-path "core/target/vmap4j-core-0.1.0-SNAPSHOT.jar:$(cat core/target/deps.classpath)" \
 //     -R--add-modules=jdk.incubator.vector examples/jshell/seed.jsh
 //
+// (deps.classpath names Janino, core's one dependency; -R--add-modules gives the JVM that runs
+// the snippets the Vector API, core's fast path for matrix products.)
 // Each case prints a "check:" line: the largest difference to the same result computed one
 // example at a time with a plain loop.
 import static org.vmap4j.Func.*;
