@@ -27,12 +27,23 @@ val std = Array.tabulate(d)(j => math.sqrt(csvRows.map(r => math.pow(r(j) - mean
 val features = csvRows.map(r => Array.tabulate(d)(j => (r(j) - mean(j)) / std(j)))
 val labels = csvRows.map(_(d))
 def sigmoid(z: Double): Double = 1 / (1 + math.exp(-z))
-def logit(w: Array[Double], b: Double, x: Array[Double]): Double =
-  x.indices.map(j => x(j) * w(j)).sum + b
-val (w, b) = (1 to 200).foldLeft((new Array[Double](d), 0.0)) { case ((w, b), _) =>
-  val residuals = features.indices.map(i => sigmoid(logit(w, b, features(i))) - labels(i))
-  val gw = Array.tabulate(d)(j => features.indices.map(i => residuals(i) * features(i)(j)).sum / n)
-  (Array.tabulate(d)(j => w(j) - 0.5 * gw(j)), b - 0.5 * residuals.sum / n)
+def logit(w: Array[Double], b: Double, x: Array[Double]): Double = {
+  var z = b
+  for (j <- x.indices) z += x(j) * w(j)
+  z
+}
+val w = new Array[Double](d)
+var b = 0.0
+for (step <- 1 to 200) {
+  val gw = new Array[Double](d)
+  var gb = 0.0
+  for (i <- 0 until n) {
+    val residual = sigmoid(logit(w, b, features(i))) - labels(i)
+    for (j <- 0 until d) gw(j) += residual * features(i)(j) / n
+    gb += residual / n
+  }
+  for (j <- 0 until d) w(j) -= 0.5 * gw(j)
+  b -= 0.5 * gb
 }
 
 val df = features.indices.map(i => (i, features(i), labels(i))).toDF("row", "features", "label")
