@@ -47,9 +47,13 @@ class ConnectorJarTest {
             "org/vmap4j/spark/VmapUdf.class", // spark-connector
             "jcuda/driver/JCudaDriver.class"); // JCuda, which no Spark distribution ships
     try (JarFile file = new JarFile(Environment.connectorJar().toFile())) {
-      assertThat(file.getEntry("lib/libJCudaDriver-12.6.0-linux-x86_64.so"))
-          .as("JCuda's native library for linux-x86_64")
-          .isNotNull();
+      assertThat(java.util.Collections.list(file.entries()))
+          .as("JCuda's native driver library for linux-x86_64")
+          .anySatisfy(
+              e ->
+                  assertThat(e.getName())
+                      .startsWith("lib/libJCudaDriver-")
+                      .endsWith("-linux-x86_64.so"));
     }
   }
 

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
  */
 class SparkSubmitTest {
   private static final Pattern DIFFERENCE =
-      Pattern.compile("max abs difference[^:\\d]*:?\\s*(-?[0-9][0-9.]*(?:E-?[0-9]+)?)");
+      Pattern.compile("max abs difference[^:\\d]*:?\\s*(-?[0-9][0-9.]*(?:[eE][-+]?[0-9]+)?)");
 
   @Test
   void examplesMainRunsUnderSparkSubmit() {
