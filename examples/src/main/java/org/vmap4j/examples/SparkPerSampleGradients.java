@@ -17,6 +17,7 @@ import org.apache.logging.log4j.core.config.DefaultConfiguration;
 import org.apache.logging.log4j.core.config.builder.api.ConfigurationBuilder;
 import org.apache.logging.log4j.core.config.builder.api.ConfigurationBuilderFactory;
 import org.apache.logging.log4j.core.config.builder.impl.BuiltConfiguration;
+import org.apache.spark.SparkConf;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -63,17 +64,23 @@ public final class SparkPerSampleGradients {
 
   static Result run(PrintStream out, Path folder) {
     quietLogging();
-    SparkSession spark =
+    SparkSession.Builder builder =
         SparkSession.builder()
-            .master("local[*]")
             .appName("vmap4j breast-cancer per-sample gradients")
             .config("spark.ui.enabled", "false")
-            .config("spark.driver.host", "127.0.0.1")
-            .config("spark.driver.bindAddress", "127.0.0.1")
             .config("spark.sql.shuffle.partitions", "4")
             .config("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
-            .config("spark.kryo.registrator", "org.vmap4j.spark.VmapKryoRegistrator")
-            .getOrCreate();
+            .config("spark.kryo.registrator", "org.vmap4j.spark.VmapKryoRegistrator");
+    if (!new SparkConf().contains("spark.master")) {
+      // Not started by spark-submit (which passes its --master as spark.master): an embedded
+      // local Spark on the loopback interface. Under spark-submit the master, driver host and
+      // the rest come from its command line, so the same jar runs on a cluster.
+      builder
+          .master("local[*]")
+          .config("spark.driver.host", "127.0.0.1")
+          .config("spark.driver.bindAddress", "127.0.0.1");
+    }
+    SparkSession spark = builder.getOrCreate();
     spark.sparkContext().setLogLevel("WARN");
     try {
       return job(spark, out, folder);
