@@ -1,0 +1,56 @@
+package org.vmap4j.examples;
+
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.core.LoggerContext;
+import org.apache.logging.log4j.core.appender.ConsoleAppender;
+import org.apache.logging.log4j.core.config.Configurator;
+import org.apache.logging.log4j.core.config.DefaultConfiguration;
+import org.apache.logging.log4j.core.config.builder.api.ConfigurationBuilder;
+import org.apache.logging.log4j.core.config.builder.api.ConfigurationBuilderFactory;
+import org.apache.logging.log4j.core.config.builder.impl.BuiltConfiguration;
+import org.apache.spark.sql.SparkSession;
+
+/** The embedded {@code local[*]} Spark session every Spark example runs on. */
+final class ExampleSpark {
+  private ExampleSpark() {}
+
+  /** Starts (or joins) the session: Kryo with vmap4j's registrator, no UI, quiet logging. */
+  static SparkSession start(String appName) {
+    quietLogging();
+    SparkSession spark =
+        SparkSession.builder()
+            .master("local[*]")
+            .appName(appName)
+            .config("spark.ui.enabled", "false")
+            .config("spark.driver.host", "127.0.0.1")
+            .config("spark.driver.bindAddress", "127.0.0.1")
+            .config("spark.sql.shuffle.partitions", "4")
+            .config("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
+            .config("spark.kryo.registrator", "org.vmap4j.spark.VmapKryoRegistrator")
+            .getOrCreate();
+    spark.sparkContext().setLogLevel("WARN");
+    return spark;
+  }
+
+  /**
+   * Spark logs every stage at INFO unless log4j2 is configured: when nothing configured it, log
+   * warnings and errors only, to stderr.
+   */
+  private static void quietLogging() {
+    LoggerContext context = (LoggerContext) LogManager.getContext(false);
+    if (!(context.getConfiguration() instanceof DefaultConfiguration)) {
+      return;
+    }
+    ConfigurationBuilder<BuiltConfiguration> b =
+        ConfigurationBuilderFactory.newConfigurationBuilder();
+    b.add(
+        b.newAppender("stderr", "Console")
+            .addAttribute("target", ConsoleAppender.Target.SYSTEM_ERR)
+            .add(
+                b.newLayout("PatternLayout")
+                    .addAttribute("pattern", "%d{HH:mm:ss} %p %c{1}: %m%n")));
+    b.add(b.newRootLogger(Level.WARN).add(b.newAppenderRef("stderr")));
+    Configurator.reconfigure(b.build());
+  }
+}
