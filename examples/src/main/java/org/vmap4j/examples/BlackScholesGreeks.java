@@ -83,7 +83,7 @@ public final class BlackScholesGreeks {
     out.println(
         "   Greeks: Jacobians.of(BlackScholes::price), per row [delta, dC/dK, vega, rho, dC/dT];"
             + " theta = -dC/dT");
-    List<Row> result = priceAndGreeks(options).orderBy("id").collectAsList();
+    List<Row> result = inInputOrder(priceAndGreeks(options).collectAsList());
     out.println("   first rows:");
     out.println(
         "      spot   strike   vol   rate   time      price    delta     vega      rho    theta");
@@ -112,7 +112,7 @@ public final class BlackScholesGreeks {
 
     // The chart: a sweep over spot at three expiries, through the same Spark transforms.
     double[] times = {0.1, 0.5, 2.0};
-    List<Row> sweep = priceAndGreeks(spotSweep(spark, times)).orderBy("id").collectAsList();
+    List<Row> sweep = inInputOrder(priceAndGreeks(spotSweep(spark, times)).collectAsList());
     List<ColumnError> chartErrors = errors(sweep);
     check(chartErrors);
     Path chart = Charts.save(chartFolder, "black_scholes_greeks", greekCharts(sweep, times));
@@ -121,6 +121,16 @@ public final class BlackScholesGreeks {
             + " checked the same way) written to %s%n",
         sweep.size(), chart);
     return new Result(errors, chartErrors, chart);
+  }
+
+  /** The rows, after checking that they kept the input's order (the connector promises it). */
+  private static List<Row> inInputOrder(List<Row> rows) {
+    for (int i = 0; i < rows.size(); i++) {
+      if (rows.get(i).<Integer>getAs("id") != i) {
+        throw new IllegalStateException("row " + i + " came back as id " + rows.get(i).getAs("id"));
+      }
+    }
+    return rows;
   }
 
   /** Options drawn from a seeded generator, columns id, spot, strike, volatility, rate, time. */

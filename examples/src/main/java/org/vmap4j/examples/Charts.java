@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.knowm.xchart.BitmapEncoder;
@@ -43,16 +42,21 @@ final class Charts {
   }
 
   /**
-   * Overlaid histograms, one series per entry, over the same {@code bins} equal bins of [min, max];
-   * values outside are left out (the caller says so in the axis title).
+   * Overlaid histograms, one series per entry, over the same {@code bins} equal bins spanning every
+   * value (the range rounded out to halves).
    */
   static CategoryChart histogram(
-      String title,
-      String xTitle,
-      Map<String, List<Double>> series,
-      int bins,
-      double min,
-      double max) {
+      String title, String xTitle, Map<String, List<Double>> series, int bins) {
+    double min = Double.POSITIVE_INFINITY;
+    double max = Double.NEGATIVE_INFINITY;
+    for (List<Double> values : series.values()) {
+      for (double v : values) {
+        min = Math.min(min, v);
+        max = Math.max(max, v);
+      }
+    }
+    min = Math.floor(min * 2) / 2;
+    max = Math.max(Math.ceil(max * 2) / 2, min + 0.5);
     CategoryChart chart =
         new CategoryChartBuilder()
             .width(800)
@@ -62,19 +66,16 @@ final class Charts {
             .yAxisTitle("rows")
             .build();
     chart.getStyler().setOverlapped(true);
-    chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+    chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
     chart.getStyler().setAvailableSpaceFill(0.98);
-    chart.getStyler().setXAxisDecimalPattern("0.##");
-    chart.getStyler().setXAxisMaxLabelCount(10);
+    chart.getStyler().setXAxisDecimalPattern("0.00");
+    chart.getStyler().setXAxisMaxLabelCount(12);
     chart.getStyler().setChartBackgroundColor(Color.WHITE);
     for (Map.Entry<String, List<Double>> e : series.entrySet()) {
-      List<Double> inRange = new ArrayList<>();
-      for (double v : e.getValue()) {
-        if (v >= min && v <= max) {
-          inRange.add(v);
-        }
+      if (e.getValue().isEmpty()) {
+        continue; // XChart rejects an empty series
       }
-      Histogram h = new Histogram(inRange, bins, min, max);
+      Histogram h = new Histogram(e.getValue(), bins, min, max);
       chart.addSeries(e.getKey(), h.getxAxisData(), h.getyAxisData());
     }
     return chart;
