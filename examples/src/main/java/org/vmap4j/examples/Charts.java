@@ -28,11 +28,11 @@ final class Charts {
     return Path.of(System.getProperty("vmap4j.charts", "target/charts"));
   }
 
-  /** Writes the charts side by side into {@code folder/name.png} and returns the file. */
+  /** Writes the charts side by side into {@code folder/name.png} and returns its absolute path. */
   static Path save(Path folder, String name, List<? extends IChart> charts) {
     try {
       Files.createDirectories(folder);
-      Path file = folder.resolve(name + ".png");
+      Path file = folder.resolve(name + ".png").toAbsolutePath().normalize();
       BitmapEncoder.saveBitmap(
           charts, 1, charts.size(), file.toString(), BitmapEncoder.BitmapFormat.PNG);
       return file;
