@@ -6,10 +6,15 @@ import static org.vmap4j.Func.jacrev;
 import static org.vmap4j.Func.vjp;
 import static org.vmap4j.Func.vmap;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.function.BiFunction;
 import java.util.function.Function;
+import org.apache.spark.sql.SparkSession;
 import org.vmap4j.DType;
 import org.vmap4j.InDims;
 import org.vmap4j.Tensor;
@@ -20,14 +25,22 @@ import org.vmap4j.gpu.CudaAvailability;
  * The README's main command runs this program. It shows what vmap4j computes today, with real
  * numbers: eager tensors on the CPU, the torch.vmap tutorial's first case done by hand (batched dot
  * products), a model written for one example applied to a batch, and logistic regression on the
- * breast cancer data with a hand-derived gradient. The transforms (vmap, grad, jacrev) and the
- * Spark job replace the hand-written parts as they land.
+ * breast cancer data with a hand-derived gradient, the same cases compiled with jit, and three jobs
+ * on an embedded Spark: per-sample gradients on the breast cancer data, Black–Scholes Greeks as
+ * per-row Jacobians, per-sample gradients of an MLP on the digits. Each prints its checks; the
+ * Spark jobs also write charts (PNG) into {@code target/charts} (or {@code -Dvmap4j.charts=DIR}).
+ * Each Spark job also has a main program of its own (see docs/examples.md).
  */
 public final class Main {
   private Main() {}
 
+  /** How much data the Spark sections use: all of it here, less in the tests. */
+  record Sizes(int options, int digitRows, int digitSteps) {
+    static final Sizes FULL = new Sizes(4000, Digits.ROWS, 200);
+  }
+
   public static void main(String[] args) {
-    run(System.out);
+    run(System.out, Charts.folder(), Sizes.FULL);
   }
 
   /** Largest absolute difference between a batched result and the stacked per-example ones. */
@@ -35,7 +48,7 @@ public final class Main {
     return batched.sub(Tensor.stack(0, perExample)).abs().max().item();
   }
 
-  static void run(PrintStream out) {
+  static void run(PrintStream out, Path chartFolder, Sizes sizes) {
     out.println("vmap4j examples, on the CPU");
     out.println();
 
@@ -138,10 +151,26 @@ public final class Main {
     JitTimings.run(out);
     out.println();
 
-    out.println("7. Per-sample gradients on an embedded Spark (local[*]), breast cancer data");
-    SparkPerSampleGradients.run(out);
-    out.println();
+    SparkSession spark = ExampleSpark.start("vmap4j examples");
+    try {
+      out.println("7. Per-sample gradients on an embedded Spark (local[*]), breast cancer data");
+      SparkPerSampleGradients.run(
+          spark, out, Files.createTempDirectory("vmap4j-breast-cancer-gradients"), chartFolder);
+      out.println();
 
-    out.println("8. GPU: " + CudaAvailability.probe().description());
+      out.println("8. Black-Scholes Greeks as per-row Jacobians on Spark");
+      BlackScholesGreeks.run(spark, out, chartFolder, sizes.options());
+      out.println();
+
+      out.println("9. Per-sample gradients of an MLP on the digits, on Spark");
+      DigitsPerSampleGradients.run(spark, out, chartFolder, sizes.digitRows(), sizes.digitSteps());
+      out.println();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } finally {
+      spark.stop();
+    }
+
+    out.println("10. GPU: " + CudaAvailability.probe().description());
   }
 }

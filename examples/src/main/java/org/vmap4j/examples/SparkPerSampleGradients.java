@@ -6,18 +6,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.logging.log4j.Level;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.core.LoggerContext;
-import org.apache.logging.log4j.core.appender.ConsoleAppender;
-import org.apache.logging.log4j.core.config.Configurator;
-import org.apache.logging.log4j.core.config.DefaultConfiguration;
-import org.apache.logging.log4j.core.config.builder.api.ConfigurationBuilder;
-import org.apache.logging.log4j.core.config.builder.api.ConfigurationBuilderFactory;
-import org.apache.logging.log4j.core.config.builder.impl.BuiltConfiguration;
-import org.apache.spark.SparkConf;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -36,7 +27,10 @@ import org.vmap4j.spark.SerializableBiFunction;
  * norms of a logistic-regression model on the Wisconsin breast-cancer data, computed by {@link
  * PerSampleGradients} (one {@code vmap(grad(loss))} call per batch of rows, executed on Spark's
  * tasks). Prints the rows with the largest gradient norms (the examples the trained model fits
- * worst) and the rows per second of the job, and writes the gradients to Parquet.
+ * worst) and the rows per second of the job, writes the gradients to Parquet and a histogram of the
+ * gradient norms to {@code breast_cancer_gradient_norms.png}.
+ *
+ * <p>Run: {@code ./mvnw -B -pl examples -am compile exec:exec -Dexample=SparkPerSampleGradients}
  */
 public final class SparkPerSampleGradients {
   private SparkPerSampleGradients() {}
@@ -47,7 +41,8 @@ public final class SparkPerSampleGradients {
   }
 
   /** What the job produced, for tests. */
-  record Result(Path parquet, List<Row> gradients, Params params, double rowsPerSecond) {}
+  record Result(
+      Path parquet, List<Row> gradients, Params params, double rowsPerSecond, Path chart) {}
 
   public static void main(String[] args) {
     run(System.out);
@@ -63,54 +58,19 @@ public final class SparkPerSampleGradients {
   }
 
   static Result run(PrintStream out, Path folder) {
-    quietLogging();
-    SparkSession.Builder builder =
-        SparkSession.builder()
-            .appName("vmap4j breast-cancer per-sample gradients")
-            .config("spark.ui.enabled", "false")
-            .config("spark.sql.shuffle.partitions", "4")
-            .config("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
-            .config("spark.kryo.registrator", "org.vmap4j.spark.VmapKryoRegistrator");
-    if (!new SparkConf().contains("spark.master")) {
-      // Not started by spark-submit (which passes its --master as spark.master): an embedded
-      // local Spark on the loopback interface. Under spark-submit the master, driver host and
-      // the rest come from its command line, so the same jar runs on a cluster.
-      builder
-          .master("local[*]")
-          .config("spark.driver.host", "127.0.0.1")
-          .config("spark.driver.bindAddress", "127.0.0.1");
-    }
-    SparkSession spark = builder.getOrCreate();
-    spark.sparkContext().setLogLevel("WARN");
+    SparkSession spark = ExampleSpark.start("vmap4j breast-cancer per-sample gradients");
     try {
-      return job(spark, out, folder);
+      return run(spark, out, folder, Charts.folder());
     } finally {
       spark.stop();
     }
   }
 
   /**
-   * Spark logs every stage at INFO unless log4j2 is configured: when nothing configured it, log
-   * warnings and errors only, to stderr.
+   * Runs the job on a running session: Parquet files under {@code folder}, the chart in {@code
+   * chartFolder}.
    */
-  private static void quietLogging() {
-    LoggerContext context = (LoggerContext) LogManager.getContext(false);
-    if (!(context.getConfiguration() instanceof DefaultConfiguration)) {
-      return;
-    }
-    ConfigurationBuilder<BuiltConfiguration> b =
-        ConfigurationBuilderFactory.newConfigurationBuilder();
-    b.add(
-        b.newAppender("stderr", "Console")
-            .addAttribute("target", ConsoleAppender.Target.SYSTEM_ERR)
-            .add(
-                b.newLayout("PatternLayout")
-                    .addAttribute("pattern", "%d{HH:mm:ss} %p %c{1}: %m%n")));
-    b.add(b.newRootLogger(Level.WARN).add(b.newAppenderRef("stderr")));
-    Configurator.reconfigure(b.build());
-  }
-
-  private static Result job(SparkSession spark, PrintStream out, Path folder) {
+  static Result run(SparkSession spark, PrintStream out, Path folder, Path chartFolder) {
     BreastCancer data = BreastCancer.load();
     Tensor x = data.standardizedFeatures();
     Tensor y = data.labels();
@@ -191,6 +151,34 @@ public final class SparkPerSampleGradients {
         copies, copies * n, seconds, rowsPerSecond);
     out.println("   gradients written to " + parquet);
     List<Row> all = written.orderBy("row").collectAsList();
-    return new Result(parquet, all, params, rowsPerSecond);
+    Path chart = normChart(all, x, params, chartFolder);
+    out.println("   histogram of the gradient norms written to " + chart);
+    return new Result(parquet, all, params, rowsPerSecond, chart);
+  }
+
+  /** Histogram of log10(gradient norm), rows the model classifies correctly against the others. */
+  private static Path normChart(List<Row> rows, Tensor x, Params params, Path chartFolder) {
+    double[] p = x.matmul(params.w()).add(params.b()).sigmoid().toDoubleArray();
+    List<Double> right = new ArrayList<>();
+    List<Double> wrong = new ArrayList<>();
+    for (Row r : rows) {
+      int i = r.getInt(0);
+      boolean correct = (p[i] > 0.5) == (r.getDouble(1) == 1);
+      (correct ? right : wrong).add(Math.log10(r.getDouble(4)));
+    }
+    Map<String, List<Double>> series = new LinkedHashMap<>();
+    series.put("classified correctly (" + right.size() + ")", right);
+    series.put("misclassified (" + wrong.size() + ")", wrong);
+    return Charts.save(
+        chartFolder,
+        "breast_cancer_gradient_norms",
+        List.of(
+            Charts.histogram(
+                "Per-sample gradient norms, logistic regression on breast cancer ("
+                    + rows.size()
+                    + " rows)",
+                "log10 of the gradient norm",
+                series,
+                30)));
   }
 }

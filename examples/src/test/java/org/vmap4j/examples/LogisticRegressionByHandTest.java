@@ -66,9 +66,12 @@ class LogisticRegressionByHandTest {
   }
 
   @Test
-  void mainPrintsEverySection() {
+  void mainPrintsEverySection(@org.junit.jupiter.api.io.TempDir java.nio.file.Path charts) {
     java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-    Main.run(new java.io.PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8));
+    Main.run(
+        new java.io.PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8),
+        charts,
+        new Main.Sizes(200, 120, 20));
     String out = bytes.toString(java.nio.charset.StandardCharsets.UTF_8);
     assertThat(out)
         .contains(
@@ -77,7 +80,16 @@ class LogisticRegressionByHandTest {
             "5. Logistic regression",
             "6. The same cases compiled with jit",
             "7. Per-sample gradients on an embedded Spark",
-            "8. GPU: ");
+            "8. Black-Scholes Greeks",
+            "Black-Scholes call prices and Greeks for 200 generated options",
+            "9. Per-sample gradients of an MLP on the digits",
+            "on the UCI digits (120 images",
+            "checks passed",
+            "check passed",
+            "10. GPU: ");
+    assertThat(charts.resolve("black_scholes_greeks.png")).isRegularFile();
+    assertThat(charts.resolve("digits_gradient_norms.png")).isRegularFile();
+    assertThat(charts.resolve("breast_cancer_gradient_norms.png")).isRegularFile();
     assertThat(out).doesNotContain("NaN");
     // the four seed cases agree with their loops to float precision
     java.util.regex.Matcher m =

@@ -3,26 +3,36 @@ package org.vmap4j.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import javax.imageio.ImageIO;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.vmap4j.Func;
 import org.vmap4j.InDims;
 import org.vmap4j.Tensor;
 import org.vmap4j.examples.LogisticRegressionByHand.Params;
 
+@ExtendWith(SharedSpark.class)
 class SparkPerSampleGradientsTest {
   @Test
-  void theJobWritesPerSampleGradientsEqualToCoreAndPrintsTheLargestNorms(@TempDir Path folder) {
+  void theJobWritesPerSampleGradientsEqualToCoreAndPrintsTheLargestNorms(
+      SparkSession spark, @TempDir Path folder) throws IOException {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     SparkPerSampleGradients.Result r =
-        SparkPerSampleGradients.run(new PrintStream(bytes, true, StandardCharsets.UTF_8), folder);
+        SparkPerSampleGradients.run(
+            spark,
+            new PrintStream(bytes, true, StandardCharsets.UTF_8),
+            folder,
+            folder.resolve("charts"));
     String printed = bytes.toString(StandardCharsets.UTF_8);
 
     assertThat(Files.isDirectory(r.parquet())).isTrue();
@@ -59,5 +69,7 @@ class SparkPerSampleGradientsTest {
         .contains("rows/s")
         .contains("gradients written to " + r.parquet());
     assertThat(r.rowsPerSecond()).isPositive();
+    assertThat(printed).contains("histogram of the gradient norms written to " + r.chart());
+    assertThat(ImageIO.read(r.chart().toFile()).getWidth()).isEqualTo(800);
   }
 }

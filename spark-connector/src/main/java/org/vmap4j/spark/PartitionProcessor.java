@@ -31,7 +31,10 @@ import org.vmap4j.arrow.ArrowTensors;
 final class PartitionProcessor implements FlatMapFunction<Iterator<InternalRow>, InternalRow> {
   private static final long serialVersionUID = 1L;
 
-  /** Prepared kernels by cache key: prepared once per executor JVM, shared by tasks. */
+  /**
+   * Prepared kernels by cache key and constants: prepared once per executor JVM and transform,
+   * shared by its tasks.
+   */
   private static final Map<String, BatchKernel.Prepared> PREPARED = new ConcurrentHashMap<>();
 
   private static final int MAX_CACHED = 64;
@@ -47,6 +50,14 @@ final class PartitionProcessor implements FlatMapFunction<Iterator<InternalRow>,
   final BatchKernel kernel;
   final Broadcast<ShippedTree> constants;
   final boolean arrow;
+
+  /**
+   * This transform's own key for its prepared kernel. The kernel's cache key names the program
+   * only; the prepared kernel also holds this transform's constants, so another transform with the
+   * same program and other constants must not reuse it (broadcast ids restart with each
+   * SparkContext, so they cannot tell transforms apart within a JVM).
+   */
+  private final String preparedKey;
 
   PartitionProcessor(
       InputColumn[] inputs,
@@ -65,6 +76,8 @@ final class PartitionProcessor implements FlatMapFunction<Iterator<InternalRow>,
     this.kernel = kernel;
     this.constants = constants;
     this.arrow = arrow;
+    this.preparedKey =
+        kernel.cacheKey() + (constants == null ? "" : " constants " + java.util.UUID.randomUUID());
   }
 
   /** How many times this JVM has prepared a kernel (for tests of the per-JVM cache). */
@@ -73,7 +86,7 @@ final class PartitionProcessor implements FlatMapFunction<Iterator<InternalRow>,
   }
 
   BatchKernel.Prepared prepared() {
-    BatchKernel.Prepared p = PREPARED.get(kernel.cacheKey());
+    BatchKernel.Prepared p = PREPARED.get(preparedKey);
     if (p != null) {
       return p;
     }
@@ -81,7 +94,7 @@ final class PartitionProcessor implements FlatMapFunction<Iterator<InternalRow>,
       PREPARED.clear();
     }
     return PREPARED.computeIfAbsent(
-        kernel.cacheKey(),
+        preparedKey,
         k -> {
           PREPARATIONS.incrementAndGet();
           return kernel.prepare(constants == null ? null : constants.value().toPytree());

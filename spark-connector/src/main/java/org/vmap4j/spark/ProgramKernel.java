@@ -5,7 +5,9 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import org.vmap4j.InDims;
 import org.vmap4j.Tensor;
 import org.vmap4j.Tree;
@@ -20,14 +22,19 @@ import org.vmap4j.transforms.Vmap;
 /**
  * The per-example function as a program the driver traced once: shipped as {@link
  * ProgramSerializer} bytes (not the function itself, so captured tensors travel too), and on each
- * executor JVM compiled once as {@code jit(vmap(program))} under the program's hash, which is the
- * cache key: two transforms with the same program share one compiled kernel.
+ * executor JVM compiled once as {@code jit(vmap(program))} under the program's hash: two transforms
+ * with the same program share one compiled kernel, each with its own constants.
  *
  * <p>Program inputs are the unmapped constants' leaves, then one per-example tensor per input
  * column (in the function's argument order); outputs are the result's leaves.
  */
 final class ProgramKernel implements BatchKernel {
   private static final long serialVersionUID = 1L;
+
+  /** Compiled programs by hash, one per executor JVM, whatever constants they run with. */
+  private static final Map<String, Jit> COMPILED = new ConcurrentHashMap<>();
+
+  private static final int MAX_COMPILED = 64;
 
   private final byte[] program;
   private final String hash;
@@ -73,6 +80,23 @@ final class ProgramKernel implements BatchKernel {
     return new ProgramKernel(ProgramSerializer.toBytes(traced.program()), constantLeaves, position);
   }
 
+  /** {@code jit(vmap(program))}, the constants unmapped and the per-example inputs mapped. */
+  @SuppressWarnings("unchecked")
+  private static Jit compile(byte[] program) {
+    Program p = ProgramSerializer.fromBytes(program);
+    VmapOptions batchOverInputs = VmapOptions.defaults().inDims(InDims.of(null, 0));
+    return new Jit(
+        args ->
+            Vmap.call(
+                a -> {
+                  List<Tensor> in = new ArrayList<>((List<Tensor>) a[0]);
+                  in.addAll((List<Tensor>) a[1]);
+                  return p.evaluate(in);
+                },
+                args,
+                batchOverInputs));
+  }
+
   /** The program, as the executors will run it (for tests and diagnostics). */
   Program program() {
     return ProgramSerializer.fromBytes(program);
@@ -86,7 +110,6 @@ final class ProgramKernel implements BatchKernel {
   @Override
   @SuppressWarnings("unchecked")
   public Prepared prepare(Object constants) {
-    Program p = ProgramSerializer.fromBytes(program);
     List<Tensor> fixed = constants == null ? List.of() : Tree.leaves(constants);
     if (fixed.size() != constantLeaves) {
       throw new IllegalStateException(
@@ -96,18 +119,12 @@ final class ProgramKernel implements BatchKernel {
               + " executor received "
               + fixed.size());
     }
-    VmapOptions batchOverInputs = VmapOptions.defaults().inDims(InDims.of(null, 0));
-    Jit compiled =
-        new Jit(
-            args ->
-                Vmap.call(
-                    a -> {
-                      List<Tensor> in = new ArrayList<>((List<Tensor>) a[0]);
-                      in.addAll((List<Tensor>) a[1]);
-                      return p.evaluate(in);
-                    },
-                    args,
-                    batchOverInputs));
+    // The constants are arguments of the compiled kernel, not part of it: transforms with the
+    // same program and other constants (another model's parameters) share the compilation.
+    if (COMPILED.size() >= MAX_COMPILED) {
+      COMPILED.clear();
+    }
+    Jit compiled = COMPILED.computeIfAbsent(hash, k -> compile(program));
     return inputs -> {
       Tensor[] ordered = new Tensor[inputs.size()];
       for (int i = 0; i < ordered.length; i++) {
