@@ -52,3 +52,24 @@ val tanhDifference = rows.map { r =>
 }.max
 println(s"check: softmax Jacobians of ${rows.length} rows against diag(s) - s s^T, max abs difference: $softmaxDifference")
 println(s"check: tanh(A x) Jacobians of ${rows.length} rows against diag(1 - tanh(A x)^2) A, max abs difference: $tanhDifference")
+
+// The same function as a Column, and from SQL: install vmap4j's planner on this running session
+// once (or start spark-shell with --conf spark.sql.extensions=org.vmap4j.spark.VmapSparkExtensions),
+// then use vmapUdf(...).apply(col) in select/withColumn, or register it for SQL. The planner runs
+// every call batched; explain() shows its VmapEval operator.
+import org.apache.spark.sql.functions.col
+import org.vmap4j.spark.{VmapFunctions, VmapSpark}
+
+VmapSpark.install(spark)
+val logSumExp = VmapFunctions.vmapUdf((x: Tensor) => x.exp().sum().log()).shape("x", k)
+val withLse = df.withColumn("lse", logSumExp.apply(col("x")))
+VmapSpark.register(spark, "lse", logSumExp)
+df.createOrReplaceTempView("logits")
+val viaSql = spark.sql("SELECT row, lse(x) AS lse FROM logits WHERE row % 2 = 0")
+val lseRows = withLse.select("row", "lse").collect() ++ viaSql.collect()
+val lseDifference = lseRows.map { r =>
+  val x = logits(r.getInt(0))
+  math.abs(r.getDouble(1) - math.log(x.map(math.exp).sum))
+}.max
+require(withLse.queryExecution.executedPlan.toString.contains("VmapEval"), "the Column was not planned batched")
+println(s"check: log-sum-exp of ${lseRows.length} rows as a Column and from SQL, max abs difference: $lseDifference")
