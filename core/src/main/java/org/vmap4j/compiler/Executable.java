@@ -20,11 +20,16 @@ import org.vmap4j.prim.Reduce;
  * An optimized program ready to run on the CPU: fused kernels and single primitives in order,
  * reading and writing concrete tensors directly (no interpreter dispatch per operation).
  */
-public final class Executable {
+public final class Executable implements org.vmap4j.backend.CompiledProgram {
   private final Program program;
   private final List<Fusion.Step> steps;
   private final Map<Fusion.FusedStep, String> javaStatements = new IdentityHashMap<>();
   private final ThreadLocal<BufferPool> pools = ThreadLocal.withInitial(BufferPool::new);
+
+  /** The CPU executable of a plan (see {@link ProgramCompiler#plan}). */
+  public static Executable of(ExecutionPlan plan) {
+    return new Executable(plan.program(), plan.steps());
+  }
 
   Executable(Program program, List<Fusion.Step> steps) {
     this.program = program;
@@ -83,6 +88,7 @@ public final class Executable {
    * Runs the program. Intermediate arrays are recycled for the next call on the same thread (see
    * {@link BufferPool}); the results' arrays are never recycled.
    */
+  @Override
   public List<CpuTensor> run(List<CpuTensor> args) {
     return pools
         .get()
