@@ -127,6 +127,35 @@ public final class Executable implements org.vmap4j.backend.CompiledProgram {
     return out;
   }
 
+  /**
+   * Runs one step of this executable's plan on the CPU, reading its inputs from {@code values}, and
+   * returns its outputs (the equation's outputs in order, or the fused kernel's single output). For
+   * a backend that runs the steps it cannot take itself here (the GPU backend's fall-back).
+   *
+   * @throws IllegalArgumentException if {@code step} is not a step of this plan
+   */
+  public List<CpuTensor> runStep(
+      Fusion.Step step, java.util.function.Function<Var, CpuTensor> values) {
+    if (!steps.contains(step)) {
+      throw new IllegalArgumentException("not a step of this executable's plan: " + step);
+    }
+    Map<Var, CpuTensor> env = new IdentityHashMap<>();
+    List<Var> reads = new ArrayList<>();
+    if (step instanceof Fusion.PrimitiveStep ps) {
+      reads.addAll(ps.equation().inputs());
+    } else {
+      ((Fusion.FusedStep) step).inputs().forEach(i -> reads.add(i.source()));
+    }
+    reads.forEach(v -> env.put(v, values.apply(v)));
+    if (step instanceof Fusion.PrimitiveStep ps) {
+      runPrimitive(ps.equation(), env);
+      List<CpuTensor> out = new ArrayList<>();
+      ps.equation().outputs().forEach(v -> out.add(env.get(v)));
+      return out;
+    }
+    return List.of(runFused((Fusion.FusedStep) step, env));
+  }
+
   private static void runPrimitive(Equation e, Map<Var, CpuTensor> env) {
     CpuTensor[] in = new CpuTensor[e.inputs().size()];
     for (int i = 0; i < in.length; i++) {
