@@ -42,6 +42,9 @@ public final class CudaProgram implements CompiledProgram, AutoCloseable {
         if (s instanceof GpuPlan.Kernel k) {
           ptx = k.ptx();
           entry = PtxKernelRenderer.ENTRY;
+        } else if (s instanceof GpuPlan.Strided k) {
+          ptx = k.ptx();
+          entry = PtxKernelRenderer.ENTRY;
         } else if (s instanceof GpuPlan.Gemm g) {
           ptx = g.ptx();
           entry = GemmPtx.ENTRY;
@@ -100,25 +103,26 @@ public final class CudaProgram implements CompiledProgram, AutoCloseable {
   private void runStep(GpuPlan.Step s, int index, RunScope scope) {
     if (s instanceof GpuPlan.Kernel k) {
       Fusion.FusedStep f = k.source();
-      List<NativePointerObject> params = new ArrayList<>();
-      for (Fusion.Input in : f.inputs()) {
-        params.add(Pointer.to(scope.device(in.source()).pointer()));
-      }
-      DeviceBuffer out = scope.allocate(f.output().type());
-      params.add(Pointer.to(out.pointer()));
-      params.add(Pointer.to(new int[] {k.n()}));
-      if (k.threads() > 0) {
-        long blocks = (k.threads() + PtxKernelRenderer.BLOCK - 1) / PtxKernelRenderer.BLOCK;
-        scope.launch(
-            modules.get(f),
-            "step " + index + " " + k.describe(),
-            Math.toIntExact(blocks),
-            1,
-            1,
-            PtxKernelRenderer.BLOCK,
-            Pointer.to(params.toArray(new NativePointerObject[0])));
-      }
-      scope.putDevice(f.output(), out);
+      List<Var> inputs = new ArrayList<>();
+      f.inputs().forEach(in -> inputs.add(in.source()));
+      fused(
+          modules.get(f),
+          "step " + index + " " + k.describe(),
+          inputs,
+          f.output(),
+          k.n(),
+          k.threads(),
+          scope);
+    } else if (s instanceof GpuPlan.Strided k) {
+      var e = k.source().equation();
+      fused(
+          modules.get(k.source()),
+          "step " + index + " " + k.describe(),
+          e.inputs(),
+          e.outputs().get(0),
+          k.n(),
+          k.threads(),
+          scope);
     } else if (s instanceof GpuPlan.Gemm g) {
       var e = g.source().equation();
       Pointer a = Pointer.to(scope.device(e.inputs().get(0)).pointer());
@@ -147,6 +151,36 @@ public final class CudaProgram implements CompiledProgram, AutoCloseable {
     } else {
       onCpu(s.source(), scope);
     }
+  }
+
+  /** Launches a kernel of {@link PtxKernelRenderer}'s form {@code fused(x0.., y, n)}. */
+  private static void fused(
+      CudaModule module,
+      String label,
+      List<Var> inputs,
+      Var output,
+      int n,
+      long threads,
+      RunScope scope) {
+    List<NativePointerObject> params = new ArrayList<>();
+    for (Var in : inputs) {
+      params.add(Pointer.to(scope.device(in).pointer()));
+    }
+    DeviceBuffer out = scope.allocate(output.type());
+    params.add(Pointer.to(out.pointer()));
+    params.add(Pointer.to(new int[] {n}));
+    if (threads > 0) {
+      long blocks = (threads + PtxKernelRenderer.BLOCK - 1) / PtxKernelRenderer.BLOCK;
+      scope.launch(
+          module,
+          label,
+          Math.toIntExact(blocks),
+          1,
+          1,
+          PtxKernelRenderer.BLOCK,
+          Pointer.to(params.toArray(new NativePointerObject[0])));
+    }
+    scope.putDevice(output, out);
   }
 
   private void onCpu(Fusion.Step step, RunScope scope) {

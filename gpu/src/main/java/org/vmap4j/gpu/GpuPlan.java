@@ -18,7 +18,7 @@ import org.vmap4j.prim.Reshape;
 public record GpuPlan(ExecutionPlan plan, List<Step> steps) {
 
   /** One step's placement. */
-  public sealed interface Step permits Kernel, Gemm, Alias, OnCpu {
+  public sealed interface Step permits Kernel, Strided, Gemm, Alias, OnCpu {
     Fusion.Step source();
 
     /** One line for logs and docs, e.g. {@code gpu fused f32[4096,256] sum}. */
@@ -33,6 +33,21 @@ public record GpuPlan(ExecutionPlan plan, List<Step> steps) {
           + source.resultType().shortName()
           + java.util.Arrays.toString(source.shape())
           + (source.reduce() == null ? "" : " " + source.reduce().displayName());
+    }
+  }
+
+  /**
+   * A transpose, broadcast or reduction over any axes, as one strided-read kernel on the GPU (see
+   * {@link StridedPrimitives}).
+   */
+  public record Strided(Fusion.PrimitiveStep source, String ptx, int n, long threads)
+      implements Step {
+    @Override
+    public String describe() {
+      return "gpu "
+          + source.equation().primitive().displayName()
+          + " "
+          + source.equation().outputs().get(0).type();
     }
   }
 
@@ -97,14 +112,28 @@ public record GpuPlan(ExecutionPlan plan, List<Step> steps) {
         return new OnCpu(s, x.getMessage());
       }
     }
+    var strided = StridedPrimitives.description(e);
+    if (strided != null) {
+      try {
+        return new Strided(
+            p,
+            StridedPrimitives.render(e),
+            PtxKernelRenderer.outputs(strided),
+            PtxKernelRenderer.threads(strided));
+      } catch (UnsupportedOperationException x) {
+        return new OnCpu(s, x.getMessage());
+      }
+    }
     if (e.primitive() == Reshape.RESHAPE) {
       return new Alias(p);
     }
     return new OnCpu(s, "no GPU lowering for " + e.primitive().displayName());
   }
 
-  /** How many steps run on the GPU (kernels and GEMMs). */
+  /** How many steps run on the GPU (kernels, strided primitives and GEMMs). */
   public long deviceSteps() {
-    return steps.stream().filter(s -> s instanceof Kernel || s instanceof Gemm).count();
+    return steps.stream()
+        .filter(s -> s instanceof Kernel || s instanceof Strided || s instanceof Gemm)
+        .count();
   }
 }
