@@ -10,7 +10,6 @@ import org.vmap4j.InDims;
 import org.vmap4j.Tensor;
 import org.vmap4j.Tree;
 import org.vmap4j.VmapOptions;
-import org.vmap4j.compiler.Jit;
 import org.vmap4j.cpu.Parallelism;
 import org.vmap4j.ir.Program;
 import org.vmap4j.ir.ProgramSerializer;
@@ -97,8 +96,8 @@ final class ProgramKernel implements BatchKernel {
               + fixed.size());
     }
     VmapOptions batchOverInputs = VmapOptions.defaults().inDims(InDims.of(null, 0));
-    Jit compiled =
-        new Jit(
+    TaskBackend.PerTask compiled =
+        new TaskBackend.PerTask(
             args ->
                 Vmap.call(
                     a -> {
@@ -107,7 +106,8 @@ final class ProgramKernel implements BatchKernel {
                       return p.evaluate(in);
                     },
                     args,
-                    batchOverInputs));
+                    batchOverInputs),
+            TaskBackend.Settings.ofExecutor());
     return inputs -> {
       Tensor[] ordered = new Tensor[inputs.size()];
       for (int i = 0; i < ordered.length; i++) {
