@@ -16,6 +16,15 @@ import jcuda.driver.CUmodule;
 public final class CudaModule implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(CudaModule.class.getName());
 
+  /**
+   * Cubins by architecture and PTX, so that the same kernel in many programs (or a program compiled
+   * for several devices' threads) is compiled once per JVM; cleared when it grows large.
+   */
+  private static final java.util.Map<String, byte[]> CUBINS =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  private static final int MAX_CACHED = 4096;
+
   private final CUmodule module = new CUmodule();
   private final CUfunction function = new CUfunction();
   private final String entry;
@@ -26,7 +35,15 @@ public final class CudaModule implements AutoCloseable {
     this.entry = entry;
     byte[] cubin = null;
     try {
-      cubin = PtxCompiler.compile(ptx, arch);
+      String key = arch + "\n" + ptx;
+      cubin = CUBINS.get(key);
+      if (cubin == null) {
+        cubin = PtxCompiler.compile(ptx, arch);
+        if (CUBINS.size() >= MAX_CACHED) {
+          CUBINS.clear();
+        }
+        CUBINS.put(key, cubin);
+      }
     } catch (PtxCompilationException e) {
       try {
         PtxCompiler.compile(ptx, "sm_80");
