@@ -1,5 +1,6 @@
 package org.vmap4j.gpu;
 
+import static jcuda.driver.JCudaDriver.cuCtxSynchronize;
 import static jcuda.driver.JCudaDriver.cuMemAlloc;
 import static jcuda.driver.JCudaDriver.cuMemFree;
 import static jcuda.driver.JCudaDriver.cuMemsetD32;
@@ -57,6 +58,8 @@ public final class DeviceMemoryPool implements AutoCloseable {
     }
     if (poison) {
       CudaCallException.check(cuMemsetD32(p, -1, capacity / 4), "cuMemsetD32", "poisoning");
+      // the memset runs on the legacy stream, which the runs' non-blocking streams do not wait for
+      CudaCallException.check(cuCtxSynchronize(), "cuCtxSynchronize", "after poisoning");
     }
     bytesInUse += capacity;
     buffersInUse++;

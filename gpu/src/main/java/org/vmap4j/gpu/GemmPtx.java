@@ -116,12 +116,14 @@ public final class GemmPtx {
     body.add("mov.u32 " + k0 + ", 0;");
     body.add("SLICE:");
     // A tile: 64 rows x 16 k; B tile: 16 k x 64 columns; 4 elements of each per thread
+    // consecutive threads walk k where k has unit stride (row-major A, transposed B), else the
+    // other dimension
     boolean aAlongK = s.aCol() == 1 || s.aRow() != 1;
-    boolean bAlongN = s.bCol() == 1 || s.bRow() != 1;
+    boolean bAlongK = s.bRow() == 1 && s.bCol() != 1;
     for (int q = 0; q < 4; q++) {
       int e = q * THREADS;
       loadTile(body, regs, s, t, size, true, aAlongK, tid, e, bm, k0, a, aBase, sa);
-      loadTile(body, regs, s, t, size, false, bAlongN, tid, e, bn, k0, b, bBase, sb);
+      loadTile(body, regs, s, t, size, false, bAlongK, tid, e, bn, k0, b, bBase, sb);
     }
     body.add("bar.sync 0;");
     String[] av = new String[4];

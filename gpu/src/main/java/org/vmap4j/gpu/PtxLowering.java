@@ -247,7 +247,9 @@ final class PtxLowering {
     String nt = regs.f32();
     String e = regs.f32();
     String r = regs.f32();
+    String c = regs.f32();
     String finite = regs.pred();
+    String finiteR = regs.pred();
     return List.of(
         "mul.rn.f32 " + t + ", " + x + ", " + constant(DType.F32, hi) + ";",
         "neg.f32 " + nt + ", " + t + ";",
@@ -258,7 +260,10 @@ final class PtxLowering {
         "testp.finite.f32 " + finite + ", " + e + ";",
         "selp.f32 " + e + ", " + e + ", 0f00000000, " + finite + ";",
         "ex2.approx.f32 " + r + ", " + t + ";",
-        "fma.rn.f32 " + dst + ", " + r + ", " + e + ", " + r + ";");
+        "fma.rn.f32 " + c + ", " + r + ", " + e + ", " + r + ";",
+        // 2^t overflowed (inf·e + inf could be NaN) or is NaN: it is the answer as it is
+        "testp.finite.f32 " + finiteR + ", " + r + ";",
+        "selp.f32 " + dst + ", " + c + ", " + r + ", " + finiteR + ";");
   }
 
   /** sin/cos after reducing the argument to about [-π, π] with a two-part 2π. */

@@ -53,12 +53,12 @@ class GpuRuntimeTest {
     long before = pool.bytesInUse();
     DeviceBuffer a = pool.allocate(1000);
     assertThat(pool.bytesInUse() - before).isEqualTo(1024);
-    long pointer = a.pointer().hashCode();
+    jcuda.driver.CUdeviceptr pointer = a.pointer();
     a.close();
     a.close(); // idempotent
     assertThat(pool.bytesInUse()).isEqualTo(before);
     DeviceBuffer b = pool.allocate(1024);
-    assertThat((long) b.pointer().hashCode()).isEqualTo(pointer);
+    assertThat(b.pointer()).isSameAs(pointer);
     b.close();
     assertThatThrownBy(b::pointer).hasMessageContaining("after close");
   }
