@@ -9,16 +9,23 @@ import org.vmap4j.DType;
  * n]} with A and B read through element strides (so transposed operands cost nothing) and C written
  * contiguous. Each block of 256 threads computes a 64×64 tile of C, each thread a 4×4 register tile
  * (rows ty + 16i, columns tx + 16j, so that a warp's stores are contiguous); K is walked in slices
- * of 16 staged in shared memory, loaded so that consecutive threads read consecutive addresses
- * along whichever of A's and B's dimensions has unit stride. Shapes and strides are constants in
- * the PTX (kernels are compiled per plan). Grid: x = batch, y = row tiles, z = column tiles.
- * Products accumulate with fma, unlike the CPU's separate multiply and add, so results differ in
- * the last bits.
+ * of 16 staged in shared memory (rows padded by 4 elements against bank conflicts), loaded so that
+ * consecutive threads read consecutive addresses along whichever of A's and B's dimensions has unit
+ * stride. Shapes and strides are constants in the PTX (kernels are compiled per plan). Grid: x =
+ * batch, y = row tiles, z = column tiles. Products accumulate with fma, unlike the CPU's separate
+ * multiply and add, so results differ in the last bits.
  */
 public final class GemmPtx {
   public static final String ENTRY = "gemm";
   public static final int TILE = 64;
   private static final int SLICE = 16;
+
+  /**
+   * Shared-memory row length in elements: the tile width plus 4, so that the 16 k-rows a warp
+   * stores at once fall into different banks (with 64 they would all hit the same bank).
+   */
+  private static final int ROW = TILE + 4;
+
   private static final int THREADS = 256;
 
   private GemmPtx() {}
@@ -142,7 +149,7 @@ public final class GemmPtx {
     body.add("add.u32 " + rb + ", " + sb + ", " + colOff + ";");
     for (int kk = 0; kk < SLICE; kk++) {
       for (int i = 0; i < 4; i++) {
-        int byteOff = (kk * TILE + 16 * i) * size;
+        int byteOff = (kk * ROW + 16 * i) * size;
         body.add("ld.shared." + t + " " + av[i] + ", [" + ra + "+" + byteOff + "];");
         body.add("ld.shared." + t + " " + bv[i] + ", [" + rb + "+" + byteOff + "];");
       }
@@ -193,12 +200,12 @@ public final class GemmPtx {
     sbuf.append("    .shared .align 16 .")
         .append(t)
         .append(" As[")
-        .append(TILE * SLICE)
+        .append(ROW * SLICE)
         .append("];\n");
     sbuf.append("    .shared .align 16 .")
         .append(t)
         .append(" Bs[")
-        .append(TILE * SLICE)
+        .append(ROW * SLICE)
         .append("];\n");
     sbuf.append(regs.declarations());
     for (String line : body) {
@@ -261,7 +268,7 @@ public final class GemmPtx {
     body.add("mov." + t + " " + v + ", " + PtxRegisters.constant(s.dtype(), 0) + ";");
     body.add("@" + in + " ld.global." + t + " " + v + ", [" + idx + "];");
     String sh = regs.b32();
-    body.add("mad.lo.u32 " + sh + ", " + kk + ", " + TILE + ", " + outer + ";");
+    body.add("mad.lo.u32 " + sh + ", " + kk + ", " + ROW + ", " + outer + ";");
     body.add("mad.lo.u32 " + sh + ", " + sh + ", " + size + ", " + shared + ";");
     body.add("st.shared." + t + " [" + sh + "], " + v + ";");
   }
