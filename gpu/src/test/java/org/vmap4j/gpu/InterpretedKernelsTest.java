@@ -6,6 +6,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.vmap4j.DType;
+import org.vmap4j.Func;
+import org.vmap4j.Tensor;
 import org.vmap4j.compiler.Executable;
 import org.vmap4j.compiler.ProgramCompiler;
 import org.vmap4j.cpu.CpuTensor;
@@ -41,6 +43,46 @@ class InterpretedKernelsTest {
       deviceSteps += e.plan().deviceSteps();
     }
     assertThat(deviceSteps).isGreaterThan(500);
+  }
+
+  /** Sizes the fixtures lack: reductions longer than a warp, GEMMs over several tiles. */
+  @Test
+  void longReductionsAndMultiTileProductsMatchTheCpu() {
+    for (DType t : List.of(DType.F32, DType.F64)) {
+      Tensor x = Tensor.randomNormal(5, t, 37, 300);
+      unary("sum " + t, v -> v.mul(v).sum(1), x);
+      unary("max " + t, v -> v.abs().max(1), x);
+      unary("min " + t, v -> v.neg().min(1), x);
+      unary("sum over the first axis " + t, v -> v.sum(0), x);
+      unary("long row " + t, v -> v.mul(2).sum(), Tensor.randomNormal(6, t, 20_000));
+      binary(
+          "matmul " + t,
+          Tensor::matmul,
+          Tensor.randomNormal(7, t, 70, 90),
+          Tensor.randomNormal(8, t, 90, 130));
+      binary(
+          "a^T b^T " + t,
+          (a, b) -> a.transpose().matmul(b.transpose()),
+          Tensor.randomNormal(9, t, 40, 70),
+          Tensor.randomNormal(10, t, 66, 40));
+      binary(
+          "batched " + t,
+          Tensor::matmul,
+          Tensor.randomNormal(11, t, 3, 17, 33),
+          Tensor.randomNormal(12, t, 3, 33, 9));
+    }
+  }
+
+  private static void unary(String what, java.util.function.Function<Tensor, Tensor> f, Tensor x) {
+    check(what, GpuPlan.of(ProgramCompiler.plan(Func.trace(f, x))), List.of((CpuTensor) x));
+  }
+
+  private static void binary(
+      String what, java.util.function.BiFunction<Tensor, Tensor, Tensor> f, Tensor x, Tensor y) {
+    check(
+        what,
+        GpuPlan.of(ProgramCompiler.plan(Func.trace(f, x, y))),
+        List.of((CpuTensor) x, (CpuTensor) y));
   }
 
   private static void check(String what, GpuPlan plan, List<CpuTensor> in) {
