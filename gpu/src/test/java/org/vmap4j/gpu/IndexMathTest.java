@@ -39,7 +39,7 @@ class IndexMathTest {
   }
 
   @Test
-  void stridedKernelsReproduceTransposeBroadcastAndReductions() {
+  void stridedKernelsReproduceTransposeBroadcastSliceAndReductions() {
     int checked = 0;
     for (KernelCorpus.Entry e : KernelCorpus.all()) {
       for (GpuPlan.Step s : e.plan().steps()) {
@@ -51,6 +51,7 @@ class IndexMathTest {
               strided(
                   d.shape(),
                   StridedPrimitives.inputStrides(eq),
+                  StridedPrimitives.baseOffset(eq),
                   d.reducedDims(),
                   d.reduce(),
                   flat(x));
@@ -78,7 +79,7 @@ class IndexMathTest {
             CpuTensor view =
                 org.vmap4j.prim.BroadcastInDim.BROADCAST_IN_DIM.evaluate(
                     new CpuTensor[] {src}, in.broadcast(), in.viewType());
-            double[] got = strided(k.source().shape(), strides.get(i), 0, null, flat(src));
+            double[] got = strided(k.source().shape(), strides.get(i), 0, 0, null, flat(src));
             assertClose(e.program() + " input " + i, got, flat(view));
             checked++;
           }
@@ -109,7 +110,12 @@ class IndexMathTest {
 
   /** The renderer's offset formula (div/rem by the inner sizes), then the trailing reduction. */
   static double[] strided(
-      int[] shape, int[] strides, int reducedDims, org.vmap4j.prim.Reduce reduce, double[] x) {
+      int[] shape,
+      int[] strides,
+      int base,
+      int reducedDims,
+      org.vmap4j.prim.Reduce reduce,
+      double[] x) {
     int total = Shapes.size(shape);
     int reduced =
         Shapes.size(java.util.Arrays.copyOfRange(shape, shape.length - reducedDims, shape.length));
@@ -127,7 +133,7 @@ class IndexMathTest {
       int count = reducedDims == 0 ? 1 : reduced;
       for (int j = 0; j < count; j++) {
         int index = reducedDims == 0 ? o : o * reduced + j;
-        int off = 0;
+        int off = base;
         long inner = 1;
         for (int d = shape.length - 1; d >= 0; d--) {
           off += (int) ((index / inner) % shape[d]) * strides[d];
