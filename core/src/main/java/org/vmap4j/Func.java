@@ -3,6 +3,7 @@ package org.vmap4j;
 import java.util.List;
 import java.util.function.BiFunction;
 import java.util.function.Function;
+import org.vmap4j.backend.Backend;
 import org.vmap4j.compiler.Jit;
 import org.vmap4j.core.BatchRules;
 import org.vmap4j.core.Shapes;
@@ -258,6 +259,24 @@ public final class Func {
   @SuppressWarnings("unchecked")
   public static <A, B, R> BiFunction<A, B, R> jit(BiFunction<A, B, R> f) {
     Jit compiled = new Jit(args -> f.apply((A) args[0], (B) args[1]));
+    return (a, b) -> (R) compiled.call(new Object[] {a, b});
+  }
+
+  /**
+   * {@link #jit(Function)} compiled for a chosen backend, e.g. {@code Func.jit(f,
+   * Backends.select("gpu"))}; plain {@code jit(f)} uses {@code -Dvmap4j.backend} (default cpu).
+   * Inputs and results stay host tensors whatever the backend.
+   */
+  @SuppressWarnings("unchecked")
+  public static <A, R> Function<A, R> jit(Function<A, R> f, Backend backend) {
+    Jit compiled = new Jit(args -> f.apply((A) args[0]), backend);
+    return a -> (R) compiled.call(new Object[] {a});
+  }
+
+  /** {@link #jit(BiFunction)} compiled for a chosen backend. */
+  @SuppressWarnings("unchecked")
+  public static <A, B, R> BiFunction<A, B, R> jit(BiFunction<A, B, R> f, Backend backend) {
+    Jit compiled = new Jit(args -> f.apply((A) args[0], (B) args[1]), backend);
     return (a, b) -> (R) compiled.call(new Object[] {a, b});
   }
 }

@@ -20,11 +20,16 @@ import org.vmap4j.prim.Reduce;
  * An optimized program ready to run on the CPU: fused kernels and single primitives in order,
  * reading and writing concrete tensors directly (no interpreter dispatch per operation).
  */
-public final class Executable {
+public final class Executable implements org.vmap4j.backend.CompiledProgram {
   private final Program program;
   private final List<Fusion.Step> steps;
   private final Map<Fusion.FusedStep, String> javaStatements = new IdentityHashMap<>();
   private final ThreadLocal<BufferPool> pools = ThreadLocal.withInitial(BufferPool::new);
+
+  /** The CPU executable of a plan (see {@link ProgramCompiler#plan}). */
+  public static Executable of(ExecutionPlan plan) {
+    return new Executable(plan.program(), plan.steps());
+  }
 
   Executable(Program program, List<Fusion.Step> steps) {
     this.program = program;
@@ -83,6 +88,7 @@ public final class Executable {
    * Runs the program. Intermediate arrays are recycled for the next call on the same thread (see
    * {@link BufferPool}); the results' arrays are never recycled.
    */
+  @Override
   public List<CpuTensor> run(List<CpuTensor> args) {
     return pools
         .get()
@@ -119,6 +125,35 @@ public final class Executable {
     List<CpuTensor> out = new ArrayList<>();
     program.outputs().forEach(v -> out.add(env.get(v)));
     return out;
+  }
+
+  /**
+   * Runs one step of this executable's plan on the CPU, reading its inputs from {@code values}, and
+   * returns its outputs (the equation's outputs in order, or the fused kernel's single output). For
+   * a backend that runs the steps it cannot take itself here (the GPU backend's fall-back).
+   *
+   * @throws IllegalArgumentException if {@code step} is not a step of this plan
+   */
+  public List<CpuTensor> runStep(
+      Fusion.Step step, java.util.function.Function<Var, CpuTensor> values) {
+    if (!steps.contains(step)) {
+      throw new IllegalArgumentException("not a step of this executable's plan: " + step);
+    }
+    Map<Var, CpuTensor> env = new IdentityHashMap<>();
+    List<Var> reads = new ArrayList<>();
+    if (step instanceof Fusion.PrimitiveStep ps) {
+      reads.addAll(ps.equation().inputs());
+    } else {
+      ((Fusion.FusedStep) step).inputs().forEach(i -> reads.add(i.source()));
+    }
+    reads.forEach(v -> env.put(v, values.apply(v)));
+    if (step instanceof Fusion.PrimitiveStep ps) {
+      runPrimitive(ps.equation(), env);
+      List<CpuTensor> out = new ArrayList<>();
+      ps.equation().outputs().forEach(v -> out.add(env.get(v)));
+      return out;
+    }
+    return List.of(runFused((Fusion.FusedStep) step, env));
   }
 
   private static void runPrimitive(Equation e, Map<Var, CpuTensor> env) {

@@ -26,16 +26,23 @@ import org.vmap4j.prim.Reduce;
  * that consumes its result, so intermediates never reach memory. Everything else runs as one
  * primitive per step.
  */
-final class Fusion {
+public final class Fusion {
   private Fusion() {}
 
-  /** One step of an executable. */
-  sealed interface Step permits PrimitiveStep, FusedStep {}
+  /**
+   * One step of an execution plan. Public so that another backend (the GPU module) can walk a plan
+   * that this compiler produced; only the compiler creates steps.
+   */
+  public sealed interface Step permits PrimitiveStep, FusedStep {}
 
-  record PrimitiveStep(Equation equation) implements Step {}
+  /** One primitive equation, run on its own. */
+  public record PrimitiveStep(Equation equation) implements Step {}
 
-  /** An input of a fused kernel: a variable, optionally seen through a broadcast. */
-  record Input(Var source, Params broadcast, TensorType viewType) {}
+  /**
+   * An input of a fused kernel: a variable, optionally seen through a broadcast ({@code
+   * broadcast_in_dim} parameters, null for none) as {@code viewType}.
+   */
+  public record Input(Var source, Params broadcast, TensorType viewType) {}
 
   /**
    * A fused kernel, described independently of any target language: temporaries computed from the
@@ -44,7 +51,7 @@ final class Fusion {
    * by {@code reduce}. The CPU backend renders it as Java; a GPU backend renders the same
    * description as PTX.
    */
-  record FusedStep(
+  public record FusedStep(
       List<Input> inputs,
       List<KernelExpression.Temp> temps,
       String result,
@@ -54,7 +61,7 @@ final class Fusion {
       int reduced,
       Var output)
       implements Step {
-    FusedStep {
+    public FusedStep {
       temps = List.copyOf(temps);
     }
   }

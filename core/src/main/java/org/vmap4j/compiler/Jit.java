@@ -2,11 +2,15 @@ package org.vmap4j.compiler;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import org.vmap4j.Tensor;
 import org.vmap4j.Tree;
 import org.vmap4j.TreeDef;
+import org.vmap4j.backend.Backend;
+import org.vmap4j.backend.Backends;
+import org.vmap4j.backend.CompiledProgram;
 import org.vmap4j.core.TensorType;
 import org.vmap4j.cpu.CpuTensor;
 import org.vmap4j.transforms.Staging;
@@ -20,13 +24,36 @@ import org.vmap4j.transforms.Staging;
 public final class Jit {
   private record Signature(List<TreeDef> structure, List<TensorType> types) {}
 
-  private record Entry(Staging.Traced traced, Executable executable) {}
+  private record Entry(Staging.Traced traced, CompiledProgram executable) {}
 
   private final Function<Object[], Object> fn;
   private final ConcurrentHashMap<Signature, Entry> cache = new ConcurrentHashMap<>();
 
+  /** Null until the first compilation when the backend comes from the system property. */
+  private volatile Backend backend;
+
+  /**
+   * Compiles for the default backend, {@link Backends#fromSystemProperty()}, resolved at the first
+   * compilation (so an unavailable choice fails the call that needs it, not the construction).
+   */
   public Jit(Function<Object[], Object> fn) {
     this.fn = fn;
+  }
+
+  /** Compiles for {@code backend}. */
+  public Jit(Function<Object[], Object> fn, Backend backend) {
+    this.fn = fn;
+    this.backend = Objects.requireNonNull(backend, "backend");
+  }
+
+  /** The backend compiled programs run on. */
+  public Backend backend() {
+    Backend b = backend;
+    if (b == null) {
+      b = Backends.fromSystemProperty();
+      backend = b;
+    }
+    return b;
   }
 
   /** How many signatures have been compiled. */
@@ -54,7 +81,9 @@ public final class Jit {
     boolean cacheable = traced.captured().isEmpty();
     if (concrete && cacheable) {
       Entry e =
-          cached != null ? cached : new Entry(traced, ProgramCompiler.compile(traced.program()));
+          cached != null
+              ? cached
+              : new Entry(traced, backend().compile(ProgramCompiler.plan(traced.program())));
       if (cached == null) {
         cache.putIfAbsent(sig, e);
       }

@@ -19,8 +19,14 @@ public final class ProgramCompiler {
     return DeadCodeElimination.run(q);
   }
 
-  public static Executable compile(Program p) {
+  /** Optimizes {@code p} and groups it into steps, for any backend to compile. */
+  public static ExecutionPlan plan(Program p) {
     Program q = optimize(p);
-    return new Executable(q, Fusion.plan(q));
+    return new ExecutionPlan(q, Fusion.plan(q));
+  }
+
+  /** Optimizes and plans {@code p} for the CPU. */
+  public static Executable compile(Program p) {
+    return Executable.of(plan(p));
   }
 }

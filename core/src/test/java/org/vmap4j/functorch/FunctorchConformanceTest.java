@@ -41,7 +41,7 @@ class FunctorchConformanceTest {
     return names.stream();
   }
 
-  private static JsonNode caseNamed(String name) {
+  static JsonNode caseNamed(String name) {
     for (JsonNode c : ROOT.get("cases")) {
       if (c.get("name").asText().equals(name)) {
         return c;

@@ -6,60 +6,152 @@ import java.util.List;
 import java.util.Map;
 import org.vmap4j.DType;
 import org.vmap4j.compiler.Executable;
+import org.vmap4j.compiler.Fusion;
 import org.vmap4j.compiler.KernelExpression;
+import org.vmap4j.core.Shapes;
+import org.vmap4j.prim.Reduce;
 
 /**
- * Renders a fused element-wise kernel (the compiler's target-independent description, the same one
- * the CPU backend renders as Java) as a PTX entry {@value #ENTRY}{@code (x0, ..., y, n)}: one
- * thread per element, every input and the output contiguous F32 arrays of n elements. PTX {@code
+ * Renders a fused kernel (the compiler's target-independent description, the same one the CPU
+ * backend renders as Java) as a PTX entry {@value #ENTRY}{@code (x0, ..., y, n)}. PTX {@code
  * .version 8.0}, {@code .target sm_80}, so one text runs on Ampere and Hopper.
  *
- * <p>Not yet: reductions, broadcast inputs (the caller materializes them), dtypes other than F32.
+ * <p>Element-wise kernels run one thread per element ({@code n} = element count). Kernels that
+ * reduce over trailing dimensions run one warp per output element ({@code n} = output count): the
+ * lanes stride over the reduced elements, then combine by butterfly shuffles. Inputs are contiguous
+ * row-major device arrays; an input seen through a broadcast is read with stride 0 along the
+ * broadcast dimensions (the strides and shape are constants in the PTX, kernels being compiled per
+ * plan). Values are F32, F64 or BOOL (one byte per element in memory).
  */
 public final class PtxKernelRenderer {
   public static final String ENTRY = "fused";
 
+  /** Threads per block; a multiple of the warp size (reductions rely on it). */
+  public static final int BLOCK = 256;
+
   private PtxKernelRenderer() {}
 
+  /** Renders {@code k} with every input a contiguous array of the kernel's shape. */
   public static String render(Executable.KernelDescription k) {
-    if (k.reduce() != null) {
-      throw new UnsupportedOperationException(
-          "fused reductions are not lowered to PTX yet (kernel reduces with "
-              + k.reduce().displayName()
-              + ")");
-    }
-    if (k.resultType() != DType.F32) {
-      throw new UnsupportedOperationException(
-          "only f32 kernels are lowered to PTX so far, this one produces " + k.resultType());
-    }
-    int inputs = k.inputTypes().size();
-    Map<String, String> reg = new HashMap<>();
-    List<String> body = new ArrayList<>();
-    PtxLowering.Scratch scratch = new PtxLowering.Scratch();
-    int floats = 0;
-    int preds = 0;
-    for (int i = 0; i < inputs; i++) {
-      if (k.inputTypes().get(i) != DType.F32) {
-        throw new UnsupportedOperationException(
-            "kernel input x"
-                + i
-                + " is "
-                + k.inputTypes().get(i)
-                + "; only f32 inputs are lowered");
+    return render(k, new ArrayList<>(java.util.Collections.nCopies(k.inputTypes().size(), null)));
+  }
+
+  /** Renders a fused step of a plan, reading broadcast inputs with stride 0. */
+  public static String render(Fusion.FusedStep f) {
+    return render(description(f), inputStrides(f));
+  }
+
+  /** The kernel description of a plan's fused step (as {@link Executable#kernels()} gives it). */
+  public static Executable.KernelDescription description(Fusion.FusedStep f) {
+    List<DType> in = new ArrayList<>();
+    f.inputs().forEach(i -> in.add(i.viewType().dtype()));
+    return new Executable.KernelDescription(
+        f.temps(), f.result(), f.resultType(), in, f.shape(), f.reduce(), f.reduced());
+  }
+
+  /**
+   * How many threads a launch of the kernel needs: one per element, or one warp per output element
+   * for reductions.
+   */
+  public static long threads(Executable.KernelDescription k) {
+    return k.reduce() == null ? Shapes.size(k.shape()) : 32L * outputs(k);
+  }
+
+  /** The value of the {@code n} parameter: elements, or output elements for reductions. */
+  public static int outputs(Executable.KernelDescription k) {
+    int[] s = k.shape();
+    return Shapes.size(java.util.Arrays.copyOf(s, s.length - k.reducedDims()));
+  }
+
+  /**
+   * Each input's element strides over the kernel's shape (0 along broadcast dimensions), or null
+   * where the input is a contiguous array of the kernel's shape.
+   */
+  static List<int[]> inputStrides(Fusion.FusedStep f) {
+    List<int[]> out = new ArrayList<>();
+    for (Fusion.Input in : f.inputs()) {
+      if (in.broadcast() == null) {
+        out.add(null);
+        continue;
       }
-      String r = "%f" + floats++;
-      reg.put("x" + i, r);
-      body.add("ld.param.u64 %rd" + (3 + i) + ", [x" + i + "];");
-      body.add("cvta.to.global.u64 %rd" + (3 + i) + ", %rd" + (3 + i) + ";");
-      body.add("add.s64 %rd" + (3 + i) + ", %rd" + (3 + i) + ", %rd2;");
-      body.add("ld.global.f32 " + r + ", [%rd" + (3 + i) + "];");
+      int[] view = in.viewType().shape();
+      int[] source = in.source().type().shape();
+      int[] sourceStrides = Shapes.contiguousStrides(source);
+      int[] dims = in.broadcast().ints("dims");
+      int[] strides = new int[view.length];
+      for (int i = 0; i < dims.length; i++) {
+        strides[dims[i]] = source[i] == view[dims[i]] ? sourceStrides[i] : 0;
+      }
+      out.add(strides);
     }
-    for (KernelExpression.Temp t : k.temps()) {
-      String dst = t.dtype() == DType.BOOL ? "%p" + (1 + preds++) : "%f" + floats++;
-      List<String> ops = new ArrayList<>();
-      t.operands().forEach(o -> ops.add(reg.get(o)));
-      body.addAll(PtxLowering.lower(t, dst, ops, scratch));
-      reg.put(t.name(), dst);
+    return out;
+  }
+
+  /**
+   * Renders {@code k}; {@code inputStrides.get(i)} gives input i's strides over the kernel shape,
+   * null for a contiguous input of that shape.
+   *
+   * @throws UnsupportedOperationException naming the first dtype or primitive not lowered
+   */
+  public static String render(Executable.KernelDescription k, List<int[]> inputStrides) {
+    return render(k, inputStrides, new int[k.inputTypes().size()]);
+  }
+
+  /**
+   * Like {@link #render(Executable.KernelDescription, List)}, with input i's elements starting at
+   * element {@code baseOffsets[i]} of its array (a slice).
+   */
+  public static String render(
+      Executable.KernelDescription k, List<int[]> inputStrides, int[] baseOffsets) {
+    if (Shapes.size(k.shape()) < 0 || (long) Shapes.size(k.shape()) * 8 > Long.MAX_VALUE / 2) {
+      throw new UnsupportedOperationException("kernel too large");
+    }
+    DType resultType = k.resultType();
+    if (k.reduce() != null && !resultType.isFloating()) {
+      throw new UnsupportedOperationException(
+          "reductions of " + resultType + " are not lowered to PTX (f32 and f64 are)");
+    }
+    if (resultType != DType.F32 && resultType != DType.F64 && resultType != DType.BOOL) {
+      throw new UnsupportedOperationException(
+          "kernels producing " + resultType + " are not lowered to PTX (f32, f64, bool are)");
+    }
+    for (int i = 0; i < k.inputTypes().size(); i++) {
+      DType t = k.inputTypes().get(i);
+      if (t != DType.F32 && t != DType.F64 && t != DType.BOOL) {
+        throw new UnsupportedOperationException(
+            "kernel input x" + i + " is " + t + "; only f32, f64 and bool inputs are lowered");
+      }
+    }
+    PtxRegisters regs = new PtxRegisters();
+    List<String> body = new ArrayList<>();
+    int inputs = k.inputTypes().size();
+    String[] base = new String[inputs];
+    for (int i = 0; i < inputs; i++) {
+      base[i] = regs.b64();
+      body.add("ld.param.u64 " + base[i] + ", [x" + i + "];");
+      body.add("cvta.to.global.u64 " + base[i] + ", " + base[i] + ";");
+    }
+    String out = regs.b64();
+    body.add("ld.param.u64 " + out + ", [y];");
+    body.add("cvta.to.global.u64 " + out + ", " + out + ";");
+    String n = regs.b32();
+    body.add("ld.param.u32 " + n + ", [n];");
+    String ctaid = regs.b32();
+    String ntid = regs.b32();
+    String tid = regs.b32();
+    String gid = regs.b32();
+    body.add("mov.u32 " + ctaid + ", %ctaid.x;");
+    body.add("mov.u32 " + ntid + ", %ntid.x;");
+    body.add("mov.u32 " + tid + ", %tid.x;");
+    body.add("mad.lo.u32 " + gid + ", " + ctaid + ", " + ntid + ", " + tid + ";");
+    String outside = regs.pred();
+    if (k.reduce() == null) {
+      body.add("setp.ge.u32 " + outside + ", " + gid + ", " + n + ";");
+      body.add("@" + outside + " bra DONE;");
+      String value = element(k, inputStrides, baseOffsets, gid, base, regs, body);
+      store(resultType, out, gid, value, regs, body);
+    } else {
+      reduction(k, inputStrides, baseOffsets, gid, tid, n, outside, base, out, regs, body);
     }
     StringBuilder sb = new StringBuilder();
     sb.append("// generated by vmap4j PtxKernelRenderer\n");
@@ -69,31 +161,180 @@ public final class PtxKernelRenderer {
       sb.append("    .param .u64 x").append(i).append(",\n");
     }
     sb.append("    .param .u64 y,\n    .param .u32 n\n)\n{\n");
-    sb.append("    .reg .pred %p<").append(preds + 2).append(">;\n");
-    sb.append("    .reg .f32 %f<").append(floats + 1).append(">;\n");
-    sb.append("    .reg .f32 %s<").append(scratch.count() + 1).append(">;\n");
-    sb.append("    .reg .b32 %r<6>;\n");
-    sb.append("    .reg .b64 %rd<").append(inputs + 4).append(">;\n");
-    for (String line :
-        List.of(
-            "ld.param.u32 %r1, [n];",
-            "mov.u32 %r2, %ctaid.x;",
-            "mov.u32 %r3, %ntid.x;",
-            "mov.u32 %r4, %tid.x;",
-            "mad.lo.s32 %r5, %r2, %r3, %r4;",
-            "setp.ge.u32 %p0, %r5, %r1;",
-            "@%p0 bra DONE;",
-            "mul.wide.u32 %rd2, %r5, 4;")) {
-      sb.append("    ").append(line).append('\n');
-    }
+    sb.append(regs.declarations());
     for (String line : body) {
-      sb.append("    ").append(line).append('\n');
+      sb.append(line.endsWith(":") ? "" : "    ").append(line).append('\n');
     }
-    sb.append("    ld.param.u64 %rd1, [y];\n");
-    sb.append("    cvta.to.global.u64 %rd1, %rd1;\n");
-    sb.append("    add.s64 %rd1, %rd1, %rd2;\n");
-    sb.append("    st.global.f32 [%rd1], ").append(reg.get(k.result())).append(";\n");
     sb.append("DONE:\n    ret;\n}\n");
     return sb.toString();
+  }
+
+  /**
+   * The kernel body at flat element index {@code index}: loads, temporaries; the result register.
+   */
+  private static String element(
+      Executable.KernelDescription k,
+      List<int[]> inputStrides,
+      int[] baseOffsets,
+      String index,
+      String[] base,
+      PtxRegisters regs,
+      List<String> body) {
+    Map<String, String> reg = new HashMap<>();
+    for (int i = 0; i < base.length; i++) {
+      DType t = k.inputTypes().get(i);
+      String offset = offset(index, k.shape(), inputStrides.get(i), baseOffsets[i], regs, body);
+      String address = address(base[i], offset, t, regs, body);
+      String v = regs.of(t);
+      if (t == DType.BOOL) {
+        String b = regs.b32();
+        body.add("ld.global.u8 " + b + ", [" + address + "];");
+        body.add("setp.ne.u32 " + v + ", " + b + ", 0;");
+      } else {
+        body.add("ld.global." + PtxRegisters.suffix(t) + " " + v + ", [" + address + "];");
+      }
+      reg.put("x" + i, v);
+    }
+    for (KernelExpression.Temp t : k.temps()) {
+      String dst = regs.of(t.dtype());
+      List<String> ops = new ArrayList<>();
+      t.operands().forEach(o -> ops.add(reg.get(o)));
+      body.addAll(PtxLowering.lower(t, dst, ops, regs));
+      reg.put(t.name(), dst);
+    }
+    return reg.get(k.result());
+  }
+
+  /** The element offset of a strided input at flat index {@code index} of {@code shape}. */
+  private static String offset(
+      String index, int[] shape, int[] strides, int base, PtxRegisters regs, List<String> body) {
+    if (strides == null && base == 0) {
+      return index;
+    }
+    if (strides == null) {
+      strides = Shapes.contiguousStrides(shape);
+    }
+    String off = regs.b32();
+    body.add("mov.u32 " + off + ", " + base + ";");
+    long inner = 1;
+    for (int d = shape.length - 1; d >= 0; d--) {
+      if (strides[d] != 0 && shape[d] != 1) {
+        String q = regs.b32();
+        body.add(
+            inner == 1
+                ? "mov.u32 " + q + ", " + index + ";"
+                : "div.u32 " + q + ", " + index + ", " + inner + ";");
+        if (d > 0) {
+          body.add("rem.u32 " + q + ", " + q + ", " + shape[d] + ";");
+        }
+        body.add("mad.lo.u32 " + off + ", " + q + ", " + strides[d] + ", " + off + ";");
+      }
+      inner *= shape[d];
+    }
+    return off;
+  }
+
+  private static String address(
+      String base, String elementOffset, DType t, PtxRegisters regs, List<String> body) {
+    String bytes = regs.b64();
+    String address = regs.b64();
+    body.add("mul.wide.u32 " + bytes + ", " + elementOffset + ", " + t.byteSize() + ";");
+    body.add("add.s64 " + address + ", " + base + ", " + bytes + ";");
+    return address;
+  }
+
+  private static void store(
+      DType t, String out, String index, String value, PtxRegisters regs, List<String> body) {
+    String address = address(out, index, t, regs, body);
+    if (t == DType.BOOL) {
+      String b = regs.b32();
+      body.add("selp.u32 " + b + ", 1, 0, " + value + ";");
+      body.add("st.global.u8 [" + address + "], " + b + ";");
+    } else {
+      body.add("st.global." + PtxRegisters.suffix(t) + " [" + address + "], " + value + ";");
+    }
+  }
+
+  /** One warp per output element; see the class comment. */
+  private static void reduction(
+      Executable.KernelDescription k,
+      List<int[]> inputStrides,
+      int[] baseOffsets,
+      String gid,
+      String tid,
+      String n,
+      String outside,
+      String[] base,
+      String out,
+      PtxRegisters regs,
+      List<String> body) {
+    DType t = k.resultType();
+    String s = PtxRegisters.suffix(t);
+    int[] shape = k.shape();
+    int reduced =
+        Shapes.size(
+            java.util.Arrays.copyOfRange(shape, shape.length - k.reducedDims(), shape.length));
+    String warp = regs.b32();
+    String lane = regs.b32();
+    body.add("shr.u32 " + warp + ", " + gid + ", 5;");
+    body.add("and.b32 " + lane + ", " + tid + ", 31;");
+    // uniform across the warp: BLOCK is a multiple of 32
+    body.add("setp.ge.u32 " + outside + ", " + warp + ", " + n + ";");
+    body.add("@" + outside + " bra DONE;");
+    String acc = regs.of(t);
+    body.add("mov." + s + " " + acc + ", " + identity(k.reduce(), t) + ";");
+    String first = regs.b32();
+    body.add("mul.lo.u32 " + first + ", " + warp + ", " + reduced + ";");
+    String j = regs.b32();
+    body.add("mov.u32 " + j + ", " + lane + ";");
+    String done = regs.pred();
+    body.add("LOOP:");
+    body.add("setp.ge.u32 " + done + ", " + j + ", " + reduced + ";");
+    body.add("@" + done + " bra REDUCED;");
+    String index = regs.b32();
+    body.add("add.u32 " + index + ", " + first + ", " + j + ";");
+    String value = element(k, inputStrides, baseOffsets, index, base, regs, body);
+    body.addAll(combine(k.reduce(), t, acc, acc, value, regs));
+    body.add("add.u32 " + j + ", " + j + ", 32;");
+    body.add("bra LOOP;");
+    body.add("REDUCED:");
+    for (int offset = 16; offset >= 1; offset /= 2) {
+      String other = regs.of(t);
+      if (t == DType.F32) {
+        body.add("shfl.sync.bfly.b32 " + other + ", " + acc + ", " + offset + ", 31, -1;");
+      } else {
+        String lo = regs.b32();
+        String hi = regs.b32();
+        body.add("mov.b64 {" + lo + ", " + hi + "}, " + acc + ";");
+        body.add("shfl.sync.bfly.b32 " + lo + ", " + lo + ", " + offset + ", 31, -1;");
+        body.add("shfl.sync.bfly.b32 " + hi + ", " + hi + ", " + offset + ", 31, -1;");
+        body.add("mov.b64 " + other + ", {" + lo + ", " + hi + "};");
+      }
+      body.addAll(combine(k.reduce(), t, acc, acc, other, regs));
+    }
+    String notFirst = regs.pred();
+    body.add("setp.ne.u32 " + notFirst + ", " + lane + ", 0;");
+    body.add("@" + notFirst + " bra DONE;");
+    store(t, out, warp, acc, regs, body);
+  }
+
+  private static String identity(Reduce r, DType t) {
+    return PtxRegisters.constant(
+        t,
+        switch (r) {
+          case REDUCE_SUM -> 0.0;
+          case REDUCE_MAX -> Double.NEGATIVE_INFINITY;
+          case REDUCE_MIN -> Double.POSITIVE_INFINITY;
+        });
+  }
+
+  private static List<String> combine(
+      Reduce r, DType t, String dst, String a, String b, PtxRegisters regs) {
+    return switch (r) {
+      case REDUCE_SUM ->
+          List.of("add.rn." + PtxRegisters.suffix(t) + " " + dst + ", " + a + ", " + b + ";");
+      case REDUCE_MAX -> PtxLowering.maxMin("max", t, dst, a, b, regs);
+      case REDUCE_MIN -> PtxLowering.maxMin("min", t, dst, a, b, regs);
+    };
   }
 }

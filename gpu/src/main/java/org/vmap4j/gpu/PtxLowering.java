@@ -1,5 +1,9 @@
 package org.vmap4j.gpu;
 
+import static org.vmap4j.gpu.PtxRegisters.constant;
+import static org.vmap4j.gpu.PtxRegisters.suffix;
+
+import java.util.ArrayList;
 import java.util.List;
 import org.vmap4j.DType;
 import org.vmap4j.compiler.KernelExpression;
@@ -11,72 +15,109 @@ import org.vmap4j.prim.Select;
 import org.vmap4j.prim.Unary;
 
 /**
- * The GPU backend's lowering of each element-wise primitive to PTX instructions, F32 only for now.
- * Core stays free of CUDA, so this table lives here rather than in each primitive; it is the one
- * place for the PTX form of each primitive. Transcendentals use the hardware's approximate
- * instructions (a few ulp, documented in docs/gpu.md); {@code max}/{@code min} propagate NaN as the
- * CPU does ({@code max.NaN}, sm_80+).
+ * The GPU backend's lowering of each element-wise primitive to PTX instructions. Core stays free of
+ * CUDA, so this table lives here rather than in each primitive; it is the one place for the PTX
+ * form of each primitive.
+ *
+ * <p>Accuracy: the CPU computes F32 transcendentals in double and rounds, so they are correctly
+ * rounded; here {@code exp}, {@code logistic} and {@code tanh} are built from the hardware's {@code
+ * ex2.approx} with the argument's rounding error compensated (a few ulp), {@code tanh} uses its
+ * Taylor polynomial below 0.6 (no cancellation near 0), {@code sin}/{@code cos} reduce the argument
+ * modulo 2π before {@code sin.approx}/{@code cos.approx} (absolute error about 1e-6), {@code log}
+ * is {@code lg2.approx} (absolute error about 1e-7, so near x = 1 the relative error is larger).
+ * Add, subtract and multiply carry {@code .rn}, which stops ptxas from contracting them into fused
+ * multiply-adds the CPU does not do. F64 supports the arithmetic, comparisons, select, sqrt and
+ * conversions; F64 transcendentals have no hardware instruction and are not lowered (such kernels
+ * run on the CPU).
  */
 final class PtxLowering {
-  private static final String LOG2_E = "0f3FB8AA3B";
-  private static final String LN_2 = "0f3F317218";
+  private static final double TWO_PI = 2 * Math.PI;
+
+  /** Taylor coefficients of tanh: x^3 .. x^15. */
+  private static final double[] TANH_TAYLOR = {
+    -1.0 / 3,
+    2.0 / 15,
+    -17.0 / 315,
+    62.0 / 2835,
+    -1382.0 / 155925,
+    21844.0 / 6081075,
+    -929569.0 / 638512875
+  };
 
   private PtxLowering() {}
 
   /** PTX lines computing {@code dst} (a register) from operand registers. */
   static List<String> lower(
-      KernelExpression.Temp t, String dst, List<String> ops, Scratch scratch) {
+      KernelExpression.Temp t, String dst, List<String> ops, PtxRegisters regs) {
     Primitive p = t.primitive();
-    if (t.dtype() != DType.F32 && t.dtype() != DType.BOOL) {
-      throw unsupported(t, "only f32 kernels are lowered to PTX so far");
-    }
+    DType out = t.dtype();
     for (DType d : t.operandTypes()) {
-      if (d != DType.F32 && d != DType.BOOL) {
-        throw unsupported(t, "operand dtype " + d + " is not lowered to PTX yet");
+      if (d != DType.F32 && d != DType.F64 && d != DType.BOOL) {
+        throw unsupported(t, "operand dtype " + d + " is not lowered to PTX");
       }
     }
     if (p instanceof Binary b) {
+      String s = floating(t);
       String a = ops.get(0);
       String c = ops.get(1);
       return switch (b) {
-        case ADD -> List.of("add.f32 " + dst + ", " + a + ", " + c + ";");
-        case SUB -> List.of("sub.f32 " + dst + ", " + a + ", " + c + ";");
-        case MUL -> List.of("mul.f32 " + dst + ", " + a + ", " + c + ";");
-        case DIV -> List.of("div.rn.f32 " + dst + ", " + a + ", " + c + ";");
-        case MAX -> List.of("max.NaN.f32 " + dst + ", " + a + ", " + c + ";");
-        case MIN -> List.of("min.NaN.f32 " + dst + ", " + a + ", " + c + ";");
+        case ADD -> List.of("add.rn." + s + " " + dst + ", " + a + ", " + c + ";");
+        case SUB -> List.of("sub.rn." + s + " " + dst + ", " + a + ", " + c + ";");
+        case MUL -> List.of("mul.rn." + s + " " + dst + ", " + a + ", " + c + ";");
+        case DIV -> List.of("div.rn." + s + " " + dst + ", " + a + ", " + c + ";");
+        case MAX, MIN -> maxMin(b == Binary.MAX ? "max" : "min", out, dst, a, c, regs);
         case POW -> throw unsupported(t, "pow is not lowered to PTX yet");
       };
     }
     if (p instanceof Unary u) {
+      String s = floating(t);
       String a = ops.get(0);
-      String s = scratch.next();
+      boolean f32 = out == DType.F32;
       return switch (u) {
-        case NEG -> List.of("neg.f32 " + dst + ", " + a + ";");
-        case ABS -> List.of("abs.f32 " + dst + ", " + a + ";");
-        case EXP ->
-            List.of(
-                "mul.f32 " + s + ", " + a + ", " + LOG2_E + ";",
-                "ex2.approx.f32 " + dst + ", " + s + ";");
-        case LOG ->
-            List.of(
-                "lg2.approx.f32 " + s + ", " + a + ";",
-                "mul.f32 " + dst + ", " + s + ", " + LN_2 + ";");
-        case SIN -> List.of("sin.approx.f32 " + dst + ", " + a + ";");
-        case COS -> List.of("cos.approx.f32 " + dst + ", " + a + ";");
-        case TANH -> List.of("tanh.approx.f32 " + dst + ", " + a + ";");
-        case LOGISTIC ->
-            // sigmoid(x) = 0.5 * tanh(x / 2) + 0.5
-            List.of(
-                "mul.f32 " + s + ", " + a + ", 0f3F000000;",
-                "tanh.approx.f32 " + s + ", " + s + ";",
-                "fma.rn.f32 " + dst + ", " + s + ", 0f3F000000, 0f3F000000;");
-        case SQRT -> List.of("sqrt.rn.f32 " + dst + ", " + a + ";");
-        case RSQRT -> List.of("rsqrt.approx.f32 " + dst + ", " + a + ";");
+        case NEG -> List.of("neg." + s + " " + dst + ", " + a + ";");
+        case ABS -> List.of("abs." + s + " " + dst + ", " + a + ";");
+        case SIGN -> sign(out, dst, a, regs);
+        case SQRT -> List.of("sqrt.rn." + s + " " + dst + ", " + a + ";");
+        case RSQRT -> {
+          String r = regs.of(out);
+          yield List.of(
+              "sqrt.rn." + s + " " + r + ", " + a + ";",
+              "rcp.rn." + s + " " + dst + ", " + r + ";");
+        }
+        case EXP -> exp(dst, requireF32(t, a), regs);
+        case LOG -> {
+          if (!f32) {
+            throw f64Transcendental(t);
+          }
+          String r = regs.f32();
+          yield List.of(
+              "lg2.approx.f32 " + r + ", " + a + ";",
+              "mul.rn.f32 " + dst + ", " + r + ", " + constant(out, Math.log(2)) + ";");
+        }
+        case SIN, COS -> sinCos(u == Unary.SIN ? "sin" : "cos", dst, requireF32(t, a), regs);
+        case TANH -> tanh(dst, requireF32(t, a), regs);
+        case LOGISTIC -> {
+          if (!f32) {
+            throw f64Transcendental(t);
+          }
+          // 1 / (1 + exp(-x)): no cancellation anywhere, so exp's accuracy carries over
+          List<String> lines = new ArrayList<>();
+          String m = regs.f32();
+          String e = regs.f32();
+          lines.add("neg.f32 " + m + ", " + a + ";");
+          lines.addAll(exp(e, m, regs));
+          lines.add("add.rn.f32 " + e + ", " + e + ", 0f3F800000;");
+          lines.add("rcp.rn.f32 " + dst + ", " + e + ";");
+          yield lines;
+        }
         default -> throw unsupported(t, u.displayName() + " is not lowered to PTX yet");
       };
     }
     if (p instanceof Compare c) {
+      DType in = t.operandTypes().get(0);
+      if (!in.isFloating()) {
+        throw unsupported(t, "comparisons of " + in + " are not lowered");
+      }
       String op =
           switch (c) {
             case LT -> "lt";
@@ -86,33 +127,218 @@ final class PtxLowering {
             case EQ -> "eq";
             case NE -> "neu"; // unordered: NaN != x is true, as in Java
           };
-      return List.of("setp." + op + ".f32 " + dst + ", " + ops.get(0) + ", " + ops.get(1) + ";");
+      return List.of(
+          "setp."
+              + op
+              + "."
+              + suffix(in)
+              + " "
+              + dst
+              + ", "
+              + ops.get(0)
+              + ", "
+              + ops.get(1)
+              + ";");
     }
     if (p == Select.SELECT) {
+      String s = floating(t);
       return List.of(
-          "selp.f32 " + dst + ", " + ops.get(1) + ", " + ops.get(2) + ", " + ops.get(0) + ";");
+          "selp."
+              + s
+              + " "
+              + dst
+              + ", "
+              + ops.get(1)
+              + ", "
+              + ops.get(2)
+              + ", "
+              + ops.get(0)
+              + ";");
     }
-    if (p == Convert.CONVERT && t.operandTypes().get(0) == t.dtype()) {
-      return List.of("mov.f32 " + dst + ", " + ops.get(0) + ";");
+    if (p == Convert.CONVERT) {
+      return convert(t, dst, ops.get(0));
     }
     throw unsupported(t, p.displayName() + " is not lowered to PTX yet");
+  }
+
+  private static String floating(KernelExpression.Temp t) {
+    if (!t.dtype().isFloating()) {
+      throw unsupported(t, "only f32 and f64 arithmetic is lowered");
+    }
+    for (DType d : t.operandTypes()) {
+      if (d != t.dtype() && !(t.primitive() == Select.SELECT && d == DType.BOOL)) {
+        throw unsupported(t, "mixed operand dtypes");
+      }
+    }
+    return suffix(t.dtype());
+  }
+
+  private static List<String> convert(KernelExpression.Temp t, String dst, String a) {
+    DType from = t.operandTypes().get(0);
+    DType to = t.dtype();
+    if (from == to) {
+      return List.of(
+          (to == DType.BOOL ? "mov.pred " : "mov." + suffix(to) + " ") + dst + ", " + a + ";");
+    }
+    if (from == DType.F32 && to == DType.F64) {
+      return List.of("cvt.f64.f32 " + dst + ", " + a + ";");
+    }
+    if (from == DType.F64 && to == DType.F32) {
+      return List.of("cvt.rn.f32.f64 " + dst + ", " + a + ";");
+    }
+    if (from == DType.BOOL && to.isFloating()) {
+      return List.of(
+          "selp."
+              + suffix(to)
+              + " "
+              + dst
+              + ", "
+              + constant(to, 1)
+              + ", "
+              + constant(to, 0)
+              + ", "
+              + a
+              + ";");
+    }
+    if (from.isFloating() && to == DType.BOOL) {
+      // Java's (x != 0): true for NaN
+      return List.of(
+          "setp.neu." + suffix(from) + " " + dst + ", " + a + ", " + constant(from, 0) + ";");
+    }
+    throw unsupported(t, "conversion " + from + " -> " + to + " is not lowered");
+  }
+
+  /** Math.max/min: NaN if either operand is NaN. */
+  static List<String> maxMin(
+      String op, DType t, String dst, String a, String b, PtxRegisters regs) {
+    if (t == DType.F32) {
+      return List.of(op + ".NaN.f32 " + dst + ", " + a + ", " + b + ";");
+    }
+    // max.f64 returns the non-NaN operand; the sum is NaN exactly when one operand is
+    String sum = regs.f64();
+    String nan = regs.pred();
+    return List.of(
+        op + ".f64 " + dst + ", " + a + ", " + b + ";",
+        "add.rn.f64 " + sum + ", " + a + ", " + b + ";",
+        "setp.nan.f64 " + nan + ", " + a + ", " + b + ";",
+        "selp.f64 " + dst + ", " + sum + ", " + dst + ", " + nan + ";");
+  }
+
+  /** Math.signum: ±1, and x itself for ±0 and NaN. */
+  private static List<String> sign(DType t, String dst, String a, PtxRegisters regs) {
+    String s = suffix(t);
+    String zeroOrNan = regs.pred();
+    return List.of(
+        "copysign." + s + " " + dst + ", " + a + ", " + constant(t, 1) + ";",
+        "setp.equ." + s + " " + zeroOrNan + ", " + a + ", " + constant(t, 0) + ";",
+        "selp." + s + " " + dst + ", " + a + ", " + dst + ", " + zeroOrNan + ";");
+  }
+
+  /**
+   * exp(x) = 2^t · 2^e with t = x·log2(e) rounded and e its rounding error (from an fma, plus the
+   * low part of log2(e)); 2^e ≈ 1 + e·ln 2, so the hardware's ex2 of a rounded argument is
+   * corrected to a few ulp.
+   */
+  static List<String> exp(String dst, String x, PtxRegisters regs) {
+    double log2e = 1 / Math.log(2);
+    float hi = (float) log2e;
+    double lo = log2e - hi;
+    String t = regs.f32();
+    String nt = regs.f32();
+    String e = regs.f32();
+    String r = regs.f32();
+    String c = regs.f32();
+    String finite = regs.pred();
+    String finiteR = regs.pred();
+    return List.of(
+        "mul.rn.f32 " + t + ", " + x + ", " + constant(DType.F32, hi) + ";",
+        "neg.f32 " + nt + ", " + t + ";",
+        "fma.rn.f32 " + e + ", " + x + ", " + constant(DType.F32, hi) + ", " + nt + ";",
+        "fma.rn.f32 " + e + ", " + x + ", " + constant(DType.F32, lo) + ", " + e + ";",
+        "mul.rn.f32 " + e + ", " + e + ", " + constant(DType.F32, Math.log(2)) + ";",
+        // x = ±inf or NaN gives e = NaN: then 2^t alone is the answer (inf, 0 or NaN)
+        "testp.finite.f32 " + finite + ", " + e + ";",
+        "selp.f32 " + e + ", " + e + ", 0f00000000, " + finite + ";",
+        "ex2.approx.f32 " + r + ", " + t + ";",
+        "fma.rn.f32 " + c + ", " + r + ", " + e + ", " + r + ";",
+        // 2^t overflowed (inf·e + inf could be NaN) or is NaN: it is the answer as it is
+        "testp.finite.f32 " + finiteR + ", " + r + ";",
+        "selp.f32 " + dst + ", " + c + ", " + r + ", " + finiteR + ";");
+  }
+
+  /** sin/cos after reducing the argument to about [-π, π] with a two-part 2π. */
+  private static List<String> sinCos(String op, String dst, String x, PtxRegisters regs) {
+    float hi = (float) TWO_PI;
+    double lo = TWO_PI - hi;
+    String k = regs.f32();
+    String r = regs.f32();
+    return List.of(
+        "mul.rn.f32 " + k + ", " + x + ", " + constant(DType.F32, 1 / TWO_PI) + ";",
+        "cvt.rni.f32.f32 " + k + ", " + k + ";",
+        "neg.f32 " + k + ", " + k + ";",
+        "fma.rn.f32 " + r + ", " + k + ", " + constant(DType.F32, hi) + ", " + x + ";",
+        "fma.rn.f32 " + r + ", " + k + ", " + constant(DType.F32, lo) + ", " + r + ";",
+        op + ".approx.f32 " + dst + ", " + r + ";");
+  }
+
+  /**
+   * tanh: below |x| = 0.6 its odd Taylor polynomial to x^15 (error under 1e-7 relative), above it
+   * sign(x)·(1 - 2/(exp(2|x|) + 1)), where there is no cancellation worth the name.
+   */
+  private static List<String> tanh(String dst, String x, PtxRegisters regs) {
+    List<String> l = new ArrayList<>();
+    String a = regs.f32();
+    String small = regs.pred();
+    l.add("abs.f32 " + a + ", " + x + ";");
+    l.add("setp.lt.f32 " + small + ", " + a + ", " + constant(DType.F32, 0.6) + ";");
+    String x2 = regs.f32();
+    String poly = regs.f32();
+    l.add("mul.rn.f32 " + x2 + ", " + x + ", " + x + ";");
+    l.add(
+        "mov.f32 " + poly + ", " + constant(DType.F32, TANH_TAYLOR[TANH_TAYLOR.length - 1]) + ";");
+    for (int i = TANH_TAYLOR.length - 2; i >= 0; i--) {
+      l.add(
+          "fma.rn.f32 "
+              + poly
+              + ", "
+              + poly
+              + ", "
+              + x2
+              + ", "
+              + constant(DType.F32, TANH_TAYLOR[i])
+              + ";");
+    }
+    String x3 = regs.f32();
+    String near = regs.f32();
+    l.add("mul.rn.f32 " + x3 + ", " + x2 + ", " + x + ";");
+    l.add("fma.rn.f32 " + near + ", " + x3 + ", " + poly + ", " + x + ";");
+    String twoA = regs.f32();
+    String e = regs.f32();
+    String far = regs.f32();
+    l.add("add.rn.f32 " + twoA + ", " + a + ", " + a + ";");
+    l.addAll(exp(e, twoA, regs));
+    l.add("add.rn.f32 " + e + ", " + e + ", 0f3F800000;");
+    l.add("div.rn.f32 " + e + ", 0f40000000, " + e + ";");
+    l.add("sub.rn.f32 " + far + ", 0f3F800000, " + e + ";");
+    l.add("copysign.f32 " + far + ", " + x + ", " + far + ";");
+    l.add("selp.f32 " + dst + ", " + near + ", " + far + ", " + small + ";");
+    return l;
+  }
+
+  /** The operand register, after checking that the transcendental is f32. */
+  private static String requireF32(KernelExpression.Temp t, String operand) {
+    if (t.dtype() != DType.F32) {
+      throw f64Transcendental(t);
+    }
+    return operand;
+  }
+
+  private static UnsupportedOperationException f64Transcendental(KernelExpression.Temp t) {
+    return unsupported(t, "f64 transcendentals have no hardware instruction and are not lowered");
   }
 
   private static UnsupportedOperationException unsupported(KernelExpression.Temp t, String why) {
     return new UnsupportedOperationException(
         "cannot lower " + t.primitive().displayName() + " (" + t.dtype() + ") to PTX: " + why);
-  }
-
-  /** Fresh scratch registers for multi-instruction lowerings. */
-  static final class Scratch {
-    private int count;
-
-    String next() {
-      return "%s" + count++;
-    }
-
-    int count() {
-      return count;
-    }
   }
 }

@@ -12,7 +12,6 @@ import org.vmap4j.InDims;
 import org.vmap4j.Tensor;
 import org.vmap4j.Tree;
 import org.vmap4j.VmapOptions;
-import org.vmap4j.compiler.Jit;
 import org.vmap4j.cpu.Parallelism;
 import org.vmap4j.ir.Program;
 import org.vmap4j.ir.ProgramSerializer;
@@ -32,7 +31,7 @@ final class ProgramKernel implements BatchKernel {
   private static final long serialVersionUID = 1L;
 
   /** Compiled programs by hash, one per executor JVM, whatever constants they run with. */
-  private static final Map<String, Jit> COMPILED = new ConcurrentHashMap<>();
+  private static final Map<String, TaskBackend.PerTask> COMPILED = new ConcurrentHashMap<>();
 
   private static final int MAX_COMPILED = 64;
 
@@ -82,10 +81,10 @@ final class ProgramKernel implements BatchKernel {
 
   /** {@code jit(vmap(program))}, the constants unmapped and the per-example inputs mapped. */
   @SuppressWarnings("unchecked")
-  private static Jit compile(byte[] program) {
+  private static TaskBackend.PerTask compile(byte[] program) {
     Program p = ProgramSerializer.fromBytes(program);
     VmapOptions batchOverInputs = VmapOptions.defaults().inDims(InDims.of(null, 0));
-    return new Jit(
+    return new TaskBackend.PerTask(
         args ->
             Vmap.call(
                 a -> {
@@ -94,7 +93,8 @@ final class ProgramKernel implements BatchKernel {
                   return p.evaluate(in);
                 },
                 args,
-                batchOverInputs));
+                batchOverInputs),
+        TaskBackend.Settings.ofExecutor());
   }
 
   /** The program, as the executors will run it (for tests and diagnostics). */
@@ -124,7 +124,7 @@ final class ProgramKernel implements BatchKernel {
     if (COMPILED.size() >= MAX_COMPILED) {
       COMPILED.clear();
     }
-    Jit compiled = COMPILED.computeIfAbsent(hash, k -> compile(program));
+    TaskBackend.PerTask compiled = COMPILED.computeIfAbsent(hash, k -> compile(program));
     return inputs -> {
       Tensor[] ordered = new Tensor[inputs.size()];
       for (int i = 0; i < ordered.length; i++) {

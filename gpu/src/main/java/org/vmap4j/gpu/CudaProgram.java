@@ -1,0 +1,205 @@
+package org.vmap4j.gpu;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import jcuda.NativePointerObject;
+import jcuda.Pointer;
+import org.vmap4j.backend.CompiledProgram;
+import org.vmap4j.compiler.Executable;
+import org.vmap4j.compiler.Fusion;
+import org.vmap4j.cpu.CpuTensor;
+import org.vmap4j.ir.Program;
+import org.vmap4j.ir.Var;
+
+/**
+ * A plan compiled for one GPU: the {@link GpuPlan}'s kernels loaded as modules (identical PTX
+ * loaded once), run step by step on a stream per call. Inputs arrive as host tensors and are copied
+ * up when a device step first needs them; results are copied back at the end; steps placed on the
+ * CPU read host copies (copied back on demand) and their results are copied up when a later device
+ * step needs them. Safe for concurrent calls (each has its own stream and buffers). {@link
+ * #close()} unloads the modules.
+ */
+public final class CudaProgram implements CompiledProgram, AutoCloseable {
+  private final CudaDevice device;
+  private final GpuPlan gpuPlan;
+  private final Executable cpu;
+  private final Map<Fusion.Step, CudaModule> modules = new IdentityHashMap<>();
+  private final List<CudaModule> loaded = new ArrayList<>();
+
+  CudaProgram(CudaDevice device, GpuPlan gpuPlan) {
+    this.device = device;
+    this.gpuPlan = gpuPlan;
+    this.cpu = Executable.of(gpuPlan.plan());
+    device.makeCurrent();
+    Map<String, CudaModule> byPtx = new HashMap<>();
+    try {
+      for (GpuPlan.Step s : gpuPlan.steps()) {
+        String ptx;
+        String entry;
+        if (s instanceof GpuPlan.Kernel k) {
+          ptx = k.ptx();
+          entry = PtxKernelRenderer.ENTRY;
+        } else if (s instanceof GpuPlan.Strided k) {
+          ptx = k.ptx();
+          entry = PtxKernelRenderer.ENTRY;
+        } else if (s instanceof GpuPlan.Gemm g) {
+          ptx = g.ptx();
+          entry = GemmPtx.ENTRY;
+        } else {
+          continue;
+        }
+        CudaModule m = byPtx.get(ptx);
+        if (m == null) {
+          m = new CudaModule(ptx, entry, device.arch());
+          byPtx.put(ptx, m);
+          loaded.add(m);
+        }
+        modules.put(s.source(), m);
+      }
+    } catch (RuntimeException e) {
+      close();
+      throw e;
+    }
+  }
+
+  /** Where each step runs. */
+  public GpuPlan plan() {
+    return gpuPlan;
+  }
+
+  public CudaDevice device() {
+    return device;
+  }
+
+  @Override
+  public List<CpuTensor> run(List<CpuTensor> args) {
+    Program p = gpuPlan.plan().program();
+    if (args.size() != p.inputs().size()) {
+      throw new IllegalArgumentException(
+          "program takes " + p.inputs().size() + " inputs, got " + args.size());
+    }
+    try (RunScope scope = new RunScope(device)) {
+      for (int i = 0; i < args.size(); i++) {
+        scope.putHost(p.inputs().get(i), args.get(i));
+      }
+      for (int i = 0; i < p.constVars().size(); i++) {
+        scope.putHost(p.constVars().get(i), p.constValues().get(i));
+      }
+      int index = 0;
+      for (GpuPlan.Step s : gpuPlan.steps()) {
+        runStep(s, index++, scope);
+      }
+      List<CpuTensor> out = new ArrayList<>();
+      for (Var v : p.outputs()) {
+        out.add(scope.host(v));
+      }
+      return out;
+    }
+  }
+
+  private void runStep(GpuPlan.Step s, int index, RunScope scope) {
+    if (s instanceof GpuPlan.Kernel k) {
+      Fusion.FusedStep f = k.source();
+      List<Var> inputs = new ArrayList<>();
+      f.inputs().forEach(in -> inputs.add(in.source()));
+      fused(
+          modules.get(f),
+          "step " + index + " " + k.describe(),
+          inputs,
+          f.output(),
+          k.n(),
+          k.threads(),
+          scope);
+    } else if (s instanceof GpuPlan.Strided k) {
+      var e = k.source().equation();
+      fused(
+          modules.get(k.source()),
+          "step " + index + " " + k.describe(),
+          e.inputs(),
+          e.outputs().get(0),
+          k.n(),
+          k.threads(),
+          scope);
+    } else if (s instanceof GpuPlan.Gemm g) {
+      var e = g.source().equation();
+      Pointer a = Pointer.to(scope.device(e.inputs().get(0)).pointer());
+      Pointer b = Pointer.to(scope.device(e.inputs().get(1)).pointer());
+      DeviceBuffer c = scope.allocate(e.outputs().get(0).type());
+      GemmPtx.Shape shape = g.shape();
+      if ((long) shape.batch() * shape.m() * shape.n() > 0) {
+        scope.launch(
+            modules.get(g.source()),
+            "step " + index + " " + g.describe(),
+            shape.gridX(),
+            shape.gridY(),
+            shape.gridZ(),
+            GemmPtx.Shape.blockThreads(),
+            Pointer.to(a, b, Pointer.to(c.pointer())));
+      }
+      scope.putDevice(e.outputs().get(0), c);
+    } else if (s instanceof GpuPlan.Alias r) {
+      var e = r.source().equation();
+      Var in = e.inputs().get(0);
+      if (scope.onDevice(in)) {
+        scope.putDevice(e.outputs().get(0), scope.device(in));
+      } else {
+        onCpu(r.source(), scope);
+      }
+    } else {
+      onCpu(s.source(), scope);
+    }
+  }
+
+  /** Launches a kernel of {@link PtxKernelRenderer}'s form {@code fused(x0.., y, n)}. */
+  private static void fused(
+      CudaModule module,
+      String label,
+      List<Var> inputs,
+      Var output,
+      int n,
+      long threads,
+      RunScope scope) {
+    List<NativePointerObject> params = new ArrayList<>();
+    for (Var in : inputs) {
+      params.add(Pointer.to(scope.device(in).pointer()));
+    }
+    DeviceBuffer out = scope.allocate(output.type());
+    params.add(Pointer.to(out.pointer()));
+    params.add(Pointer.to(new int[] {n}));
+    if (threads > 0) {
+      long blocks = (threads + PtxKernelRenderer.BLOCK - 1) / PtxKernelRenderer.BLOCK;
+      scope.launch(
+          module,
+          label,
+          Math.toIntExact(blocks),
+          1,
+          1,
+          PtxKernelRenderer.BLOCK,
+          Pointer.to(params.toArray(new NativePointerObject[0])));
+    }
+    scope.putDevice(output, out);
+  }
+
+  private void onCpu(Fusion.Step step, RunScope scope) {
+    List<CpuTensor> out = cpu.runStep(step, scope::host);
+    List<Var> vars =
+        step instanceof Fusion.PrimitiveStep ps
+            ? ps.equation().outputs()
+            : List.of(((Fusion.FusedStep) step).output());
+    for (int i = 0; i < vars.size(); i++) {
+      scope.putHost(vars.get(i), out.get(i));
+    }
+  }
+
+  @Override
+  public void close() {
+    device.makeCurrent();
+    for (CudaModule m : loaded) {
+      m.close();
+    }
+    loaded.clear();
+  }
+}

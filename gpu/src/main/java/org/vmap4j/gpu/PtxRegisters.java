@@ -1,0 +1,77 @@
+package org.vmap4j.gpu;
+
+import org.vmap4j.DType;
+
+/**
+ * Virtual registers of one generated PTX entry, by class; the declarations come last, once the body
+ * knows how many of each it used (ptxas allocates the real registers).
+ */
+final class PtxRegisters {
+  private int f32;
+  private int f64;
+  private int pred;
+  private int b32;
+  private int b64;
+
+  String f32() {
+    return "%f" + f32++;
+  }
+
+  String f64() {
+    return "%d" + f64++;
+  }
+
+  String pred() {
+    return "%p" + pred++;
+  }
+
+  String b32() {
+    return "%r" + b32++;
+  }
+
+  String b64() {
+    return "%rd" + b64++;
+  }
+
+  /** A register holding one element of {@code dtype} (predicates for booleans). */
+  String of(DType dtype) {
+    return switch (dtype) {
+      case F32 -> f32();
+      case F64 -> f64();
+      case BOOL -> pred();
+      default -> throw new UnsupportedOperationException(dtype + " values are not lowered to PTX");
+    };
+  }
+
+  String declarations() {
+    return "    .reg .pred %p<"
+        + Math.max(pred, 1)
+        + ">;\n    .reg .f32 %f<"
+        + Math.max(f32, 1)
+        + ">;\n    .reg .f64 %d<"
+        + Math.max(f64, 1)
+        + ">;\n    .reg .b32 %r<"
+        + Math.max(b32, 1)
+        + ">;\n    .reg .b64 %rd<"
+        + Math.max(b64, 1)
+        + ">;\n";
+  }
+
+  /** The PTX type suffix of a floating dtype. */
+  static String suffix(DType t) {
+    return switch (t) {
+      case F32 -> "f32";
+      case F64 -> "f64";
+      default -> throw new UnsupportedOperationException(t + " arithmetic is not lowered to PTX");
+    };
+  }
+
+  /**
+   * A PTX immediate of {@code value} in dtype {@code t}, bit-exact ({@code 0f...}/{@code 0d...}).
+   */
+  static String constant(DType t, double value) {
+    return t == DType.F32
+        ? String.format("0f%08X", Float.floatToRawIntBits((float) value))
+        : String.format("0d%016X", Double.doubleToRawLongBits(value));
+  }
+}

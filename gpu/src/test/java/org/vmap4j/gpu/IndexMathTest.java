@@ -1,0 +1,188 @@
+package org.vmap4j.gpu;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.vmap4j.Tensor;
+import org.vmap4j.compiler.Fusion;
+import org.vmap4j.core.Shapes;
+import org.vmap4j.core.TensorType;
+import org.vmap4j.cpu.CpuTensor;
+import org.vmap4j.ir.Equation;
+
+/**
+ * The index arithmetic the generated kernels encode, checked on the CPU without a GPU: for every
+ * GEMM and strided primitive of the kernel corpus, reading contiguous inputs the way the PTX does
+ * (the GEMM's strides, the strided kernel's offsets and trailing reduction) gives the CPU
+ * primitive's result. This checks the mapping (which dimensions, which strides), not the PTX
+ * instructions; those need the GPU tests.
+ */
+class IndexMathTest {
+  @Test
+  void gemmShapesReproduceEveryDotGeneralOfTheCorpus() {
+    int checked = 0;
+    for (KernelCorpus.Entry e : KernelCorpus.all()) {
+      for (GpuPlan.Step s : e.plan().steps()) {
+        if (s instanceof GpuPlan.Gemm g) {
+          Equation eq = g.source().equation();
+          CpuTensor a = random(eq.inputs().get(0).type(), 1);
+          CpuTensor b = random(eq.inputs().get(1).type(), 2);
+          CpuTensor want = evaluate(eq, a, b);
+          double[] got = gemm(g.shape(), flat(a), flat(b));
+          assertClose(e.program() + " " + g.describe(), got, flat(want));
+          checked++;
+        }
+      }
+    }
+    assertThat(checked).isGreaterThan(10);
+  }
+
+  @Test
+  void stridedKernelsReproduceTransposeBroadcastSliceAndReductions() {
+    int checked = 0;
+    for (KernelCorpus.Entry e : KernelCorpus.all()) {
+      for (GpuPlan.Step s : e.plan().steps()) {
+        if (s instanceof GpuPlan.Strided k) {
+          Equation eq = k.source().equation();
+          CpuTensor x = random(eq.inputs().get(0).type(), 3);
+          var d = StridedPrimitives.description(eq);
+          double[] got =
+              strided(
+                  d.shape(),
+                  StridedPrimitives.inputStrides(eq),
+                  StridedPrimitives.baseOffset(eq),
+                  d.reducedDims(),
+                  d.reduce(),
+                  flat(x));
+          assertClose(e.program() + " " + k.describe(), got, flat(evaluate(eq, x)));
+          checked++;
+        }
+      }
+    }
+    assertThat(checked).isGreaterThan(10);
+  }
+
+  @Test
+  void broadcastInputsOfFusedKernelsReadTheRightElements() {
+    int checked = 0;
+    for (KernelCorpus.Entry e : KernelCorpus.all()) {
+      for (GpuPlan.Step s : e.plan().steps()) {
+        if (s instanceof GpuPlan.Kernel k) {
+          List<int[]> strides = PtxKernelRenderer.inputStrides(k.source());
+          for (int i = 0; i < strides.size(); i++) {
+            Fusion.Input in = k.source().inputs().get(i);
+            if (strides.get(i) == null) {
+              continue;
+            }
+            CpuTensor src = random(in.source().type(), 4);
+            CpuTensor view =
+                org.vmap4j.prim.BroadcastInDim.BROADCAST_IN_DIM.evaluate(
+                    new CpuTensor[] {src}, in.broadcast(), in.viewType());
+            double[] got = strided(k.source().shape(), strides.get(i), 0, 0, null, flat(src));
+            assertClose(e.program() + " input " + i, got, flat(view));
+            checked++;
+          }
+        }
+      }
+    }
+    assertThat(checked).isGreaterThan(10);
+  }
+
+  /** C[b,m,n] = Σ A[b·sAb + m·sAm + k·sAk]·B[b·sBb + k·sBk + n·sBn], as GemmPtx indexes. */
+  static double[] gemm(GemmPtx.Shape s, double[] a, double[] b) {
+    double[] c = new double[s.batch() * s.m() * s.n()];
+    for (int z = 0; z < s.batch(); z++) {
+      for (int m = 0; m < s.m(); m++) {
+        for (int n = 0; n < s.n(); n++) {
+          double acc = 0;
+          for (int k = 0; k < s.k(); k++) {
+            acc +=
+                a[(int) (z * s.aBatch() + m * s.aRow() + k * s.aCol())]
+                    * b[(int) (z * s.bBatch() + k * s.bRow() + n * s.bCol())];
+          }
+          c[(z * s.m() + m) * s.n() + n] = acc;
+        }
+      }
+    }
+    return c;
+  }
+
+  /** The renderer's offset formula (div/rem by the inner sizes), then the trailing reduction. */
+  static double[] strided(
+      int[] shape,
+      int[] strides,
+      int base,
+      int reducedDims,
+      org.vmap4j.prim.Reduce reduce,
+      double[] x) {
+    int total = Shapes.size(shape);
+    int reduced =
+        Shapes.size(java.util.Arrays.copyOfRange(shape, shape.length - reducedDims, shape.length));
+    int outputs = reduced == 0 ? 0 : total / reduced;
+    double[] out = new double[reducedDims == 0 ? total : outputs];
+    for (int o = 0; o < out.length; o++) {
+      double acc =
+          reduce == null
+              ? 0
+              : switch (reduce) {
+                case REDUCE_SUM -> 0;
+                case REDUCE_MAX -> Double.NEGATIVE_INFINITY;
+                case REDUCE_MIN -> Double.POSITIVE_INFINITY;
+              };
+      int count = reducedDims == 0 ? 1 : reduced;
+      for (int j = 0; j < count; j++) {
+        int index = reducedDims == 0 ? o : o * reduced + j;
+        int off = base;
+        long inner = 1;
+        for (int d = shape.length - 1; d >= 0; d--) {
+          off += (int) ((index / inner) % shape[d]) * strides[d];
+          inner *= shape[d];
+        }
+        double v = x[off];
+        acc =
+            reduce == null
+                ? v
+                : switch (reduce) {
+                  case REDUCE_SUM -> acc + v;
+                  case REDUCE_MAX -> Math.max(acc, v);
+                  case REDUCE_MIN -> Math.min(acc, v);
+                };
+      }
+      out[o] = acc;
+    }
+    return out;
+  }
+
+  private static CpuTensor evaluate(Equation eq, CpuTensor... in) {
+    return eq.primitive()
+        .evaluate(in, eq.params(), new TensorType[] {eq.outputs().get(0).type()})[0];
+  }
+
+  private static CpuTensor random(TensorType t, long seed) {
+    Tensor x =
+        t.dtype().isFloating()
+            ? Tensor.randomNormal(seed, t.dtype(), t.shape())
+            : Tensor.zeros(t.dtype(), t.shape());
+    return (CpuTensor) x;
+  }
+
+  private static double[] flat(CpuTensor t) {
+    double[] out = new double[t.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = t.getDouble(i);
+    }
+    return out;
+  }
+
+  private static void assertClose(String what, double[] got, double[] want) {
+    assertThat(got.length).as(what).isEqualTo(want.length);
+    for (int i = 0; i < got.length; i++) {
+      double tol = 1e-4 * Math.max(1, Math.abs(want[i]));
+      if (!(Math.abs(got[i] - want[i]) <= tol)
+          && !(Double.isNaN(got[i]) && Double.isNaN(want[i]))) {
+        throw new AssertionError(what + " element " + i + ": " + got[i] + " vs " + want[i]);
+      }
+    }
+  }
+}
