@@ -53,7 +53,40 @@ public final class ArrowTensors {
   public static ColumnTensor read(FieldVector column, ReadOptions options) {
     Objects.requireNonNull(column, "column");
     Objects.requireNonNull(options, "options");
-    return ColumnReader.read(column, options);
+    return ColumnReader.read(column, options, ReadTarget.FRESH);
+  }
+
+  /**
+   * Reads the column into {@code target}'s own array and returns {@code target}, with nulls as
+   * errors: the way to read batch after batch without a fresh array each time, as Spark reuses its
+   * Arrow vectors. Pass the tensor an earlier {@link #toTensor} or {@link #read} returned for a
+   * column of the same type and row count (or any tensor that owns its whole array in row-major
+   * order, such as {@code Tensor.wrap(new float[n], shape)}).
+   *
+   * <p>This overwrites a tensor, which core otherwise treats as immutable: every tensor that shares
+   * the target's array (views of it such as {@code reshape} or {@code permute} results) sees the
+   * new values, so use it only for a tensor whose previous values are no longer needed. A failed
+   * read leaves the target unchanged, except {@link NonFiniteValueException} and a fill value that
+   * does not fit the dtype, which are found after the copy.
+   *
+   * @throws ArrowConversionException when the target does not fit: another dtype or shape than the
+   *     column reads as, a view that does not own its whole array in the column's order, or a
+   *     traced tensor
+   */
+  public static Tensor readInto(FieldVector column, Tensor target) {
+    return readInto(column, target, ReadOptions.strict()).values();
+  }
+
+  /**
+   * {@link #readInto(FieldVector, Tensor)} with nulls and non-finite values handled as {@code
+   * options} say; the values are {@code target}, a validity mask (when nulls are filled) is a new
+   * tensor.
+   */
+  public static ColumnTensor readInto(FieldVector column, Tensor target, ReadOptions options) {
+    Objects.requireNonNull(column, "column");
+    Objects.requireNonNull(target, "target");
+    Objects.requireNonNull(options, "options");
+    return ColumnReader.read(column, options, ReadTarget.reuse(target));
   }
 
   /**

@@ -11,25 +11,27 @@ import org.vmap4j.Tensor;
 
 /**
  * Arrow column to tensor. The values are copied in bulk from the element vector's data buffer into
- * a fresh Java array that the tensor then wraps without a second copy (core's tensors live in Java
- * arrays, so a view over the off-heap buffer is not possible). Validity bitmaps are looked at only
- * when Arrow's null count says a level has nulls.
+ * a Java array that the tensor then wraps without a second copy (core's tensors live in Java
+ * arrays, so a view over the off-heap buffer is not possible): a fresh array, or the array of a
+ * tensor the caller reuses ({@link ReadTarget}). Validity bitmaps are looked at only when Arrow's
+ * null count says a level has nulls, and before any value is copied.
  */
 final class ColumnReader {
   private ColumnReader() {}
 
-  static ColumnTensor read(FieldVector column, ReadOptions options) {
+  static ColumnTensor read(FieldVector column, ReadOptions options, ReadTarget target) {
     ColumnStructure s = ColumnStructure.of(column);
     int rows = column.getValueCount();
     return s.kind == ColumnStructure.Kind.LIST
-        ? readList(s, rows, options)
-        : readFixed(s, rows, options);
+        ? readList(s, rows, options, target)
+        : readFixed(s, rows, options, target);
   }
 
   /** A vector whose validity bitmap marks blocks of {@code span} elements of the output. */
   private record Carrier(FieldVector vector, int count, int perRow, int depth) {}
 
-  private static ColumnTensor readFixed(ColumnStructure s, int rows, ReadOptions options) {
+  private static ColumnTensor readFixed(
+      ColumnStructure s, int rows, ReadOptions options, ReadTarget target) {
     int rowSize = s.rowSize();
     int total = elementCount(s, rows, rowSize);
     if (s.leaf.getValueCount() < total) {
@@ -46,9 +48,8 @@ final class ColumnReader {
               + " need "
               + total);
     }
-    Object data = Arrays2.allocate(s.dtype, total);
-    BulkCopy.read(s.leaf.getDataBuffer(), 0, s.dtype, data, 0, total);
-
+    // Nulls are looked at before any value is copied, so that a strict read that fails leaves a
+    // reused target as it was.
     List<Carrier> carriers = carriers(s, rows, total);
     boolean[] mask = null;
     if (carriers.stream().anyMatch(c -> c.count > 0 && c.vector.getNullCount() > 0)) {
@@ -68,7 +69,10 @@ final class ColumnReader {
       }
       mask = m;
     }
-    return finish(s, rows, s.rowShape, data, mask, options);
+    int[] shape = prepend(rows, s.rowShape);
+    Object data = target.array(s, shape, logicalDims(s, shape.length));
+    BulkCopy.read(s.leaf.getDataBuffer(), 0, s.dtype, data, 0, total);
+    return finish(s, shape, data, mask, options, target);
   }
 
   /** The validity carriers, outermost first: the FixedSizeList levels, then the leaf. */
@@ -119,7 +123,8 @@ final class ColumnReader {
         + ")";
   }
 
-  private static ColumnTensor readList(ColumnStructure s, int rows, ReadOptions options) {
+  private static ColumnTensor readList(
+      ColumnStructure s, int rows, ReadOptions options, ReadTarget target) {
     ListVector list = s.list;
     int[] offsets = rows == 0 ? new int[] {0} : BulkCopy.readOffsets(list.getOffsetBuffer(), rows);
     boolean rowNulls = rows > 0 && list.getNullCount() > 0;
@@ -142,19 +147,6 @@ final class ColumnReader {
     boolean uniform = true;
     for (int i = 0; i <= rows && uniform; i++) {
       uniform = offsets[i] == offsets[0] + (long) i * d;
-    }
-
-    Object data = Arrays2.allocate(s.dtype, total);
-    if (uniform) {
-      // Rows lie back to back: one bulk copy, as for a FixedSizeList.
-      BulkCopy.read(s.leaf.getDataBuffer(), offsets[0], s.dtype, data, 0, total);
-    } else {
-      // Null rows of another length break the run: one bulk copy per present row.
-      for (int i = 0; i < rows; i++) {
-        if (!(rowNulls && list.isNull(i))) {
-          BulkCopy.read(s.leaf.getDataBuffer(), offsets[i], s.dtype, data, i * d, d);
-        }
-      }
     }
 
     boolean[] mask = null;
@@ -200,7 +192,22 @@ final class ColumnReader {
       }
       mask = m;
     }
-    return finish(s, rows, new int[] {d}, data, mask, options);
+
+    int[] shape = {rows, d};
+    Object data = target.array(s, shape, null);
+    if (uniform) {
+      // Rows lie back to back: one bulk copy, as for a FixedSizeList.
+      BulkCopy.read(s.leaf.getDataBuffer(), offsets[0], s.dtype, data, 0, total);
+    } else {
+      // Null rows of another length break the run: one bulk copy per present row. The rows left
+      // out are null rows, which only a filling read gets past, and it fills them.
+      for (int i = 0; i < rows; i++) {
+        if (!(rowNulls && list.isNull(i))) {
+          BulkCopy.read(s.leaf.getDataBuffer(), offsets[i], s.dtype, data, i * d, d);
+        }
+      }
+    }
+    return finish(s, shape, data, mask, options, target);
   }
 
   private static int elementCount(ColumnStructure s, int rows, int rowSize) {
@@ -221,11 +228,11 @@ final class ColumnReader {
 
   private static ColumnTensor finish(
       ColumnStructure s,
-      int rows,
-      int[] rowShape,
+      int[] shape,
       Object data,
       boolean[] mask,
-      ReadOptions options) {
+      ReadOptions options,
+      ReadTarget target) {
     if (options.fillsNulls()) {
       if (mask == null) {
         mask = new boolean[Arrays2.length(data)];
@@ -237,23 +244,39 @@ final class ColumnReader {
     if (options.rejectsNonFinite() && s.dtype.isFloating()) {
       int bad = Arrays2.firstNonFinite(data, mask);
       if (bad >= 0) {
-        int perRow = Arrays2.length(data) / rows;
+        int perRow = Arrays2.length(data) / shape[0];
         throw new NonFiniteValueException(s.column, bad / perRow, Arrays2.get(data, bad));
       }
     }
+    int[] dims = logicalDims(s, shape.length);
+    Tensor values = target.isFresh() ? permuted(Tensor.wrap(data, shape), dims) : target.tensor();
+    Tensor validity = mask == null ? null : permuted(Tensor.wrap(mask, shape), dims);
+    return new ColumnTensor(s.column, values, Optional.ofNullable(validity));
+  }
+
+  private static int[] prepend(int rows, int[] rowShape) {
     int[] shape = new int[rowShape.length + 1];
     shape[0] = rows;
     System.arraycopy(rowShape, 0, shape, 1, rowShape.length);
-    Tensor values = Tensor.wrap(data, shape);
-    Tensor validity = mask == null ? null : Tensor.wrap(mask, shape);
-    if (s.permutation != null) {
-      int[] dims = new int[shape.length];
-      for (int i = 0; i < s.permutation.length; i++) {
-        dims[i + 1] = s.permutation[i] + 1;
-      }
-      values = values.permute(dims);
-      validity = validity == null ? null : validity.permute(dims);
+    return shape;
+  }
+
+  /**
+   * How the tensor views the stored order: logical dimension i is stored dimension {@code dims[i]}
+   * (a fixed_shape_tensor's permutation, shifted past the rows), or null for the stored order.
+   */
+  private static int[] logicalDims(ColumnStructure s, int ndim) {
+    if (s.permutation == null) {
+      return null;
     }
-    return new ColumnTensor(s.column, values, Optional.ofNullable(validity));
+    int[] dims = new int[ndim];
+    for (int i = 0; i < s.permutation.length; i++) {
+      dims[i + 1] = s.permutation[i] + 1;
+    }
+    return dims;
+  }
+
+  private static Tensor permuted(Tensor t, int[] dims) {
+    return dims == null ? t : t.permute(dims);
   }
 }

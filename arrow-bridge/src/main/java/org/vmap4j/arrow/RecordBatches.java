@@ -33,14 +33,41 @@ public final class RecordBatches {
 
   /** Every column read with {@code options}, in schema order. */
   public static Map<String, ColumnTensor> read(VectorSchemaRoot root, ReadOptions options) {
+    return readInto(root, Map.of(), options);
+  }
+
+  /**
+   * Every column as a tensor, in schema order, with nulls as errors; a column named in {@code
+   * targets} is read into that tensor's array ({@link ArrowTensors#readInto(FieldVector, Tensor)},
+   * whose rules apply), the others into fresh arrays. Pass the map an earlier call returned to read
+   * batch after batch without fresh arrays.
+   */
+  public static Map<String, Tensor> readInto(VectorSchemaRoot root, Map<String, Tensor> targets) {
+    Map<String, Tensor> out = new LinkedHashMap<>();
+    readInto(root, targets, ReadOptions.strict())
+        .forEach((name, column) -> out.put(name, column.values()));
+    return out;
+  }
+
+  /** {@link #readInto(VectorSchemaRoot, Map)} with {@code options}. */
+  public static Map<String, ColumnTensor> readInto(
+      VectorSchemaRoot root, Map<String, Tensor> targets, ReadOptions options) {
+    Objects.requireNonNull(root, "root");
+    Objects.requireNonNull(targets, "targets");
+    Objects.requireNonNull(options, "options");
     Map<String, ColumnTensor> out = new LinkedHashMap<>();
     for (FieldVector vector : root.getFieldVectors()) {
-      if (out.containsKey(vector.getName())) {
+      String name = vector.getName();
+      if (out.containsKey(name)) {
         throw new ArrowConversionException(
-            vector.getName(),
-            "the batch has two columns named '" + vector.getName() + "'; names must be unique");
+            name, "the batch has two columns named '" + name + "'; names must be unique");
       }
-      out.put(vector.getName(), ArrowTensors.read(vector, options));
+      Tensor target = targets.get(name);
+      out.put(
+          name,
+          target == null
+              ? ArrowTensors.read(vector, options)
+              : ArrowTensors.readInto(vector, target, options));
     }
     return out;
   }

@@ -41,6 +41,29 @@ class ReadmeExamplesTest {
   }
 
   @Test
+  void batchAfterBatchIntoTheSameTensors() {
+    try (BufferAllocator allocator = new RootAllocator();
+        VectorSchemaRoot root =
+            RecordBatches.toRoot(
+                Map.of("x", Tensor.of(new float[] {1, 2, 3, 4}, 2, 2)), allocator)) {
+      Map<String, Tensor> batch = RecordBatches.toTensors(root); // first batch: fresh arrays
+      Tensor x = batch.get("x");
+      assertThat(x.toFloatArray()).containsExactly(1, 2, 3, 4);
+
+      // The producer refills the root with the next batch (same row count), e.g.:
+      RecordBatches.writeInto(Map.of("x", Tensor.of(new float[] {5, 6, 7, 8}, 2, 2)), root);
+      batch = RecordBatches.readInto(root, batch); // the same tensors, now holding batch 2
+      assertThat(batch.get("x")).isSameAs(x);
+      assertThat(x.toFloatArray()).containsExactly(5, 6, 7, 8);
+
+      // One column at a time:
+      FieldVector column = root.getVector("x");
+      x = ArrowTensors.readInto(column, x);
+      assertThat(x.toFloatArray()).containsExactly(5, 6, 7, 8);
+    }
+  }
+
+  @Test
   void recordBatchesAndIpcFiles() throws IOException {
     try (BufferAllocator allocator = new RootAllocator()) {
       Map<String, Tensor> batch = new LinkedHashMap<>();

@@ -3,6 +3,9 @@ package org.vmap4j.benchmarks;
 import java.lang.reflect.Field;
 import java.nio.ByteOrder;
 import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.memory.BufferAllocator;
@@ -41,9 +44,14 @@ import sun.misc.Unsafe;
  *       conversion needs because tensors are immutable Java arrays; {@code
  *       allocateAndCopyHeapToHeap}: such an array filled by {@code System.arraycopy}, the floor for
  *       any conversion that produces a new Java array.
- *   <li>{@code arrowToTensor}, {@code tensorToArrowReused} (into an existing vector, the way an
- *       executor converts batch after batch), {@code tensorToArrowFresh} (a new vector each time),
- *       {@code roundTrip} (to a tensor and back into a reused vector).
+ *   <li>{@code copyOffHeapToHeapUnsafeChunked}: {@code Unsafe} in 1 MiB pieces; {@code
+ *       copyOffHeapToHeapNioTwoThreads}: the NIO copy split over two threads (not comparable with
+ *       the single-threaded baselines; it shows what a second core would add).
+ *   <li>{@code arrowToTensor} (a fresh tensor each time), {@code arrowToTensorReused} ({@code
+ *       readInto} the tensor an earlier read returned), {@code tensorToArrowReused} (into an
+ *       existing vector, the way an executor converts batch after batch), {@code
+ *       tensorToArrowFresh} (a new vector each time), {@code roundTrip} (the issue's: {@code
+ *       toTensor}, then back into a reused vector), {@code roundTripReused} (both sides reused).
  * </ul>
  *
  * <p>Run: {@code java --add-opens=java.base/java.nio=ALL-UNNAMED -jar
@@ -70,6 +78,8 @@ public class ArrowConversionBenchmark {
   static final int ELEMENTS = BYTES / Float.BYTES;
   static final int ROWS = ELEMENTS / D;
 
+  static final long CHUNK_BYTES = 1 << 20;
+
   private static final Unsafe UNSAFE = unsafe();
 
   private BufferAllocator allocator;
@@ -77,6 +87,8 @@ public class ArrowConversionBenchmark {
   private FieldVector target;
   private ArrowBuf offHeapDestination;
   private Tensor tensor;
+  private Tensor reusedTensor;
+  private ExecutorService secondThread;
   private float[] heapSource;
   private float[] heapDestination;
 
@@ -94,10 +106,13 @@ public class ArrowConversionBenchmark {
     target = ArrowTensors.toVector("y", tensor, allocator);
     offHeapDestination = allocator.buffer(BYTES);
     offHeapDestination.setZero(0, BYTES);
+    reusedTensor = ArrowTensors.toTensor(column);
+    secondThread = Executors.newSingleThreadExecutor();
   }
 
   @TearDown(Level.Trial)
   public void tearDown() {
+    secondThread.shutdown();
     offHeapDestination.close();
     target.close();
     column.close();
@@ -137,6 +152,39 @@ public class ArrowConversionBenchmark {
     return heapDestination;
   }
 
+  /** Unsafe in 1 MiB pieces, the way Arrow's own bulk copies and the JDK's split long copies. */
+  @Benchmark
+  public float[] copyOffHeapToHeapUnsafeChunked() {
+    long address = source().memoryAddress();
+    for (long done = 0; done < BYTES; done += CHUNK_BYTES) {
+      long n = Math.min(CHUNK_BYTES, BYTES - done);
+      UNSAFE.copyMemory(
+          null, address + done, heapDestination, Unsafe.ARRAY_FLOAT_BASE_OFFSET + done, n);
+    }
+    return heapDestination;
+  }
+
+  /**
+   * The module's bulk copy split in two halves, one on a second thread: what two cores would give.
+   * The baselines are single-threaded, so its ratio is not comparable with the others'.
+   */
+  @Benchmark
+  public float[] copyOffHeapToHeapNioTwoThreads() throws Exception {
+    int half = ELEMENTS / 2;
+    Future<?> second = secondThread.submit(() -> copyNio(half, ELEMENTS - half));
+    copyNio(0, half);
+    second.get();
+    return heapDestination;
+  }
+
+  private void copyNio(int first, int count) {
+    source()
+        .nioBuffer((long) first * Float.BYTES, count * Float.BYTES)
+        .order(ByteOrder.LITTLE_ENDIAN)
+        .asFloatBuffer()
+        .get(heapDestination, first, count);
+  }
+
   @Benchmark
   public float[] allocateTensorArray() {
     return new float[ELEMENTS];
@@ -155,6 +203,12 @@ public class ArrowConversionBenchmark {
     return ArrowTensors.toTensor(column);
   }
 
+  /** Into the tensor an earlier read returned, as a reader does batch after batch. */
+  @Benchmark
+  public Tensor arrowToTensorReused() {
+    return ArrowTensors.readInto(column, reusedTensor);
+  }
+
   @Benchmark
   public int tensorToArrowReused() {
     ArrowTensors.writeInto(tensor, target);
@@ -171,6 +225,14 @@ public class ArrowConversionBenchmark {
   @Benchmark
   public int roundTrip() {
     Tensor t = ArrowTensors.toTensor(column);
+    ArrowTensors.writeInto(t, target);
+    return target.getValueCount();
+  }
+
+  /** The round trip with both sides reused: the steady state of a batch-by-batch pipeline. */
+  @Benchmark
+  public int roundTripReused() {
+    Tensor t = ArrowTensors.readInto(column, reusedTensor);
     ArrowTensors.writeInto(t, target);
     return target.getValueCount();
   }
