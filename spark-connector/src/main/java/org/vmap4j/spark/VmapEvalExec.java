@@ -110,19 +110,22 @@ public final class VmapEvalExec extends SparkPlan {
     return new VmapEvalExec(calls, results, newChildren.apply(0));
   }
 
+  /**
+   * The constructor arguments in order: Catalyst's Product view and copies, and this node's
+   * equality , all come from here.
+   */
+  private Object[] fields() {
+    return new Object[] {calls, results, child};
+  }
+
   @Override
   public int productArity() {
-    return 3;
+    return fields().length;
   }
 
   @Override
   public Object productElement(int n) {
-    return switch (n) {
-      case 0 -> calls;
-      case 1 -> results;
-      case 2 -> child;
-      default -> throw new IndexOutOfBoundsException(n);
-    };
+    return fields()[n];
   }
 
   @Override
@@ -132,14 +135,11 @@ public final class VmapEvalExec extends SparkPlan {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof VmapEvalExec n
-        && n.calls.equals(calls)
-        && n.results.equals(results)
-        && n.child.equals(child);
+    return o instanceof VmapEvalExec other && java.util.Arrays.equals(fields(), other.fields());
   }
 
   @Override
   public int hashCode() {
-    return java.util.Objects.hash(calls, results, child);
+    return java.util.Arrays.hashCode(fields());
   }
 }

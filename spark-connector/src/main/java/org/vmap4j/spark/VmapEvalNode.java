@@ -65,19 +65,22 @@ public final class VmapEvalNode extends LogicalPlan {
     return new VmapEvalNode(calls, results, newChildren.apply(0));
   }
 
+  /**
+   * The constructor arguments in order: Catalyst's Product view and copies, and this node's
+   * equality , all come from here.
+   */
+  private Object[] fields() {
+    return new Object[] {calls, results, child};
+  }
+
   @Override
   public int productArity() {
-    return 3;
+    return fields().length;
   }
 
   @Override
   public Object productElement(int n) {
-    return switch (n) {
-      case 0 -> calls;
-      case 1 -> results;
-      case 2 -> child;
-      default -> throw new IndexOutOfBoundsException(n);
-    };
+    return fields()[n];
   }
 
   @Override
@@ -87,14 +90,11 @@ public final class VmapEvalNode extends LogicalPlan {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof VmapEvalNode n
-        && n.calls.equals(calls)
-        && n.results.equals(results)
-        && n.child.equals(child);
+    return o instanceof VmapEvalNode other && java.util.Arrays.equals(fields(), other.fields());
   }
 
   @Override
   public int hashCode() {
-    return java.util.Objects.hash(calls, results, child);
+    return java.util.Arrays.hashCode(fields());
   }
 }

@@ -204,19 +204,22 @@ public final class VmapUdfExpression extends Expression implements Unevaluable {
     return "vmapUdf(" + String.join(", ", args) + ")";
   }
 
+  /**
+   * The constructor arguments in order: Catalyst's Product view and copies, and this node's
+   * equality ({@code udf} compares by identity, as {@link VmapUdf} does), all come from here.
+   */
+  private Object[] fields() {
+    return new Object[] {udf, children, argumentNames};
+  }
+
   @Override
   public int productArity() {
-    return 3;
+    return fields().length;
   }
 
   @Override
   public Object productElement(int n) {
-    return switch (n) {
-      case 0 -> udf;
-      case 1 -> children;
-      case 2 -> argumentNames;
-      default -> throw new IndexOutOfBoundsException(n);
-    };
+    return fields()[n];
   }
 
   @Override
@@ -226,14 +229,12 @@ public final class VmapUdfExpression extends Expression implements Unevaluable {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof VmapUdfExpression e
-        && e.udf == udf
-        && e.children.equals(children)
-        && e.argumentNames.equals(argumentNames);
+    return o instanceof VmapUdfExpression other
+        && java.util.Arrays.equals(fields(), other.fields());
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(System.identityHashCode(udf), children, argumentNames);
+    return java.util.Arrays.hashCode(fields());
   }
 }
