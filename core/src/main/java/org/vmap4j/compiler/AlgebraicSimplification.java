@@ -21,9 +21,9 @@ import org.vmap4j.prim.Transpose;
 /**
  * Local rewrites that remove work: {@code x * 1}, {@code 1 * x}, {@code x / 1}, {@code x + 0},
  * {@code 0 + x}, {@code x - 0} (where the constant may be a broadcast scalar), a transpose of a
- * transpose (composed, or removed when it is the identity), a reshape of a reshape, and reshapes,
- * transposes and broadcasts that change nothing. Rewrites only apply when the result has the same
- * type, so no broadcasting is lost.
+ * transpose (composed, or removed when it is the identity), a transpose that only moves size-1 axes
+ * (a reshape), a reshape of a reshape, and reshapes, transposes and broadcasts that change nothing.
+ * Rewrites only apply when the result has the same type, so no broadcasting is lost.
  */
 final class AlgebraicSimplification {
   private AlgebraicSimplification() {}
@@ -38,11 +38,12 @@ final class AlgebraicSimplification {
     for (Equation original : p.equations()) {
       Equation e =
           composed(
-              new Equation(
-                  original.primitive(),
-                  original.params(),
-                  b.resolve(original.inputs()),
-                  original.outputs()),
+              layoutPreservingTransposeAsReshape(
+                  new Equation(
+                      original.primitive(),
+                      original.params(),
+                      b.resolve(original.inputs()),
+                      original.outputs())),
               producer);
       Var out = e.outputs().get(0);
       Var same = identityOperand(e, consts, producer);
@@ -172,6 +173,30 @@ final class AlgebraicSimplification {
       return Arrays.equals(perm, Shapes.range(0, perm.length)) ? x : null;
     }
     return null;
+  }
+
+  /**
+   * A transpose that only moves size-1 axes keeps every element where it was in row-major order: it
+   * is a reshape, which costs no copy and composes with neighbouring reshapes (vmap and the
+   * batching rules of dot_general leave many such transposes around unit axes).
+   */
+  private static Equation layoutPreservingTransposeAsReshape(Equation e) {
+    if (e.primitive() != Transpose.TRANSPOSE) {
+      return e;
+    }
+    int[] shape = e.inputs().get(0).type().shape();
+    int previous = -1;
+    for (int axis : e.params().ints("perm")) {
+      if (shape[axis] != 1) {
+        if (axis < previous) {
+          return e;
+        }
+        previous = axis;
+      }
+    }
+    Var out = e.outputs().get(0);
+    return new Equation(
+        Reshape.RESHAPE, Reshape.params(out.type().shape()), e.inputs(), e.outputs());
   }
 
   /** Transpose of transpose and reshape of reshape become one equation on the inner operand. */

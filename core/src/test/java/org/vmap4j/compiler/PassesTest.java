@@ -62,6 +62,24 @@ class PassesTest {
   }
 
   @Test
+  void transposesThatOnlyMoveUnitAxesBecomeReshapesAndCompose() {
+    Tensor x = Tensor.randomNormal(1, DType.F64, 3, 1, 4);
+    // (0,2,1) moves only the unit axis: the same memory, so reshape; with the reshapes around it
+    // the whole chain is the identity
+    Program unitOnly = Func.trace((Tensor v) -> v.permute(0, 2, 1).reshape(3, 1, 4), x);
+    assertThat(ProgramCompiler.optimize(unitOnly).equations()).isEmpty();
+    // (2,1,0) swaps the two non-unit axes: a real transpose stays
+    Program swap = Func.trace((Tensor v) -> v.permute(2, 1, 0), x);
+    assertThat(ProgramCompiler.optimize(swap).toString()).contains("transpose");
+    for (Program p : List.of(unitOnly, swap)) {
+      Tensor want = p.evaluate(List.of(x)).get(0);
+      Tensor got = Executable.of(ProgramCompiler.plan(p)).run(List.of((CpuTensor) x)).get(0);
+      assertThat(got.shape()).isEqualTo(want.shape());
+      assertThat(got.sub(want).abs().max().item()).isEqualTo(0.0);
+    }
+  }
+
+  @Test
   void constantsAreFolded() {
     // built by hand: tracing evaluates constant expressions eagerly, so the pass mostly sees the
     // constants other rewrites leave behind
