@@ -13,10 +13,15 @@ public final class CudaCallException extends RuntimeException {
   private final int result;
 
   CudaCallException(String call, int result, String detail) {
+    this(call, result, CUresult.stringFor(result), detail);
+  }
+
+  /** For libraries with their own status codes (cuBLAS): {@code resultName} names the code. */
+  CudaCallException(String call, int result, String resultName, String detail) {
     super(
         call
             + " failed: "
-            + CUresult.stringFor(result)
+            + resultName
             + (detail == null || detail.isEmpty() ? "" : " (" + detail + ")"));
     this.call = call;
     this.result = result;
@@ -27,7 +32,7 @@ public final class CudaCallException extends RuntimeException {
     return call;
   }
 
-  /** The driver's result code ({@link CUresult}). */
+  /** The driver's result code ({@link CUresult}), or cuBLAS's status for a {@code cublas} call. */
   public int result() {
     return result;
   }

@@ -40,6 +40,7 @@ public final class CudaDevice implements AutoCloseable {
   private final DeviceMemoryPool memory = new DeviceMemoryPool();
   private final PinnedHostPool pinned = new PinnedHostPool();
   private final ArrayDeque<CudaStream> streams = new ArrayDeque<>();
+  private CublasHandles cublas;
   private boolean closed;
 
   private CudaDevice(int ordinal) {
@@ -147,6 +148,14 @@ public final class CudaDevice implements AutoCloseable {
     }
   }
 
+  /** This device's cuBLAS handles, created on first use (only when cuBLAS is available). */
+  synchronized CublasHandles cublas() {
+    if (cublas == null) {
+      cublas = new CublasHandles();
+    }
+    return cublas;
+  }
+
   @Override
   public synchronized void close() {
     if (closed) {
@@ -157,6 +166,9 @@ public final class CudaDevice implements AutoCloseable {
     OPEN.remove(ordinal, this);
     streams.forEach(CudaStream::close);
     streams.clear();
+    if (cublas != null) {
+      cublas.close();
+    }
     memory.close();
     pinned.close();
     CudaCallException.check(cuDevicePrimaryCtxRelease(device), "cuDevicePrimaryCtxRelease");

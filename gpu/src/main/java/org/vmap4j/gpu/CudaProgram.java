@@ -16,17 +16,19 @@ import org.vmap4j.ir.Var;
 
 /**
  * A plan compiled for one GPU: the {@link GpuPlan}'s kernels loaded as modules (identical PTX
- * loaded once), run step by step on a stream per call. Inputs arrive as host tensors and are copied
- * up when a device step first needs them; results are copied back at the end; steps placed on the
- * CPU read host copies (copied back on demand) and their results are copied up when a later device
- * step needs them. Safe for concurrent calls (each has its own stream and buffers). {@link
- * #close()} unloads the modules.
+ * loaded once), run step by step on a stream per call. Products run on cuBLAS where {@link
+ * CublasAvailability} allows and {@link CublasCall} can express them, else on our own GEMM. Inputs
+ * arrive as host tensors and are copied up when a device step first needs them; results are copied
+ * back at the end; steps placed on the CPU read host copies (copied back on demand) and their
+ * results are copied up when a later device step needs them. Safe for concurrent calls (each has
+ * its own stream and buffers). {@link #close()} unloads the modules.
  */
 public final class CudaProgram implements CompiledProgram, AutoCloseable {
   private final CudaDevice device;
   private final GpuPlan gpuPlan;
   private final Executable cpu;
   private final Map<Fusion.Step, CudaModule> modules = new IdentityHashMap<>();
+  private final Map<Fusion.Step, CublasCall> onCublas = new IdentityHashMap<>();
   private final List<CudaModule> loaded = new ArrayList<>();
 
   CudaProgram(CudaDevice device, GpuPlan gpuPlan) {
@@ -35,8 +37,16 @@ public final class CudaProgram implements CompiledProgram, AutoCloseable {
     this.cpu = Executable.of(gpuPlan.plan());
     device.makeCurrent();
     Map<String, CudaModule> byPtx = new HashMap<>();
+    boolean cublas = CublasAvailability.probe().available();
     try {
       for (GpuPlan.Step s : gpuPlan.steps()) {
+        if (cublas && s instanceof GpuPlan.Gemm g) {
+          CublasCall call = CublasCall.of(g.shape());
+          if (call != null) {
+            onCublas.put(s.source(), call);
+            continue;
+          }
+        }
         String ptx;
         String entry;
         if (s instanceof GpuPlan.Kernel k) {
@@ -68,6 +78,18 @@ public final class CudaProgram implements CompiledProgram, AutoCloseable {
   /** Where each step runs. */
   public GpuPlan plan() {
     return gpuPlan;
+  }
+
+  /**
+   * One line per step: {@link GpuPlan.Step#describe()}, with {@code (cuBLAS)} after the products
+   * that run on cuBLAS rather than our own GEMM.
+   */
+  public List<String> describeSteps() {
+    List<String> out = new ArrayList<>();
+    for (GpuPlan.Step s : gpuPlan.steps()) {
+      out.add(s.describe() + (onCublas.containsKey(s.source()) ? " (cuBLAS)" : ""));
+    }
+    return out;
   }
 
   public CudaDevice device() {
@@ -125,19 +147,23 @@ public final class CudaProgram implements CompiledProgram, AutoCloseable {
           scope);
     } else if (s instanceof GpuPlan.Gemm g) {
       var e = g.source().equation();
-      Pointer a = Pointer.to(scope.device(e.inputs().get(0)).pointer());
-      Pointer b = Pointer.to(scope.device(e.inputs().get(1)).pointer());
+      DeviceBuffer a = scope.device(e.inputs().get(0));
+      DeviceBuffer b = scope.device(e.inputs().get(1));
       DeviceBuffer c = scope.allocate(e.outputs().get(0).type());
       GemmPtx.Shape shape = g.shape();
-      if ((long) shape.batch() * shape.m() * shape.n() > 0) {
+      String label = "step " + index + " " + g.describe();
+      CublasCall call = onCublas.get(g.source());
+      if (call != null) {
+        scope.cublasGemm(call, shape.dtype(), a, b, c, label);
+      } else if ((long) shape.batch() * shape.m() * shape.n() > 0) {
         scope.launch(
             modules.get(g.source()),
-            "step " + index + " " + g.describe(),
+            label,
             shape.gridX(),
             shape.gridY(),
             shape.gridZ(),
             GemmPtx.Shape.blockThreads(),
-            Pointer.to(a, b, Pointer.to(c.pointer())));
+            Pointer.to(Pointer.to(a.pointer()), Pointer.to(b.pointer()), Pointer.to(c.pointer())));
       }
       scope.putDevice(e.outputs().get(0), c);
     } else if (s instanceof GpuPlan.Alias r) {

@@ -9,6 +9,11 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import jcuda.Pointer;
+import jcuda.jcublas.JCublas2;
+import jcuda.jcublas.cublasHandle;
+import jcuda.jcublas.cublasOperation;
+import jcuda.runtime.cudaStream_t;
+import org.vmap4j.DType;
 import org.vmap4j.core.TensorType;
 import org.vmap4j.cpu.CpuTensor;
 import org.vmap4j.ir.Var;
@@ -30,6 +35,7 @@ final class RunScope implements AutoCloseable {
   private final List<DeviceBuffer> buffers = new ArrayList<>();
   private final List<PinnedHostBuffer> pinned = new ArrayList<>();
   private final List<String> launched = new ArrayList<>();
+  private cublasHandle cublas;
 
   RunScope(CudaDevice device) {
     this.device = device;
@@ -113,6 +119,78 @@ final class RunScope implements AutoCloseable {
         label + ", grid " + gridX + "x" + gridY + "x" + gridZ + ", block " + block);
   }
 
+  /**
+   * Runs {@code call} on cuBLAS on this run's stream: {@code c = a·b} in our row-major terms (see
+   * {@link CublasCall}). The run keeps its cuBLAS handle until its stream has finished.
+   */
+  void cublasGemm(
+      CublasCall call, DType t, DeviceBuffer a, DeviceBuffer b, DeviceBuffer c, String label) {
+    if (cublas == null) {
+      cublas = device.cublas().borrow();
+      CublasHandles.check(
+          JCublas2.cublasSetStream(cublas, new cudaStream_t(stream.handle())),
+          "cublasSetStream",
+          label);
+    }
+    launched.add(label + " (cuBLAS)");
+    int opX = call.transX() ? cublasOperation.CUBLAS_OP_T : cublasOperation.CUBLAS_OP_N;
+    int opY = call.transY() ? cublasOperation.CUBLAS_OP_T : cublasOperation.CUBLAS_OP_N;
+    int status;
+    String name;
+    if (t == DType.F32) {
+      name = "cublasSgemmStridedBatched";
+      Pointer one = Pointer.to(new float[] {1f});
+      Pointer zero = Pointer.to(new float[] {0f});
+      status =
+          JCublas2.cublasSgemmStridedBatched(
+              cublas,
+              opX,
+              opY,
+              call.rows(),
+              call.cols(),
+              call.depth(),
+              one,
+              b.pointer(),
+              call.ldx(),
+              call.strideX(),
+              a.pointer(),
+              call.ldy(),
+              call.strideY(),
+              zero,
+              c.pointer(),
+              call.ldc(),
+              call.strideC(),
+              call.batch());
+    } else if (t == DType.F64) {
+      name = "cublasDgemmStridedBatched";
+      Pointer one = Pointer.to(new double[] {1});
+      Pointer zero = Pointer.to(new double[] {0});
+      status =
+          JCublas2.cublasDgemmStridedBatched(
+              cublas,
+              opX,
+              opY,
+              call.rows(),
+              call.cols(),
+              call.depth(),
+              one,
+              b.pointer(),
+              call.ldx(),
+              call.strideX(),
+              a.pointer(),
+              call.ldy(),
+              call.strideY(),
+              zero,
+              c.pointer(),
+              call.ldc(),
+              call.strideC(),
+              call.batch());
+    } else {
+      throw new IllegalArgumentException("cuBLAS GEMM in " + t + " (f32 and f64 only)");
+    }
+    CublasHandles.check(status, name, label + ", " + call);
+  }
+
   private Slot slot(Var v) {
     Slot s = env.get(v);
     if (s == null || (s.host == null && s.device == null)) {
@@ -143,6 +221,9 @@ final class RunScope implements AutoCloseable {
     }
     for (PinnedHostBuffer p : pinned) {
       device.pinned().giveBack(p);
+    }
+    if (cublas != null) {
+      device.cublas().giveBack(cublas);
     }
     if (failure == null) {
       device.giveBack(stream);

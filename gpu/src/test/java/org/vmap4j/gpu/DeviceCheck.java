@@ -22,6 +22,7 @@ public final class DeviceCheck {
 
   public static void main(String[] args) {
     System.out.println("cuda probe: " + CudaAvailability.probe());
+    System.out.println("cublas: " + CublasAvailability.probe().description());
     Launcher launcher = LauncherFactory.create();
     List<String> summary = new ArrayList<>();
     boolean failed = false;

@@ -38,6 +38,97 @@ class IndexMathTest {
     assertThat(checked).isGreaterThan(10);
   }
 
+  /**
+   * The cuBLAS arguments {@link CublasCall} derives, run through a plain-loop model of cuBLAS's
+   * documented column-major {@code gemmStridedBatched} (including its leading-dimension checks),
+   * reproduce every dot_general of the corpus and of extra transposed and batched products. Every
+   * one of them has a unit stride in each operand, so all must be expressible.
+   */
+  @Test
+  void cublasArgumentsReproduceEveryDotGeneral() {
+    List<GpuPlan> plans = new java.util.ArrayList<>();
+    KernelCorpus.all().forEach(e -> plans.add(e.plan()));
+    org.vmap4j.DType f = org.vmap4j.DType.F64;
+    plans.add(plan((a, b) -> a.transpose().matmul(b.transpose()), rnd(f, 40, 70), rnd(f, 66, 40)));
+    plans.add(plan(Tensor::matmul, rnd(f, 3, 17, 33), rnd(f, 3, 33, 9)));
+    plans.add(plan((a, b) -> a.matmul(b.transpose()), rnd(f, 1, 5), rnd(f, 7, 5)));
+    plans.add(plan((a, b) -> a.transpose().matmul(b), rnd(f, 5, 1), rnd(f, 5, 7)));
+    int checked = 0;
+    for (GpuPlan plan : plans) {
+      for (GpuPlan.Step s : plan.steps()) {
+        if (s instanceof GpuPlan.Gemm g) {
+          Equation eq = g.source().equation();
+          CpuTensor a = random(eq.inputs().get(0).type(), 1);
+          CpuTensor b = random(eq.inputs().get(1).type(), 2);
+          CublasCall call = CublasCall.of(g.shape());
+          if (g.shape().k() == 0 || (long) g.shape().batch() * g.shape().m() * g.shape().n() == 0) {
+            assertThat(call).as(g.describe()).isNull();
+            continue;
+          }
+          assertThat(call).as(g.describe() + " " + g.shape()).isNotNull();
+          double[] got = cublasModel(call, flat(a), flat(b));
+          assertClose(g.describe() + " " + call, got, flat(evaluate(eq, a, b)));
+          checked++;
+        }
+      }
+    }
+    assertThat(checked).isGreaterThan(14);
+  }
+
+  @Test
+  void operandsWithoutAUnitStrideStayOnOurGemm() {
+    // A strided along both of its dimensions (rows 10 apart, columns 2 apart)
+    var shape = new GemmPtx.Shape(org.vmap4j.DType.F32, 1, 4, 3, 5, 0, 10, 2, 0, 3, 1);
+    assertThat(CublasCall.of(shape)).isNull();
+    var contiguous = new GemmPtx.Shape(org.vmap4j.DType.F32, 1, 4, 3, 5, 0, 5, 1, 0, 3, 1);
+    assertThat(CublasCall.of(contiguous)).isNotNull();
+  }
+
+  /**
+   * cuBLAS's column-major {@code C[p] = op(X[p])·op(Y[p])} as its documentation defines it, X our B
+   * and Y our A. Fails where cuBLAS would answer {@code CUBLAS_STATUS_INVALID_VALUE}.
+   */
+  static double[] cublasModel(CublasCall c, double[] a, double[] b) {
+    int m = c.rows();
+    int n = c.cols();
+    int k = c.depth();
+    assertThat(c.ldx()).as("ldx").isGreaterThanOrEqualTo(Math.max(1, c.transX() ? k : m));
+    assertThat(c.ldy()).as("ldy").isGreaterThanOrEqualTo(Math.max(1, c.transY() ? n : k));
+    assertThat(c.ldc()).as("ldc").isGreaterThanOrEqualTo(Math.max(1, m));
+    double[] out = new double[(int) (c.batch() * c.strideC())];
+    for (int p = 0; p < c.batch(); p++) {
+      for (int i = 0; i < m; i++) {
+        for (int j = 0; j < n; j++) {
+          double acc = 0;
+          for (int l = 0; l < k; l++) {
+            double x =
+                b[
+                    (int)
+                        (p * c.strideX()
+                            + (c.transX() ? l + (long) i * c.ldx() : i + (long) l * c.ldx()))];
+            double y =
+                a[
+                    (int)
+                        (p * c.strideY()
+                            + (c.transY() ? j + (long) l * c.ldy() : l + (long) j * c.ldy()))];
+            acc += x * y;
+          }
+          out[(int) (p * c.strideC() + i + (long) j * c.ldc())] = acc;
+        }
+      }
+    }
+    return out;
+  }
+
+  private static GpuPlan plan(
+      java.util.function.BiFunction<Tensor, Tensor, Tensor> f, Tensor x, Tensor y) {
+    return GpuPlan.of(org.vmap4j.compiler.ProgramCompiler.plan(org.vmap4j.Func.trace(f, x, y)));
+  }
+
+  private static Tensor rnd(org.vmap4j.DType t, int... shape) {
+    return Tensor.randomNormal(shape.length, t, shape);
+  }
+
   @Test
   void stridedKernelsReproduceTransposeBroadcastSliceAndReductions() {
     int checked = 0;
