@@ -11,7 +11,6 @@ import java.util.Map;
 import jcuda.Pointer;
 import jcuda.jcublas.JCublas2;
 import jcuda.jcublas.cublasHandle;
-import jcuda.jcublas.cublasOperation;
 import jcuda.runtime.cudaStream_t;
 import org.vmap4j.DType;
 import org.vmap4j.core.TensorType;
@@ -133,62 +132,7 @@ final class RunScope implements AutoCloseable {
           label);
     }
     launched.add(label + " (cuBLAS)");
-    int opX = call.transX() ? cublasOperation.CUBLAS_OP_T : cublasOperation.CUBLAS_OP_N;
-    int opY = call.transY() ? cublasOperation.CUBLAS_OP_T : cublasOperation.CUBLAS_OP_N;
-    int status;
-    String name;
-    if (t == DType.F32) {
-      name = "cublasSgemmStridedBatched";
-      Pointer one = Pointer.to(new float[] {1f});
-      Pointer zero = Pointer.to(new float[] {0f});
-      status =
-          JCublas2.cublasSgemmStridedBatched(
-              cublas,
-              opX,
-              opY,
-              call.rows(),
-              call.cols(),
-              call.depth(),
-              one,
-              b.pointer(),
-              call.ldx(),
-              call.strideX(),
-              a.pointer(),
-              call.ldy(),
-              call.strideY(),
-              zero,
-              c.pointer(),
-              call.ldc(),
-              call.strideC(),
-              call.batch());
-    } else if (t == DType.F64) {
-      name = "cublasDgemmStridedBatched";
-      Pointer one = Pointer.to(new double[] {1});
-      Pointer zero = Pointer.to(new double[] {0});
-      status =
-          JCublas2.cublasDgemmStridedBatched(
-              cublas,
-              opX,
-              opY,
-              call.rows(),
-              call.cols(),
-              call.depth(),
-              one,
-              b.pointer(),
-              call.ldx(),
-              call.strideX(),
-              a.pointer(),
-              call.ldy(),
-              call.strideY(),
-              zero,
-              c.pointer(),
-              call.ldc(),
-              call.strideC(),
-              call.batch());
-    } else {
-      throw new IllegalArgumentException("cuBLAS GEMM in " + t + " (f32 and f64 only)");
-    }
-    CublasHandles.check(status, name, label + ", " + call);
+    CublasGemm.run(cublas, call, t, a, b, c, label);
   }
 
   private Slot slot(Var v) {
