@@ -5,11 +5,12 @@
 #                                         # builds gpu/device-check/ (git-ignored, <= 64 MiB):
 #                                         # a jlink runtime and the jars of the gpu module's tests
 #   gpu/scripts/device-check.sh run       # on the GPU machine (no internet, maybe no Java):
-#                                         # GPU tests one class at a time, then the benchmark;
-#                                         # prints a short table last. About five minutes.
+#                                         # GPU tests one class at a time, then the benchmark,
+#                                         # then gpu/scripts/torch_compare.py where python3 has
+#                                         # a CUDA torch; prints a short table last. About five
+#                                         # minutes.
 #
-# Carry gpu/device-check to the GPU machine with the working tree. The PyTorch comparison for the
-# same GPU is gpu/scripts/torch_compare.py.
+# Carry gpu/device-check to the GPU machine with the working tree.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -84,6 +85,14 @@ run() {
   echo "==== benchmark"
   timeout 150 "$java" "${opts[@]}" -cp "$cp" org.vmap4j.gpu.GpuBenchmark \
     > >(tee "$log/bench.txt") 2>&1 || { status=1; echo "benchmark: exited non-zero" | tee -a "$log/bench.txt"; }
+  # PyTorch on the same GPU, in the same call, so that every ratio compares one machine's figures
+  echo "==== torch"
+  if command -v python3 >/dev/null && python3 -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then
+    timeout 150 python3 "$ROOT/gpu/scripts/torch_compare.py" > >(tee "$log/torch.txt") 2>&1 \
+      || echo "torch_compare.py: exited non-zero" | tee -a "$log/torch.txt"
+  else
+    echo "not run: no python3 with a CUDA-enabled torch here" | tee "$log/torch.txt"
+  fi
   sleep 1
   echo
   echo "================ device check summary"
@@ -92,6 +101,8 @@ run() {
   done
   grep -h -E "^FAIL " "$log"/*.txt | cut -c1-200 || true
   sed -n '/^---- benchmark/,$p' "$log/bench.txt"
+  echo "---- torch (same GPU)"
+  tail -n 12 "$log/torch.txt"
   exit "$status"
 }
 
