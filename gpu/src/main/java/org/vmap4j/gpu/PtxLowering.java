@@ -20,15 +20,15 @@ import org.vmap4j.prim.Unary;
  * form of each primitive.
  *
  * <p>Accuracy: the CPU computes F32 transcendentals in double and rounds, so they are correctly
- * rounded; here {@code exp}, {@code logistic} and {@code tanh} are built from the hardware's {@code
- * ex2.approx} with the argument's rounding error compensated (a few ulp), {@code tanh} uses its
- * Taylor polynomial below 0.6 (no cancellation near 0), {@code sin}/{@code cos} reduce the argument
- * modulo 2π before {@code sin.approx}/{@code cos.approx} (absolute error about 1e-6), {@code log}
- * is {@code lg2.approx} (absolute error about 1e-7, so near x = 1 the relative error is larger).
- * Add, subtract and multiply carry {@code .rn}, which stops ptxas from contracting them into fused
- * multiply-adds the CPU does not do. F64 supports the arithmetic, comparisons, select, sqrt and
- * conversions; F64 transcendentals have no hardware instruction and are not lowered (such kernels
- * run on the CPU).
+ * rounded; here F32 {@code exp}, {@code logistic} and {@code tanh} are built from the hardware's
+ * {@code ex2.approx} with the argument's rounding error compensated (a few ulp), {@code tanh} uses
+ * its Taylor polynomial below 0.6 (no cancellation near 0), {@code sin}/{@code cos} reduce the
+ * argument modulo 2π before {@code sin.approx}/{@code cos.approx} (absolute error about 1e-6). F32
+ * {@code log}, {@code log1p}, {@code expm1} and {@code pow} go through the f64 routines of {@link
+ * PtxF64Math} and round once, as the CPU does (within an ulp of the CPU's result). Every F64
+ * transcendental (there is no hardware instruction for any) is a software routine of {@link
+ * PtxF64Math}, within a few ulp of StrictMath. Add, subtract and multiply carry {@code .rn}, which
+ * stops ptxas from contracting them into fused multiply-adds the CPU does not do.
  */
 final class PtxLowering {
   private static final double TWO_PI = 2 * Math.PI;
