@@ -302,7 +302,7 @@ class PtxF64MathTest {
 
   // ---- helpers ---------------------------------------------------------------------------
 
-  private static void f32(
+  private void f32(
       String name, Function<Tensor, Tensor> f, DoubleUnaryOperator reference, float[] x) {
     float[] got = (float[]) runOne(f, Tensor.of(x, x.length));
     int worst = 0;
@@ -327,7 +327,7 @@ class PtxF64MathTest {
     return (int) Math.round(Math.abs(got - (double) want) / Math.ulp(want));
   }
 
-  private static void unary(
+  private void unary(
       String name,
       Function<Tensor, Tensor> f,
       DoubleUnaryOperator reference,
@@ -339,7 +339,7 @@ class PtxF64MathTest {
     report(name, got, want, i -> "x=" + all[i], maxUlp);
   }
 
-  private static void binary(
+  private void binary(
       String name,
       BinaryOperator<Tensor> f,
       DoubleBinaryOperator reference,
@@ -429,17 +429,17 @@ class PtxF64MathTest {
     return c;
   }
 
-  private static double[] run(Function<Tensor, Tensor> f, double[] x) {
+  private double[] run(Function<Tensor, Tensor> f, double[] x) {
     return (double[]) runOne(f, Tensor.of(x, x.length));
   }
 
-  private static double[] run(BinaryOperator<Tensor> f, double[] x, double[] y) {
+  private double[] run(BinaryOperator<Tensor> f, double[] x, double[] y) {
     return (double[])
         runTensors(v -> f.apply(v[0], v[1]), Tensor.of(x, x.length), Tensor.of(y, y.length));
   }
 
   /** The traced function's plan, every step on the (interpreted) GPU, run; its output's data. */
-  private static Object runTensors(Function<Tensor[], Tensor> f, Tensor... in) {
+  private Object runTensors(Function<Tensor[], Tensor> f, Tensor... in) {
     var program =
         in.length == 1
             ? Func.trace(v -> f.apply(new Tensor[] {v}), in[0])
@@ -452,10 +452,15 @@ class PtxF64MathTest {
     for (Tensor t : in) {
       args.add((CpuTensor) t);
     }
-    return InterpretedGpu.run(plan, args).get(0).contiguousData();
+    return execute(plan, args).get(0).contiguousData();
   }
 
-  private static Object runOne(Function<Tensor, Tensor> f, Tensor x) {
+  /** Runs the plan on the device under test: here the PTX interpreter. */
+  List<CpuTensor> execute(GpuPlan plan, List<CpuTensor> args) {
+    return InterpretedGpu.run(plan, args);
+  }
+
+  private Object runOne(Function<Tensor, Tensor> f, Tensor x) {
     return runTensors(v -> f.apply(v[0]), x);
   }
 }
