@@ -184,7 +184,10 @@ final class PtxF64Math {
   }
 
   private String tanh(String x) {
-    // tanh|x| = -e / (e + 2) with e = expm1(-2|x|) in (-1, 0]: no cancellation anywhere
+    // tanh|x| = -e / (e + 2) with e = expm1(-2|x|) in (-1, 0]: no cancellation anywhere. Near
+    // |x| = 0.5 an ulp of e is about 2 ulp of the result (measured worst: 3 ulp); refining the
+    // division against the exact denominator did not reduce that, e itself would need to be a
+    // double-double.
     String e = expm1(mul(abs(x), k(-2)));
     String t = div(neg(e), add(e, k(2)));
     return f("copysign.f64", x, t);
