@@ -28,10 +28,11 @@ import org.vmap4j.DType;
  *   <li>sin, cos: k = rint(x·2/π), r = x - k·π/2 with π/2 in three parts (33, 33, 53 bits;
  *       Cody–Waite) as a double-double, Taylor polynomials of sin and cos to r^21/r^22, the
  *       quadrant chosen from k. Products k·P1, k·P2 are exact for |k| < 2^20, i.e. |x| < 1.6e6,
- *       where the result is within a few ulp (relative accuracy is lost only within about 2^-46 of
- *       a multiple of π/2, where the absolute error stays below 1e-29). Up to |x| ≈ 2^51 the
- *       absolute error grows like |x|·2^-84; beyond that the reduction is meaningless: the result
- *       is still a number in [-1, 1] (never NaN for finite x) but not sin/cos of x.
+ *       where the result is within a few ulp: the reduction's absolute error is about |k|·2^-119,
+ *       so even the doubles nearest to multiples of π/2 come out correctly rounded. From there to
+ *       |x| = 2^50 the absolute error is at most 2^-52 + |x|·2^-80; beyond about 2^51 the reduction
+ *       is meaningless: the result is still a number in [-1, 1] (never NaN for finite x) but not
+ *       sin/cos of x.
  *   <li>tanh(x) = -expm1(-2|x|) / (expm1(-2|x|) + 2) with the sign of x; logistic(x) = 1 / (1 +
  *       exp(-x)), the CPU's formula.
  * </ul>
@@ -39,8 +40,9 @@ import org.vmap4j.DType;
  * <p>The f32 forms of log, log1p, expm1 and pow use these routines on the operands widened to f64
  * and round once at the end ({@code cvt.rn.f32.f64}): that is exactly what the CPU does (it
  * evaluates f32 transcendentals in double and rounds), so the result is within an ulp of the CPU's,
- * with Java's special values, at no extra code; f32 kernels are memory bound, so the f64 arithmetic
- * costs little. Measured accuracy: docs/gpu.md and {@code PtxF64MathTest}.
+ * with Java's special values, at no extra code. On the targets (A100, H100, H200: f64 at half the
+ * f32 rate) element-wise kernels are usually memory bound, so this should cost little; not
+ * measured. Measured accuracy: docs/gpu.md and {@code PtxF64MathTest}.
  */
 final class PtxF64Math {
   /** The functions implemented here. */
