@@ -20,15 +20,15 @@ import org.vmap4j.prim.Unary;
  * form of each primitive.
  *
  * <p>Accuracy: the CPU computes F32 transcendentals in double and rounds, so they are correctly
- * rounded; here {@code exp}, {@code logistic} and {@code tanh} are built from the hardware's {@code
- * ex2.approx} with the argument's rounding error compensated (a few ulp), {@code tanh} uses its
- * Taylor polynomial below 0.6 (no cancellation near 0), {@code sin}/{@code cos} reduce the argument
- * modulo 2π before {@code sin.approx}/{@code cos.approx} (absolute error about 1e-6), {@code log}
- * is {@code lg2.approx} (absolute error about 1e-7, so near x = 1 the relative error is larger).
- * Add, subtract and multiply carry {@code .rn}, which stops ptxas from contracting them into fused
- * multiply-adds the CPU does not do. F64 supports the arithmetic, comparisons, select, sqrt and
- * conversions; F64 transcendentals have no hardware instruction and are not lowered (such kernels
- * run on the CPU).
+ * rounded; here F32 {@code exp}, {@code logistic} and {@code tanh} are built from the hardware's
+ * {@code ex2.approx} with the argument's rounding error compensated (a few ulp), {@code tanh} uses
+ * its Taylor polynomial below 0.6 (no cancellation near 0), {@code sin}/{@code cos} reduce the
+ * argument modulo 2π before {@code sin.approx}/{@code cos.approx} (absolute error about 1e-6). F32
+ * {@code log}, {@code log1p}, {@code expm1} and {@code pow} go through the f64 routines of {@link
+ * PtxF64Math} and round once, as the CPU does (within an ulp of the CPU's result). Every F64
+ * transcendental (there is no hardware instruction for any) is a software routine of {@link
+ * PtxF64Math}, within a few ulp of StrictMath. Add, subtract and multiply carry {@code .rn}, which
+ * stops ptxas from contracting them into fused multiply-adds the CPU does not do.
  */
 final class PtxLowering {
   private static final double TWO_PI = 2 * Math.PI;
@@ -66,7 +66,7 @@ final class PtxLowering {
         case MUL -> List.of("mul.rn." + s + " " + dst + ", " + a + ", " + c + ";");
         case DIV -> List.of("div.rn." + s + " " + dst + ", " + a + ", " + c + ";");
         case MAX, MIN -> maxMin(b == Binary.MAX ? "max" : "min", out, dst, a, c, regs);
-        case POW -> throw unsupported(t, "pow is not lowered to PTX yet");
+        case POW -> math(PtxF64Math.Fn.POW, out, dst, ops, regs);
       };
     }
     if (p instanceof Unary u) {
@@ -84,21 +84,21 @@ final class PtxLowering {
               "sqrt.rn." + s + " " + r + ", " + a + ";",
               "rcp.rn." + s + " " + dst + ", " + r + ";");
         }
-        case EXP -> exp(dst, requireF32(t, a), regs);
-        case LOG -> {
+        case EXP -> f32 ? exp(dst, a, regs) : math(PtxF64Math.Fn.EXP, out, dst, ops, regs);
+        // f32 too: lg2.approx alone has a poor relative accuracy near x = 1
+        case LOG -> math(PtxF64Math.Fn.LOG, out, dst, ops, regs);
+        case LOG1P -> math(PtxF64Math.Fn.LOG1P, out, dst, ops, regs);
+        case EXPM1 -> math(PtxF64Math.Fn.EXPM1, out, dst, ops, regs);
+        case SIN, COS -> {
           if (!f32) {
-            throw f64Transcendental(t);
+            yield math(u == Unary.SIN ? PtxF64Math.Fn.SIN : PtxF64Math.Fn.COS, out, dst, ops, regs);
           }
-          String r = regs.f32();
-          yield List.of(
-              "lg2.approx.f32 " + r + ", " + a + ";",
-              "mul.rn.f32 " + dst + ", " + r + ", " + constant(out, Math.log(2)) + ";");
+          yield sinCos(u == Unary.SIN ? "sin" : "cos", dst, a, regs);
         }
-        case SIN, COS -> sinCos(u == Unary.SIN ? "sin" : "cos", dst, requireF32(t, a), regs);
-        case TANH -> tanh(dst, requireF32(t, a), regs);
+        case TANH -> f32 ? tanh(dst, a, regs) : math(PtxF64Math.Fn.TANH, out, dst, ops, regs);
         case LOGISTIC -> {
           if (!f32) {
-            throw f64Transcendental(t);
+            yield math(PtxF64Math.Fn.LOGISTIC, out, dst, ops, regs);
           }
           // 1 / (1 + exp(-x)): no cancellation anywhere, so exp's accuracy carries over
           List<String> lines = new ArrayList<>();
@@ -325,16 +325,12 @@ final class PtxLowering {
     return l;
   }
 
-  /** The operand register, after checking that the transcendental is f32. */
-  private static String requireF32(KernelExpression.Temp t, String operand) {
-    if (t.dtype() != DType.F32) {
-      throw f64Transcendental(t);
-    }
-    return operand;
-  }
-
-  private static UnsupportedOperationException f64Transcendental(KernelExpression.Temp t) {
-    return unsupported(t, "f64 transcendentals have no hardware instruction and are not lowered");
+  /** A function of {@link PtxF64Math}: in f64 directly, in f32 through f64 and one rounding. */
+  private static List<String> math(
+      PtxF64Math.Fn fn, DType out, String dst, List<String> ops, PtxRegisters regs) {
+    return out == DType.F64
+        ? PtxF64Math.lower(fn, dst, ops, regs)
+        : PtxF64Math.lowerF32(fn, dst, ops, regs);
   }
 
   private static UnsupportedOperationException unsupported(KernelExpression.Temp t, String why) {

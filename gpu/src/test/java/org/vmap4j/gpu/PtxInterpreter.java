@@ -368,11 +368,10 @@ final class PtxInterpreter {
         }
       }
       case "mad" -> r = (arg.apply(1) * arg.apply(2) + arg.apply(3)) & U32;
-      case "shr" -> r = (arg.apply(1) & U32) >>> arg.apply(2);
-      case "and" -> r = arg.apply(1) & arg.apply(2) & U32;
+      case "shr", "shl", "and", "or", "xor", "not" -> r = bitwise(base, type, a, arg);
       case "rem" -> r = Long.remainderUnsigned(arg.apply(1) & U32, arg.apply(2) & U32);
       case "cvt" -> r = convert(op, arg.apply(1));
-      case "testp" -> r = Float.isFinite(f(arg.apply(1))) ? 1 : 0;
+      case "testp" -> r = testp(parts, arg.apply(1));
       case "selp" -> r = arg.apply(3) != 0 ? arg.apply(1) : arg.apply(2);
       case "setp" -> r = setp(parts, arg.apply(1), arg.apply(2), a.length > 3 ? arg.apply(3) : 1);
       case "ex2", "lg2", "sin", "cos" -> {
@@ -436,8 +435,81 @@ final class PtxInterpreter {
       case "cvt.f64.f32" -> bits((double) f(v));
       case "cvt.rn.f32.f64" -> bits((float) d(v));
       case "cvt.rni.f32.f32" -> bits((float) Math.rint(f(v)));
+      default -> convertF64(op, v);
+    };
+  }
+
+  /**
+   * The f64 conversions of the software math: rounding to an integral f64 ({@code rni} nearest
+   * even, {@code rmi} down, {@code rzi} toward zero), f64 to s64 (saturating, NaN to 0, as Java's
+   * cast does) and s64 to f64 (round to nearest).
+   */
+  private static long convertF64(String op, long v) {
+    return switch (op) {
+      case "cvt.rni.f64.f64" -> bits(Math.rint(d(v)));
+      case "cvt.rmi.f64.f64" -> bits(Math.floor(d(v)));
+      case "cvt.rzi.f64.f64" -> bits(d(v) < 0 ? Math.ceil(d(v)) : Math.floor(d(v)));
+      case "cvt.rni.s64.f64" -> (long) Math.rint(d(v));
+      case "cvt.rn.f64.s64" -> bits((double) v);
       default -> throw new IllegalStateException("unsupported " + op);
     };
+  }
+
+  /** {@code testp.finite/infinite/number/notanumber} of an f32 or f64 operand. */
+  private static long testp(String[] parts, long x) {
+    double v = parts[2].equals("f32") ? f(x) : d(x);
+    boolean r =
+        switch (parts[1]) {
+          case "finite" -> Double.isFinite(v);
+          case "infinite" -> Double.isInfinite(v);
+          case "number" -> !Double.isNaN(v);
+          case "notanumber" -> Double.isNaN(v);
+          default -> throw new IllegalStateException("testp." + parts[1]);
+        };
+    return r ? 1 : 0;
+  }
+
+  /**
+   * Shifts and logic on {@code .pred} (0 or 1), 32-bit and 64-bit operands; {@code shr.s*} is
+   * arithmetic, {@code shr.u*}/{@code .b*} logical; shift amounts of the width or more give 0 (or
+   * the sign) as the ISA says.
+   */
+  private long bitwise(
+      String base, String type, String[] a, java.util.function.IntFunction<Long> arg) {
+    long x = arg.apply(1);
+    if (type.equals("pred")) {
+      boolean p = x != 0;
+      boolean q = a.length > 2 && arg.apply(2) != 0;
+      boolean v =
+          switch (base) {
+            case "and" -> p && q;
+            case "or" -> p || q;
+            case "xor" -> p ^ q;
+            case "not" -> !p;
+            default -> throw new IllegalStateException(base + ".pred");
+          };
+      return v ? 1 : 0;
+    }
+    boolean wide = type.endsWith("64");
+    long mask = wide ? -1L : U32;
+    int width = wide ? 64 : 32;
+    long signed = wide ? x : (long) (int) x;
+    long y = a.length > 2 ? arg.apply(2) : 0;
+    int shift = (int) Math.min(y & U32, width);
+    long v =
+        switch (base) {
+          case "and" -> x & y;
+          case "or" -> x | y;
+          case "xor" -> x ^ y;
+          case "not" -> ~x;
+          case "shl" -> shift >= width ? 0 : x << shift;
+          case "shr" ->
+              type.startsWith("s")
+                  ? signed >> Math.min(shift, width - 1)
+                  : shift >= width ? 0 : (x & mask) >>> shift;
+          default -> throw new IllegalStateException(base + "." + type);
+        };
+    return v & mask;
   }
 
   private long arithmetic(
@@ -463,6 +535,7 @@ final class PtxInterpreter {
         long y = arg.apply(2);
         return switch (base) {
           case "add" -> x + y;
+          case "sub" -> x - y;
           case "mul" -> x * y;
           default -> throw new IllegalStateException("unsupported " + in.text());
         };

@@ -133,13 +133,39 @@ class PtxKernelRendererTest {
 
   @Test
   void whatIsNotLoweredYetSaysSo() {
-    Executable.KernelDescription pow = onlyKernel(l -> l.get(0).pow(l.get(1)), 2);
-    assertThatThrownBy(() -> PtxKernelRenderer.render(pow)).hasMessageContaining("pow");
     Executable e =
         ProgramCompiler.compile(
-            Func.trace((Tensor t) -> t.exp().add(1), Tensor.zeros(DType.F64, 4)));
+            Func.trace((Tensor t) -> t.mul(t).add(1), Tensor.zeros(DType.I32, 4)));
     assertThatThrownBy(() -> PtxKernelRenderer.render(e.kernels().get(0)))
-        .hasMessageContaining("f64 transcendentals");
+        .hasMessageContaining("i32");
+  }
+
+  /** The software transcendentals (PtxF64Math) in both dtypes, pow included, compile. */
+  @ParameterizedTest
+  @ValueSource(strings = {"sm_80", "sm_90"})
+  void softwareTranscendentalsCompile(String target) {
+    for (DType t : List.of(DType.F32, DType.F64)) {
+      Tensor z = Tensor.zeros(t, 4);
+      Executable e =
+          ProgramCompiler.compile(
+              Func.trace(
+                  (Tensor a, Tensor b) ->
+                      a.exp()
+                          .add(a.log())
+                          .add(a.log1p())
+                          .add(a.expm1())
+                          .add(a.sin())
+                          .add(a.cos())
+                          .add(a.tanh())
+                          .add(a.sigmoid())
+                          .add(a.pow(b)),
+                  z,
+                  z));
+      assertThat(e.kernels()).hasSize(1);
+      String ptx = PtxKernelRenderer.render(e.kernels().get(0));
+      assertThat(ptx).contains("fma.rn.f64", "shl.b64", "cvt.rni.s64.f64");
+      assertThat(PtxCompiler.compile(ptx, target)).startsWith(0x7f, 'E', 'L', 'F');
+    }
   }
 
   static boolean onPath(String tool) {
