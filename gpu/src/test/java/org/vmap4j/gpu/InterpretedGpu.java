@@ -74,6 +74,32 @@ final class InterpretedGpu {
               .launch(mem, List.of(a, b, c), sh.gridX(), sh.gridY(), sh.gridZ(), 256);
         }
         device.put(e.outputs().get(0), c);
+      } else if (s instanceof GpuPlan.Indexed k) {
+        indexed(k, mem, dev, device, hostOf);
+      } else if (s instanceof GpuPlan.TransposedGemm t) {
+        for (var tr : java.util.Arrays.asList(t.lhs(), t.rhs())) {
+          if (tr != null) {
+            fused(
+                tr.ptx(),
+                tr.equation().inputs(),
+                tr.output(),
+                tr.n(),
+                tr.threads(),
+                mem,
+                dev,
+                device);
+          }
+        }
+        var e = t.gemmEquation();
+        long a = dev.apply(e.inputs().get(0));
+        long b = dev.apply(e.inputs().get(1));
+        long c = mem.allocate(bytes(e.outputs().get(0).type()), true);
+        GemmPtx.Shape sh = t.shape();
+        if ((long) sh.batch() * sh.m() * sh.n() > 0) {
+          interpreter(t.ptx())
+              .launch(mem, List.of(a, b, c), sh.gridX(), sh.gridY(), sh.gridZ(), 256);
+        }
+        device.put(e.outputs().get(0), c);
       } else if (s instanceof GpuPlan.Alias r
           && device.containsKey(r.source().equation().inputs().get(0))) {
         var e = r.source().equation();
@@ -114,6 +140,45 @@ final class InterpretedGpu {
     if (threads > 0) {
       int blocks = (int) ((threads + PtxKernelRenderer.BLOCK - 1) / PtxKernelRenderer.BLOCK);
       interpreter(ptx).launch(mem, params, blocks, 1, 1, PtxKernelRenderer.BLOCK);
+    }
+    device.put(output, out);
+  }
+
+  /** As {@code CudaProgram.indexed}: operand copy, error word, the CPU's message. */
+  private static void indexed(
+      GpuPlan.Indexed k,
+      PtxInterpreter.Memory mem,
+      java.util.function.Function<Var, Long> dev,
+      Map<Var, Long> device,
+      java.util.function.Function<Var, CpuTensor> hostOf) {
+    var e = k.source().equation();
+    Var output = e.outputs().get(0);
+    List<Object> params = new ArrayList<>();
+    for (Var v : e.inputs()) {
+      params.add(dev.apply(v));
+    }
+    long out = mem.allocate(bytes(output.type()), true);
+    if (k.startsFromOperand()) {
+      mem.buffer(out).duplicate().put(mem.buffer(dev.apply(e.inputs().get(0))).duplicate().clear());
+    }
+    params.add(out);
+    long error = 0;
+    if (k.checksIndices()) {
+      error = mem.allocate(4, false);
+      mem.buffer(error).putInt(0, IndexPrimitives.NO_ERROR);
+      params.add(error);
+    }
+    params.add(k.n());
+    if (k.n() > 0) {
+      int blocks = (k.n() + PtxKernelRenderer.BLOCK - 1) / PtxKernelRenderer.BLOCK;
+      interpreter(k.ptx()).launch(mem, params, blocks, 1, 1, PtxKernelRenderer.BLOCK);
+      if (k.checksIndices()) {
+        int position = mem.buffer(error).getInt(0);
+        if (position != IndexPrimitives.NO_ERROR) {
+          throw IndexPrimitives.outOfRange(
+              e, hostOf.apply(e.inputs().get(IndexPrimitives.INDICES)), position, k.describe());
+        }
+      }
     }
     device.put(output, out);
   }

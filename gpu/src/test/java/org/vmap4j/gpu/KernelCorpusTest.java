@@ -40,6 +40,17 @@ class KernelCorpusTest {
           ptx.putIfAbsent(k.ptx(), e.program() + ": " + k.describe());
         } else if (s instanceof GpuPlan.Gemm g) {
           ptx.putIfAbsent(g.ptx(), e.program() + ": " + g.describe());
+        } else if (s instanceof GpuPlan.Strided k) {
+          ptx.putIfAbsent(k.ptx(), e.program() + ": " + k.describe());
+        } else if (s instanceof GpuPlan.Indexed k) {
+          ptx.putIfAbsent(k.ptx(), e.program() + ": " + k.describe());
+        } else if (s instanceof GpuPlan.TransposedGemm t) {
+          ptx.putIfAbsent(t.ptx(), e.program() + ": " + t.describe());
+          for (var tr : java.util.Arrays.asList(t.lhs(), t.rhs())) {
+            if (tr != null) {
+              ptx.putIfAbsent(tr.ptx(), e.program() + ": " + t.describe() + " (transpose)");
+            }
+          }
         }
       }
     }
