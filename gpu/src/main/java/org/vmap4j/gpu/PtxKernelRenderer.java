@@ -21,7 +21,7 @@ import org.vmap4j.prim.Reduce;
  * lanes stride over the reduced elements, then combine by butterfly shuffles. Inputs are contiguous
  * row-major device arrays; an input seen through a broadcast is read with stride 0 along the
  * broadcast dimensions (the strides and shape are constants in the PTX, kernels being compiled per
- * plan). Values are F32, F64 or BOOL (one byte per element in memory).
+ * plan). Values are F32, F64, I32, I64 or BOOL (one byte per element in memory).
  */
 public final class PtxKernelRenderer {
   public static final String ENTRY = "fused";
@@ -107,20 +107,9 @@ public final class PtxKernelRenderer {
       throw new UnsupportedOperationException("kernel too large");
     }
     DType resultType = k.resultType();
-    if (k.reduce() != null && !resultType.isFloating()) {
+    if (k.reduce() != null && resultType == DType.BOOL) {
       throw new UnsupportedOperationException(
-          "reductions of " + resultType + " are not lowered to PTX (f32 and f64 are)");
-    }
-    if (resultType != DType.F32 && resultType != DType.F64 && resultType != DType.BOOL) {
-      throw new UnsupportedOperationException(
-          "kernels producing " + resultType + " are not lowered to PTX (f32, f64, bool are)");
-    }
-    for (int i = 0; i < k.inputTypes().size(); i++) {
-      DType t = k.inputTypes().get(i);
-      if (t != DType.F32 && t != DType.F64 && t != DType.BOOL) {
-        throw new UnsupportedOperationException(
-            "kernel input x" + i + " is " + t + "; only f32, f64 and bool inputs are lowered");
-      }
+          "reductions of bool are not lowered to PTX (f32, f64, i32, i64 are)");
     }
     PtxRegisters regs = new PtxRegisters();
     List<String> body = new ArrayList<>();
@@ -323,7 +312,7 @@ public final class PtxKernelRenderer {
     body.add("REDUCED:");
     for (int offset = 16; offset >= 1; offset /= 2) {
       String other = regs.of(t);
-      if (t == DType.F32) {
+      if (t.byteSize() == 4) {
         body.add("shfl.sync.bfly.b32 " + other + ", " + acc + ", " + offset + ", 31, -1;");
       } else {
         String lo = regs.b32();
@@ -353,6 +342,9 @@ public final class PtxKernelRenderer {
 
   private static List<String> combine(
       Reduce r, DType t, String dst, String a, String b, PtxRegisters regs) {
+    if (t.isInteger()) {
+      return List.of(PtxLowering.integerCombine(r, t, dst, a, b));
+    }
     return switch (r) {
       case REDUCE_SUM ->
           List.of("add.rn." + PtxRegisters.suffix(t) + " " + dst + ", " + a + ", " + b + ";");

@@ -77,7 +77,7 @@ final class PtxRegisters {
     return switch (t) {
       case F32 -> String.format("0f%08X", Float.floatToRawIntBits((float) value));
       case I32 -> Integer.toString((int) value);
-      case I64 -> Long.toString((long) value);
+      case I64 -> String.format("0x%016X", (long) value);
       default -> String.format("0d%016X", Double.doubleToRawLongBits(value));
     };
   }

@@ -449,6 +449,9 @@ final class PtxInterpreter {
    */
   private static Long integerInstruction(String op, java.util.function.IntFunction<Long> arg) {
     String[] parts = op.split("\\.");
+    if (List.of("ld", "st", "mov", "selp", "cvta", "shfl").contains(parts[0])) {
+      return null;
+    }
     String type = parts[parts.length - 1];
     boolean s32 = type.equals("s32");
     boolean wide = type.equals("s64") || type.equals("u64");
@@ -490,6 +493,31 @@ final class PtxInterpreter {
     if (parts[0].equals("sub") && (s32 || type.equals("u32"))) {
       return (arg.apply(1) - arg.apply(2)) & U32;
     }
+    if (s32 || type.equals("s64")) {
+      long x = arg.apply(1);
+      long y = arg.apply(2);
+      if (s32) {
+        int a = (int) x;
+        int b = (int) y;
+        Integer r =
+            switch (parts[0]) {
+              case "add" -> a + b;
+              case "mul" -> parts[1].equals("lo") ? a * b : null;
+              case "max" -> Math.max(a, b);
+              case "min" -> Math.min(a, b);
+              default -> null;
+            };
+        return r == null ? null : r & U32;
+      }
+      return switch (parts[0]) {
+        case "add" -> x + y;
+        case "sub" -> x - y;
+        case "mul" -> parts[1].equals("lo") ? x * y : null;
+        case "max" -> Math.max(x, y);
+        case "min" -> Math.min(x, y);
+        default -> null;
+      };
+    }
     return null;
   }
 
@@ -498,6 +526,16 @@ final class PtxInterpreter {
     return switch (op) {
       case "cvt.s64.s32" -> (long) (int) v;
       case "cvt.u32.u64", "cvt.u32.s64", "cvt.s32.s64" -> v & U32;
+      case "cvt.rn.f32.s32" -> bits((float) (int) v);
+      case "cvt.rn.f64.s32" -> bits((double) (int) v);
+      case "cvt.rn.f32.s64" -> bits((float) v);
+      case "cvt.rn.f64.s64" -> bits((double) v);
+      // truncation and saturation as the ISA defines them (Java's cast does the same); a NaN
+      // input is treated as unspecified (the minimum value here), so a kernel must handle NaN
+      case "cvt.rzi.s32.f32" -> Float.isNaN(f(v)) ? Integer.MIN_VALUE & U32 : (int) f(v) & U32;
+      case "cvt.rzi.s32.f64" -> Double.isNaN(d(v)) ? Integer.MIN_VALUE & U32 : (int) d(v) & U32;
+      case "cvt.rzi.s64.f32" -> Float.isNaN(f(v)) ? Long.MIN_VALUE : (long) f(v);
+      case "cvt.rzi.s64.f64" -> Double.isNaN(d(v)) ? Long.MIN_VALUE : (long) d(v);
       default -> null;
     };
   }
