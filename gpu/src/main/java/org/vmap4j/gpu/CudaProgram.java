@@ -38,7 +38,15 @@ public final class CudaProgram implements CompiledProgram, AutoCloseable {
     this.cpu = Executable.of(gpuPlan.plan());
     device.makeCurrent();
     try {
+      List<GpuPlan.Step> steps = new ArrayList<>();
       for (GpuPlan.Step s : gpuPlan.steps()) {
+        if (s instanceof GpuPlan.TransposedGemm t) {
+          steps.addAll(t.parts()); // each part is loaded (and run) as a step of its own kind
+        } else {
+          steps.add(s);
+        }
+      }
+      for (GpuPlan.Step s : steps) {
         String ptx;
         String entry;
         if (s instanceof GpuPlan.Kernel k) {
@@ -53,14 +61,6 @@ public final class CudaProgram implements CompiledProgram, AutoCloseable {
         } else if (s instanceof GpuPlan.Indexed k) {
           ptx = k.ptx();
           entry = PtxKernelRenderer.ENTRY;
-        } else if (s instanceof GpuPlan.TransposedGemm t) {
-          for (var tr : java.util.Arrays.asList(t.lhs(), t.rhs())) {
-            if (tr != null) {
-              load(tr.ptx(), PtxKernelRenderer.ENTRY);
-            }
-          }
-          ptx = t.ptx();
-          entry = GemmPtx.ENTRY;
         } else {
           continue;
         }
@@ -169,7 +169,9 @@ public final class CudaProgram implements CompiledProgram, AutoCloseable {
     } else if (s instanceof GpuPlan.Indexed k) {
       indexed(k, "step " + index + " " + k.describe(), scope);
     } else if (s instanceof GpuPlan.TransposedGemm t) {
-      transposedGemm(t, "step " + index + " " + t.describe(), scope);
+      for (GpuPlan.Step part : t.parts()) {
+        runStep(part, index, scope);
+      }
     } else {
       onCpu(s.source(), scope);
     }
@@ -206,39 +208,6 @@ public final class CudaProgram implements CompiledProgram, AutoCloseable {
       }
     }
     scope.putDevice(output, out);
-  }
-
-  /** Transposes the operands that need it into fresh buffers, then runs the GEMM on them. */
-  private void transposedGemm(GpuPlan.TransposedGemm t, String label, RunScope scope) {
-    for (var tr : java.util.Arrays.asList(t.lhs(), t.rhs())) {
-      if (tr != null) {
-        var e = tr.equation();
-        fused(
-            byPtx.get(tr.ptx()),
-            label + " (transpose)",
-            e.inputs(),
-            tr.output(),
-            tr.n(),
-            tr.threads(),
-            scope);
-      }
-    }
-    var e = t.gemmEquation();
-    Pointer a = Pointer.to(scope.device(e.inputs().get(0)).pointer());
-    Pointer b = Pointer.to(scope.device(e.inputs().get(1)).pointer());
-    DeviceBuffer c = scope.allocate(e.outputs().get(0).type());
-    GemmPtx.Shape shape = t.shape();
-    if ((long) shape.batch() * shape.m() * shape.n() > 0) {
-      scope.launch(
-          modules.get(t.source()),
-          label,
-          shape.gridX(),
-          shape.gridY(),
-          shape.gridZ(),
-          GemmPtx.Shape.blockThreads(),
-          Pointer.to(a, b, Pointer.to(c.pointer())));
-    }
-    scope.putDevice(e.outputs().get(0), c);
   }
 
   /** Launches a kernel of {@link PtxKernelRenderer}'s form {@code fused(x0.., y, n)}. */

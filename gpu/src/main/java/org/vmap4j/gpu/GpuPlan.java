@@ -71,33 +71,17 @@ public record GpuPlan(ExecutionPlan plan, List<Step> steps) {
   }
 
   /**
-   * A dot_general whose dimension groups are not adjacent in memory: the offending operands are
-   * transposed into GEMM order on the device (null where an operand is read as it is), then one
-   * GEMM runs on the copies (see {@link TransposedDotGeneral}).
+   * A dot_general whose dimension groups are not adjacent in memory, as {@link Strided} transposes
+   * of the offending operands into GEMM order followed by a {@link Gemm} on the copies ({@code
+   * parts}, in order; see {@link TransposedDotGeneral}). The parts' sources are synthetic equations
+   * whose intermediate variables never leave this step.
    */
-  public record TransposedGemm(
-      Fusion.PrimitiveStep source,
-      TransposedDotGeneral.Transposition lhs,
-      TransposedDotGeneral.Transposition rhs,
-      Equation gemmEquation,
-      GemmPtx.Shape shape,
-      String ptx)
-      implements Step {
+  public record TransposedGemm(Fusion.PrimitiveStep source, List<Step> parts) implements Step {
     @Override
     public String describe() {
-      return "gpu transpose"
-          + (lhs == null ? "" : " lhs")
-          + (rhs == null ? "" : " rhs")
-          + " then gemm "
-          + shape.dtype().shortName()
-          + " batch="
-          + shape.batch()
-          + " m="
-          + shape.m()
-          + " n="
-          + shape.n()
-          + " k="
-          + shape.k();
+      List<String> d = new ArrayList<>();
+      parts.forEach(p -> d.add(p.describe()));
+      return String.join(", then ", d);
     }
   }
 
@@ -167,13 +151,18 @@ public record GpuPlan(ExecutionPlan plan, List<Step> steps) {
           return new OnCpu(s, x.getMessage());
         }
       }
-      try {
-        var t = TransposedDotGeneral.lower(e);
-        GemmPtx.Shape shape = DotGeneralGemm.shape(t.gemm());
-        return new TransposedGemm(p, t.lhs(), t.rhs(), t.gemm(), shape, GemmPtx.render(shape));
-      } catch (UnsupportedOperationException x) {
-        return new OnCpu(s, x.getMessage());
+      var t = TransposedDotGeneral.lower(e);
+      List<Step> parts = new ArrayList<>();
+      for (Equation transpose : t.transposes()) {
+        parts.add(place(new Fusion.PrimitiveStep(transpose)));
       }
+      parts.add(place(new Fusion.PrimitiveStep(t.gemm())));
+      for (Step part : parts) {
+        if (part instanceof OnCpu c) {
+          return new OnCpu(s, c.reason());
+        }
+      }
+      return new TransposedGemm(p, List.copyOf(parts));
     }
     try {
       var k = IndexPrimitives.kernel(e);

@@ -18,17 +18,11 @@ final class TransposedDotGeneral {
   private TransposedDotGeneral() {}
 
   /**
-   * One operand's transpose: the synthetic {@code transpose} equation (its output a fresh variable
-   * that never leaves the step) and its kernel.
+   * The transposes of the operands that need one (each a {@code transpose} equation whose output is
+   * a fresh variable that never leaves the step) and the GEMM-ready {@code dot_general} on their
+   * results, in the order they run.
    */
-  record Transposition(Equation equation, String ptx, int n, long threads) {
-    Var output() {
-      return equation.outputs().get(0);
-    }
-  }
-
-  /** The transposes (null where an operand is used as it is) and the GEMM on their results. */
-  record Lowered(Transposition lhs, Transposition rhs, Equation gemm) {}
+  record Lowered(List<Equation> transposes, Equation gemm) {}
 
   static Lowered lower(Equation e) {
     int[] lc = e.params().ints("lhs_contract");
@@ -39,11 +33,11 @@ final class TransposedDotGeneral {
     Var r = e.inputs().get(1);
     int[] lf = DotGeneral.free(l.type().ndim(), lc, lb);
     int[] rf = DotGeneral.free(r.type().ndim(), rc, rb);
-    Transposition lt = adjacent(l.type(), lb, lf, lc) ? null : transpose(l, lb, lf, lc);
-    Transposition rt = adjacent(r.type(), rb, rc, rf) ? null : transpose(r, rb, rc, rf);
+    Equation lt = adjacent(l.type(), lb, lf, lc) ? null : transpose(l, lb, lf, lc);
+    Equation rt = adjacent(r.type(), rb, rc, rf) ? null : transpose(r, rb, rc, rf);
     int nb = lb.length;
-    Var lv = lt == null ? l : lt.output();
-    Var rv = rt == null ? r : rt.output();
+    Var lv = lt == null ? l : lt.outputs().get(0);
+    Var rv = rt == null ? r : rt.outputs().get(0);
     int[] lc2 = lt == null ? lc : Shapes.range(nb + lf.length, nb + lf.length + lc.length);
     int[] lb2 = lt == null ? lb : Shapes.range(0, nb);
     int[] rc2 = rt == null ? rc : Shapes.range(nb, nb + rc.length);
@@ -54,7 +48,14 @@ final class TransposedDotGeneral {
             DotGeneral.params(lc2, rc2, lb2, rb2),
             List.of(lv, rv),
             e.outputs());
-    return new Lowered(lt, rt, gemm);
+    List<Equation> transposes = new java.util.ArrayList<>();
+    if (lt != null) {
+      transposes.add(lt);
+    }
+    if (rt != null) {
+      transposes.add(rt);
+    }
+    return new Lowered(List.copyOf(transposes), gemm);
   }
 
   /** Whether each of the three groups collapses to one stride in the contiguous layout. */
@@ -70,14 +71,10 @@ final class TransposedDotGeneral {
     }
   }
 
-  private static Transposition transpose(Var v, int[] first, int[] second, int[] third) {
+  private static Equation transpose(Var v, int[] first, int[] second, int[] third) {
     int[] perm = Shapes.concat(Shapes.concat(first, second), third);
     TensorType type = v.type().withShape(Shapes.select(v.type().shape(), perm));
-    Equation t =
-        new Equation(
-            Transpose.TRANSPOSE, Transpose.params(perm), List.of(v), List.of(new Var(type)));
-    var d = StridedPrimitives.description(t);
-    return new Transposition(
-        t, StridedPrimitives.render(t), PtxKernelRenderer.outputs(d), PtxKernelRenderer.threads(d));
+    return new Equation(
+        Transpose.TRANSPOSE, Transpose.params(perm), List.of(v), List.of(new Var(type)));
   }
 }

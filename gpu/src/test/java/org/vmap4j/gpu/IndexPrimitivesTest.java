@@ -137,17 +137,35 @@ class IndexPrimitivesTest {
       Params p =
           DotGeneral.params(new int[] {3}, new int[] {0}, new int[] {0, 2}, new int[] {1, 3});
       GpuPlan plan = check("dot_general " + t, DotGeneral.DOT_GENERAL, p, l, r);
-      assertThat(plan.steps())
-          .anySatisfy(s -> assertThat(s).isInstanceOf(GpuPlan.TransposedGemm.class));
+      assertThat(transposedGemmParts(plan)).isEqualTo(3);
       // only the rhs needs a transpose here
       Tensor l2 = Tensor.randomNormal(3, t, 2, 3, 5, 7);
+      GpuPlan rhsOnly =
+          check(
+              "dot_general rhs only " + t,
+              DotGeneral.DOT_GENERAL,
+              DotGeneral.params(new int[] {3}, new int[] {0}, new int[] {0, 1}, new int[] {1, 3}),
+              l2,
+              r);
+      assertThat(transposedGemmParts(rhsOnly)).isEqualTo(2);
+      // several GEMM tiles after the transpose, contracting over two scattered dimensions
       check(
-          "dot_general rhs only " + t,
+          "dot_general multi-tile " + t,
           DotGeneral.DOT_GENERAL,
-          DotGeneral.params(new int[] {3}, new int[] {0}, new int[] {0, 1}, new int[] {1, 3}),
-          l2,
-          r);
+          DotGeneral.params(new int[] {0, 2}, new int[] {1, 0}, new int[0], new int[0]),
+          Tensor.randomNormal(6, t, 3, 70, 5),
+          Tensor.randomNormal(7, t, 5, 3, 90));
     }
+  }
+
+  private static int transposedGemmParts(GpuPlan plan) {
+    for (GpuPlan.Step s : plan.steps()) {
+      if (s instanceof GpuPlan.TransposedGemm t) {
+        assertThat(t.parts().get(t.parts().size() - 1)).isInstanceOf(GpuPlan.Gemm.class);
+        return t.parts().size();
+      }
+    }
+    throw new AssertionError("no transposed GEMM in " + plan.steps());
   }
 
   @Test
@@ -204,11 +222,8 @@ class IndexPrimitivesTest {
       if (s instanceof GpuPlan.Indexed k) {
         texts.add(k.ptx());
       } else if (s instanceof GpuPlan.TransposedGemm t) {
-        texts.add(t.ptx());
-        for (var tr : java.util.Arrays.asList(t.lhs(), t.rhs())) {
-          if (tr != null) {
-            texts.add(tr.ptx());
-          }
+        for (GpuPlan.Step part : t.parts()) {
+          texts.add(part instanceof GpuPlan.Gemm g ? g.ptx() : ((GpuPlan.Strided) part).ptx());
         }
       }
     }

@@ -56,50 +56,17 @@ final class InterpretedGpu {
                             k.type().dtype(), mem.buffer(device.get(k)), k.type().size()),
                         k.type().shape()));
     for (GpuPlan.Step s : plan.steps()) {
-      if (s instanceof GpuPlan.Kernel k) {
-        List<Var> in = new ArrayList<>();
-        k.source().inputs().forEach(i -> in.add(i.source()));
-        fused(k.ptx(), in, k.source().output(), k.n(), k.threads(), mem, dev, device);
-      } else if (s instanceof GpuPlan.Strided k) {
-        var e = k.source().equation();
-        fused(k.ptx(), e.inputs(), e.outputs().get(0), k.n(), k.threads(), mem, dev, device);
-      } else if (s instanceof GpuPlan.Gemm g) {
-        var e = g.source().equation();
-        long a = dev.apply(e.inputs().get(0));
-        long b = dev.apply(e.inputs().get(1));
-        long c = mem.allocate(bytes(e.outputs().get(0).type()), true);
-        GemmPtx.Shape sh = g.shape();
-        if ((long) sh.batch() * sh.m() * sh.n() > 0) {
-          interpreter(g.ptx())
-              .launch(mem, List.of(a, b, c), sh.gridX(), sh.gridY(), sh.gridZ(), 256);
-        }
-        device.put(e.outputs().get(0), c);
+      if (s instanceof GpuPlan.Kernel
+          || s instanceof GpuPlan.Strided
+          || s instanceof GpuPlan.Gemm) {
+        device(s, mem, dev, device);
       } else if (s instanceof GpuPlan.Indexed k) {
         indexed(k, mem, dev, device, hostOf);
       } else if (s instanceof GpuPlan.TransposedGemm t) {
-        for (var tr : java.util.Arrays.asList(t.lhs(), t.rhs())) {
-          if (tr != null) {
-            fused(
-                tr.ptx(),
-                tr.equation().inputs(),
-                tr.output(),
-                tr.n(),
-                tr.threads(),
-                mem,
-                dev,
-                device);
-          }
+        for (GpuPlan.Step part : t.parts()) {
+          // the parts are Strided transposes and a Gemm, run as those steps are above
+          device(part, mem, dev, device);
         }
-        var e = t.gemmEquation();
-        long a = dev.apply(e.inputs().get(0));
-        long b = dev.apply(e.inputs().get(1));
-        long c = mem.allocate(bytes(e.outputs().get(0).type()), true);
-        GemmPtx.Shape sh = t.shape();
-        if ((long) sh.batch() * sh.m() * sh.n() > 0) {
-          interpreter(t.ptx())
-              .launch(mem, List.of(a, b, c), sh.gridX(), sh.gridY(), sh.gridZ(), 256);
-        }
-        device.put(e.outputs().get(0), c);
       } else if (s instanceof GpuPlan.Alias r
           && device.containsKey(r.source().equation().inputs().get(0))) {
         var e = r.source().equation();
@@ -119,6 +86,34 @@ final class InterpretedGpu {
     List<CpuTensor> out = new ArrayList<>();
     p.outputs().forEach(v -> out.add(hostOf.apply(v)));
     return out;
+  }
+
+  /** A fused kernel, strided primitive or GEMM, launched as CudaProgram launches it. */
+  private static void device(
+      GpuPlan.Step s,
+      PtxInterpreter.Memory mem,
+      java.util.function.Function<Var, Long> dev,
+      Map<Var, Long> device) {
+    if (s instanceof GpuPlan.Kernel k) {
+      List<Var> in = new ArrayList<>();
+      k.source().inputs().forEach(i -> in.add(i.source()));
+      fused(k.ptx(), in, k.source().output(), k.n(), k.threads(), mem, dev, device);
+    } else if (s instanceof GpuPlan.Strided k) {
+      var e = k.source().equation();
+      fused(k.ptx(), e.inputs(), e.outputs().get(0), k.n(), k.threads(), mem, dev, device);
+    } else if (s instanceof GpuPlan.Gemm g) {
+      var e = g.source().equation();
+      long a = dev.apply(e.inputs().get(0));
+      long b = dev.apply(e.inputs().get(1));
+      long c = mem.allocate(bytes(e.outputs().get(0).type()), true);
+      GemmPtx.Shape sh = g.shape();
+      if ((long) sh.batch() * sh.m() * sh.n() > 0) {
+        interpreter(g.ptx()).launch(mem, List.of(a, b, c), sh.gridX(), sh.gridY(), sh.gridZ(), 256);
+      }
+      device.put(e.outputs().get(0), c);
+    } else {
+      throw new IllegalArgumentException("not a device kernel step: " + s.describe());
+    }
   }
 
   private static void fused(
