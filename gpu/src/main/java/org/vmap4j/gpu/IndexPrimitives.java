@@ -57,11 +57,16 @@ final class IndexPrimitives {
     if (p == Concatenate.CONCATENATE) {
       return new Kernel(concatenate(e), size(e), false, false);
     }
+    int indices =
+        p == Gather.GATHER || p == ScatterAdd.SCATTER_ADD
+            ? e.inputs().get(INDICES).type().size()
+            : 0;
     if (p == Gather.GATHER) {
-      return new Kernel(gatherOrScatter(e, false), size(e), true, false);
+      return new Kernel(gatherOrScatter(e, false), Math.max(size(e), indices), true, false);
     }
     if (p == ScatterAdd.SCATTER_ADD) {
-      return new Kernel(gatherOrScatter(e, true), e.inputs().get(2).type().size(), true, true);
+      int updates = e.inputs().get(2).type().size();
+      return new Kernel(gatherOrScatter(e, true), Math.max(updates, indices), true, true);
     }
     if (p == Argmax.ARGMAX) {
       return new Kernel(argmax(e), size(e), false, false);
@@ -299,28 +304,33 @@ final class IndexPrimitives {
     if (scatter && t == DType.BOOL) {
       throw new UnsupportedOperationException("scatter_add of bool is not lowered");
     }
+    // the elements moved: the output's for gather, the updates' for scatter_add
+    int moved = (scatter ? e.inputs().get(2) : e.outputs().get(0)).type().size();
     Body b = new Body(e.inputs().size(), true);
+    // every index is checked, by the thread of its position, even where no element moves (an
+    // empty slice), so that the GPU fails exactly where the CPU does
+    String bad = b.regs.pred();
+    String beyond = b.regs.pred();
+    b.add("setp.ge.u32 " + beyond + ", " + b.gid + ", " + idx.size() + ";");
+    b.add("@" + beyond + " bra CHECKED;");
+    String own = loadIndex(b, idx.dtype(), b.gid);
+    // unsigned: a negative index is a huge one, so one comparison covers both ends
+    b.add("setp.ge.u64 " + bad + ", " + own + ", " + n + ";");
+    String ignored = b.regs.b32();
+    b.add("@" + bad + " atom.global.min.u32 " + ignored + ", [" + b.err + "], " + b.gid + ";");
+    b.add("CHECKED:");
+    b.add("setp.ge.u32 " + beyond + ", " + b.gid + ", " + moved + ";");
+    b.add("@" + beyond + " bra DONE;");
     String qq = b.coordinate(b.gid, 1, q);
     String i = b.coordinate(b.gid, q, items);
     String pp = b.coordinate(b.gid, q * items, p);
     String bb = b.quotient(b.gid, q * items * p);
     String k = b.regs.b32();
     b.add("mad.lo.u32 " + k + ", " + bb + ", " + items + ", " + i + ";");
-    String at = PtxKernelRenderer.address(b.x[INDICES], k, idx.dtype(), b.regs, b.lines);
-    String index = b.regs.b64();
-    if (idx.dtype() == DType.I32) {
-      String narrow = b.regs.b32();
-      b.add("ld.global.s32 " + narrow + ", [" + at + "];");
-      b.add("cvt.s64.s32 " + index + ", " + narrow + ";");
-    } else if (idx.dtype() == DType.I64) {
-      b.add("ld.global.s64 " + index + ", [" + at + "];");
-    } else {
-      throw new UnsupportedOperationException("indices of " + idx.dtype() + " are not lowered");
-    }
-    // unsigned: a negative index is a huge one, so one comparison covers both ends
-    String bad = b.regs.pred();
+    String index = loadIndex(b, idx.dtype(), k);
+    // an index outside [0, n) was flagged by its own thread: move nothing
     b.add("setp.ge.u64 " + bad + ", " + index + ", " + n + ";");
-    b.add("@" + bad + " bra BAD_INDEX;");
+    b.add("@" + bad + " bra DONE;");
     String j = b.regs.b32();
     b.add("cvt.u32.u64 " + j + ", " + index + ";");
     String at2 = b.regs.b32();
@@ -344,11 +354,23 @@ final class IndexPrimitives {
     } else {
       b.storeBits(t, b.y, b.gid, b.loadBits(t, b.x[0], at2));
     }
-    b.add("bra DONE;");
-    b.add("BAD_INDEX:");
-    String ignored = b.regs.b32();
-    b.add("atom.global.min.u32 " + ignored + ", [" + b.err + "], " + k + ";");
     return b.ptx();
+  }
+
+  /** Loads index {@code position} of the index input, widened to 64 bits. */
+  private static String loadIndex(Body b, DType t, String position) {
+    String at = PtxKernelRenderer.address(b.x[INDICES], position, t, b.regs, b.lines);
+    String index = b.regs.b64();
+    if (t == DType.I32) {
+      String narrow = b.regs.b32();
+      b.add("ld.global.s32 " + narrow + ", [" + at + "];");
+      b.add("cvt.s64.s32 " + index + ", " + narrow + ";");
+    } else if (t == DType.I64) {
+      b.add("ld.global.s64 " + index + ", [" + at + "];");
+    } else {
+      throw new UnsupportedOperationException("indices of " + t + " are not lowered");
+    }
+    return index;
   }
 
   /**

@@ -198,6 +198,42 @@ class IndexPrimitivesTest {
     }
   }
 
+  /** The kernel itself flags the first bad position, also where no element moves. */
+  @Test
+  void theKernelChecksEveryIndexEvenWhenNothingMoves() {
+    var x = new org.vmap4j.ir.Var(new org.vmap4j.core.TensorType(DType.F64, new int[] {0, 4}));
+    var idx = new org.vmap4j.ir.Var(new org.vmap4j.core.TensorType(DType.I32, new int[] {3}));
+    var out = new org.vmap4j.ir.Var(new org.vmap4j.core.TensorType(DType.F64, new int[] {0, 3}));
+    var e =
+        new org.vmap4j.ir.Equation(
+            Gather.GATHER, Gather.params(1, 0), List.of(x, idx), List.of(out));
+    IndexPrimitives.Kernel k = IndexPrimitives.kernel(e);
+    assertThat(k.n()).isEqualTo(3);
+    PtxInterpreter.Memory mem = new PtxInterpreter.Memory();
+    long xs = mem.allocate(0, true);
+    long is = mem.allocate(12, false);
+    mem.buffer(is).putInt(0, 1).putInt(4, 7).putInt(8, -2);
+    long ys = mem.allocate(0, true);
+    long err = mem.allocate(4, false);
+    mem.buffer(err).putInt(0, IndexPrimitives.NO_ERROR);
+    new PtxInterpreter(k.ptx()).launch(mem, List.of(xs, is, ys, err, k.n()), 1, 1, 1, 256);
+    assertThat(mem.buffer(err).getInt(0)).isEqualTo(1);
+  }
+
+  /** The CPU checks every index even when no element moves; so does the GPU. */
+  @Test
+  void anIndexOutsideTheRangeFailsEvenWhenNothingMoves() {
+    Tensor x = Tensor.zeros(DType.F64, 0, 4);
+    Tensor idx = Tensor.of(new int[] {1, 7, 2}, 3);
+    GpuPlan plan = plan(Gather.GATHER, Gather.params(1, 0), x, idx);
+    List<CpuTensor> in = List.of((CpuTensor) x, (CpuTensor) idx);
+    assertThatThrownBy(() -> Executable.of(plan.plan()).run(in))
+        .isInstanceOf(IndexOutOfBoundsException.class);
+    assertThatThrownBy(() -> InterpretedGpu.run(plan, in))
+        .isInstanceOf(IndexOutOfBoundsException.class)
+        .hasMessageContaining("gather: index 7 at flat position 1 of the indices");
+  }
+
   private GpuPlan check(String what, Primitive prim, Params params, Tensor... args) {
     GpuPlan plan = plan(prim, params, args);
     assertThat(plan.steps())
