@@ -15,7 +15,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 OUT="$ROOT/gpu/device-check"
 LIMIT_MIB=64
-CLASSES=(CudaBackendTest IndexMathTest GpuRuntimeTest GpuKernelsTest GpuProgramsTest)
+CLASSES=(CudaBackendTest IndexMathTest GpuRuntimeTest GpuKernelsTest GpuProgramsTest GpuIndexPrimitivesTest
+  GpuIntegerKernelsTest)
 
 prepare() {
   cd "$ROOT"

@@ -184,15 +184,13 @@ class IndexPrimitivesTest {
       }
       assertThat(cpu).isNotNull();
       String expected = cpu;
-      assertThatThrownBy(() -> InterpretedGpu.run(plan, in))
+      assertThatThrownBy(() -> device(plan, in))
           .isInstanceOf(IndexOutOfBoundsException.class)
           .hasMessageStartingWith(expected);
       Tensor updates = Tensor.randomNormal(5, DType.F32, 3, 5);
       GpuPlan scatter = plan(ScatterAdd.SCATTER_ADD, Gather.params(1, 0), x, idx, updates);
       assertThatThrownBy(
-              () ->
-                  InterpretedGpu.run(
-                      scatter, List.of((CpuTensor) x, (CpuTensor) idx, (CpuTensor) updates)))
+              () -> device(scatter, List.of((CpuTensor) x, (CpuTensor) idx, (CpuTensor) updates)))
           .isInstanceOf(IndexOutOfBoundsException.class)
           .hasMessageContaining("scatter_add: index " + bad + " at flat position 2 of the indices");
     }
@@ -229,12 +227,20 @@ class IndexPrimitivesTest {
     List<CpuTensor> in = List.of((CpuTensor) x, (CpuTensor) idx);
     assertThatThrownBy(() -> Executable.of(plan.plan()).run(in))
         .isInstanceOf(IndexOutOfBoundsException.class);
-    assertThatThrownBy(() -> InterpretedGpu.run(plan, in))
+    assertThatThrownBy(() -> device(plan, in))
         .isInstanceOf(IndexOutOfBoundsException.class)
         .hasMessageContaining("gather: index 7 at flat position 1 of the indices");
   }
 
-  private GpuPlan check(String what, Primitive prim, Params params, Tensor... args) {
+  /**
+   * Runs a plan on "the device": here {@link PtxInterpreter} through {@link InterpretedGpu}; the
+   * {@code Gpu...} subclass runs the same cases through {@link CudaProgram} on a GPU.
+   */
+  List<CpuTensor> device(GpuPlan plan, List<CpuTensor> in) {
+    return InterpretedGpu.run(plan, in);
+  }
+
+  GpuPlan check(String what, Primitive prim, Params params, Tensor... args) {
     GpuPlan plan = plan(prim, params, args);
     assertThat(plan.steps())
         .as(what + ": " + plan.steps())
@@ -246,7 +252,7 @@ class IndexPrimitivesTest {
       in.add((CpuTensor) a);
     }
     List<CpuTensor> want = Executable.of(plan.plan()).run(in);
-    GpuTestSupport.assertMatchesCpu(what, InterpretedGpu.run(plan, in), want);
+    GpuTestSupport.assertMatchesCpu(what, device(plan, in), want);
     compiles(what, plan);
     return plan;
   }

@@ -109,7 +109,15 @@ class IntegerKernelsTest {
     }
   }
 
-  private static void check(String what, Function<Tensor[], Tensor> f, Tensor... args) {
+  /**
+   * Runs a plan on "the device": here {@link PtxInterpreter} through {@link InterpretedGpu}; the
+   * {@code Gpu...} subclass runs the same cases through {@link CudaProgram} on a GPU.
+   */
+  List<CpuTensor> device(GpuPlan plan, List<CpuTensor> in) {
+    return InterpretedGpu.run(plan, in);
+  }
+
+  void check(String what, Function<Tensor[], Tensor> f, Tensor... args) {
     GpuPlan plan = GpuPlan.of(ProgramCompiler.plan(Func.trace(f, args)));
     List<String> onCpu = new ArrayList<>();
     plan.steps().stream()
@@ -122,7 +130,7 @@ class IntegerKernelsTest {
       in.add((CpuTensor) a);
     }
     List<CpuTensor> want = Executable.of(plan.plan()).run(in);
-    List<CpuTensor> got = InterpretedGpu.run(plan, in);
+    List<CpuTensor> got = device(plan, in);
     for (int i = 0; i < want.size(); i++) {
       CpuTensor w = want.get(i);
       CpuTensor g = got.get(i);
