@@ -71,7 +71,7 @@ class IndexPrimitivesTest {
   @Test
   void gatherMatchesTheCpu() {
     for (int trial = 0; trial < 60; trial++) {
-      DType t = pick(NUMERIC);
+      DType t = pick(List.of(DType.F32, DType.F64, DType.I32, DType.I64, DType.BOOL));
       DType it = pick(List.of(DType.I32, DType.I64));
       int[] xs = shape(1 + random.nextInt(4));
       int nb = random.nextInt(xs.length);
