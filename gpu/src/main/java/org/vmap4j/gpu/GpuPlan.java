@@ -147,7 +147,7 @@ public record GpuPlan(ExecutionPlan plan, List<Step> steps) {
         GemmPtx.Shape shape = DotGeneralGemm.shape(e);
         return new Gemm(p, shape, GemmPtx.render(shape));
       } catch (UnsupportedOperationException x) {
-        if (!x.getMessage().contains("not adjacent in memory")) {
+        if (!x.getMessage().contains(DotGeneralGemm.NOT_ADJACENT)) {
           return new OnCpu(s, x.getMessage());
         }
       }
