@@ -257,7 +257,10 @@ class IndexPrimitivesTest {
     return plan;
   }
 
-  /** Every new kind of kernel of the plan compiles for sm_80 and sm_90 (once per distinct PTX). */
+  /**
+   * Every new kind of kernel of the plan compiles for sm_80 and sm_90 (see {@link
+   * KernelCompilation}).
+   */
   private static void compiles(String what, GpuPlan plan) {
     List<String> texts = new ArrayList<>();
     for (GpuPlan.Step s : plan.steps()) {
@@ -270,20 +273,9 @@ class IndexPrimitivesTest {
       }
     }
     for (String ptx : texts) {
-      for (String arch : List.of("sm_80", "sm_90")) {
-        if (COMPILED.add(arch + ptx)) {
-          try {
-            assertThat(PtxCompiler.compile(ptx, arch)).as(what).isNotEmpty();
-          } catch (PtxCompilationException e) {
-            throw new AssertionError(what + " (" + arch + "): " + e.getMessage() + "\n" + ptx, e);
-          }
-        }
-      }
+      KernelCompilation.check(what, ptx);
     }
   }
-
-  private static final java.util.Set<String> COMPILED =
-      java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   private static GpuPlan plan(Primitive prim, Params params, Tensor... args) {
     Function<Tensor[], Tensor> f = xs -> Interpreters.bind1(prim, params, xs);
