@@ -14,19 +14,21 @@ import org.vmap4j.prim.Pad;
 import org.vmap4j.prim.ScatterAdd;
 
 /**
- * The structural primitives that move elements by computed positions, each as one PTX kernel with
- * one thread per output element (per update element for {@code scatter_add}): {@code pad}, {@code
+ * The structural primitives that move elements by computed positions, each as one PTX kernel of one
+ * thread per output element (per update element for {@code scatter_add}): {@code pad}, {@code
  * concatenate}, {@code gather}, {@code scatter_add} and {@code argmax}, with core's semantics
  * (interior padding, paired batch dimensions, the first maximum with NaN as the largest value).
  *
- * <p>Entry {@value PtxKernelRenderer#ENTRY} with parameters {@code (x0.., y, n)}; {@code gather}
- * and {@code scatter_add} take {@code (x0.., y, err, n)}: {@code err} points to one u32 that the
- * caller sets to {@value #NO_ERROR} and the kernel lowers (atomic min) to the flat position of any
- * index outside {@code [0, n)}; such an index is never dereferenced (its thread writes nothing),
- * and the caller reports the smallest position as the CPU does (see {@link #outOfRange}). {@code
- * scatter_add}'s output must hold a copy of its operand before the launch; the kernel adds the
- * updates with {@code atom.global.add}, so repeated indices accumulate in an unspecified order
- * (floating sums may differ from the CPU's in the last bits).
+ * <p>Entry {@value PtxKernelRenderer#ENTRY} with parameters {@code (x0.., y, n)}. {@code gather}
+ * and {@code scatter_add} take {@code (x0.., y, err, n)} and run max(elements moved, indices)
+ * threads: thread g checks index g (so every index is checked, also where its slice is empty, as
+ * the CPU does), lowering the u32 at {@code err}, which the caller sets to {@value #NO_ERROR}, to g
+ * by an atomic min when the index is outside {@code [0, n)}. Such an index is never dereferenced
+ * (threads that would use it write nothing); the caller reports the smallest flagged position,
+ * which is the one the CPU reports (see {@link #outOfRange}). {@code scatter_add}'s output must
+ * hold a copy of its operand before the launch; the kernel adds the updates with {@code
+ * atom.global.add}, so repeated indices accumulate in an unspecified order (floating sums may
+ * differ from the CPU's in the last bits).
  */
 final class IndexPrimitives {
   /** The error word's value when every index was in range. */
