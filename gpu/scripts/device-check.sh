@@ -16,7 +16,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 OUT="$ROOT/gpu/device-check"
 LIMIT_MIB=64
-CLASSES=(CudaBackendTest IndexMathTest CublasAvailabilityTest GpuRuntimeTest GpuKernelsTest GpuF64MathTest GpuProgramsTest)
+CLASSES=(CudaBackendTest IndexMathTest CublasAvailabilityTest GpuRuntimeTest GpuKernelsTest GpuF64MathTest
+  GpuProgramsTest GpuIndexPrimitivesTest GpuIntegerKernelsTest)
 
 prepare() {
   cd "$ROOT"

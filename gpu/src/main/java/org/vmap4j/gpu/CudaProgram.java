@@ -31,15 +31,25 @@ public final class CudaProgram implements CompiledProgram, AutoCloseable {
   private final Map<Fusion.Step, CublasCall> onCublas = new IdentityHashMap<>();
   private final List<CudaModule> loaded = new ArrayList<>();
 
+  /** Every module by its PTX (read-only after construction). */
+  private final Map<String, CudaModule> byPtx = new HashMap<>();
+
   CudaProgram(CudaDevice device, GpuPlan gpuPlan) {
     this.device = device;
     this.gpuPlan = gpuPlan;
     this.cpu = Executable.of(gpuPlan.plan());
     device.makeCurrent();
-    Map<String, CudaModule> byPtx = new HashMap<>();
     boolean cublas = CublasAvailability.probe().available();
     try {
+      List<GpuPlan.Step> steps = new ArrayList<>();
       for (GpuPlan.Step s : gpuPlan.steps()) {
+        if (s instanceof GpuPlan.TransposedGemm t) {
+          steps.addAll(t.parts()); // each part is loaded (and run) as a step of its own kind
+        } else {
+          steps.add(s);
+        }
+      }
+      for (GpuPlan.Step s : steps) {
         if (cublas && s instanceof GpuPlan.Gemm g) {
           CublasCall call = CublasCall.of(g.shape());
           if (call != null) {
@@ -58,21 +68,29 @@ public final class CudaProgram implements CompiledProgram, AutoCloseable {
         } else if (s instanceof GpuPlan.Gemm g) {
           ptx = g.ptx();
           entry = GemmPtx.ENTRY;
+        } else if (s instanceof GpuPlan.Indexed k) {
+          ptx = k.ptx();
+          entry = PtxKernelRenderer.ENTRY;
         } else {
           continue;
         }
-        CudaModule m = byPtx.get(ptx);
-        if (m == null) {
-          m = new CudaModule(ptx, entry, device.arch());
-          byPtx.put(ptx, m);
-          loaded.add(m);
-        }
-        modules.put(s.source(), m);
+        modules.put(s.source(), load(ptx, entry));
       }
     } catch (RuntimeException e) {
       close();
       throw e;
     }
+  }
+
+  /** The module of {@code ptx}, loaded once per program. */
+  private CudaModule load(String ptx, String entry) {
+    CudaModule m = byPtx.get(ptx);
+    if (m == null) {
+      m = new CudaModule(ptx, entry, device.arch());
+      byPtx.put(ptx, m);
+      loaded.add(m);
+    }
+    return m;
   }
 
   /** Where each step runs. */
@@ -87,7 +105,12 @@ public final class CudaProgram implements CompiledProgram, AutoCloseable {
   public List<String> describeSteps() {
     List<String> out = new ArrayList<>();
     for (GpuPlan.Step s : gpuPlan.steps()) {
-      out.add(s.describe() + (onCublas.containsKey(s.source()) ? " (cuBLAS)" : ""));
+      List<GpuPlan.Step> parts = s instanceof GpuPlan.TransposedGemm t ? t.parts() : List.of(s);
+      List<String> d = new ArrayList<>();
+      for (GpuPlan.Step p : parts) {
+        d.add(p.describe() + (onCublas.containsKey(p.source()) ? " (cuBLAS)" : ""));
+      }
+      out.add(String.join(", then ", d));
     }
     return out;
   }
@@ -174,9 +197,48 @@ public final class CudaProgram implements CompiledProgram, AutoCloseable {
       } else {
         onCpu(r.source(), scope);
       }
+    } else if (s instanceof GpuPlan.Indexed k) {
+      indexed(k, "step " + index + " " + k.describe(), scope);
+    } else if (s instanceof GpuPlan.TransposedGemm t) {
+      for (GpuPlan.Step part : t.parts()) {
+        runStep(part, index, scope);
+      }
     } else {
       onCpu(s.source(), scope);
     }
+  }
+
+  /**
+   * An {@link IndexPrimitives} kernel: scatter_add's output starts as a copy of its operand; a
+   * kernel that checks indices gets an error word, read after the launch (one synchronization), and
+   * a flagged index fails the call with the CPU's message.
+   */
+  private void indexed(GpuPlan.Indexed k, String label, RunScope scope) {
+    var e = k.source().equation();
+    Var output = e.outputs().get(0);
+    List<NativePointerObject> params = new ArrayList<>();
+    for (Var in : e.inputs()) {
+      params.add(Pointer.to(scope.device(in).pointer()));
+    }
+    DeviceBuffer out = scope.allocate(output.type());
+    if (k.startsFromOperand()) {
+      scope.copy(scope.device(e.inputs().get(0)), out);
+    }
+    params.add(Pointer.to(out.pointer()));
+    DeviceBuffer error = k.checksIndices() ? scope.word(IndexPrimitives.NO_ERROR) : null;
+    if (error != null) {
+      params.add(Pointer.to(error.pointer()));
+    }
+    params.add(Pointer.to(new int[] {k.n()}));
+    launch(modules.get(k.source()), label, params, k.n(), scope);
+    if (error != null && k.n() > 0) {
+      int position = scope.readWord(error);
+      if (position != IndexPrimitives.NO_ERROR) {
+        throw IndexPrimitives.outOfRange(
+            e, scope.host(e.inputs().get(IndexPrimitives.INDICES)), position, label);
+      }
+    }
+    scope.putDevice(output, out);
   }
 
   /** Launches a kernel of {@link PtxKernelRenderer}'s form {@code fused(x0.., y, n)}. */
@@ -195,6 +257,19 @@ public final class CudaProgram implements CompiledProgram, AutoCloseable {
     DeviceBuffer out = scope.allocate(output.type());
     params.add(Pointer.to(out.pointer()));
     params.add(Pointer.to(new int[] {n}));
+    launch(module, label, params, threads, scope);
+    scope.putDevice(output, out);
+  }
+
+  /**
+   * Launches a 1-D kernel of {@code threads} threads in blocks of {@link PtxKernelRenderer#BLOCK}.
+   */
+  private static void launch(
+      CudaModule module,
+      String label,
+      List<NativePointerObject> params,
+      long threads,
+      RunScope scope) {
     if (threads > 0) {
       long blocks = (threads + PtxKernelRenderer.BLOCK - 1) / PtxKernelRenderer.BLOCK;
       scope.launch(
@@ -206,7 +281,6 @@ public final class CudaProgram implements CompiledProgram, AutoCloseable {
           PtxKernelRenderer.BLOCK,
           Pointer.to(params.toArray(new NativePointerObject[0])));
     }
-    scope.putDevice(output, out);
   }
 
   private void onCpu(Fusion.Step step, RunScope scope) {

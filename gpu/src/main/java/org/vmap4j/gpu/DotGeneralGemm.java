@@ -8,10 +8,13 @@ import org.vmap4j.prim.DotGeneral;
  * Maps a {@code dot_general} on contiguous operands to one strided-batched GEMM: the batch, free
  * and contracting dimension groups of each operand must each collapse into a single stride (they
  * are adjacent and in order in memory, ignoring size-1 dimensions). The result is [batch..., lhs
- * free..., rhs free...] row-major, which is GEMM's contiguous [batch, m, n]. Anything else is
- * unsupported (that step then runs on the CPU).
+ * free..., rhs free...] row-major, which is GEMM's contiguous [batch, m, n]. Where a group does not
+ * collapse, the {@link #NOT_ADJACENT} error sends the step to {@link TransposedDotGeneral}.
  */
 final class DotGeneralGemm {
+  /** Part of the message when a dimension group does not collapse to one stride. */
+  static final String NOT_ADJACENT = "not adjacent in memory";
+
   private DotGeneralGemm() {}
 
   /** The GEMM computing {@code e}. */
@@ -61,7 +64,7 @@ final class DotGeneralGemm {
       }
       if (expected >= 0 && strides[d] != expected) {
         throw new UnsupportedOperationException(
-            "the " + what + " dimensions of dot_general are not adjacent in memory");
+            "the " + what + " dimensions of dot_general are " + NOT_ADJACENT);
       }
       if (expected < 0) {
         innermost = strides[d];

@@ -10,7 +10,8 @@ import org.vmap4j.prim.Reshape;
 
 /**
  * Where each step of a plan runs on the GPU backend, decided without a GPU: fused kernels that
- * lower to PTX and {@code dot_general}s that map to a batched GEMM run on the device, reshapes of
+ * lower to PTX, {@code dot_general}s that map to a batched GEMM (after transposing operands whose
+ * dimension groups are not adjacent), strided and indexed primitives run on the device, reshapes of
  * device arrays are free (same memory), and every other step runs on the CPU with its inputs copied
  * back and its outputs copied up when a later GPU step needs them. Pure: tests check it, and every
  * PTX it holds, on machines without a GPU.
@@ -18,7 +19,8 @@ import org.vmap4j.prim.Reshape;
 public record GpuPlan(ExecutionPlan plan, List<Step> steps) {
 
   /** One step's placement. */
-  public sealed interface Step permits Kernel, Strided, Gemm, Alias, OnCpu {
+  public sealed interface Step
+      permits Kernel, Strided, Gemm, TransposedGemm, Indexed, Alias, OnCpu {
     Fusion.Step source();
 
     /** One line for logs and docs, e.g. {@code gpu fused f32[4096,256] sum}. */
@@ -68,6 +70,42 @@ public record GpuPlan(ExecutionPlan plan, List<Step> steps) {
     }
   }
 
+  /**
+   * A dot_general whose dimension groups are not adjacent in memory, as {@link Strided} transposes
+   * of the offending operands into GEMM order followed by a {@link Gemm} on the copies ({@code
+   * parts}, in order; see {@link TransposedDotGeneral}). The parts' sources are synthetic equations
+   * whose intermediate variables never leave this step.
+   */
+  public record TransposedGemm(Fusion.PrimitiveStep source, List<Step> parts) implements Step {
+    @Override
+    public String describe() {
+      List<String> d = new ArrayList<>();
+      parts.forEach(p -> d.add(p.describe()));
+      return String.join(", then ", d);
+    }
+  }
+
+  /**
+   * A pad, concatenate, gather, scatter_add or argmax as one kernel (see {@link IndexPrimitives}):
+   * {@code n} threads; {@code checksIndices} when the kernel takes the index error word; {@code
+   * startsFromOperand} when the output must hold a copy of input 0 before the launch.
+   */
+  public record Indexed(
+      Fusion.PrimitiveStep source,
+      String ptx,
+      int n,
+      boolean checksIndices,
+      boolean startsFromOperand)
+      implements Step {
+    @Override
+    public String describe() {
+      return "gpu "
+          + source.equation().primitive().displayName()
+          + " "
+          + source.equation().outputs().get(0).type();
+    }
+  }
+
   /** A reshape: on the device it reuses its input's memory; on the host it runs as usual. */
   public record Alias(Fusion.PrimitiveStep source) implements Step {
     @Override
@@ -109,8 +147,30 @@ public record GpuPlan(ExecutionPlan plan, List<Step> steps) {
         GemmPtx.Shape shape = DotGeneralGemm.shape(e);
         return new Gemm(p, shape, GemmPtx.render(shape));
       } catch (UnsupportedOperationException x) {
-        return new OnCpu(s, x.getMessage());
+        if (!x.getMessage().contains(DotGeneralGemm.NOT_ADJACENT)) {
+          return new OnCpu(s, x.getMessage());
+        }
       }
+      var t = TransposedDotGeneral.lower(e);
+      List<Step> parts = new ArrayList<>();
+      for (Equation transpose : t.transposes()) {
+        parts.add(place(new Fusion.PrimitiveStep(transpose)));
+      }
+      parts.add(place(new Fusion.PrimitiveStep(t.gemm())));
+      for (Step part : parts) {
+        if (part instanceof OnCpu c) {
+          return new OnCpu(s, c.reason());
+        }
+      }
+      return new TransposedGemm(p, List.copyOf(parts));
+    }
+    try {
+      var k = IndexPrimitives.kernel(e);
+      if (k != null) {
+        return new Indexed(p, k.ptx(), k.n(), k.checksIndices(), k.startsFromOperand());
+      }
+    } catch (UnsupportedOperationException x) {
+      return new OnCpu(s, x.getMessage());
     }
     var strided = StridedPrimitives.description(e);
     if (strided != null) {
@@ -130,10 +190,8 @@ public record GpuPlan(ExecutionPlan plan, List<Step> steps) {
     return new OnCpu(s, "no GPU lowering for " + e.primitive().displayName());
   }
 
-  /** How many steps run on the GPU (kernels, strided primitives and GEMMs). */
+  /** How many steps run on the GPU (kernels, strided and indexed primitives, GEMMs). */
   public long deviceSteps() {
-    return steps.stream()
-        .filter(s -> s instanceof Kernel || s instanceof Strided || s instanceof Gemm)
-        .count();
+    return steps.stream().filter(s -> !(s instanceof Alias) && !(s instanceof OnCpu)).count();
   }
 }

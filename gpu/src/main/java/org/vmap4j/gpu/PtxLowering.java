@@ -51,6 +51,10 @@ final class PtxLowering {
       KernelExpression.Temp t, String dst, List<String> ops, PtxRegisters regs) {
     Primitive p = t.primitive();
     DType out = t.dtype();
+    List<String> integer = lowerInteger(t, dst, ops, regs);
+    if (integer != null) {
+      return integer;
+    }
     for (DType d : t.operandTypes()) {
       if (d != DType.F32 && d != DType.F64 && d != DType.BOOL) {
         throw unsupported(t, "operand dtype " + d + " is not lowered to PTX");
@@ -336,5 +340,162 @@ final class PtxLowering {
   private static UnsupportedOperationException unsupported(KernelExpression.Temp t, String why) {
     return new UnsupportedOperationException(
         "cannot lower " + t.primitive().displayName() + " (" + t.dtype() + ") to PTX: " + why);
+  }
+
+  // ---- integers (I32, I64): Java's two's-complement arithmetic and casts ----
+
+  /**
+   * PTX for a temporary that produces or reads I32/I64 values, with Java's semantics: add, sub and
+   * mul wrap around; neg and abs of the minimum value give the minimum value; conversions from
+   * floating types truncate toward zero, saturate, and give 0 for NaN (made explicit here rather
+   * than relying on cvt's handling of NaN); to BOOL is "not zero". Null when no operand or result
+   * is an integer (the floating table below applies). There is no integer division: core's div is
+   * floating only.
+   */
+  private static List<String> lowerInteger(
+      KernelExpression.Temp t, String dst, List<String> ops, PtxRegisters regs) {
+    DType out = t.dtype();
+    boolean integer = out.isInteger();
+    for (DType d : t.operandTypes()) {
+      integer |= d.isInteger();
+    }
+    if (!integer) {
+      return null;
+    }
+    Primitive p = t.primitive();
+    if (p == Convert.CONVERT) {
+      return convertInteger(t, t.operandTypes().get(0), out, dst, ops.get(0), regs);
+    }
+    for (DType d : t.operandTypes()) {
+      if (d != out && !(p == Select.SELECT && d == DType.BOOL) && !(p instanceof Compare)) {
+        throw unsupported(t, "mixed operand dtypes");
+      }
+    }
+    if (p instanceof Compare c) {
+      DType in = t.operandTypes().get(0);
+      if (t.operandTypes().get(1) != in) {
+        throw unsupported(t, "mixed operand dtypes");
+      }
+      String op =
+          switch (c) {
+            case LT -> "lt";
+            case LE -> "le";
+            case GT -> "gt";
+            case GE -> "ge";
+            case EQ -> "eq";
+            case NE -> "ne";
+          };
+      return List.of(
+          "setp."
+              + op
+              + "."
+              + suffix(in)
+              + " "
+              + dst
+              + ", "
+              + ops.get(0)
+              + ", "
+              + ops.get(1)
+              + ";");
+    }
+    String s = suffix(out);
+    if (p == Select.SELECT) {
+      return List.of(
+          "selp."
+              + s
+              + " "
+              + dst
+              + ", "
+              + ops.get(1)
+              + ", "
+              + ops.get(2)
+              + ", "
+              + ops.get(0)
+              + ";");
+    }
+    if (p instanceof Binary b) {
+      String a = ops.get(0);
+      String c = ops.get(1);
+      return switch (b) {
+        case ADD -> List.of("add." + s + " " + dst + ", " + a + ", " + c + ";");
+        case SUB -> List.of("sub." + s + " " + dst + ", " + a + ", " + c + ";");
+        case MUL -> List.of("mul.lo." + s + " " + dst + ", " + a + ", " + c + ";");
+        case MAX -> List.of("max." + s + " " + dst + ", " + a + ", " + c + ";");
+        case MIN -> List.of("min." + s + " " + dst + ", " + a + ", " + c + ";");
+        default -> throw unsupported(t, b.displayName() + " is floating only");
+      };
+    }
+    if (p instanceof Unary u) {
+      String a = ops.get(0);
+      return switch (u) {
+        case NEG -> List.of("sub." + s + " " + dst + ", 0, " + a + ";");
+        case ABS -> {
+          String negated = regs.of(out);
+          String negative = regs.pred();
+          yield List.of(
+              "sub." + s + " " + negated + ", 0, " + a + ";",
+              "setp.lt." + s + " " + negative + ", " + a + ", 0;",
+              "selp." + s + " " + dst + ", " + negated + ", " + a + ", " + negative + ";");
+        }
+        case SIGN -> {
+          String positive = regs.pred();
+          String negative = regs.pred();
+          String up = regs.of(out);
+          String down = regs.of(out);
+          yield List.of(
+              "setp.gt." + s + " " + positive + ", " + a + ", 0;",
+              "setp.lt." + s + " " + negative + ", " + a + ", 0;",
+              "selp." + s + " " + up + ", 1, 0, " + positive + ";",
+              "selp." + s + " " + down + ", 1, 0, " + negative + ";",
+              "sub." + s + " " + dst + ", " + up + ", " + down + ";");
+        }
+        default -> throw unsupported(t, u.displayName() + " is floating only");
+      };
+    }
+    throw unsupported(t, p.displayName() + " of integers is not lowered to PTX");
+  }
+
+  /** Java's casts between integers and the other dtypes. */
+  private static List<String> convertInteger(
+      KernelExpression.Temp t, DType from, DType to, String dst, String a, PtxRegisters regs) {
+    if (from == to) {
+      return List.of("mov." + suffix(to) + " " + dst + ", " + a + ";");
+    }
+    if (from == DType.I32 && to == DType.I64) {
+      return List.of("cvt.s64.s32 " + dst + ", " + a + ";");
+    }
+    if (from == DType.I64 && to == DType.I32) {
+      return List.of("cvt.u32.u64 " + dst + ", " + a + ";"); // the low 32 bits, as (int) long
+    }
+    if (from.isInteger() && to.isFloating()) {
+      return List.of("cvt.rn." + suffix(to) + "." + suffix(from) + " " + dst + ", " + a + ";");
+    }
+    if (from.isFloating()) {
+      // truncation toward zero; cvt saturates float-to-integer conversions; NaN made 0 explicitly
+      String truncated = regs.of(to);
+      String nan = regs.pred();
+      return List.of(
+          "cvt.rzi." + suffix(to) + "." + suffix(from) + " " + truncated + ", " + a + ";",
+          "setp.nan." + suffix(from) + " " + nan + ", " + a + ", " + a + ";",
+          "selp." + suffix(to) + " " + dst + ", 0, " + truncated + ", " + nan + ";");
+    }
+    if (from == DType.BOOL) {
+      return List.of("selp." + suffix(to) + " " + dst + ", 1, 0, " + a + ";");
+    }
+    if (to == DType.BOOL) {
+      return List.of("setp.ne." + suffix(from) + " " + dst + ", " + a + ", 0;");
+    }
+    throw unsupported(t, "conversion " + from + " -> " + to + " is not lowered");
+  }
+
+  /** One step of an integer sum/max/min reduction (wrapping sum, as Java's). */
+  static String integerCombine(org.vmap4j.prim.Reduce r, DType t, String dst, String a, String b) {
+    String op =
+        switch (r) {
+          case REDUCE_SUM -> "add.";
+          case REDUCE_MAX -> "max.";
+          case REDUCE_MIN -> "min.";
+        };
+    return op + suffix(t) + " " + dst + ", " + a + ", " + b + ";";
   }
 }

@@ -39,7 +39,8 @@ final class PtxRegisters {
       case F32 -> f32();
       case F64 -> f64();
       case BOOL -> pred();
-      default -> throw new UnsupportedOperationException(dtype + " values are not lowered to PTX");
+      case I32 -> b32();
+      case I64 -> b64();
     };
   }
 
@@ -57,21 +58,34 @@ final class PtxRegisters {
         + ">;\n";
   }
 
-  /** The PTX type suffix of a floating dtype. */
+  /** The PTX type suffix of a numeric dtype (integers signed). */
   static String suffix(DType t) {
     return switch (t) {
       case F32 -> "f32";
       case F64 -> "f64";
+      case I32 -> "s32";
+      case I64 -> "s64";
       default -> throw new UnsupportedOperationException(t + " arithmetic is not lowered to PTX");
     };
   }
 
   /**
-   * A PTX immediate of {@code value} in dtype {@code t}, bit-exact ({@code 0f...}/{@code 0d...}).
+   * A PTX immediate of {@code value} in dtype {@code t}, bit-exact ({@code 0f...}/{@code 0d...});
+   * for integer dtypes {@code value} converted as Java's cast does.
    */
   static String constant(DType t, double value) {
-    return t == DType.F32
-        ? String.format("0f%08X", Float.floatToRawIntBits((float) value))
-        : String.format("0d%016X", Double.doubleToRawLongBits(value));
+    return switch (t) {
+      case F32 -> String.format("0f%08X", Float.floatToRawIntBits((float) value));
+      case I32 -> Integer.toString((int) value);
+      case I64 -> String.format("0x%016X", (long) value);
+      default -> String.format("0d%016X", Double.doubleToRawLongBits(value));
+    };
+  }
+
+  /** A PTX integer immediate with exactly these bits, for moves of raw element bits. */
+  static String rawBits(long bits, int bytes) {
+    return bytes == 8
+        ? String.format("0x%016X", bits)
+        : String.format("0x%08X", bits & ((1L << (8 * bytes)) - 1));
   }
 }

@@ -1,8 +1,10 @@
 package org.vmap4j.gpu;
 
 import static jcuda.driver.JCudaDriver.cuLaunchKernel;
+import static jcuda.driver.JCudaDriver.cuMemcpyDtoDAsync;
 import static jcuda.driver.JCudaDriver.cuMemcpyDtoHAsync;
 import static jcuda.driver.JCudaDriver.cuMemcpyHtoDAsync;
+import static jcuda.driver.JCudaDriver.cuMemsetD32Async;
 
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
@@ -60,6 +62,37 @@ final class RunScope implements AutoCloseable {
     DeviceBuffer b = device.memory().allocate((long) type.size() * type.dtype().byteSize());
     buffers.add(b);
     return b;
+  }
+
+  /** Copies {@code from}'s bytes into {@code to} (same size) on this run's stream. */
+  void copy(DeviceBuffer from, DeviceBuffer to) {
+    if (from.bytes() > 0) {
+      CudaCallException.check(
+          cuMemcpyDtoDAsync(to.pointer(), from.pointer(), from.bytes(), stream.handle()),
+          "cuMemcpyDtoDAsync",
+          from.bytes() + " bytes");
+    }
+  }
+
+  /** A fresh 4-byte device word holding {@code value}, owned by this run (a kernel's flag). */
+  DeviceBuffer word(int value) {
+    DeviceBuffer b = device.memory().allocate(4);
+    buffers.add(b);
+    CudaCallException.check(
+        cuMemsetD32Async(b.pointer(), value, 1, stream.handle()), "cuMemsetD32Async", "1 word");
+    return b;
+  }
+
+  /** The int in the first 4 bytes of {@code b}, waiting for the stream's work so far. */
+  int readWord(DeviceBuffer b) {
+    PinnedHostBuffer staging = device.pinned().borrow(4);
+    pinned.add(staging);
+    CudaCallException.check(
+        cuMemcpyDtoHAsync(staging.pointer(), b.pointer(), 4, stream.handle()),
+        "cuMemcpyDtoHAsync",
+        "1 word");
+    stream.synchronize(afterWhat());
+    return staging.buffer().order(java.nio.ByteOrder.nativeOrder()).getInt(0);
   }
 
   /** The value of {@code v} on the device, copied up (contiguous) if it is only on the host. */

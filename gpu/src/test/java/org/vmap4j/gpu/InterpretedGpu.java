@@ -56,24 +56,17 @@ final class InterpretedGpu {
                             k.type().dtype(), mem.buffer(device.get(k)), k.type().size()),
                         k.type().shape()));
     for (GpuPlan.Step s : plan.steps()) {
-      if (s instanceof GpuPlan.Kernel k) {
-        List<Var> in = new ArrayList<>();
-        k.source().inputs().forEach(i -> in.add(i.source()));
-        fused(k.ptx(), in, k.source().output(), k.n(), k.threads(), mem, dev, device);
-      } else if (s instanceof GpuPlan.Strided k) {
-        var e = k.source().equation();
-        fused(k.ptx(), e.inputs(), e.outputs().get(0), k.n(), k.threads(), mem, dev, device);
-      } else if (s instanceof GpuPlan.Gemm g) {
-        var e = g.source().equation();
-        long a = dev.apply(e.inputs().get(0));
-        long b = dev.apply(e.inputs().get(1));
-        long c = mem.allocate(bytes(e.outputs().get(0).type()), true);
-        GemmPtx.Shape sh = g.shape();
-        if ((long) sh.batch() * sh.m() * sh.n() > 0) {
-          interpreter(g.ptx())
-              .launch(mem, List.of(a, b, c), sh.gridX(), sh.gridY(), sh.gridZ(), 256);
+      if (s instanceof GpuPlan.Kernel
+          || s instanceof GpuPlan.Strided
+          || s instanceof GpuPlan.Gemm) {
+        device(s, mem, dev, device);
+      } else if (s instanceof GpuPlan.Indexed k) {
+        indexed(k, mem, dev, device, hostOf);
+      } else if (s instanceof GpuPlan.TransposedGemm t) {
+        for (GpuPlan.Step part : t.parts()) {
+          // the parts are Strided transposes and a Gemm, run as those steps are above
+          device(part, mem, dev, device);
         }
-        device.put(e.outputs().get(0), c);
       } else if (s instanceof GpuPlan.Alias r
           && device.containsKey(r.source().equation().inputs().get(0))) {
         var e = r.source().equation();
@@ -95,6 +88,34 @@ final class InterpretedGpu {
     return out;
   }
 
+  /** A fused kernel, strided primitive or GEMM, launched as CudaProgram launches it. */
+  private static void device(
+      GpuPlan.Step s,
+      PtxInterpreter.Memory mem,
+      java.util.function.Function<Var, Long> dev,
+      Map<Var, Long> device) {
+    if (s instanceof GpuPlan.Kernel k) {
+      List<Var> in = new ArrayList<>();
+      k.source().inputs().forEach(i -> in.add(i.source()));
+      fused(k.ptx(), in, k.source().output(), k.n(), k.threads(), mem, dev, device);
+    } else if (s instanceof GpuPlan.Strided k) {
+      var e = k.source().equation();
+      fused(k.ptx(), e.inputs(), e.outputs().get(0), k.n(), k.threads(), mem, dev, device);
+    } else if (s instanceof GpuPlan.Gemm g) {
+      var e = g.source().equation();
+      long a = dev.apply(e.inputs().get(0));
+      long b = dev.apply(e.inputs().get(1));
+      long c = mem.allocate(bytes(e.outputs().get(0).type()), true);
+      GemmPtx.Shape sh = g.shape();
+      if ((long) sh.batch() * sh.m() * sh.n() > 0) {
+        interpreter(g.ptx()).launch(mem, List.of(a, b, c), sh.gridX(), sh.gridY(), sh.gridZ(), 256);
+      }
+      device.put(e.outputs().get(0), c);
+    } else {
+      throw new IllegalArgumentException("not a device kernel step: " + s.describe());
+    }
+  }
+
   private static void fused(
       String ptx,
       List<Var> inputs,
@@ -114,6 +135,45 @@ final class InterpretedGpu {
     if (threads > 0) {
       int blocks = (int) ((threads + PtxKernelRenderer.BLOCK - 1) / PtxKernelRenderer.BLOCK);
       interpreter(ptx).launch(mem, params, blocks, 1, 1, PtxKernelRenderer.BLOCK);
+    }
+    device.put(output, out);
+  }
+
+  /** As {@code CudaProgram.indexed}: operand copy, error word, the CPU's message. */
+  private static void indexed(
+      GpuPlan.Indexed k,
+      PtxInterpreter.Memory mem,
+      java.util.function.Function<Var, Long> dev,
+      Map<Var, Long> device,
+      java.util.function.Function<Var, CpuTensor> hostOf) {
+    var e = k.source().equation();
+    Var output = e.outputs().get(0);
+    List<Object> params = new ArrayList<>();
+    for (Var v : e.inputs()) {
+      params.add(dev.apply(v));
+    }
+    long out = mem.allocate(bytes(output.type()), true);
+    if (k.startsFromOperand()) {
+      mem.buffer(out).duplicate().put(mem.buffer(dev.apply(e.inputs().get(0))).duplicate().clear());
+    }
+    params.add(out);
+    long error = 0;
+    if (k.checksIndices()) {
+      error = mem.allocate(4, false);
+      mem.buffer(error).putInt(0, IndexPrimitives.NO_ERROR);
+      params.add(error);
+    }
+    params.add(k.n());
+    if (k.n() > 0) {
+      int blocks = (k.n() + PtxKernelRenderer.BLOCK - 1) / PtxKernelRenderer.BLOCK;
+      interpreter(k.ptx()).launch(mem, params, blocks, 1, 1, PtxKernelRenderer.BLOCK);
+      if (k.checksIndices()) {
+        int position = mem.buffer(error).getInt(0);
+        if (position != IndexPrimitives.NO_ERROR) {
+          throw IndexPrimitives.outOfRange(
+              e, hostOf.apply(e.inputs().get(IndexPrimitives.INDICES)), position, k.describe());
+        }
+      }
     }
     device.put(output, out);
   }

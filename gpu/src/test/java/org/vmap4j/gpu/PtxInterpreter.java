@@ -299,6 +299,9 @@ final class PtxInterpreter {
           return v;
       }
     }
+    if (a.startsWith("0x")) {
+      return Long.parseUnsignedLong(a.substring(2), 16);
+    }
     if (a.startsWith("0f")) {
       return Long.parseLong(a.substring(2), 16);
     }
@@ -340,6 +343,15 @@ final class PtxInterpreter {
     String op = in.op();
     String[] a = in.args();
     java.util.function.IntFunction<Long> arg = i -> value(t, a[i], ctaid, block, p);
+    if (op.startsWith("atom.global.")) {
+      atomic(t, in, memory, arg);
+      return;
+    }
+    Long integer = integerInstruction(op, arg);
+    if (integer != null) {
+      t.regs.put(a[0], integer);
+      return;
+    }
     String[] parts = op.split("\\.");
     String base = parts[0];
     String type = parts[parts.length - 1];
@@ -388,6 +400,143 @@ final class PtxInterpreter {
       default -> r = arithmetic(base, parts, type, a, arg, in);
     }
     t.regs.put(a[0], r);
+  }
+
+  // ---- integer and atomic instructions (IndexPrimitives, integer kernels) ----
+
+  /** {@code atom.global.<op>.<type> old, [address], value}: read, combine, write back. */
+  private void atomic(Thread t, Insn in, Memory memory, java.util.function.IntFunction<Long> arg) {
+    String[] parts = in.op().split("\\.");
+    String op = parts[2];
+    String type = parts[3];
+    String addr = in.args()[1];
+    long address = valueOfAddress(t, addr.substring(1, addr.length() - 1));
+    int size = type.endsWith("64") ? 8 : 4;
+    ByteBuffer buf = memory.at(address, size, in.text());
+    int index = (int) (address - memory.buffers.floorKey(address));
+    long old = size == 8 ? buf.getLong(index) : buf.getInt(index) & U32;
+    long v = arg.apply(2);
+    long r =
+        switch (op + "." + type) {
+          case "add.f32" -> bits(f(old) + f(v));
+          case "add.f64" -> bits(d(old) + d(v));
+          case "add.s32", "add.u32" -> (old + v) & U32;
+          case "add.u64" -> old + v;
+          case "min.u32" -> Long.compareUnsigned(old & U32, v & U32) <= 0 ? old : v & U32;
+          default -> throw new IllegalStateException("unsupported " + in.text());
+        };
+    if (size == 8) {
+      buf.putLong(index, r);
+    } else {
+      buf.putInt(index, (int) r);
+    }
+    t.regs.put(in.args()[0], old);
+  }
+
+  private long valueOfAddress(Thread t, String register) {
+    Long v = t.regs.get(register);
+    if (v == null) {
+      throw new IllegalStateException("register " + register + " read before written");
+    }
+    return v;
+  }
+
+  /**
+   * Integer arithmetic, comparisons and conversions with Java's meaning of the PTX ISA's
+   * definitions (registers hold raw bits: 32-bit values in the low half); null when {@code op} is
+   * not one of them.
+   */
+  private static Long integerInstruction(String op, java.util.function.IntFunction<Long> arg) {
+    String[] parts = op.split("\\.");
+    if (List.of("ld", "st", "mov", "selp", "cvta", "shfl").contains(parts[0])) {
+      return null;
+    }
+    String type = parts[parts.length - 1];
+    boolean s32 = type.equals("s32");
+    boolean wide = type.equals("s64") || type.equals("u64");
+    if (op.equals("or.pred")) {
+      return (arg.apply(1) != 0 || arg.apply(2) != 0) ? 1L : 0L;
+    }
+    if (op.equals("and.pred")) {
+      return (arg.apply(1) != 0 && arg.apply(2) != 0) ? 1L : 0L;
+    }
+    if (op.equals("not.pred")) {
+      return arg.apply(1) != 0 ? 0L : 1L;
+    }
+    if (parts[0].equals("setp") && (s32 || wide)) {
+      long x = arg.apply(1);
+      long y = arg.apply(2);
+      int c;
+      if (type.equals("u64")) {
+        c = Long.compareUnsigned(x, y);
+      } else if (s32) {
+        c = Integer.compare((int) x, (int) y);
+      } else {
+        c = Long.compare(x, y);
+      }
+      boolean v =
+          switch (parts[1]) {
+            case "lt" -> c < 0;
+            case "le" -> c <= 0;
+            case "gt" -> c > 0;
+            case "ge" -> c >= 0;
+            case "eq" -> c == 0;
+            case "ne" -> c != 0;
+            default -> throw new IllegalStateException("setp " + parts[1] + " on " + type);
+          };
+      return v ? 1L : 0L;
+    }
+    if (parts[0].equals("cvt")) {
+      return integerConversion(op, arg.apply(1));
+    }
+    if (parts[0].equals("sub") && (s32 || type.equals("u32"))) {
+      return (arg.apply(1) - arg.apply(2)) & U32;
+    }
+    if (s32 || type.equals("s64")) {
+      long x = arg.apply(1);
+      long y = arg.apply(2);
+      if (s32) {
+        int a = (int) x;
+        int b = (int) y;
+        Integer r =
+            switch (parts[0]) {
+              case "add" -> a + b;
+              case "mul" -> parts[1].equals("lo") ? a * b : null;
+              case "max" -> Math.max(a, b);
+              case "min" -> Math.min(a, b);
+              default -> null;
+            };
+        return r == null ? null : r & U32;
+      }
+      return switch (parts[0]) {
+        case "add" -> x + y;
+        case "sub" -> x - y;
+        case "mul" -> parts[1].equals("lo") ? x * y : null;
+        case "max" -> Math.max(x, y);
+        case "min" -> Math.min(x, y);
+        default -> null;
+      };
+    }
+    return null;
+  }
+
+  /** Conversions involving integers; null for the floating ones handled by {@link #convert}. */
+  private static Long integerConversion(String op, long v) {
+    return switch (op) {
+      case "cvt.s64.s32" -> (long) (int) v;
+      case "cvt.u32.u64", "cvt.u32.s64", "cvt.s32.s64" -> v & U32;
+      case "cvt.rn.f32.s32" -> bits((float) (int) v);
+      case "cvt.rn.f64.s32" -> bits((double) (int) v);
+      case "cvt.rn.f32.s64" -> bits((float) v);
+      case "cvt.rn.f64.s64" -> bits((double) v);
+      // truncation and saturation as the ISA defines them (Java's cast does the same); a NaN
+      // input is treated as unspecified (the minimum value here), so a kernel must handle NaN
+      case "cvt.rzi.s32.f32" -> Float.isNaN(f(v)) ? Integer.MIN_VALUE & U32 : (int) f(v) & U32;
+      case "cvt.rzi.s32.f64" -> Double.isNaN(d(v)) ? Integer.MIN_VALUE & U32 : (int) d(v) & U32;
+      case "cvt.rzi.s64.f32" -> Float.isNaN(f(v)) ? Long.MIN_VALUE : (long) f(v);
+      case "cvt.rzi.s64.f64" -> Double.isNaN(d(v)) ? Long.MIN_VALUE : (long) d(v);
+      default -> null;
+    };
   }
 
   private static long setp(String[] parts, long x, long y, long and) {
@@ -620,7 +769,7 @@ final class PtxInterpreter {
     } else {
       address = value(t, inner, ctaid, block, p);
     }
-    int size = type.equals("u8") ? 1 : type.equals("f64") ? 8 : 4;
+    int size = type.equals("u8") ? 1 : type.endsWith("64") ? 8 : 4;
     ByteBuffer buf;
     int index;
     if (space.equals("shared")) {

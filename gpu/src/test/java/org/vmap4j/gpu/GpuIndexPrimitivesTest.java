@@ -1,0 +1,27 @@
+package org.vmap4j.gpu;
+
+import static org.vmap4j.gpu.GpuTestSupport.requireGpu;
+
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.vmap4j.cpu.CpuTensor;
+
+/**
+ * {@link IndexPrimitivesTest}'s cases (same seeds, same assertions) run by {@link CudaProgram} on a
+ * GPU instead of the interpreter; skipped, with the reason, where no GPU is usable.
+ */
+class GpuIndexPrimitivesTest extends IndexPrimitivesTest {
+  private static final CudaBackend GPU = new CudaBackend();
+
+  @BeforeEach
+  void gpu() {
+    requireGpu();
+  }
+
+  @Override
+  List<CpuTensor> device(GpuPlan plan, List<CpuTensor> in) {
+    try (CudaProgram g = GPU.compile(plan.plan())) {
+      return g.run(in);
+    }
+  }
+}
