@@ -46,10 +46,7 @@ public record GpuPlan(ExecutionPlan plan, List<Step> steps) {
       implements Step {
     @Override
     public String describe() {
-      return "gpu "
-          + source.equation().primitive().displayName()
-          + " "
-          + source.equation().outputs().get(0).type();
+      return describePrimitive(source);
     }
   }
 
@@ -99,10 +96,7 @@ public record GpuPlan(ExecutionPlan plan, List<Step> steps) {
       implements Step {
     @Override
     public String describe() {
-      return "gpu "
-          + source.equation().primitive().displayName()
-          + " "
-          + source.equation().outputs().get(0).type();
+      return describePrimitive(source);
     }
   }
 
@@ -120,6 +114,14 @@ public record GpuPlan(ExecutionPlan plan, List<Step> steps) {
     public String describe() {
       return "cpu: " + reason;
     }
+  }
+
+  /** {@code gpu <primitive> <result type>}, for a step that runs one primitive as one kernel. */
+  private static String describePrimitive(Fusion.PrimitiveStep source) {
+    return "gpu "
+        + source.equation().primitive().displayName()
+        + " "
+        + source.equation().outputs().get(0).type();
   }
 
   public static GpuPlan of(ExecutionPlan plan) {

@@ -122,42 +122,10 @@ final class PtxLowering {
       if (!in.isFloating()) {
         throw unsupported(t, "comparisons of " + in + " are not lowered");
       }
-      String op =
-          switch (c) {
-            case LT -> "lt";
-            case LE -> "le";
-            case GT -> "gt";
-            case GE -> "ge";
-            case EQ -> "eq";
-            case NE -> "neu"; // unordered: NaN != x is true, as in Java
-          };
-      return List.of(
-          "setp."
-              + op
-              + "."
-              + suffix(in)
-              + " "
-              + dst
-              + ", "
-              + ops.get(0)
-              + ", "
-              + ops.get(1)
-              + ";");
+      return compare(c, in, dst, ops.get(0), ops.get(1));
     }
     if (p == Select.SELECT) {
-      String s = floating(t);
-      return List.of(
-          "selp."
-              + s
-              + " "
-              + dst
-              + ", "
-              + ops.get(1)
-              + ", "
-              + ops.get(2)
-              + ", "
-              + ops.get(0)
-              + ";");
+      return select(floating(t), dst, ops);
     }
     if (p == Convert.CONVERT) {
       return convert(t, dst, ops.get(0));
@@ -210,6 +178,39 @@ final class PtxLowering {
           "setp.neu." + suffix(from) + " " + dst + ", " + a + ", " + constant(from, 0) + ";");
     }
     throw unsupported(t, "conversion " + from + " -> " + to + " is not lowered");
+  }
+
+  /**
+   * {@code setp} for a comparison of two {@code in} values. For floats, {@code ne} is the unordered
+   * form: NaN != x is true, as in Java; every other comparison with NaN is false.
+   */
+  private static List<String> compare(Compare c, DType in, String dst, String a, String b) {
+    String op =
+        switch (c) {
+          case LT -> "lt";
+          case LE -> "le";
+          case GT -> "gt";
+          case GE -> "ge";
+          case EQ -> "eq";
+          case NE -> in.isFloating() ? "neu" : "ne";
+        };
+    return List.of("setp." + op + "." + suffix(in) + " " + dst + ", " + a + ", " + b + ";");
+  }
+
+  /** {@code select(pred, onTrue, onFalse)} on values of PTX type {@code suffix}. */
+  private static List<String> select(String suffix, String dst, List<String> ops) {
+    return List.of(
+        "selp."
+            + suffix
+            + " "
+            + dst
+            + ", "
+            + ops.get(1)
+            + ", "
+            + ops.get(2)
+            + ", "
+            + ops.get(0)
+            + ";");
   }
 
   /** Math.max/min: NaN if either operand is NaN. */
@@ -376,42 +377,11 @@ final class PtxLowering {
       if (t.operandTypes().get(1) != in) {
         throw unsupported(t, "mixed operand dtypes");
       }
-      String op =
-          switch (c) {
-            case LT -> "lt";
-            case LE -> "le";
-            case GT -> "gt";
-            case GE -> "ge";
-            case EQ -> "eq";
-            case NE -> "ne";
-          };
-      return List.of(
-          "setp."
-              + op
-              + "."
-              + suffix(in)
-              + " "
-              + dst
-              + ", "
-              + ops.get(0)
-              + ", "
-              + ops.get(1)
-              + ";");
+      return compare(c, in, dst, ops.get(0), ops.get(1));
     }
     String s = suffix(out);
     if (p == Select.SELECT) {
-      return List.of(
-          "selp."
-              + s
-              + " "
-              + dst
-              + ", "
-              + ops.get(1)
-              + ", "
-              + ops.get(2)
-              + ", "
-              + ops.get(0)
-              + ";");
+      return select(s, dst, ops);
     }
     if (p instanceof Binary b) {
       String a = ops.get(0);

@@ -38,6 +38,14 @@ final class KernelCompilation {
   }
 
   private static void ptxas(String what, String ptx, String arch) {
+    String log = ptxasFailure(ptx, arch);
+    if (log != null) {
+      throw new AssertionError(what + " (ptxas " + arch + "): " + log + "\n" + ptx);
+    }
+  }
+
+  /** ptxas's log when it rejects {@code ptx} for {@code arch}; null when it compiles. */
+  static String ptxasFailure(String ptx, String arch) {
     try {
       Path dir = Files.createTempDirectory("vmap4j-ptxas");
       try {
@@ -53,9 +61,7 @@ final class KernelCompilation {
                 .redirectErrorStream(true)
                 .start();
         String log = new String(p.getInputStream().readAllBytes());
-        if (p.waitFor() != 0) {
-          throw new AssertionError(what + " (ptxas " + arch + "): " + log + "\n" + ptx);
-        }
+        return p.waitFor() == 0 ? null : log;
       } finally {
         try (var files = Files.list(dir)) {
           for (Path f : (Iterable<Path>) files::iterator) {
@@ -65,10 +71,10 @@ final class KernelCompilation {
         Files.delete(dir);
       }
     } catch (IOException e) {
-      throw new AssertionError(what + ": ptxas could not run: " + e, e);
+      throw new AssertionError("ptxas could not run: " + e, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new AssertionError(what + ": interrupted", e);
+      throw new AssertionError("interrupted while ptxas ran", e);
     }
   }
 }
