@@ -13,8 +13,6 @@ import org.vmap4j.cpu.CpuTensor;
  * usable.
  */
 class GpuF64MathTest extends PtxF64MathTest {
-  private static final CudaBackend GPU = new CudaBackend();
-
   @BeforeEach
   void gpu() {
     requireGpu();
@@ -22,8 +20,6 @@ class GpuF64MathTest extends PtxF64MathTest {
 
   @Override
   List<CpuTensor> execute(GpuPlan plan, List<CpuTensor> args) {
-    try (CudaProgram g = GPU.compile(plan.plan())) {
-      return g.run(args);
-    }
+    return GpuTestSupport.runOnGpu(plan, args);
   }
 }

@@ -11,8 +11,6 @@ import org.vmap4j.cpu.CpuTensor;
  * GPU instead of the interpreter; skipped, with the reason, where no GPU is usable.
  */
 class GpuIntegerKernelsTest extends IntegerKernelsTest {
-  private static final CudaBackend GPU = new CudaBackend();
-
   @BeforeEach
   void gpu() {
     requireGpu();
@@ -20,8 +18,6 @@ class GpuIntegerKernelsTest extends IntegerKernelsTest {
 
   @Override
   List<CpuTensor> device(GpuPlan plan, List<CpuTensor> in) {
-    try (CudaProgram g = GPU.compile(plan.plan())) {
-      return g.run(in);
-    }
+    return GpuTestSupport.runOnGpu(plan, in);
   }
 }

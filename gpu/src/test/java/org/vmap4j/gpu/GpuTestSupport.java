@@ -22,6 +22,13 @@ final class GpuTestSupport {
   }
 
   /** Random inputs for a program: floats in [0.5, 1.5) (inside every domain), zeros otherwise. */
+  /** Compiles {@code plan} for device 0 (the GPU tests' device), runs it once, unloads it. */
+  static List<CpuTensor> runOnGpu(GpuPlan plan, List<CpuTensor> args) {
+    try (CudaProgram g = new CudaBackend().compile(plan.plan())) {
+      return g.run(args);
+    }
+  }
+
   static List<CpuTensor> inputs(Program p, long seed) {
     List<CpuTensor> out = new ArrayList<>();
     for (var v : p.inputs()) {
