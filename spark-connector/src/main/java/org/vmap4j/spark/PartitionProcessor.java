@@ -114,6 +114,14 @@ final class PartitionProcessor implements FlatMapFunction<Iterator<InternalRow>,
     final boolean inArrow;
     FieldVector vector;
     int capacity;
+
+    /**
+     * The previous Arrow batch's tensor, read into again when the next batch has as many rows: no
+     * fresh (zeroed) array per batch. Safe because nothing keeps a batch's input tensors once its
+     * output rows are built (outputs are copied into Spark's arrays, views of inputs included).
+     */
+    Tensor reused;
+
     Object array;
     Object base;
     long start;
@@ -178,7 +186,11 @@ final class PartitionProcessor implements FlatMapFunction<Iterator<InternalRow>,
 
     Tensor tensor(int n) {
       if (inArrow) {
-        return ArrowTensors.toTensor(vector);
+        if (reused != null && reused.shape()[0] == n) {
+          return ArrowTensors.readInto(vector, reused);
+        }
+        reused = ArrowTensors.toTensor(vector);
+        return reused;
       }
       int[] shape = new int[column.shape.length + 1];
       shape[0] = n;

@@ -60,6 +60,30 @@ class VmapUdfTest {
     assertThat(udf.transform(df).schema().apply("y").dataType()).isEqualTo(DataTypes.DoubleType);
   }
 
+  /**
+   * Arrow batches of equal size are read into the previous batch's tensor: outputs that are the
+   * input itself or a view of it must still hold their own batch's values.
+   */
+  @Test
+  void outputsThatAreTheInputSurviveTheNextBatchReusingItsTensor(SparkSession spark) {
+    Dataset<Row> df = Frames.idX(spark, x(50, 3), 2);
+    List<Row> out =
+        vmapUdf((Tensor v) -> v.reshape(3, 1))
+            .inputColumns("x")
+            .shape("x", 3)
+            .outputColumns("same")
+            .batchSize(5)
+            .arrowBatches(true)
+            .transform(df)
+            .collectAsList();
+
+    assertThat(Frames.ids(out)).isEqualTo(Frames.range(50));
+    Tensor same = Frames.f64(out, "same");
+    assertThat(same.shape()).containsExactly(50, 3, 1);
+    // exact: every row's output is its own input, not a later batch's
+    assertThat(same.reshape(50, 3).allClose(Frames.f64(out, "x"), 0, 0)).isTrue();
+  }
+
   @Test
   void twoColumnsOfATwoArgumentFunction(SparkSession spark) {
     Tensor a = x(20, 4);
