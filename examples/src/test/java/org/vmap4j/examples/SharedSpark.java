@@ -1,18 +1,48 @@
 package org.vmap4j.examples;
 
 import org.apache.spark.sql.SparkSession;
-import org.vmap4j.spark.SessionPerTestJvm;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.ParameterContext;
+import org.junit.jupiter.api.extension.ParameterResolver;
 
 /**
- * One Spark session for the examples' tests: declare {@code @ExtendWith(SharedSpark.class)} and
- * take a {@code SparkSession} parameter. The session is the examples' own ({@link
- * ExampleSpark#start}); a test that runs a whole program (which stops its session) makes the next
- * test get a fresh one. The plumbing is the connector's ({@link SessionPerTestJvm}, from its
- * test-jar).
+ * One Spark session for the examples' tests (the connector's tests use the same pattern): declare
+ * {@code @ExtendWith(SharedSpark.class)} and take a {@code SparkSession} parameter. The session is
+ * the examples' own ({@link ExampleSpark#start}), stopped when all tests have run; a test that runs
+ * a whole program (which stops its session) makes the next test get a fresh one.
  */
-public final class SharedSpark extends SessionPerTestJvm {
+public final class SharedSpark implements ParameterResolver {
+  private static SparkSession spark;
+
+  static synchronized SparkSession session() {
+    if (spark == null || spark.sparkContext().isStopped()) {
+      spark = ExampleSpark.start("vmap4j examples tests");
+    }
+    return spark;
+  }
+
   @Override
-  protected SparkSession start() {
-    return ExampleSpark.start("vmap4j examples tests");
+  public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
+    return parameter.getParameter().getType() == SparkSession.class;
+  }
+
+  @Override
+  public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
+    SparkSession s = session();
+    context
+        .getRoot()
+        .getStore(ExtensionContext.Namespace.GLOBAL)
+        .getOrComputeIfAbsent(
+            SharedSpark.class.getName(),
+            k -> (ExtensionContext.Store.CloseableResource) SharedSpark::stop,
+            Object.class);
+    return s;
+  }
+
+  private static synchronized void stop() {
+    if (spark != null) {
+      spark.stop();
+      spark = null;
+    }
   }
 }
