@@ -279,4 +279,61 @@ public final class Func {
     Jit compiled = new Jit(args -> f.apply((A) args[0], (B) args[1]), backend);
     return (a, b) -> (R) compiled.call(new Object[] {a, b});
   }
+
+  // ---------------------------------------------------------------- structured control flow
+
+  /**
+   * {@code predicate ? trueFn(operand) : falseFn(operand)} for a traced predicate: a 0-d BOOL
+   * tensor. Both branches take the operand (any pytree) and must return the same pytree structure
+   * with the same dtypes and shapes. Both are traced (once each, at the operand's types) into
+   * sub-programs of one {@code cond} primitive; only the taken branch runs, except under {@code
+   * vmap} with a predicate that differs per example, where both run and each example keeps its own
+   * (see docs/core.md, "Control flow"). Differentiable in both modes.
+   *
+   * @throws IllegalArgumentException if the predicate is not a 0-d BOOL tensor, or the branches
+   *     return different structures, dtypes or shapes
+   */
+  @SuppressWarnings("unchecked")
+  public static <A, R> R cond(
+      Tensor predicate, Function<A, R> trueFn, Function<A, R> falseFn, A operand) {
+    return (R)
+        org.vmap4j.transforms.ControlFlow.cond(
+            predicate, a -> trueFn.apply((A) a), a -> falseFn.apply((A) a), operand);
+  }
+
+  /**
+   * {@code carry = bodyFn(carry)} while {@code condFn(carry)} (a 0-d BOOL tensor) holds, starting
+   * from {@code init}; returns the final carry. The carry is any pytree; the body must return its
+   * structure, dtypes and shapes. One {@code while} primitive however many turns it takes (also
+   * inside {@code jit}). Batched under {@code vmap} (examples that finish early keep their carry)
+   * and differentiable in forward mode ({@code jvp}, {@code jacfwd}); reverse mode throws and names
+   * {@link #scan} with a fixed length or a {@link #customVjp} rule instead.
+   */
+  @SuppressWarnings("unchecked")
+  public static <C> C whileLoop(Function<C, Tensor> condFn, Function<C, C> bodyFn, C init) {
+    return (C)
+        org.vmap4j.transforms.ControlFlow.whileLoop(
+            c -> condFn.apply((C) c), c -> bodyFn.apply((C) c), init);
+  }
+
+  /**
+   * A loop over the leading dimension of {@code xs} (any pytree; every leaf has the same leading
+   * length): {@code step = fn(carry, xs[t])} for t = 0, 1, ..., where {@code step.carry()} is the
+   * next carry (same structure, dtypes and shapes as {@code init}) and {@code step.y()} this step's
+   * output. Returns the final carry and the ys stacked along a new leading dimension. One {@code
+   * scan} primitive whatever the length; batched, and differentiable in both modes (its VJP is a
+   * reverse scan over saved carries).
+   */
+  public static <C, X, Y> ScanResult<C, Y> scan(BiFunction<C, X, ScanStep<C, Y>> fn, C init, X xs) {
+    return scan(fn, init, xs, ScanOptions.defaults());
+  }
+
+  /**
+   * {@link #scan(BiFunction, Object, Object)} with options: {@code reverse}, {@code length} (for
+   * null xs, where {@code fn} receives null) and {@code saveEvery} (reverse-mode checkpointing).
+   */
+  public static <C, X, Y> ScanResult<C, Y> scan(
+      BiFunction<C, X, ScanStep<C, Y>> fn, C init, X xs, ScanOptions options) {
+    return org.vmap4j.transforms.ControlFlow.scan(fn, init, xs, options);
+  }
 }

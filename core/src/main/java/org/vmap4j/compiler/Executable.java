@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import org.vmap4j.core.ProgramRunner;
+import org.vmap4j.core.SubProgramPrimitive;
 import org.vmap4j.core.TensorType;
 import org.vmap4j.cpu.BufferPool;
 import org.vmap4j.cpu.CpuTensor;
@@ -165,11 +167,21 @@ public final class Executable implements org.vmap4j.backend.CompiledProgram {
     for (int i = 0; i < types.length; i++) {
       types[i] = e.outputs().get(i).type();
     }
-    CpuTensor[] out = e.primitive().evaluate(in, e.params(), types);
+    CpuTensor[] out =
+        e.primitive() instanceof SubProgramPrimitive loop
+            ? loop.evaluate(in, e.params(), types, COMPILED_SUB_PROGRAMS)
+            : e.primitive().evaluate(in, e.params(), types);
     for (int i = 0; i < out.length; i++) {
       env.put(e.outputs().get(i), out[i]);
     }
   }
+
+  /**
+   * Runs the branches and bodies of control-flow steps as their own compiled executables (optimized
+   * and fused like any program), compiled on first use and kept with the sub-program.
+   */
+  static final ProgramRunner COMPILED_SUB_PROGRAMS =
+      (sub, args) -> ((Executable) sub.compiledForm(ProgramCompiler::compile)).run(args);
 
   private CpuTensor runFused(Fusion.FusedStep f, Map<Var, CpuTensor> env) {
     CpuTensor[] views = new CpuTensor[f.inputs().size()];

@@ -6,12 +6,18 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import org.vmap4j.DType;
+import org.vmap4j.ir.Program;
 
 /**
  * The static parameters of one primitive application (axes, permutation, dtype, ...): an ordered,
  * immutable name-to-value map. Values are restricted to a small closed set of types (int, long,
  * double, boolean, String, {@link DType}, int[]) so that every equation of a program can be
  * compared, hashed, printed and serialized by this one class rather than by each primitive.
+ *
+ * <p>Control-flow primitives ({@code cond}, {@code while}, {@code scan}) also take sub-programs:
+ * closed, typed {@link Program} values (the branches, the loop body). A program parameter compares
+ * by identity (two traces of the same function are different parameters, which only costs a missed
+ * common subexpression), prints in full in program text and serializes with the program around it.
  */
 public final class Params {
   public static final Params NONE = new Params(new LinkedHashMap<>());
@@ -38,7 +44,8 @@ public final class Params {
           || v instanceof Double
           || v instanceof Boolean
           || v instanceof String
-          || v instanceof DType)) {
+          || v instanceof DType
+          || v instanceof Program)) {
         throw new IllegalArgumentException(
             "parameter '" + name + "' has unsupported type " + (v == null ? "null" : v.getClass()));
       }
@@ -98,6 +105,11 @@ public final class Params {
     return (DType) get(name);
   }
 
+  /** A sub-program parameter (a branch of {@code cond}, the body of a loop). */
+  public Program program(String name) {
+    return (Program) get(name);
+  }
+
   /** A copy of an int-array parameter. */
   public int[] ints(String name) {
     return ((int[]) get(name)).clone();
@@ -152,6 +164,8 @@ public final class Params {
           sb.append(i > 0 ? "," : "").append(a[i]);
         }
         sb.append(')');
+      } else if (e.getValue() instanceof Program p) {
+        sb.append("{ program of ").append(p.equations().size()).append(" equations }");
       } else {
         sb.append(e.getValue());
       }

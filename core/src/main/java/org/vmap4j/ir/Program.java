@@ -21,6 +21,10 @@ public final class Program {
   private final List<Equation> equations;
   private final List<Var> outputs;
 
+  /** This program's compiled form when it runs as a loop body or branch; see compiledForm. */
+  private final java.util.concurrent.atomic.AtomicReference<Object> compiled =
+      new java.util.concurrent.atomic.AtomicReference<>();
+
   public Program(
       List<Var> inputs,
       List<Var> constVars,
@@ -55,6 +59,28 @@ public final class Program {
 
   public List<Var> outputs() {
     return outputs;
+  }
+
+  /**
+   * The compiled form of this program as a sub-program of a control-flow primitive, made by {@code
+   * compile} on first use and kept with the program (so a loop body compiles once however often the
+   * loop runs, and is collected with the program that holds it).
+   */
+  public Object compiledForm(java.util.function.Function<Program, Object> compile) {
+    Object c = compiled.get();
+    if (c == null) {
+      c = compile.apply(this);
+      if (!compiled.compareAndSet(null, c)) {
+        c = compiled.get();
+      }
+    }
+    return c;
+  }
+
+  public List<TensorType> outputTypes() {
+    List<TensorType> t = new ArrayList<>();
+    outputs.forEach(v -> t.add(v.type()));
+    return t;
   }
 
   public List<TensorType> inputTypes() {

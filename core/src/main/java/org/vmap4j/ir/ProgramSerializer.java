@@ -20,7 +20,8 @@ import org.vmap4j.prim.Primitives;
 /**
  * A compact binary form of a program, for shipping it to Spark executors: variables by index,
  * primitives by name, parameters with type tags, constants with their data. Versioned, so an
- * incompatible reader fails clearly.
+ * incompatible reader fails clearly. A sub-program parameter (a branch of cond, a loop body) is
+ * written in place as a whole nested program, so control flow travels to executors intact.
  */
 public final class ProgramSerializer {
   private static final int MAGIC = 0x564d4150; // "VMAP"
@@ -194,6 +195,9 @@ public final class ProgramSerializer {
       } else if (v instanceof DType t) {
         out.writeByte('T');
         out.writeByte(t.ordinal());
+      } else if (v instanceof Program sub) {
+        out.writeByte('P');
+        write(sub, out);
       } else {
         int[] a = (int[]) v;
         out.writeByte('A');
@@ -219,6 +223,7 @@ public final class ProgramSerializer {
             case 'Z' -> in.readBoolean();
             case 'S' -> in.readUTF();
             case 'T' -> DType.values()[in.readByte()];
+            case 'P' -> read(in);
             case 'A' -> {
               int[] a = new int[in.readInt()];
               for (int k = 0; k < a.length; k++) {

@@ -32,7 +32,10 @@ public final class Primitives {
           Gather.class,
           ScatterAdd.class,
           Iota.class,
-          RandomUniform.class);
+          RandomUniform.class,
+          Cond.class,
+          While.class,
+          Scan.class);
 
   private static final Map<String, Primitive> BY_NAME = index();
 

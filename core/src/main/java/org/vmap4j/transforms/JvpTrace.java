@@ -5,6 +5,7 @@ import org.vmap4j.core.Interpreters;
 import org.vmap4j.core.MainTrace;
 import org.vmap4j.core.Params;
 import org.vmap4j.core.Primitive;
+import org.vmap4j.core.SubProgramPrimitive;
 import org.vmap4j.core.Tangents;
 import org.vmap4j.core.Trace;
 import org.vmap4j.core.Tracer;
@@ -39,9 +40,18 @@ final class JvpTrace extends Trace {
       tangents[i] = Tangents.differentiable(t.primal().dtype()) ? t.tangent() : null;
       any |= tangents[i] != null;
     }
-    Tensor[] outputs = Interpreters.bind(primitive, params, primals);
-    Tensor[] outTangents =
-        any ? primitive.jvp(primals, tangents, outputs, params) : new Tensor[outputs.length];
+    Tensor[] outputs;
+    Tensor[] outTangents;
+    if (any && primitive instanceof SubProgramPrimitive loop) {
+      // A loop's tangents are carried through the same loop as its primal values: one pass.
+      Tensor[][] joint = loop.jvpWithOutputs(primals, tangents, params);
+      outputs = joint[0];
+      outTangents = joint[1];
+    } else {
+      outputs = Interpreters.bind(primitive, params, primals);
+      outTangents =
+          any ? primitive.jvp(primals, tangents, outputs, params) : new Tensor[outputs.length];
+    }
     Tensor[] out = new Tensor[outputs.length];
     for (int i = 0; i < out.length; i++) {
       Tensor tangent = Tangents.differentiable(outputs[i].dtype()) ? outTangents[i] : null;

@@ -1,0 +1,248 @@
+package org.vmap4j.prim;
+
+import static org.vmap4j.prim.ControlFlowSupport.array;
+import static org.vmap4j.prim.ControlFlowSupport.concat;
+import static org.vmap4j.prim.ControlFlowSupport.kept;
+import static org.vmap4j.prim.ControlFlowSupport.mapped;
+import static org.vmap4j.prim.ControlFlowSupport.spread;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.vmap4j.DType;
+import org.vmap4j.Tensor;
+import org.vmap4j.core.BatchRules;
+import org.vmap4j.core.Batched;
+import org.vmap4j.core.Interpreters;
+import org.vmap4j.core.Params;
+import org.vmap4j.core.ProgramRunner;
+import org.vmap4j.core.SubProgramPrimitive;
+import org.vmap4j.core.TensorType;
+import org.vmap4j.cpu.CpuTensor;
+import org.vmap4j.ir.Program;
+import org.vmap4j.transforms.Staging;
+import org.vmap4j.transforms.SubPrograms;
+
+/**
+ * {@code while[cond body] carry... condConsts... bodyConsts...}: repeats {@code carry = body(carry,
+ * bodyConsts)} while {@code cond(carry, condConsts)} (a 0-d BOOL) holds; the result is the final
+ * carry. The sub-programs' inputs are the carry followed by their own captured values.
+ *
+ * <ul>
+ *   <li>Eager and compiled: a host loop; inside {@code jit} the body and the condition are each
+ *       compiled once (fused) and the loop is one step of the plan, whatever its trip count.
+ *   <li>Batching: the carry is batched where the initial value, the body's captured values or the
+ *       loop itself make it so. When the condition is the same for every example the loop stays as
+ *       it is. When it is batched, the loop runs while <b>any</b> example continues, and examples
+ *       that are done keep their carry (the body's result is selected away for them): every example
+ *       costs as many iterations as the longest one.
+ *   <li>JVP: one loop carrying primal and tangent together (the body's JVP program).
+ *   <li>VJP: not defined, since a reverse pass needs every intermediate carry and the trip count is
+ *       unknown in advance; the error names {@code Func.scan} with a fixed length, or a custom
+ *       derivative rule (implicit differentiation for a solver), as the alternatives.
+ * </ul>
+ */
+public enum While implements SubProgramPrimitive {
+  WHILE;
+
+  public static Params params(Program cond, Program body) {
+    return Params.of("cond", cond, "body", body);
+  }
+
+  private record Layout(int carry, int condConsts, int bodyConsts) {
+    static Layout of(Params params) {
+      Program cond = params.program("cond");
+      Program body = params.program("body");
+      int n = body.outputs().size();
+      return new Layout(n, cond.inputs().size() - n, body.inputs().size() - n);
+    }
+  }
+
+  @Override
+  public TensorType[] inferTypes(TensorType[] inputs, Params params) {
+    Program cond = params.program("cond");
+    Program body = params.program("body");
+    Layout l = Layout.of(params);
+    List<TensorType> carry = Arrays.asList(inputs).subList(0, l.carry);
+    List<TensorType> in = Arrays.asList(inputs);
+    List<TensorType> condIn = new ArrayList<>(carry);
+    condIn.addAll(in.subList(l.carry, l.carry + l.condConsts));
+    List<TensorType> bodyIn = new ArrayList<>(carry);
+    bodyIn.addAll(in.subList(l.carry + l.condConsts, in.size()));
+    List<TensorType> condOut = cond.outputTypes();
+    if (condOut.size() != 1 || condOut.get(0).dtype() != DType.BOOL || condOut.get(0).ndim() != 0) {
+      throw new IllegalArgumentException(
+          "whileLoop: the condition must return one 0-d BOOL tensor, but it returns " + condOut);
+    }
+    if (!cond.inputTypes().equals(condIn) || !body.inputTypes().equals(bodyIn)) {
+      throw new IllegalArgumentException(
+          "whileLoop: the operands " + in + " do not match the condition and body inputs");
+    }
+    if (!body.outputTypes().equals(carry)) {
+      throw new IllegalArgumentException(
+          "whileLoop: the body returns " + body.outputTypes() + " but the carry is " + carry);
+    }
+    return carry.toArray(new TensorType[0]);
+  }
+
+  @Override
+  public CpuTensor[] evaluate(
+      CpuTensor[] inputs, Params params, TensorType[] outputTypes, ProgramRunner runner) {
+    Program cond = params.program("cond");
+    Program body = params.program("body");
+    Layout l = Layout.of(params);
+    List<CpuTensor> condConsts = ControlFlowSupport.slice(inputs, l.carry, l.carry + l.condConsts);
+    List<CpuTensor> bodyConsts =
+        ControlFlowSupport.slice(inputs, l.carry + l.condConsts, inputs.length);
+    List<CpuTensor> carry = ControlFlowSupport.slice(inputs, 0, l.carry);
+    while (true) {
+      List<CpuTensor> condIn = new ArrayList<>(carry);
+      condIn.addAll(condConsts);
+      if (!ControlFlowSupport.truth(runner.run(cond, condIn).get(0))) {
+        return carry.toArray(new CpuTensor[0]);
+      }
+      List<CpuTensor> bodyIn = new ArrayList<>(carry);
+      bodyIn.addAll(bodyConsts);
+      carry = runner.run(body, bodyIn);
+    }
+  }
+
+  @Override
+  public Batched batch(Tensor[] args, int[] dims, Params params, int batchSize) {
+    Program cond = params.program("cond");
+    Program body = params.program("body");
+    Layout l = Layout.of(params);
+    int bodyFrom = l.carry + l.condConsts;
+    boolean[] carryB = mapped(dims, 0, l.carry);
+    boolean[] condConstB = mapped(dims, l.carry, bodyFrom);
+    boolean[] bodyConstB = mapped(dims, bodyFrom, args.length);
+    SubPrograms.BatchedProgram bb = batchBody(body, carryB, bodyConstB, batchSize);
+    carryB = Arrays.copyOf(bb.outBatched(), l.carry);
+    SubPrograms.BatchedProgram bc =
+        SubPrograms.batch(cond, concat(carryB, condConstB), batchSize, null);
+    if (bc.outBatched()[0]) {
+      // The examples may stop at different iterations: every carry gets a batch dimension.
+      carryB = ControlFlowSupport.filled(l.carry, true);
+      bb = SubPrograms.batch(body, concat(carryB, bodyConstB), batchSize, carryB);
+      bc = SubPrograms.batch(cond, concat(carryB, condConstB), batchSize, null);
+    }
+    boolean[] inB = concat(carryB, condConstB, bodyConstB);
+    Tensor[] operands = new Tensor[args.length];
+    for (int i = 0; i < args.length; i++) {
+      operands[i] = ControlFlowSupport.placed(args[i], dims[i], inB[i], batchSize, 0);
+    }
+    int[] outDims = new int[l.carry];
+    for (int i = 0; i < l.carry; i++) {
+      outDims[i] = carryB[i] ? 0 : BatchRules.NOT_MAPPED;
+    }
+    if (!bc.outBatched()[0]) {
+      return new Batched(
+          Interpreters.bind(WHILE, params(bc.program(), bb.program()), operands), outDims);
+    }
+    Program perExampleCond = bc.program();
+    Program perExampleBody = bb.program();
+    List<TensorType> carryTypes = perExampleBody.outputTypes();
+    List<TensorType> condConstTypes =
+        perExampleCond.inputTypes().subList(l.carry, perExampleCond.inputs().size());
+    List<TensorType> bodyConstTypes =
+        perExampleBody.inputTypes().subList(l.carry, perExampleBody.inputs().size());
+    List<TensorType> anyCondIn = new ArrayList<>(carryTypes);
+    anyCondIn.addAll(condConstTypes);
+    Program anyContinues =
+        Staging.traceClosed(
+            anyCondIn,
+            in -> List.of(perExampleCond.evaluate(in).get(0).astype(DType.I32).max().gt(0)),
+            "whileLoop");
+    List<TensorType> frozenIn = new ArrayList<>(anyCondIn);
+    frozenIn.addAll(bodyConstTypes);
+    Program frozenBody =
+        Staging.traceClosed(
+            frozenIn,
+            in -> {
+              List<Tensor> carry = in.subList(0, l.carry);
+              List<Tensor> condIn = in.subList(0, l.carry + l.condConsts);
+              List<Tensor> bodyIn = new ArrayList<>(carry);
+              bodyIn.addAll(in.subList(l.carry + l.condConsts, in.size()));
+              Tensor continues = perExampleCond.evaluate(condIn).get(0);
+              List<Tensor> next = perExampleBody.evaluate(bodyIn);
+              List<Tensor> out = new ArrayList<>();
+              for (int i = 0; i < l.carry; i++) {
+                out.add(ControlFlowSupport.selectPerExample(continues, next.get(i), carry.get(i)));
+              }
+              return out;
+            },
+            "whileLoop");
+    List<Tensor> in = new ArrayList<>(Arrays.asList(operands).subList(0, bodyFrom));
+    in.addAll(Arrays.asList(operands).subList(l.carry, args.length));
+    return new Batched(
+        Interpreters.bind(WHILE, params(anyContinues, frozenBody), array(in)), outDims);
+  }
+
+  /**
+   * The batched body, with a carry batched wherever the initial value or the body makes it so (a
+   * carry that becomes batched after one turn must be batched from the start).
+   */
+  static SubPrograms.BatchedProgram batchBody(
+      Program body, boolean[] carryB, boolean[] constB, int batchSize) {
+    while (true) {
+      SubPrograms.BatchedProgram bb =
+          SubPrograms.batch(body, concat(carryB, constB), batchSize, carryB);
+      boolean[] next = Arrays.copyOf(bb.outBatched(), carryB.length);
+      if (Arrays.equals(next, carryB)) {
+        return bb;
+      }
+      carryB = ControlFlowSupport.or(carryB, next);
+    }
+  }
+
+  @Override
+  public Tensor[][] jvpWithOutputs(Tensor[] primals, Tensor[] tangents, Params params) {
+    Program cond = params.program("cond");
+    Program body = params.program("body");
+    Layout l = Layout.of(params);
+    int bodyFrom = l.carry + l.condConsts;
+    List<TensorType> bodyIn = body.inputTypes();
+    boolean[] d = SubPrograms.differentiable(bodyIn);
+    int dc = 0;
+    int dk = 0;
+    for (int i = 0; i < d.length; i++) {
+      if (d[i] && i < l.carry) {
+        dc++;
+      } else if (d[i]) {
+        dk++;
+      }
+    }
+    // The JVP body takes [carry, bodyConsts, carry tangents, const tangents]; the loop wants the
+    // carry first: [carry, carry tangents, bodyConsts, const tangents].
+    int n = bodyIn.size();
+    Program jvpBody =
+        SubPrograms.permuteInputs(
+            SubPrograms.jvp(body),
+            SubPrograms.concatRanges(
+                new int[] {0, l.carry},
+                new int[] {n, n + dc},
+                new int[] {l.carry, n},
+                new int[] {n + dc, n + dc + dk}));
+    List<TensorType> carryTangentTypes = jvpBody.inputTypes().subList(l.carry, l.carry + dc);
+    Program jvpCond = SubPrograms.withUnusedInputs(cond, carryTangentTypes, l.carry);
+    boolean[] dCarry = Arrays.copyOf(d, l.carry);
+    boolean[] dConst = Arrays.copyOfRange(d, l.carry, n);
+    List<Tensor> in = new ArrayList<>(Arrays.asList(primals).subList(0, l.carry));
+    in.addAll(kept(tangents, 0, l.carry, dCarry, bodyIn.subList(0, l.carry)));
+    in.addAll(Arrays.asList(primals).subList(l.carry, primals.length));
+    in.addAll(kept(tangents, bodyFrom, primals.length, dConst, bodyIn.subList(l.carry, n)));
+    Tensor[] out = Interpreters.bind(WHILE, params(jvpCond, jvpBody), array(in));
+    Tensor[] outTangents = new Tensor[l.carry];
+    spread(Arrays.asList(out).subList(l.carry, l.carry + dc), dCarry, outTangents, 0);
+    return new Tensor[][] {Arrays.copyOf(out, l.carry), outTangents};
+  }
+
+  @Override
+  public Tensor[] vjp(Tensor[] primals, Tensor[] outputs, Tensor[] cotangents, Params params) {
+    throw new UnsupportedOperationException(
+        "whileLoop: reverse-mode differentiation (grad, vjp, jacrev) is not defined for a"
+            + " whileLoop, whose trip count is unknown until it runs; use Func.scan with a fixed"
+            + " length (its VJP is a reverse scan), or give the solver a customVjp rule (e.g."
+            + " implicit differentiation); forward mode (jvp, jacfwd) works through whileLoop");
+  }
+}
