@@ -132,6 +132,16 @@ public record GpuPlan(ExecutionPlan plan, List<Step> steps) {
     return new GpuPlan(plan, List.copyOf(out));
   }
 
+  /**
+   * Why cond, while and scan run on the CPU: their branch choice and trip count are decided on the
+   * host each turn, and running the body's kernels on the device would need the carry to cross to
+   * the host for every decision; until device-side loops exist the whole step (its sub-programs
+   * compiled for the CPU) runs there.
+   */
+  public static final String CONTROL_FLOW_ON_CPU =
+      "control flow runs on the CPU: the branch or loop decision is made on the host each turn,"
+          + " and its sub-programs are compiled for the CPU";
+
   private static Step place(Fusion.Step s) {
     if (s instanceof Fusion.FusedStep f) {
       try {
@@ -144,6 +154,9 @@ public record GpuPlan(ExecutionPlan plan, List<Step> steps) {
     }
     Fusion.PrimitiveStep p = (Fusion.PrimitiveStep) s;
     Equation e = p.equation();
+    if (e.primitive() instanceof org.vmap4j.core.SubProgramPrimitive) {
+      return new OnCpu(s, CONTROL_FLOW_ON_CPU + " (" + e.primitive().displayName() + ")");
+    }
     if (e.primitive() == DotGeneral.DOT_GENERAL) {
       try {
         GemmPtx.Shape shape = DotGeneralGemm.shape(e);
