@@ -31,7 +31,8 @@ public final class SubPrograms {
   /**
    * {@code p} for a whole batch of {@code size} examples, with {@code inBatched} inputs carrying a
    * leading batch dimension. Outputs that depend on no batched input stay unbatched unless {@code
-   * forceOut} (null for none) asks for a batch dimension (a loop carry must keep one type).
+   * forceOut} (null for none; it may cover only the first outputs) asks for a batch dimension (a
+   * loop carry must keep one type).
    */
   public static BatchedProgram batch(Program p, boolean[] inBatched, int size, boolean[] forceOut) {
     List<TensorType> types = new ArrayList<>();
@@ -59,7 +60,7 @@ public final class SubPrograms {
                   if (o instanceof BatchTracer bt && bt.trace().main() == level.main()) {
                     result.add(BatchRules.atFront(bt.value(), bt.batchDim()));
                     outBatched[i] = true;
-                  } else if (forceOut != null && forceOut[i]) {
+                  } else if (forceOut != null && i < forceOut.length && forceOut[i]) {
                     result.add(BatchRules.withBatch(o, size));
                     outBatched[i] = true;
                   } else {
