@@ -274,7 +274,11 @@ public enum Scan implements SubProgramPrimitive {
     List<Tensor> ctCarry = kept(cotangents, 0, l.carry, dc, outTypes);
     List<Tensor> ctYs =
         kept(cotangents, l.carry, outputs.length, dy, outTypes.subList(l.carry, outputs.length));
-    List<Tensor> ct = backward(body, l, params, init, xs, consts, ctCarry, ctYs);
+    int saveEvery = params.integer("save_every");
+    List<Tensor> ct =
+        saveEvery > 1 && l.length > saveEvery && l.length % saveEvery == 0
+            ? checkpointedBackward(body, l, params, init, xs, consts, ctCarry, ctYs, saveEvery)
+            : backward(body, l, params, init, xs, consts, ctCarry, ctYs);
     int nDc = count(dc, 0, dc.length);
     int nDk = count(dk, 0, dk.length);
     Tensor[] result = new Tensor[primals.length];
@@ -282,6 +286,71 @@ public enum Scan implements SubProgramPrimitive {
     spread(ct.subList(nDc + nDk, ct.size()), dx, result, l.carry);
     spread(ct.subList(nDc, nDc + nDk), dk, result, cx);
     return result;
+  }
+
+  /**
+   * {@link #backward} with every {@code k}-th carry saved: the scan is regrouped as an outer scan
+   * over {@code length / k} segments whose body is an inner scan of {@code k} steps. The outer
+   * scan's backward pass saves only its own carries, and the VJP program of its body (an inner
+   * scan) recomputes that segment's {@code k} carries when the backward pass reaches it.
+   */
+  private static List<Tensor> checkpointedBackward(
+      Program body,
+      Layout l,
+      Params params,
+      List<Tensor> init,
+      List<Tensor> xs,
+      List<Tensor> consts,
+      List<Tensor> ctCarry,
+      List<Tensor> ctYs,
+      int k) {
+    int segments = l.length / k;
+    Params inner = params.with("length", k).with("save_every", 0);
+    List<TensorType> outerIn = new ArrayList<>();
+    List<TensorType> in = body.inputTypes();
+    for (int i = 0; i < in.size(); i++) {
+      TensorType t = in.get(i);
+      boolean isX = i >= l.carry && i < l.carry + l.xs;
+      outerIn.add(isX ? t.withShape(Shapes.concat(new int[] {k}, t.shape())) : t);
+    }
+    Program outerBody =
+        Staging.traceClosed(
+            outerIn, a -> Arrays.asList(Interpreters.bind(SCAN, inner, array(a))), "scan");
+    Layout outer = new Layout(l.carry, l.xs, l.consts, l.ys, segments, l.reverse);
+    Params outerParams = params.with("body", outerBody).with("length", segments);
+    List<Tensor> ct =
+        backward(
+            outerBody,
+            outer,
+            outerParams,
+            init,
+            segmented(xs, segments, k),
+            consts,
+            ctCarry,
+            segmented(ctYs, segments, k));
+    List<Tensor> out = new ArrayList<>();
+    for (Tensor t : ct) {
+      boolean stacked =
+          out.size() >= ct.size() - count(SubPrograms.differentiable(in), l.carry, l.carry + l.xs);
+      out.add(stacked ? t.reshape(unsegmented(t.shape())) : t);
+    }
+    return out;
+  }
+
+  /** {@code [length, ...]} tensors viewed as {@code [segments, k, ...]}. */
+  private static List<Tensor> segmented(List<Tensor> values, int segments, int k) {
+    List<Tensor> out = new ArrayList<>();
+    for (Tensor v : values) {
+      int[] s = v.shape();
+      out.add(
+          v.reshape(Shapes.concat(new int[] {segments, k}, Arrays.copyOfRange(s, 1, s.length))));
+    }
+    return out;
+  }
+
+  private static int[] unsegmented(int[] shape) {
+    return Shapes.concat(
+        new int[] {shape[0] * shape[1]}, Arrays.copyOfRange(shape, 2, shape.length));
   }
 
   /**

@@ -139,6 +139,16 @@ public final class ControlFlow {
           "scan: xs has no tensors, so the number of steps is unknown; give it with"
               + " ScanOptions.defaults().length(n)");
     }
+    int k = options.saveEvery();
+    if (k > 1 && length % k != 0) {
+      throw new IllegalArgumentException(
+          "scan: saveEvery "
+              + k
+              + " must divide the length "
+              + length
+              + " (reverse mode recomputes segments of equal size); choose a divisor of the"
+              + " length, or 0 to save every carry");
+    }
     List<TensorType> carryTypes = new ArrayList<>();
     carry.leaves().forEach(t -> carryTypes.add(t.type()));
     @SuppressWarnings("unchecked")
