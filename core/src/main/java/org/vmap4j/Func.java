@@ -1,14 +1,14 @@
 package org.vmap4j;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.vmap4j.backend.Backend;
 import org.vmap4j.compiler.Jit;
-import org.vmap4j.core.BatchRules;
-import org.vmap4j.core.Shapes;
 import org.vmap4j.ir.Program;
 import org.vmap4j.transforms.Autodiff;
+import org.vmap4j.transforms.PytreeCustomRules;
 import org.vmap4j.transforms.Staging;
 import org.vmap4j.transforms.Vmap;
 
@@ -158,38 +158,26 @@ public final class Func {
   // ---------------------------------------------------------------- Jacobians and Hessians
 
   /**
-   * The Jacobian by reverse mode: one pullback per output element, all at once under vmap. Shape:
-   * the output's shape followed by the input's.
+   * The Jacobian by reverse mode: one pullback per output element, all at once under vmap. The
+   * argument may be any pytree: the result has its structure, each leaf replaced by the Jacobian
+   * with respect to it, of shape {@code out.shape ++ leaf.shape} (for a tensor argument: the
+   * output's shape followed by the input's).
    */
-  public static Function<Tensor, Tensor> jacrev(Function<Tensor, Tensor> f) {
+  public static <A> Function<A, A> jacrev(Function<A, Tensor> f) {
     return jacrev(f, 0);
   }
 
   /** As {@link #jacrev(Function)}, with the pullbacks evaluated {@code chunkSize} at a time. */
-  public static Function<Tensor, Tensor> jacrev(Function<Tensor, Tensor> f, int chunkSize) {
-    return x -> {
-      Vjp<Tensor, Tensor> v = vjp(f, x);
-      Tensor y = v.value();
-      int m = y.size();
-      Tensor basis = Tensor.eye(y.dtype(), m).reshape(Shapes.concat(new int[] {m}, y.shape()));
-      Tensor rows = vmap(v::pullback, VmapOptions.defaults().chunkSize(chunkSize)).apply(basis);
-      return rows.reshape(Shapes.concat(y.shape(), x.shape()));
-    };
+  public static <A> Function<A, A> jacrev(Function<A, Tensor> f, int chunkSize) {
+    return a -> PytreeJacobians.reverse(vjp(f, a), chunkSize);
   }
 
   /**
-   * The Jacobian by forward mode: one tangent per input element, all at once under vmap. Shape: the
-   * output's shape followed by the input's.
+   * The Jacobian by forward mode: one tangent per input element, all at once under vmap. Same
+   * result (structure and shapes) as {@link #jacrev(Function)}.
    */
-  public static Function<Tensor, Tensor> jacfwd(Function<Tensor, Tensor> f) {
-    return x -> {
-      int n = x.size();
-      Tensor basis = Tensor.eye(x.dtype(), n).reshape(Shapes.concat(new int[] {n}, x.shape()));
-      Tensor columns = vmap((Tensor t) -> jvp(f, x, t).tangent()).apply(basis);
-      int[] outShape = Shapes.select(columns.shape(), Shapes.range(1, columns.ndim()));
-      Tensor moved = BatchRules.moveAxis(columns, 0, columns.ndim() - 1);
-      return moved.reshape(Shapes.concat(outShape, x.shape()));
-    };
+  public static <A> Function<A, A> jacfwd(Function<A, Tensor> f) {
+    return jacfwd(f, 0);
   }
 
   /** The Hessian of a scalar function: {@code jacfwd(jacrev(f))}, shape input ++ input. */
@@ -335,5 +323,321 @@ public final class Func {
   public static <C, X, Y> ScanResult<C, Y> scan(
       BiFunction<C, X, ScanStep<C, Y>> fn, C init, X xs, ScanOptions options) {
     return org.vmap4j.transforms.ControlFlow.scan(fn, init, xs, options);
+  }
+
+  // ================================================================ issue 15: more arities,
+  // pytree Jacobians, has_aux for vjp and the Jacobians, custom rules for pytree functions.
+
+  // ---------------------------------------------------------------- three and four arguments
+
+  /** Maps a three-argument {@code f} over dimension 0 of every argument. */
+  public static <A, B, C, R> Fn3<A, B, C, R> vmap(Fn3<A, B, C, R> f) {
+    return vmap(f, VmapOptions.defaults());
+  }
+
+  /** {@code vmap(f, InDims.of(null, 0, 0))}: one entry per argument, null for a shared one. */
+  public static <A, B, C, R> Fn3<A, B, C, R> vmap(Fn3<A, B, C, R> f, InDims inDims) {
+    return vmap(f, VmapOptions.defaults().inDims(inDims));
+  }
+
+  public static <A, B, C, R> Fn3<A, B, C, R> vmap(
+      Fn3<A, B, C, R> f, InDims inDims, OutDims outDims) {
+    return vmap(f, VmapOptions.defaults().inDims(inDims).outDims(outDims));
+  }
+
+  @SuppressWarnings("unchecked")
+  public static <A, B, C, R> Fn3<A, B, C, R> vmap(Fn3<A, B, C, R> f, VmapOptions options) {
+    return (a, b, c) -> (R) Vmap.call(spread(f), new Object[] {a, b, c}, options);
+  }
+
+  /** Maps a four-argument {@code f} over dimension 0 of every argument. */
+  public static <A, B, C, D, R> Fn4<A, B, C, D, R> vmap(Fn4<A, B, C, D, R> f) {
+    return vmap(f, VmapOptions.defaults());
+  }
+
+  public static <A, B, C, D, R> Fn4<A, B, C, D, R> vmap(Fn4<A, B, C, D, R> f, InDims inDims) {
+    return vmap(f, VmapOptions.defaults().inDims(inDims));
+  }
+
+  public static <A, B, C, D, R> Fn4<A, B, C, D, R> vmap(
+      Fn4<A, B, C, D, R> f, InDims inDims, OutDims outDims) {
+    return vmap(f, VmapOptions.defaults().inDims(inDims).outDims(outDims));
+  }
+
+  @SuppressWarnings("unchecked")
+  public static <A, B, C, D, R> Fn4<A, B, C, D, R> vmap(Fn4<A, B, C, D, R> f, VmapOptions options) {
+    return (a, b, c, d) -> (R) Vmap.call(spread(f), new Object[] {a, b, c, d}, options);
+  }
+
+  /** The gradient with respect to the first argument; the others are held fixed. */
+  @SuppressWarnings("unchecked")
+  public static <A, B, C> Fn3<A, B, C, A> grad(Fn3<A, B, C, Tensor> f) {
+    return (a, b, c) -> (A) gradAt(spread(f), new Object[] {a, b, c}, 0);
+  }
+
+  /** The gradient with respect to the second argument (argnums=1). */
+  @SuppressWarnings("unchecked")
+  public static <A, B, C> Fn3<A, B, C, B> gradSecond(Fn3<A, B, C, Tensor> f) {
+    return (a, b, c) -> (B) gradAt(spread(f), new Object[] {a, b, c}, 1);
+  }
+
+  /** The gradient with respect to the third argument (argnums=2). */
+  @SuppressWarnings("unchecked")
+  public static <A, B, C> Fn3<A, B, C, C> gradThird(Fn3<A, B, C, Tensor> f) {
+    return (a, b, c) -> (C) gradAt(spread(f), new Object[] {a, b, c}, 2);
+  }
+
+  /** Gradients with respect to all three arguments (argnums=(0, 1, 2)), from one pass. */
+  @SuppressWarnings("unchecked")
+  public static <A, B, C> Fn3<A, B, C, Grads3<A, B, C>> gradAll(Fn3<A, B, C, Tensor> f) {
+    return (a, b, c) -> {
+      List<Object> g = gradsAll(spread(f), new Object[] {a, b, c});
+      return new Grads3<>((A) g.get(0), (B) g.get(1), (C) g.get(2));
+    };
+  }
+
+  /** The scalar value and its gradient with respect to the first argument. */
+  public static <A, B, C> Fn3<A, B, C, ValueAndGrad<A>> valueAndGrad(Fn3<A, B, C, Tensor> f) {
+    return (a, b, c) -> valueAndGrad((A x) -> f.apply(x, b, c)).apply(a);
+  }
+
+  /** The gradient with respect to the first argument; the others are held fixed. */
+  @SuppressWarnings("unchecked")
+  public static <A, B, C, D> Fn4<A, B, C, D, A> grad(Fn4<A, B, C, D, Tensor> f) {
+    return (a, b, c, d) -> (A) gradAt(spread(f), new Object[] {a, b, c, d}, 0);
+  }
+
+  /** The gradient with respect to the second argument (argnums=1). */
+  @SuppressWarnings("unchecked")
+  public static <A, B, C, D> Fn4<A, B, C, D, B> gradSecond(Fn4<A, B, C, D, Tensor> f) {
+    return (a, b, c, d) -> (B) gradAt(spread(f), new Object[] {a, b, c, d}, 1);
+  }
+
+  /** The gradient with respect to the third argument (argnums=2). */
+  @SuppressWarnings("unchecked")
+  public static <A, B, C, D> Fn4<A, B, C, D, C> gradThird(Fn4<A, B, C, D, Tensor> f) {
+    return (a, b, c, d) -> (C) gradAt(spread(f), new Object[] {a, b, c, d}, 2);
+  }
+
+  /** The gradient with respect to the fourth argument (argnums=3). */
+  @SuppressWarnings("unchecked")
+  public static <A, B, C, D> Fn4<A, B, C, D, D> gradFourth(Fn4<A, B, C, D, Tensor> f) {
+    return (a, b, c, d) -> (D) gradAt(spread(f), new Object[] {a, b, c, d}, 3);
+  }
+
+  /** Gradients with respect to all four arguments (argnums=(0, 1, 2, 3)), from one pass. */
+  @SuppressWarnings("unchecked")
+  public static <A, B, C, D> Fn4<A, B, C, D, Grads4<A, B, C, D>> gradAll(
+      Fn4<A, B, C, D, Tensor> f) {
+    return (a, b, c, d) -> {
+      List<Object> g = gradsAll(spread(f), new Object[] {a, b, c, d});
+      return new Grads4<>((A) g.get(0), (B) g.get(1), (C) g.get(2), (D) g.get(3));
+    };
+  }
+
+  /** The scalar value and its gradient with respect to the first argument. */
+  public static <A, B, C, D> Fn4<A, B, C, D, ValueAndGrad<A>> valueAndGrad(
+      Fn4<A, B, C, D, Tensor> f) {
+    return (a, b, c, d) -> valueAndGrad((A x) -> f.apply(x, b, c, d)).apply(a);
+  }
+
+  /** {@link #jit(Function)} for three arguments. */
+  public static <A, B, C, R> Fn3<A, B, C, R> jit(Fn3<A, B, C, R> f) {
+    return jitted(new Jit(spread(f)));
+  }
+
+  /** {@link #jit(Function, Backend)} for three arguments. */
+  public static <A, B, C, R> Fn3<A, B, C, R> jit(Fn3<A, B, C, R> f, Backend backend) {
+    return jitted(new Jit(spread(f), backend));
+  }
+
+  /** {@link #jit(Function)} for four arguments. */
+  public static <A, B, C, D, R> Fn4<A, B, C, D, R> jit(Fn4<A, B, C, D, R> f) {
+    return jitted4(new Jit(spread(f)));
+  }
+
+  /** {@link #jit(Function, Backend)} for four arguments. */
+  public static <A, B, C, D, R> Fn4<A, B, C, D, R> jit(Fn4<A, B, C, D, R> f, Backend backend) {
+    return jitted4(new Jit(spread(f), backend));
+  }
+
+  /** {@link #trace(Function, Object)} for three arguments. */
+  public static <A, B, C, R> Program trace(Fn3<A, B, C, R> f, A a, B b, C c) {
+    return Staging.trace(spread(f), new Object[] {a, b, c}, "trace").program();
+  }
+
+  /** {@link #trace(Function, Object)} for four arguments. */
+  public static <A, B, C, D, R> Program trace(Fn4<A, B, C, D, R> f, A a, B b, C c, D d) {
+    return Staging.trace(spread(f), new Object[] {a, b, c, d}, "trace").program();
+  }
+
+  /** {@code f} as a function of the argument array, which is what the transforms run. */
+  @SuppressWarnings("unchecked")
+  private static <A, B, C, R> Function<Object[], Object> spread(Fn3<A, B, C, R> f) {
+    return args -> f.apply((A) args[0], (B) args[1], (C) args[2]);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <A, B, C, D, R> Function<Object[], Object> spread(Fn4<A, B, C, D, R> f) {
+    return args -> f.apply((A) args[0], (B) args[1], (C) args[2], (D) args[3]);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <A, B, C, R> Fn3<A, B, C, R> jitted(Jit compiled) {
+    return (a, b, c) -> (R) compiled.call(new Object[] {a, b, c});
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <A, B, C, D, R> Fn4<A, B, C, D, R> jitted4(Jit compiled) {
+    return (a, b, c, d) -> (R) compiled.call(new Object[] {a, b, c, d});
+  }
+
+  /** The gradient of {@code f} with respect to argument {@code argnum}, the others held fixed. */
+  private static Object gradAt(Function<Object[], Object> f, Object[] args, int argnum) {
+    return grad((Object x) -> {
+          Object[] all = args.clone();
+          all[argnum] = x;
+          return (Tensor) f.apply(all);
+        })
+        .apply(args[argnum]);
+  }
+
+  /** The gradients of {@code f} with respect to every argument, from one pass. */
+  private static List<Object> gradsAll(Function<Object[], Object> f, Object[] args) {
+    return grad((List<Object> all) -> (Tensor) f.apply(all.toArray())).apply(Arrays.asList(args));
+  }
+
+  // ---------------------------------------------------------------- Jacobians of pytrees
+
+  /** As {@link #jacfwd(Function)}, with the tangents evaluated {@code chunkSize} at a time. */
+  public static <A> Function<A, A> jacfwd(Function<A, Tensor> f, int chunkSize) {
+    return a -> PytreeJacobians.forward(f, a, chunkSize);
+  }
+
+  /** The Jacobian with respect to the first argument (reverse mode); the second is held fixed. */
+  public static <A, B> BiFunction<A, B, A> jacrev(BiFunction<A, B, Tensor> f) {
+    return (a, b) -> jacrev((A x) -> f.apply(x, b)).apply(a);
+  }
+
+  /** The Jacobian with respect to the second argument (argnums=1), reverse mode. */
+  public static <A, B> BiFunction<A, B, B> jacrevSecond(BiFunction<A, B, Tensor> f) {
+    return (a, b) -> jacrev((B y) -> f.apply(a, y)).apply(b);
+  }
+
+  /** The Jacobians with respect to both arguments (argnums=(0, 1)), reverse mode, one pass. */
+  @SuppressWarnings("unchecked")
+  public static <A, B> BiFunction<A, B, Grads<A, B>> jacrevBoth(BiFunction<A, B, Tensor> f) {
+    return (a, b) -> {
+      List<Object> j =
+          jacrev((List<Object> p) -> f.apply((A) p.get(0), (B) p.get(1))).apply(List.of(a, b));
+      return new Grads<>((A) j.get(0), (B) j.get(1));
+    };
+  }
+
+  /** The Jacobian with respect to the first argument (forward mode); the second is held fixed. */
+  public static <A, B> BiFunction<A, B, A> jacfwd(BiFunction<A, B, Tensor> f) {
+    return (a, b) -> jacfwd((A x) -> f.apply(x, b)).apply(a);
+  }
+
+  /** The Jacobian with respect to the second argument (argnums=1), forward mode. */
+  public static <A, B> BiFunction<A, B, B> jacfwdSecond(BiFunction<A, B, Tensor> f) {
+    return (a, b) -> jacfwd((B y) -> f.apply(a, y)).apply(b);
+  }
+
+  /** The Jacobians with respect to both arguments (argnums=(0, 1)), forward mode, one pass. */
+  @SuppressWarnings("unchecked")
+  public static <A, B> BiFunction<A, B, Grads<A, B>> jacfwdBoth(BiFunction<A, B, Tensor> f) {
+    return (a, b) -> {
+      List<Object> j =
+          jacfwd((List<Object> p) -> f.apply((A) p.get(0), (B) p.get(1))).apply(List.of(a, b));
+      return new Grads<>((A) j.get(0), (B) j.get(1));
+    };
+  }
+
+  // ---------------------------------------------------------------- auxiliary outputs (has_aux)
+
+  /**
+   * {@link #vjp} of a function that returns {@code new WithAux<>(value, aux)}: the pullback of the
+   * value (a tensor of any shape), and the aux passed through undifferentiated.
+   */
+  @SuppressWarnings("unchecked")
+  public static <A, X> VjpAndAux<A, X> vjpWithAux(Function<A, WithAux<X>> f, A primal) {
+    Autodiff.VjpOutcome o = Autodiff.vjp(x -> AuxOutputs.pack(f.apply((A) x)), primal, "vjp");
+    Object packed = o.value();
+    Tensor y = PytreeJacobians.tensorValue(AuxOutputs.value(packed), "vjpWithAux");
+    Vjp<A, Tensor> v = new Vjp<>(y, ct -> o.pullback(AuxOutputs.cotangent((Tensor) ct, packed)));
+    return new VjpAndAux<>(v, (X) AuxOutputs.aux(packed));
+  }
+
+  /** {@link #jacrev(Function)} of the value of a function with an aux output (has_aux). */
+  public static <A, X> Function<A, JacobianAndAux<A, X>> jacrevWithAux(Function<A, WithAux<X>> f) {
+    return jacrevWithAux(f, 0);
+  }
+
+  /** As {@link #jacrevWithAux(Function)}, with the pullbacks evaluated in chunks. */
+  public static <A, X> Function<A, JacobianAndAux<A, X>> jacrevWithAux(
+      Function<A, WithAux<X>> f, int chunkSize) {
+    return a -> {
+      VjpAndAux<A, X> v = vjpWithAux(f, a);
+      return new JacobianAndAux<>(
+          PytreeJacobians.reverse(v::pullback, v.value(), chunkSize), v.aux());
+    };
+  }
+
+  /** {@link #jacfwd(Function)} of the value of a function with an aux output (has_aux). */
+  public static <A, X> Function<A, JacobianAndAux<A, X>> jacfwdWithAux(Function<A, WithAux<X>> f) {
+    return jacfwdWithAux(f, 0);
+  }
+
+  /** As {@link #jacfwdWithAux(Function)}, with the tangents evaluated in chunks. */
+  public static <A, X> Function<A, JacobianAndAux<A, X>> jacfwdWithAux(
+      Function<A, WithAux<X>> f, int chunkSize) {
+    return a -> PytreeJacobians.forwardWithAux(f, a, chunkSize);
+  }
+
+  // ---------------------------------------------------------------- custom rules for pytrees
+
+  /** A reverse-mode rule for {@link #customVjpPytree}: the argument's cotangent. */
+  @FunctionalInterface
+  public interface PytreeVjpRule<A, R> {
+    /** The cotangent of x (x's structure and shapes), given x, y = f(x) and y's cotangent g. */
+    A apply(A x, R y, R g);
+  }
+
+  /** A forward-mode rule for {@link #customJvpPytree}: the result's tangent. */
+  @FunctionalInterface
+  public interface PytreeJvpRule<A, R> {
+    /** The tangent of y (y's structure and shapes), given x, y = f(x) and x's tangent t. */
+    R apply(A x, R y, A t);
+  }
+
+  /**
+   * {@link #customVjp} for a function of a pytree (a record, a List, a Map...) with a pytree
+   * result: {@code backward.apply(x, y, g)} returns the cotangent of x, with x's structure, given y
+   * = f(x) and the cotangent g of y (y's structure; zeros for leaves that received none). Same
+   * rules of use as {@code customVjp}: it applies when reverse mode is the innermost transform at
+   * the call.
+   */
+  @SuppressWarnings("unchecked")
+  public static <A, R> Function<A, R> customVjpPytree(
+      Function<A, R> f, PytreeVjpRule<A, R> backward) {
+    return x ->
+        (R)
+            PytreeCustomRules.vjpCall(
+                p -> f.apply((A) p), (p, y, g) -> backward.apply((A) p, (R) y, (R) g), x);
+  }
+
+  /**
+   * {@link #customJvp} for a function of a pytree with a pytree result: {@code forward.apply(x, y,
+   * t)} returns y's tangent (y's structure) given x's tangent t (x's structure; zeros for leaves
+   * without one).
+   */
+  @SuppressWarnings("unchecked")
+  public static <A, R> Function<A, R> customJvpPytree(
+      Function<A, R> f, PytreeJvpRule<A, R> forward) {
+    return x ->
+        (R)
+            PytreeCustomRules.jvpCall(
+                p -> f.apply((A) p), (p, y, t) -> forward.apply((A) p, (R) y, (A) t), x);
   }
 }

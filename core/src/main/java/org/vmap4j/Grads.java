@@ -1,4 +1,7 @@
 package org.vmap4j;
 
-/** Gradients with respect to both arguments of a two-argument function ({@link Func#gradBoth}). */
+/**
+ * Derivatives with respect to both arguments of a two-argument function: gradients ({@link
+ * Func#gradBoth}) or Jacobians ({@link Func#jacrevBoth}, {@link Func#jacfwdBoth}).
+ */
 public record Grads<A, B>(A first, B second) {}

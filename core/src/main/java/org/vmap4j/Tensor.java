@@ -840,4 +840,42 @@ public abstract class Tensor {
           op + " needs a floating tensor, got " + type() + "; convert with astype(DType.F32)");
     }
   }
+
+  // ---------------------------------------------------------------- reductions with indices
+
+  /**
+   * PyTorch's {@code torch.max(x, dim)}: the maxima along {@code dim} and the (I64) index of each
+   * one's first occurrence; a NaN counts as larger than any number, so a slice with a NaN gives NaN
+   * and the NaN's position. The values are taken at the indices, so their derivative goes entirely
+   * to the returned position; {@link #max(int)} instead splits it evenly between ties.
+   */
+  public ValuesAndIndices maxWithIndices(int dim) {
+    return maxWithIndices(dim, false);
+  }
+
+  public ValuesAndIndices maxWithIndices(int dim, boolean keepDim) {
+    int d = Shapes.axis(dim, ndim(), "maxWithIndices");
+    return valuesAt(argmax(d), d, keepDim);
+  }
+
+  /** As {@link #maxWithIndices(int)} for the minima (a NaN is still the one chosen). */
+  public ValuesAndIndices minWithIndices(int dim) {
+    return minWithIndices(dim, false);
+  }
+
+  public ValuesAndIndices minWithIndices(int dim, boolean keepDim) {
+    int d = Shapes.axis(dim, ndim(), "minWithIndices");
+    // The first maximum of a decreasing function of x is x's first minimum: -x for floats (NaN
+    // stays NaN and so stays chosen), ~x = -x - 1 for integers (-x would overflow at MIN_VALUE).
+    Tensor reversed = dtype().isFloating() ? neg() : neg().sub(Tensor.scalar(dtype(), 1));
+    return valuesAt(reversed.argmax(d), d, keepDim);
+  }
+
+  private ValuesAndIndices valuesAt(Tensor indices, int dim, boolean keepDim) {
+    Tensor kept = indices.unsqueeze(dim);
+    Tensor values = gather(dim, kept);
+    return keepDim
+        ? new ValuesAndIndices(values, kept)
+        : new ValuesAndIndices(values.squeeze(dim), indices);
+  }
 }

@@ -1,5 +1,6 @@
 package org.vmap4j;
 
+import java.util.function.Function;
 import org.vmap4j.transforms.Autodiff;
 
 /**
@@ -9,19 +10,26 @@ import org.vmap4j.transforms.Autodiff;
  * x)::pullback).apply(Tensor.eye(n))} is the whole Jacobian in one call.
  */
 public final class Vjp<A, R> {
-  private final Autodiff.VjpOutcome outcome;
+  private final Object value;
+  private final Function<Object, Object> pullback;
 
   Vjp(Autodiff.VjpOutcome outcome) {
-    this.outcome = outcome;
+    this(outcome.value(), outcome::pullback);
+  }
+
+  /** A value and its pullback (e.g. the differentiated part of a result with an aux output). */
+  Vjp(Object value, Function<Object, Object> pullback) {
+    this.value = value;
+    this.pullback = pullback;
   }
 
   @SuppressWarnings("unchecked")
   public R value() {
-    return (R) outcome.value();
+    return (R) value;
   }
 
   @SuppressWarnings("unchecked")
   public A pullback(R cotangent) {
-    return (A) outcome.pullback(cotangent);
+    return (A) pullback.apply(cotangent);
   }
 }

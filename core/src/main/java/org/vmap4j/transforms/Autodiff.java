@@ -187,7 +187,7 @@ public final class Autodiff {
    * hidden under another transform (e.g. grad of a vmap that calls the custom function) the rule
    * would be silently skipped, so that is an error instead.
    */
-  private static void requireNoHiddenLevel(
+  static void requireNoHiddenLevel(
       Tensor x, Class<? extends Tracer> kind, String hook, String transform) {
     Tensor t = x;
     while (t instanceof Tracer) {
