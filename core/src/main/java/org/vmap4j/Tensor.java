@@ -363,6 +363,11 @@ public abstract class Tensor {
     return unary(Unary.RSQRT);
   }
 
+  /** The error function {@code 2/sqrt(pi) * integral of exp(-t²) from 0 to x}. */
+  public Tensor erf() {
+    return unary(Unary.ERF);
+  }
+
   /** {@code max(x, 0)}; its derivative at 0 is taken as 0, as in PyTorch. */
   public Tensor relu() {
     return where(gt(0), this, 0);

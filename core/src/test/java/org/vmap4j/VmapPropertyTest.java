@@ -72,7 +72,8 @@ class VmapPropertyTest {
             "tanh",
             "logistic",
             "sqrt",
-            "rsqrt")) {
+            "rsqrt",
+            "erf")) {
       add(
           op,
           op,
@@ -91,6 +92,7 @@ class VmapPropertyTest {
                 case "tanh" -> a[0].tanh();
                 case "logistic" -> a[0].sigmoid();
                 case "sqrt" -> a[0].sqrt();
+                case "erf" -> a[0].sub(1).erf();
                 default -> a[0].rsqrt();
               });
     }

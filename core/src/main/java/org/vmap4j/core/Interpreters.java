@@ -26,6 +26,19 @@ public final class Interpreters {
     return new Level(main);
   }
 
+  /**
+   * Whether a transform of this name (e.g. {@code vmap}) is in flight on this thread: for library
+   * functions whose meaning would change under it (training-mode batch statistics under vmap).
+   */
+  public static boolean isActive(String transformName) {
+    for (MainTrace m : STACK.get()) {
+      if (m.transformName().equals(transformName)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** A pushed interpreter level; closing it pops it. */
   public static final class Level implements AutoCloseable {
     private final MainTrace main;

@@ -49,7 +49,12 @@ public enum Unary implements SingleResultPrimitive {
   RSQRT(
       true,
       (t, x) -> Elementwise.math(t, "1.0 / Math.sqrt(" + x + ")"),
-      (x, y, g) -> g.mul(y.div(x)).mul(-0.5));
+      (x, y, g) -> g.mul(y.div(x)).mul(-0.5)),
+  /** The error function (Java has none: {@link ErrorFunction}); d/dx = 2/sqrt(pi)·exp(-x²). */
+  ERF(
+      true,
+      (t, x) -> Elementwise.math(t, "org.vmap4j.prim.ErrorFunction.erf(" + x + ")"),
+      (x, y, g) -> g.mul(x.square().neg().exp().mul(2 / Math.sqrt(Math.PI))));
 
   private final boolean floatingOnly;
   private final BiFunction<DType, String, String> java;

@@ -1,0 +1,107 @@
+package org.vmap4j;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.vmap4j.Func.grad;
+import static org.vmap4j.Func.jit;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.function.Function;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.vmap4j.prim.ErrorFunction;
+
+/**
+ * erf against 200-bit references (mpmath, {@code core/src/test/erf/erf_reference.py}) over 4211
+ * points: uniform on [-7, 7], dense where the two expansions meet, around the switch at 1, and tiny
+ * and subnormal arguments. Its vmap, JVP/VJP and jit rules are in the per-primitive cases of {@link
+ * VmapPropertyTest}.
+ */
+class ErfTest {
+  static double[] xs;
+  static double[] refs;
+
+  @BeforeAll
+  static void readReferences() throws IOException {
+    try (InputStream in = ErfTest.class.getResourceAsStream("/org/vmap4j/erf/erf_reference.txt")) {
+      String[] lines = new String(in.readAllBytes(), StandardCharsets.US_ASCII).split("\n");
+      xs = new double[lines.length];
+      refs = new double[lines.length];
+      for (int i = 0; i < lines.length; i++) {
+        String[] p = lines[i].trim().split(" ");
+        xs[i] = Double.parseDouble(p[0]);
+        refs[i] = Double.parseDouble(p[1]);
+      }
+    }
+    assertThat(xs.length).isGreaterThan(4000);
+  }
+
+  static double ulps(double got, double ref) {
+    return Math.abs(got - ref) / Math.ulp(ref);
+  }
+
+  @Test
+  void withinTwoUlpOfTheReferenceEverywhere() {
+    double worst = 0;
+    double worstAt = 0;
+    for (int i = 0; i < xs.length; i++) {
+      double u = ulps(ErrorFunction.erf(xs[i]), refs[i]);
+      if (u > worst) {
+        worst = u;
+        worstAt = xs[i];
+      }
+    }
+    assertThat(worst).as("worst error in ulp, at x = %s", worstAt).isLessThanOrEqualTo(2);
+  }
+
+  @Test
+  void specialValues() {
+    assertThat(ErrorFunction.erf(Double.NaN)).isNaN();
+    assertThat(ErrorFunction.erf(Double.POSITIVE_INFINITY)).isEqualTo(1.0);
+    assertThat(ErrorFunction.erf(Double.NEGATIVE_INFINITY)).isEqualTo(-1.0);
+    assertThat(1 / ErrorFunction.erf(-0.0)).isEqualTo(Double.NEGATIVE_INFINITY); // odd: -0 stays
+    assertThat(ErrorFunction.erf(Double.MIN_VALUE)).isEqualTo(Double.MIN_VALUE);
+  }
+
+  @Test
+  void tensorErfInF64AndF32EagerAndJitted() {
+    Tensor x = Tensor.of(xs);
+    Function<Tensor, Tensor> erf = Tensor::erf;
+    for (Tensor y : new Tensor[] {x.erf(), jit(erf).apply(x)}) {
+      double[] got = y.toDoubleArray();
+      for (int i = 0; i < xs.length; i++) {
+        assertThat(ulps(got[i], refs[i])).as("x = %s", xs[i]).isLessThanOrEqualTo(2);
+      }
+    }
+    Tensor x32 = x.astype(DType.F32);
+    float[] in32 = x32.toFloatArray();
+    for (Tensor y : new Tensor[] {x32.erf(), jit(erf).apply(x32)}) {
+      assertThat(y.dtype()).isEqualTo(DType.F32);
+      float[] got = y.toFloatArray();
+      for (int i = 0; i < xs.length; i++) {
+        // the f32 result is the double erf of the f32 argument, rounded once
+        float expected = (float) ErrorFunction.erf(in32[i]);
+        assertThat(got[i]).as("x = %s", in32[i]).isEqualTo(expected);
+        if (in32[i] == xs[i]) {
+          assertThat(Math.abs(got[i] - refs[i])).isLessThanOrEqualTo(Math.ulp((float) refs[i]));
+        }
+      }
+    }
+  }
+
+  @Test
+  void derivativeIsTheGaussianDensityTimesTwo() {
+    Tensor x = Tensor.of(new double[] {-3, -1.5, -0.2, 0, 0.7, 1, 2.5, 5});
+    Tensor g = grad((Tensor t) -> t.erf().sum()).apply(x);
+    double[] xv = x.toDoubleArray();
+    double[] gv = g.toDoubleArray();
+    for (int i = 0; i < xv.length; i++) {
+      double closedForm = 2 / Math.sqrt(Math.PI) * Math.exp(-xv[i] * xv[i]);
+      double h = 1e-6;
+      double central = (ErrorFunction.erf(xv[i] + h) - ErrorFunction.erf(xv[i] - h)) / (2 * h);
+      assertThat(gv[i]).isCloseTo(closedForm, org.assertj.core.data.Offset.offset(1e-15));
+      assertThat(gv[i]).isCloseTo(central, org.assertj.core.data.Offset.offset(1e-8));
+    }
+  }
+}

@@ -1,0 +1,191 @@
+package org.vmap4j.nn;
+
+import org.vmap4j.Tensor;
+
+/**
+ * Neural-network functions with {@code torch.nn.functional}'s names, argument order and PyTorch's
+ * weight layouts. Each is a composition of core tensor operations, so it runs under every transform
+ * ({@code vmap}, {@code grad}, {@code jit}, ...), and each accepts one unbatched example wherever
+ * PyTorch does, which is what a function written for {@code vmap} sees. Bad arguments are {@link
+ * IllegalArgumentException}s naming the function, the argument, and the expected and found shapes.
+ */
+public final class Functional {
+  private Functional() {}
+
+  // ---------------------------------------------------------------- activations
+
+  /** {@code max(x, 0)} (derivative 0 at 0, as in PyTorch). */
+  public static Tensor relu(Tensor input) {
+    return Activations.relu(input);
+  }
+
+  /** The exact GELU, {@code x/2 (1 + erf(x / sqrt 2))} (PyTorch's default, approximate='none'). */
+  public static Tensor gelu(Tensor input) {
+    return Activations.gelu(input);
+  }
+
+  /** {@code x sigmoid(x)}. */
+  public static Tensor silu(Tensor input) {
+    return Activations.silu(input);
+  }
+
+  /** {@code log(1 + exp(x))}, stably; x itself above 20 as PyTorch (beta 1, threshold 20). */
+  public static Tensor softplus(Tensor input) {
+    return Activations.softplus(input, 1, 20);
+  }
+
+  /** {@code log(1 + exp(beta x)) / beta}, and x where {@code beta x > threshold}. */
+  public static Tensor softplus(Tensor input, double beta, double threshold) {
+    return Activations.softplus(input, beta, threshold);
+  }
+
+  /** {@code log(sigmoid(x))}, stably for large |x|. */
+  public static Tensor logSigmoid(Tensor input) {
+    return Activations.logSigmoid(input);
+  }
+
+  // ---------------------------------------------------------------- dense maps
+
+  /**
+   * {@code input @ weight^T + bias}: input {@code [..., in]}, weight {@code [out, in]}, bias {@code
+   * [out]} or null.
+   */
+  public static Tensor linear(Tensor input, Tensor weight, Tensor bias) {
+    return Dense.linear(input, weight, bias);
+  }
+
+  /**
+   * The rows of weight {@code [num, dim]} at integer indices of any shape: {@code indices ++
+   * [dim]}.
+   */
+  public static Tensor embedding(Tensor input, Tensor weight) {
+    return Dense.embedding(input, weight);
+  }
+
+  // ---------------------------------------------------------------- losses
+
+  /**
+   * Cross entropy of class scores {@code [C]} (one example, 0-d target) or {@code [N, C, ...]}
+   * against integer class indices ({@code []} or {@code [N, ...]}) or class probabilities (the
+   * scores' shape); mean over examples.
+   */
+  public static Tensor crossEntropy(Tensor input, Tensor target) {
+    return Losses.crossEntropy(input, target, Reduction.MEAN, 0);
+  }
+
+  public static Tensor crossEntropy(Tensor input, Tensor target, Reduction reduction) {
+    return Losses.crossEntropy(input, target, reduction, 0);
+  }
+
+  /**
+   * With label smoothing ε: the target becomes {@code (1-ε)} on the class plus {@code ε/C} on every
+   * class, as PyTorch's {@code label_smoothing}.
+   */
+  public static Tensor crossEntropy(
+      Tensor input, Tensor target, Reduction reduction, double labelSmoothing) {
+    return Losses.crossEntropy(input, target, reduction, labelSmoothing);
+  }
+
+  /** Negative log-likelihood of log-probabilities (shapes as {@link #crossEntropy}); mean. */
+  public static Tensor nllLoss(Tensor input, Tensor target) {
+    return Losses.nllLoss(input, target, Reduction.MEAN);
+  }
+
+  public static Tensor nllLoss(Tensor input, Tensor target, Reduction reduction) {
+    return Losses.nllLoss(input, target, reduction);
+  }
+
+  /** Mean squared error; input and target of one shape. */
+  public static Tensor mseLoss(Tensor input, Tensor target) {
+    return Losses.mseLoss(input, target, Reduction.MEAN);
+  }
+
+  public static Tensor mseLoss(Tensor input, Tensor target, Reduction reduction) {
+    return Losses.mseLoss(input, target, reduction);
+  }
+
+  /** Binary cross entropy of logits against targets in [0, 1] of the same shape, stably; mean. */
+  public static Tensor binaryCrossEntropyWithLogits(Tensor input, Tensor target) {
+    return Losses.binaryCrossEntropyWithLogits(input, target, Reduction.MEAN);
+  }
+
+  public static Tensor binaryCrossEntropyWithLogits(
+      Tensor input, Tensor target, Reduction reduction) {
+    return Losses.binaryCrossEntropyWithLogits(input, target, reduction);
+  }
+
+  // ---------------------------------------------------------------- normalization
+
+  /**
+   * Normalizes over the last {@code normalizedShape.length} dimensions (which must equal
+   * normalizedShape); weight and bias of that shape, or null.
+   */
+  public static Tensor layerNorm(
+      Tensor input, int[] normalizedShape, Tensor weight, Tensor bias, double eps) {
+    return Normalization.layerNorm(input, normalizedShape, weight, bias, eps);
+  }
+
+  /** Input {@code [N, C, ...]}; statistics per example and group of C/numGroups channels. */
+  public static Tensor groupNorm(
+      Tensor input, int numGroups, Tensor weight, Tensor bias, double eps) {
+    return Normalization.groupNorm(input, numGroups, weight, bias, eps);
+  }
+
+  /**
+   * Batch normalization in evaluation mode: input {@code [N, C, ...]}, running statistics {@code
+   * [C]}.
+   */
+  public static Tensor batchNorm(
+      Tensor input, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias, double eps) {
+    return Normalization.batchNorm(input, runningMean, runningVar, weight, bias, false, eps);
+  }
+
+  /**
+   * PyTorch's full form. With {@code training}, the statistics are the batch's own (outside vmap
+   * only: under vmap it is an error that points to groupNorm and evaluation mode). The functions
+   * are pure: running statistics are never updated, so {@code momentum} is checked and unused.
+   */
+  public static Tensor batchNorm(
+      Tensor input,
+      Tensor runningMean,
+      Tensor runningVar,
+      Tensor weight,
+      Tensor bias,
+      boolean training,
+      double momentum,
+      double eps) {
+    Checks.require(
+        momentum >= 0 && momentum <= 1,
+        "batchNorm",
+        "momentum must be in [0, 1], found " + momentum);
+    return Normalization.batchNorm(input, runningMean, runningVar, weight, bias, training, eps);
+  }
+
+  // ---------------------------------------------------------------- attention and dropout
+
+  /**
+   * {@code softmax(q k^T / sqrt(E)) v}; q {@code [..., L, E]}, k {@code [..., S, E]}, v {@code
+   * [..., S, Ev]}; mask null or BOOL broadcastable to {@code [..., L, S]}, true where a query
+   * attends.
+   */
+  public static Tensor scaledDotProductAttention(
+      Tensor query, Tensor key, Tensor value, Tensor mask) {
+    return Attention.scaledDotProductAttention(query, key, value, mask);
+  }
+
+  /**
+   * Without training (or with p = 0) the input itself. Training needs random numbers, which in
+   * vmap4j are keyed: use {@link #dropout(Tensor, double, boolean, long)}; here it is an error.
+   */
+  public static Tensor dropout(Tensor input, double p, boolean training) {
+    return Dropout.dropoutWithoutSeed(input, p, training);
+  }
+
+  /**
+   * Zeroes each element with probability p and scales the rest by 1/(1-p), from the random numbers
+   * of {@code seed}; under vmap per the vmap's {@code Randomness} option.
+   */
+  public static Tensor dropout(Tensor input, double p, boolean training, long seed) {
+    return Dropout.dropout(input, p, training, seed);
+  }
+}
