@@ -17,10 +17,13 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.IntRange;
 import org.junit.jupiter.api.Test;
+import org.vmap4j.core.Params;
 import org.vmap4j.core.Primitive;
+import org.vmap4j.prim.ConvGeneralDilated;
 import org.vmap4j.prim.Gather;
 import org.vmap4j.prim.Pad;
 import org.vmap4j.prim.Primitives;
+import org.vmap4j.prim.ReduceWindow;
 import org.vmap4j.prim.ScatterAdd;
 
 /**
@@ -220,6 +223,72 @@ class VmapPropertyTest {
         "iota",
         (r, t) -> new Tensor[] {rnd(r, DType.F64, 4)},
         a -> a[0].add(Tensor.arange(4).astype(DType.F64)).mul(Tensor.eye(4)));
+    add(
+        "conv strided, padded, dilated both sides",
+        "conv_general_dilated",
+        (r, t) -> new Tensor[] {rnd(r, t, 2, 2, 5, 4), rnd(r, t, 3, 2, 2, 3)},
+        a ->
+            bind1(
+                ConvGeneralDilated.CONV_GENERAL_DILATED,
+                ConvGeneralDilated.params(
+                    new int[] {2, 1},
+                    new int[] {1, -1},
+                    new int[] {0, 2},
+                    new int[] {1, 2},
+                    new int[] {2, 1},
+                    1,
+                    1),
+                a[0],
+                a[1]));
+    add(
+        "conv feature groups",
+        "conv_general_dilated",
+        (r, t) -> new Tensor[] {rnd(r, t, 1, 4, 6), rnd(r, t, 6, 2, 3)},
+        a ->
+            bind1(
+                ConvGeneralDilated.CONV_GENERAL_DILATED,
+                ConvGeneralDilated.params(
+                    new int[] {2},
+                    new int[] {1},
+                    new int[] {1},
+                    new int[] {1},
+                    new int[] {1},
+                    2,
+                    1),
+                a[0],
+                a[1]));
+    add(
+        "conv batch groups",
+        "conv_general_dilated",
+        (r, t) -> new Tensor[] {rnd(r, t, 4, 3, 5), rnd(r, t, 4, 3, 2)},
+        a ->
+            bind1(
+                ConvGeneralDilated.CONV_GENERAL_DILATED,
+                ConvGeneralDilated.params(
+                    new int[] {1},
+                    new int[] {0},
+                    new int[] {1},
+                    new int[] {2},
+                    new int[] {1},
+                    1,
+                    2),
+                a[0],
+                a[1]));
+    add(
+        "reduce_window sum, max and min",
+        "reduce_window_sum reduce_window_max reduce_window_min",
+        (r, t) -> new Tensor[] {rnd(r, t, 2, 5, 4)},
+        a -> {
+          Params w =
+              ReduceWindow.params(
+                  new int[] {1, 2, 3},
+                  new int[] {1, 2, 1},
+                  new int[] {0, 1, 1},
+                  new int[] {0, 0, 1});
+          return bind1(ReduceWindow.REDUCE_WINDOW_SUM, w, a[0])
+              .add(bind1(ReduceWindow.REDUCE_WINDOW_MAX, w, a[0]).mul(2.0))
+              .add(bind1(ReduceWindow.REDUCE_WINDOW_MIN, w, a[0]).mul(3.0));
+        });
   }
 
   @Provide

@@ -74,6 +74,31 @@ public final class Gemm {
     return c;
   }
 
+  /**
+   * One product written into an existing array: {@code c[cOff..] = a[aOff..] (m x k) . b[bOff..] (k
+   * x n)}, all row-major. The region of c must hold zeros on entry (a freshly allocated result):
+   * the generated kernel accumulates into it. Lets a caller that runs many products (one per
+   * example and group of a convolution) place each straight into its slice of the result.
+   */
+  static void into(
+      DType dtype,
+      Object a,
+      int aOff,
+      Object b,
+      int bOff,
+      Object c,
+      int cOff,
+      int m,
+      int n,
+      int k) {
+    if (dtype == DType.F32 && VECTOR_API && n >= 8 && m >= 4) {
+      VectorGemm.gemm((float[]) a, aOff, (float[]) b, bOff, (float[]) c, cOff, m, n, k);
+      return;
+    }
+    GemmKernel kernel = KernelCompiler.instance(source(Storage.javaType(dtype)), GemmKernel.class);
+    kernel.run(a, aOff, b, bOff, c, cOff, m, n, k);
+  }
+
   /** {@code c[i, r] = a[i, r, :] . b[i, :]} for every batch i and row r. */
   public interface DotsKernel {
     void run(Object a, int aOffset, Object b, int bOffset, Object c, int batch, int m, int k);

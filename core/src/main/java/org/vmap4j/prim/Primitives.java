@@ -23,6 +23,8 @@ public final class Primitives {
           Reduce.class,
           Argmax.class,
           DotGeneral.class,
+          ConvGeneralDilated.class,
+          ReduceWindow.class,
           BroadcastInDim.class,
           Reshape.class,
           Transpose.class,

@@ -1,0 +1,262 @@
+package org.vmap4j.cpu;
+
+import java.util.Arrays;
+import org.vmap4j.DType;
+import org.vmap4j.core.Shapes;
+import org.vmap4j.core.TensorType;
+
+/**
+ * The eager CPU kernel of {@code conv_general_dilated} (layout: lhs {@code [N, C, spatial...]}, rhs
+ * {@code [O, C / feature_groups, window...]}, result {@code [N / batch_groups, O, spatial...]}).
+ * For each result example and group, the input patches are unrolled into a column matrix {@code
+ * [C_group * window, positions]} ("im2col") and multiplied by the group's filters {@code [O_group,
+ * C_group * window]} with the project's GEMM, which writes straight into the result's slice: the
+ * result layout {@code [n, o, positions]} is the product's row-major layout.
+ */
+public final class Convolution {
+  private Convolution() {}
+
+  /** The spatial geometry, one entry per spatial dimension. */
+  public record Geometry(
+      int[] strides,
+      int[] paddingLow,
+      int[] lhsDilation,
+      int[] rhsDilation,
+      int featureGroups,
+      int batchGroups) {}
+
+  public static CpuTensor evaluate(CpuTensor lhs, CpuTensor rhs, Geometry g, TensorType out) {
+    CpuTensor result = CpuTensor.allocate(out);
+    int[] xShape = lhs.shape();
+    int[] wShape = rhs.shape();
+    int spatial = xShape.length - 2;
+    int[] inSize = Arrays.copyOfRange(xShape, 2, xShape.length);
+    int[] window = Arrays.copyOfRange(wShape, 2, wShape.length);
+    int[] outSize = Arrays.copyOfRange(out.shape(), 2, out.ndim());
+    int groups = g.featureGroups() * g.batchGroups();
+    int outExamples = out.dim(0);
+    int outChannels = out.dim(1);
+    int groupChannels = wShape[1];
+    int groupOut = outChannels / groups;
+    int windowSize = Shapes.size(window);
+    int positions = Shapes.size(outSize);
+    int rows = groupChannels * windowSize;
+    if (out.size() == 0 || rows == 0) {
+      return result;
+    }
+    DType dtype = out.dtype();
+    Object x = lhs.contiguousData();
+    Object w = rhs.contiguousData();
+    Object y = result.data();
+    int inPositions = Shapes.size(inSize);
+    int channels = xShape[1];
+    Unroller unroller = new Unroller(g, inSize, window, outSize);
+    boolean identity = unroller.isIdentity();
+    Object columns = identity ? null : Storage.allocate(dtype, rows * positions);
+    for (int n = 0; n < outExamples; n++) {
+      for (int group = 0; group < groups; group++) {
+        // batch groups take their examples from consecutive blocks of the input batch; feature
+        // groups take consecutive blocks of its channels
+        int example = g.batchGroups() > 1 ? group * outExamples + n : n;
+        int firstChannel = g.featureGroups() > 1 ? group * groupChannels : 0;
+        int xOffset = (example * channels + firstChannel) * inPositions;
+        Object b = x;
+        int bOffset = xOffset;
+        if (!identity) {
+          unroller.unroll(x, xOffset, groupChannels, columns);
+          b = columns;
+          bOffset = 0;
+        }
+        Gemm.into(
+            dtype,
+            w,
+            group * groupOut * rows,
+            b,
+            bOffset,
+            y,
+            (n * outChannels + group * groupOut) * positions,
+            groupOut,
+            positions,
+            rows);
+      }
+    }
+    return result;
+  }
+
+  /**
+   * Writes the column matrix of one example's group of channels. For each spatial dimension a table
+   * maps (window offset, result position) to the input index it reads, or -1 where it reads padding
+   * or a hole of the lhs dilation; along the last dimension, without lhs dilation, the valid
+   * positions of a window offset form one range read with a constant stride.
+   */
+  private static final class Unroller {
+    private final int[][][] index;
+    private final int[] inSize;
+    private final int[] window;
+    private final int[] outSize;
+    private final int[] inStrides;
+    private final int[] rangeStart;
+    private final int[] rangeEnd;
+    private final int lastStride;
+    private final boolean lastDense;
+
+    Unroller(Geometry g, int[] inSize, int[] window, int[] outSize) {
+      this.inSize = inSize;
+      this.window = window;
+      this.outSize = outSize;
+      this.inStrides = Shapes.contiguousStrides(inSize);
+      int dims = inSize.length;
+      index = new int[dims][][];
+      for (int d = 0; d < dims; d++) {
+        index[d] = new int[window[d]][outSize[d]];
+        int dilatedExtent = (inSize[d] - 1) * g.lhsDilation()[d] + 1;
+        for (int k = 0; k < window[d]; k++) {
+          for (int o = 0; o < outSize[d]; o++) {
+            int q = o * g.strides()[d] + k * g.rhsDilation()[d] - g.paddingLow()[d];
+            boolean inside = q >= 0 && q < dilatedExtent && q % g.lhsDilation()[d] == 0;
+            index[d][k][o] = inside ? q / g.lhsDilation()[d] : -1;
+          }
+        }
+      }
+      int last = dims - 1;
+      lastStride = g.strides()[last];
+      lastDense = g.lhsDilation()[last] == 1;
+      rangeStart = new int[window[last]];
+      rangeEnd = new int[window[last]];
+      for (int k = 0; k < window[last]; k++) {
+        int first = 0;
+        while (first < outSize[last] && index[last][k][first] < 0) {
+          first++;
+        }
+        int end = first;
+        while (end < outSize[last] && index[last][k][end] >= 0) {
+          end++;
+        }
+        rangeStart[k] = first;
+        rangeEnd[k] = end;
+      }
+    }
+
+    /** A 1x1 window at stride 1 without padding or dilation: the input already is the matrix. */
+    boolean isIdentity() {
+      for (int d = 0; d < inSize.length; d++) {
+        if (window[d] != 1 || outSize[d] != inSize[d]) {
+          return false;
+        }
+        for (int o = 0; o < outSize[d]; o++) {
+          if (index[d][0][o] != o) {
+            return false;
+          }
+        }
+      }
+      return true;
+    }
+
+    void unroll(Object x, int xOffset, int channels, Object columns) {
+      int dims = inSize.length;
+      int last = dims - 1;
+      int outerWindow = Shapes.size(Arrays.copyOf(window, last));
+      int outerPositions = Shapes.size(Arrays.copyOf(outSize, last));
+      int rowLength = outSize[last];
+      int inPositions = Shapes.size(inSize);
+      int[] k = new int[dims];
+      int[] o = new int[dims];
+      int dst = 0;
+      for (int c = 0; c < channels; c++) {
+        int channelOffset = xOffset + c * inPositions;
+        for (int kw = 0; kw < outerWindow; kw++) {
+          unflatten(kw, window, last, k);
+          for (int kl = 0; kl < window[last]; kl++) {
+            for (int p = 0; p < outerPositions; p++) {
+              unflatten(p, outSize, last, o);
+              int base = channelOffset;
+              boolean inside = true;
+              for (int d = 0; d < last && inside; d++) {
+                int i = index[d][k[d]][o[d]];
+                inside = i >= 0;
+                base += i * inStrides[d];
+              }
+              if (!inside) {
+                fill(columns, dst, dst + rowLength);
+              } else {
+                lastRow(x, base, kl, columns, dst);
+              }
+              dst += rowLength;
+            }
+          }
+        }
+      }
+    }
+
+    private void lastRow(Object x, int base, int k, Object columns, int dst) {
+      int last = inSize.length - 1;
+      int rowLength = outSize[last];
+      int[] table = index[last][k];
+      if (!lastDense) {
+        gather(x, base, table, columns, dst, rowLength);
+        return;
+      }
+      int from = rangeStart[k];
+      int to = rangeEnd[k];
+      fill(columns, dst, dst + from);
+      if (to > from) {
+        int src = base + table[from];
+        if (lastStride == 1) {
+          System.arraycopy(x, src, columns, dst + from, to - from);
+        } else {
+          stridedCopy(x, src, lastStride, columns, dst + from, to - from);
+        }
+      }
+      fill(columns, dst + to, dst + rowLength);
+    }
+
+    /** {@code flat} as a multi-index over the first {@code dims} entries of {@code shape}. */
+    private static void unflatten(int flat, int[] shape, int dims, int[] into) {
+      for (int d = dims - 1; d >= 0; d--) {
+        into[d] = flat % shape[d];
+        flat /= shape[d];
+      }
+    }
+  }
+
+  private static void fill(Object a, int from, int to) {
+    if (to <= from) {
+      return;
+    }
+    if (a instanceof float[] f) {
+      Arrays.fill(f, from, to, 0f);
+    } else {
+      Arrays.fill((double[]) a, from, to, 0.0);
+    }
+  }
+
+  private static void stridedCopy(Object src, int from, int stride, Object dst, int at, int n) {
+    if (src instanceof float[] s) {
+      float[] d = (float[]) dst;
+      for (int i = 0; i < n; i++) {
+        d[at + i] = s[from + i * stride];
+      }
+    } else {
+      double[] s = (double[]) src;
+      double[] d = (double[]) dst;
+      for (int i = 0; i < n; i++) {
+        d[at + i] = s[from + i * stride];
+      }
+    }
+  }
+
+  private static void gather(Object src, int base, int[] table, Object dst, int at, int n) {
+    if (src instanceof float[] s) {
+      float[] d = (float[]) dst;
+      for (int i = 0; i < n; i++) {
+        d[at + i] = table[i] < 0 ? 0f : s[base + table[i]];
+      }
+    } else {
+      double[] s = (double[]) src;
+      double[] d = (double[]) dst;
+      for (int i = 0; i < n; i++) {
+        d[at + i] = table[i] < 0 ? 0.0 : s[base + table[i]];
+      }
+    }
+  }
+}

@@ -1,0 +1,181 @@
+package org.vmap4j.prim;
+
+import org.vmap4j.Tensor;
+import org.vmap4j.core.BatchRules;
+import org.vmap4j.core.Batched;
+import org.vmap4j.core.Interpreters;
+import org.vmap4j.core.Params;
+import org.vmap4j.core.SingleResultPrimitive;
+import org.vmap4j.core.TensorType;
+import org.vmap4j.cpu.CpuTensor;
+import org.vmap4j.cpu.Reductions;
+import org.vmap4j.cpu.WindowReductions;
+
+/**
+ * Windowed reductions (pooling): along every dimension d a window of {@code window_dimensions[d]}
+ * elements moves by {@code window_strides[d]} over the operand padded with {@code padding_low[d]}
+ * elements before and {@code padding_high[d]} after (negative padding crops); each result element
+ * combines one window. Padding holds the monoid's identity (0 for sum, -inf for max, +inf for min),
+ * so it never wins a max nor adds to a sum. {@code y_d = floor((n + low + high - window) / stride)
+ * + 1}.
+ *
+ * <p>Derivatives: the sum is linear, its transpose a windowed sum of the stride-dilated cotangent.
+ * Max and min route each window's tangent or cotangent through the window's first extreme element
+ * (row-major order inside the window), as PyTorch's max pooling does on ties; an element that is
+ * the extreme of several overlapping windows collects all their cotangents.
+ */
+public enum ReduceWindow implements SingleResultPrimitive {
+  REDUCE_WINDOW_SUM(Reductions.Monoid.SUM),
+  REDUCE_WINDOW_MAX(Reductions.Monoid.MAX),
+  REDUCE_WINDOW_MIN(Reductions.Monoid.MIN);
+
+  private final Reductions.Monoid monoid;
+
+  ReduceWindow(Reductions.Monoid monoid) {
+    this.monoid = monoid;
+  }
+
+  public static Params params(int[] window, int[] strides, int[] paddingLow, int[] paddingHigh) {
+    return Params.of(
+        "window_dimensions", window,
+        "window_strides", strides,
+        "padding_low", paddingLow,
+        "padding_high", paddingHigh);
+  }
+
+  /** The parameters decoded. */
+  record Window(int[] dims, int[] strides, int[] low, int[] high) {
+    static Window of(Params p) {
+      return new Window(
+          p.ints("window_dimensions"),
+          p.ints("window_strides"),
+          p.ints("padding_low"),
+          p.ints("padding_high"));
+    }
+
+    /** The result extent along dimension d for an operand extent n. */
+    int outSize(int d, int n) {
+      int span = n + low[d] + high[d] - dims[d];
+      return span < 0 ? 0 : span / strides[d] + 1;
+    }
+  }
+
+  @Override
+  public TensorType inferType(TensorType[] in, Params p) {
+    Binary.requireArity(displayName(), in, 1);
+    TensorType x = in[0];
+    if (!WindowReductions.supports(x.dtype()) || x.ndim() == 0) {
+      throw new IllegalArgumentException(
+          displayName() + ": needs an f32 or f64 operand of rank at least 1, got " + x);
+    }
+    Window w = Window.of(p);
+    for (int[] a : new int[][] {w.dims, w.strides, w.low, w.high}) {
+      if (a.length != x.ndim()) {
+        throw new IllegalArgumentException(
+            displayName() + ": " + p + " needs one entry per dimension of " + x);
+      }
+    }
+    int[] shape = new int[x.ndim()];
+    for (int d = 0; d < x.ndim(); d++) {
+      if (w.dims[d] < 1 || w.strides[d] < 1) {
+        throw new IllegalArgumentException(
+            displayName() + ": window sizes and strides must be positive, got " + p);
+      }
+      shape[d] = w.outSize(d, x.dim(d));
+    }
+    return x.withShape(shape);
+  }
+
+  @Override
+  public CpuTensor evaluate(CpuTensor[] in, Params p, TensorType out) {
+    Window w = Window.of(p);
+    return WindowReductions.reduce(in[0], w.dims, w.strides, w.low, monoid, out);
+  }
+
+  @Override
+  public Batched batch(Tensor[] args, int[] dims, Params p, int size) {
+    Window w = Window.of(p);
+    Tensor x = BatchRules.atFront(args[0], dims[0]);
+    Params q =
+        params(
+            BatchRules.prepend(1, w.dims),
+            BatchRules.prepend(1, w.strides),
+            BatchRules.prepend(0, w.low),
+            BatchRules.prepend(0, w.high));
+    return Batched.of(Interpreters.bind1(this, q, x), 0);
+  }
+
+  @Override
+  public Tensor jvp(Tensor[] primals, Tensor[] tangents, Tensor output, Params p) {
+    if (this == REDUCE_WINDOW_SUM) {
+      return Interpreters.bind1(this, p, tangents[0]);
+    }
+    Window w = Window.of(p);
+    Tensor chosen = firstExtreme(primals[0], w);
+    Tensor t = WindowPatches.extract(tangents[0], w.dims, w.strides, w.low, w.high, 0.0);
+    return t.mul(chosen).sum(t.ndim() - 1);
+  }
+
+  @Override
+  public Tensor[] vjp(Tensor[] primals, Tensor output, Tensor ct, Params p) {
+    Window w = Window.of(p);
+    Tensor x = primals[0];
+    if (ct.size() == 0) {
+      return new Tensor[] {Tensor.zeros(x.dtype(), x.shape())};
+    }
+    if (this == REDUCE_WINDOW_SUM) {
+      return new Tensor[] {sumTranspose(ct, x.shape(), w)};
+    }
+    Tensor routed = firstExtreme(x, w).mul(ct.unsqueeze(ct.ndim()));
+    return new Tensor[] {
+      WindowPatches.scatter(routed, x.shape(), w.dims, w.strides, w.low, w.high)
+    };
+  }
+
+  /**
+   * {@code dx[i] = sum of ct[y] over the windows y that cover i}: the cotangent dilated by the
+   * stride, then summed over windows at stride one, the padding chosen so that window i covers
+   * exactly the results whose windows cover input i.
+   */
+  private static Tensor sumTranspose(Tensor ct, int[] xShape, Window w) {
+    int rank = xShape.length;
+    int[] interior = new int[rank];
+    int[] low = new int[rank];
+    int[] high = new int[rank];
+    int[] ones = new int[rank];
+    boolean dilate = false;
+    for (int d = 0; d < rank; d++) {
+      ones[d] = 1;
+      interior[d] = w.strides[d] - 1;
+      dilate |= interior[d] > 0;
+      int extent = (dim(ct, d) - 1) * w.strides[d] + 1;
+      low[d] = w.dims[d] - 1 - w.low[d];
+      high[d] = xShape[d] + w.dims[d] - 1 - extent - low[d];
+    }
+    Tensor spread =
+        dilate
+            ? Interpreters.bind1(Pad.PAD, Pad.params(new int[rank], new int[rank], interior, 0), ct)
+            : ct;
+    return Interpreters.bind1(REDUCE_WINDOW_SUM, params(w.dims, ones, low, high), spread);
+  }
+
+  /**
+   * One-hot over each window's taps (shape {@code result + [taps]}, the operand's dtype): 1 at the
+   * first maximum (or minimum) of the window, row-major within it.
+   */
+  private Tensor firstExtreme(Tensor x, Window w) {
+    double pad = this == REDUCE_WINDOW_MAX ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
+    Tensor patches = WindowPatches.extract(x, w.dims, w.strides, w.low, w.high, pad);
+    if (this == REDUCE_WINDOW_MIN) {
+      patches = patches.neg();
+    }
+    int last = patches.ndim() - 1;
+    Tensor index = patches.argmax(last).unsqueeze(last);
+    Tensor taps = Tensor.iota(org.vmap4j.DType.I64, patches.shape(), last);
+    return taps.eq(index).astype(x.dtype());
+  }
+
+  private static int dim(Tensor t, int d) {
+    return t.shape()[d];
+  }
+}

@@ -1,0 +1,110 @@
+package org.vmap4j.prim;
+
+import org.vmap4j.Tensor;
+import org.vmap4j.core.Interpreters;
+
+/**
+ * The windows of a {@code reduce_window} laid side by side, built from pad, slice and concatenate
+ * (so that what uses them batches and differentiates through those primitives' own rules): {@link
+ * #extract} gives {@code result shape + [taps]}, tap t being the window offset t in row-major
+ * order; {@link #scatter} is its transpose, adding each tap's values back where they were read.
+ * Meant for small windows (pooling): one slice per tap.
+ */
+final class WindowPatches {
+  private WindowPatches() {}
+
+  static Tensor extract(
+      Tensor x, int[] window, int[] strides, int[] low, int[] high, double padValue) {
+    int rank = x.ndim();
+    Tensor padded = pad(x, positive(low), positive(high), padValue);
+    int[] out = outShape(x.shape(), window, strides, low, high);
+    int taps = org.vmap4j.core.Shapes.size(window);
+    Tensor[] pieces = new Tensor[taps];
+    int[] k = new int[rank];
+    for (int t = 0; t < taps; t++) {
+      unflatten(t, window, k);
+      int[] start = new int[rank];
+      int[] limit = new int[rank];
+      for (int d = 0; d < rank; d++) {
+        start[d] = k[d] + Math.max(-low[d], 0);
+        limit[d] = out[d] == 0 ? start[d] : start[d] + (out[d] - 1) * strides[d] + 1;
+      }
+      Tensor piece =
+          Interpreters.bind1(Slice.SLICE, Slice.params(start, limit, strides.clone()), padded);
+      pieces[t] = piece.unsqueeze(rank);
+    }
+    return taps == 1 ? pieces[0] : Tensor.concat(rank, pieces);
+  }
+
+  static Tensor scatter(
+      Tensor patches, int[] xShape, int[] window, int[] strides, int[] low, int[] high) {
+    int rank = xShape.length;
+    int[] lowPad = positive(low);
+    int[] paddedShape = new int[rank];
+    for (int d = 0; d < rank; d++) {
+      paddedShape[d] = xShape[d] + lowPad[d] + Math.max(high[d], 0);
+    }
+    int[] out = outShape(xShape, window, strides, low, high);
+    int taps = org.vmap4j.core.Shapes.size(window);
+    int[] k = new int[rank];
+    Tensor sum = null;
+    for (int t = 0; t < taps; t++) {
+      unflatten(t, window, k);
+      int[] before = new int[rank];
+      int[] after = new int[rank];
+      int[] interior = new int[rank];
+      for (int d = 0; d < rank; d++) {
+        before[d] = k[d] + Math.max(-low[d], 0);
+        interior[d] = strides[d] - 1;
+        int extent = out[d] == 0 ? 0 : (out[d] - 1) * strides[d] + 1;
+        after[d] = paddedShape[d] - before[d] - extent;
+      }
+      Tensor piece = patches.index(rank, t);
+      Tensor placed = Interpreters.bind1(Pad.PAD, Pad.params(before, after, interior, 0.0), piece);
+      sum = sum == null ? placed : sum.add(placed);
+    }
+    int[] start = lowPad;
+    int[] limit = new int[rank];
+    int[] unit = new int[rank];
+    for (int d = 0; d < rank; d++) {
+      limit[d] = start[d] + xShape[d];
+      unit[d] = 1;
+    }
+    return Interpreters.bind1(Slice.SLICE, Slice.params(start, limit, unit), sum);
+  }
+
+  private static int[] outShape(int[] x, int[] window, int[] strides, int[] low, int[] high) {
+    int[] out = new int[x.length];
+    for (int d = 0; d < x.length; d++) {
+      int span = x[d] + low[d] + high[d] - window[d];
+      out[d] = span < 0 ? 0 : span / strides[d] + 1;
+    }
+    return out;
+  }
+
+  private static Tensor pad(Tensor x, int[] low, int[] high, double value) {
+    boolean any = false;
+    for (int d = 0; d < low.length; d++) {
+      any |= low[d] > 0 || high[d] > 0;
+    }
+    if (!any) {
+      return x;
+    }
+    return Interpreters.bind1(Pad.PAD, Pad.params(low, high, new int[low.length], value), x);
+  }
+
+  private static int[] positive(int[] a) {
+    int[] out = new int[a.length];
+    for (int i = 0; i < a.length; i++) {
+      out[i] = Math.max(a[i], 0);
+    }
+    return out;
+  }
+
+  private static void unflatten(int flat, int[] shape, int[] into) {
+    for (int d = shape.length - 1; d >= 0; d--) {
+      into[d] = flat % shape[d];
+      flat /= shape[d];
+    }
+  }
+}

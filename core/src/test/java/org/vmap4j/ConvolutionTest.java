@@ -1,0 +1,490 @@
+package org.vmap4j;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.vmap4j.core.Interpreters.bind1;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import org.junit.jupiter.api.Test;
+import org.vmap4j.core.Params;
+import org.vmap4j.ir.Program;
+import org.vmap4j.ir.ProgramSerializer;
+import org.vmap4j.prim.ConvGeneralDilated;
+import org.vmap4j.prim.ReduceWindow;
+
+/**
+ * conv_general_dilated and reduce_window against plain direct loops written here from the
+ * definitions, over random geometries (strides, both dilations, negative and positive padding,
+ * feature and batch groups); their derivatives against finite differences and the transpose
+ * identity; vmap against a loop over examples with the batch on the lhs, the rhs or both; jit and
+ * serialization.
+ */
+class ConvolutionTest {
+  /** One random convolution: shapes and parameters. */
+  record Geometry(int[] lhs, int[] rhs, Params params) {
+    @Override
+    public String toString() {
+      return Arrays.toString(lhs) + " * " + Arrays.toString(rhs) + " " + params;
+    }
+  }
+
+  static Geometry randomGeometry(Random r) {
+    while (true) {
+      int dims = 1 + r.nextInt(r.nextInt(4) == 0 ? 3 : 2);
+      int groups = 1;
+      int batchGroups = 1;
+      switch (r.nextInt(3)) {
+        case 0 -> groups = 1 + r.nextInt(3);
+        case 1 -> batchGroups = 1 + r.nextInt(3);
+        default -> {}
+      }
+      int groupChannels = 1 + r.nextInt(2);
+      int n = batchGroups * (1 + r.nextInt(2));
+      int outChannels = groups * batchGroups * (1 + r.nextInt(2));
+      int[] lhs = new int[dims + 2];
+      int[] rhs = new int[dims + 2];
+      lhs[0] = n;
+      lhs[1] = groups * groupChannels;
+      rhs[0] = outChannels;
+      rhs[1] = groupChannels;
+      int[] strides = new int[dims];
+      int[] low = new int[dims];
+      int[] high = new int[dims];
+      int[] lhsDil = new int[dims];
+      int[] rhsDil = new int[dims];
+      boolean empty = false;
+      for (int d = 0; d < dims; d++) {
+        lhs[d + 2] = 1 + r.nextInt(dims == 3 ? 3 : 6);
+        rhs[d + 2] = 1 + r.nextInt(3);
+        strides[d] = 1 + r.nextInt(3);
+        low[d] = r.nextInt(4) - 1;
+        high[d] = r.nextInt(4) - 1;
+        lhsDil[d] = 1 + r.nextInt(2);
+        rhsDil[d] = 1 + r.nextInt(2);
+        int span =
+            (lhs[d + 2] - 1) * lhsDil[d]
+                + 1
+                + low[d]
+                + high[d]
+                - ((rhs[d + 2] - 1) * rhsDil[d] + 1);
+        empty |= span < 0;
+      }
+      if (!empty) {
+        return new Geometry(
+            lhs,
+            rhs,
+            ConvGeneralDilated.params(strides, low, high, lhsDil, rhsDil, groups, batchGroups));
+      }
+    }
+  }
+
+  static Tensor conv(Tensor x, Tensor w, Params p) {
+    return bind1(ConvGeneralDilated.CONV_GENERAL_DILATED, p, x, w);
+  }
+
+  /** The definition, one output element at a time. */
+  static double[] directConv(double[] x, int[] xs, double[] w, int[] ws, Params p, int[] out) {
+    int[] strides = p.ints("window_strides");
+    int[] low = p.ints("padding_low");
+    int[] lhsDil = p.ints("lhs_dilation");
+    int[] rhsDil = p.ints("rhs_dilation");
+    int groups = p.integer("feature_group_count");
+    int batchGroups = p.integer("batch_group_count");
+    int dims = xs.length - 2;
+    int perGroup = ws[0] / (groups * batchGroups);
+    int[] window = Arrays.copyOfRange(ws, 2, ws.length);
+    double[] y = new double[Reference.size(out)];
+    Reference.forEachIndex(
+        out,
+        o -> {
+          int group = o[1] / perGroup;
+          int example = batchGroups > 1 ? group * out[0] + o[0] : o[0];
+          int firstChannel = groups > 1 ? group * ws[1] : 0;
+          double s = 0;
+          for (int c = 0; c < ws[1]; c++) {
+            double[] acc = {0};
+            int cc = c;
+            Reference.forEachIndex(
+                window,
+                k -> {
+                  int[] xi = new int[xs.length];
+                  xi[0] = example;
+                  xi[1] = firstChannel + cc;
+                  for (int d = 0; d < dims; d++) {
+                    int q = o[d + 2] * strides[d] + k[d] * rhsDil[d] - low[d];
+                    if (q < 0 || q % lhsDil[d] != 0 || q / lhsDil[d] >= xs[d + 2]) {
+                      return;
+                    }
+                    xi[d + 2] = q / lhsDil[d];
+                  }
+                  int[] wi = new int[ws.length];
+                  wi[0] = o[1];
+                  wi[1] = cc;
+                  System.arraycopy(k, 0, wi, 2, dims);
+                  acc[0] += x[Reference.flat(xs, xi)] * w[Reference.flat(ws, wi)];
+                });
+            s += acc[0];
+          }
+          y[Reference.flat(out, o)] = s;
+        });
+    return y;
+  }
+
+  static void assertClose(Tensor got, double[] want, int[] shape, double tol, String what) {
+    assertThat(got.shape()).as(what).containsExactly(shape);
+    double[] g = got.toDoubleArray();
+    for (int i = 0; i < want.length; i++) {
+      assertThat(Math.abs(g[i] - want[i]))
+          .as("%s at %d: %s vs %s", what, i, g[i], want[i])
+          .isLessThanOrEqualTo(tol * (1 + Math.abs(want[i])));
+    }
+  }
+
+  static void assertClose(Tensor got, Tensor want, double tol, String what) {
+    assertClose(got, want.toDoubleArray(), want.shape(), tol, what);
+  }
+
+  @Property(tries = 300)
+  void eagerEqualsTheDirectLoop(@ForAll long seed, @ForAll boolean f64) {
+    Random r = new Random(seed);
+    Geometry g = randomGeometry(r);
+    double[] x = Reference.randomData(r.nextLong(), Reference.size(g.lhs()));
+    double[] w = Reference.randomData(r.nextLong(), Reference.size(g.rhs()));
+    DType t = f64 ? DType.F64 : DType.F32;
+    // a transposed (strided) view of the lhs on purpose: the kernel must not assume a layout
+    Tensor got =
+        conv(Reference.nonContiguous(x, g.lhs(), t), Reference.tensor(w, g.rhs(), t), g.params());
+    double[] want = directConv(x, g.lhs(), w, g.rhs(), g.params(), got.shape());
+    assertClose(got, want, got.shape(), f64 ? 1e-12 : 1e-5, g.toString());
+  }
+
+  @Test
+  void resultShapesFollowTheSizeFormula() {
+    // torch: H_out = floor((H + 2p - d(k-1) - 1) / s) + 1 = floor((7 + 2 - 4 - 1) / 2) + 1 = 3
+    Tensor y =
+        conv(
+            Tensor.zeros(DType.F64, 2, 4, 7, 7),
+            Tensor.zeros(DType.F64, 6, 2, 3, 3),
+            ConvGeneralDilated.params(
+                new int[] {2, 2},
+                new int[] {1, 1},
+                new int[] {1, 1},
+                new int[] {1, 1},
+                new int[] {2, 2},
+                2,
+                1));
+    assertThat(y.shape()).containsExactly(2, 6, 3, 3);
+  }
+
+  @Test
+  void wrongChannelCountsNameTheShapes() {
+    assertThatThrownBy(
+            () ->
+                conv(
+                    Tensor.zeros(DType.F64, 1, 4, 5),
+                    Tensor.zeros(DType.F64, 2, 3, 2),
+                    ConvGeneralDilated.params(
+                        new int[] {1},
+                        new int[] {0},
+                        new int[] {0},
+                        new int[] {1},
+                        new int[] {1},
+                        2,
+                        1)))
+        .hasMessageContaining("f64[1,4,5]")
+        .hasMessageContaining("must have 2 input channels")
+        .hasMessageContaining("f64[2,3,2]");
+  }
+
+  static double inner(Tensor a, Tensor b) {
+    return a.mul(b).sum().item();
+  }
+
+  @Property(tries = 150)
+  void jvpIsFiniteDifferencesAndVjpItsTranspose(@ForAll long seed) {
+    Random r = new Random(seed);
+    Geometry g = randomGeometry(r);
+    Tensor x = Tensor.randomNormal(r.nextLong(), DType.F64, g.lhs());
+    Tensor w = Tensor.randomNormal(r.nextLong(), DType.F64, g.rhs());
+    Tensor dx = Tensor.randomNormal(r.nextLong(), DType.F64, g.lhs());
+    Tensor dw = Tensor.randomNormal(r.nextLong(), DType.F64, g.rhs());
+    Function<List<Tensor>, Tensor> f = l -> conv(l.get(0), l.get(1), g.params());
+    Tensor tangent = Func.jvp(f, List.of(x, w), List.of(dx, dw)).tangent();
+    double h = 1e-3;
+    // bilinear: the central difference has no truncation error
+    Tensor fd =
+        f.apply(List.of(x.add(dx.mul(h)), w.add(dw.mul(h))))
+            .sub(f.apply(List.of(x.sub(dx.mul(h)), w.sub(dw.mul(h)))))
+            .div(2 * h);
+    assertClose(tangent, fd, 1e-8, "jvp " + g);
+    Tensor u = Tensor.randomNormal(r.nextLong(), DType.F64, tangent.shape());
+    List<Tensor> pulled = Func.vjp(f, List.of(x, w)).pullback(u);
+    assertThat(pulled.get(0).shape()).containsExactly(g.lhs());
+    assertThat(pulled.get(1).shape()).containsExactly(g.rhs());
+    double y = inner(f.apply(List.of(x, w)), u);
+    // linear in each operand: <conv(x, w), u> = <x, d/dx> = <w, d/dw>
+    assertThat(inner(x, pulled.get(0))).as("lhs " + g).isCloseTo(y, within(y));
+    assertThat(inner(w, pulled.get(1))).as("rhs " + g).isCloseTo(y, within(y));
+    assertThat(inner(dx, pulled.get(0)) + inner(dw, pulled.get(1)))
+        .as("<J v, u> = <v, J^T u> " + g)
+        .isCloseTo(inner(tangent, u), within(inner(tangent, u)));
+  }
+
+  static org.assertj.core.data.Offset<Double> within(double scale) {
+    return org.assertj.core.data.Offset.offset(1e-9 * (1 + Math.abs(scale)));
+  }
+
+  /** A batch of examples stacked at {@code dim}, or the first one when unmapped. */
+  static Tensor stacked(List<Tensor> examples, Integer dim) {
+    return dim == null ? examples.get(0) : Tensor.stack(dim, examples.toArray(new Tensor[0]));
+  }
+
+  @Property(tries = 150)
+  void vmapEqualsALoopOverExamples(@ForAll long seed) {
+    Random r = new Random(seed);
+    Geometry g = randomGeometry(r);
+    int size = 1 + r.nextInt(3);
+    Integer lhsDim = r.nextInt(3) == 0 ? null : r.nextInt(g.lhs().length + 1);
+    Integer rhsDim = lhsDim != null && r.nextInt(3) == 0 ? null : r.nextInt(g.rhs().length + 1);
+    List<Tensor> xs = new ArrayList<>();
+    List<Tensor> ws = new ArrayList<>();
+    Tensor[] want = new Tensor[size];
+    for (int b = 0; b < size; b++) {
+      xs.add(Tensor.randomNormal(r.nextLong(), DType.F64, g.lhs()));
+      ws.add(Tensor.randomNormal(r.nextLong(), DType.F64, g.rhs()));
+    }
+    for (int b = 0; b < size; b++) {
+      Tensor x = lhsDim == null ? xs.get(0) : xs.get(b);
+      Tensor w = rhsDim == null ? ws.get(0) : ws.get(b);
+      want[b] = conv(x, w, g.params());
+    }
+    BiFunction<Tensor, Tensor, Tensor> f = (x, w) -> conv(x, w, g.params());
+    Tensor got =
+        Func.vmap(f, InDims.of(lhsDim, rhsDim)).apply(stacked(xs, lhsDim), stacked(ws, rhsDim));
+    assertClose(got, Tensor.stack(0, want), 1e-12, g + " in_dims " + lhsDim + ", " + rhsDim);
+  }
+
+  @Property(tries = 60)
+  void perExampleGradientsThroughAConvolutionEqualALoop(@ForAll long seed) {
+    // the filter gradient of a batched lhs is a batched batch-grouped (or feature-grouped) conv
+    Random r = new Random(seed);
+    Geometry g = randomGeometry(r);
+    int size = 1 + r.nextInt(3);
+    Tensor w = Tensor.randomNormal(r.nextLong(), DType.F64, g.rhs());
+    Tensor xs =
+        Tensor.randomNormal(
+            r.nextLong(), DType.F64, org.vmap4j.core.Shapes.concat(new int[] {size}, g.lhs()));
+    BiFunction<Tensor, Tensor, Tensor> loss = (wt, x) -> conv(x, wt, g.params()).tanh().sum();
+    Tensor got = Func.vmap(Func.grad(loss), InDims.of(null, 0)).apply(w, xs);
+    Tensor[] want = new Tensor[size];
+    for (int b = 0; b < size; b++) {
+      want[b] = Func.grad(loss).apply(w, xs.index(0, b));
+    }
+    assertClose(got, Tensor.stack(0, want), 1e-12, g.toString());
+    // and the gradient itself against central differences along a random direction
+    Tensor x0 = xs.index(0, 0);
+    Tensor v = Tensor.randomNormal(r.nextLong(), DType.F64, g.rhs());
+    double h = 1e-5;
+    double fd =
+        (loss.apply(w.add(v.mul(h)), x0).item() - loss.apply(w.sub(v.mul(h)), x0).item()) / (2 * h);
+    assertThat(inner(want[0], v)).isCloseTo(fd, org.assertj.core.data.Offset.offset(1e-6));
+  }
+
+  @Test
+  void secondDerivativesAreConvolutionsToo() {
+    Random r = new Random(5);
+    Geometry g =
+        new Geometry(
+            new int[] {2, 4, 5, 5},
+            new int[] {4, 2, 3, 2},
+            ConvGeneralDilated.params(
+                new int[] {2, 1},
+                new int[] {1, 0},
+                new int[] {0, 1},
+                new int[] {1, 1},
+                new int[] {1, 2},
+                2,
+                1));
+    Tensor x = Tensor.randomNormal(r.nextLong(), DType.F64, g.lhs());
+    Tensor w = Tensor.randomNormal(r.nextLong(), DType.F64, g.rhs());
+    Tensor v = Tensor.randomNormal(r.nextLong(), DType.F64, g.rhs());
+    Function<Tensor, Tensor> gradW = Func.grad((Tensor wt) -> conv(x, wt, g.params()).tanh().sum());
+    // Hessian-vector product by forward over reverse, against differences of the gradient
+    Tensor hv = Func.jvp(gradW, w, v).tangent();
+    double h = 1e-5;
+    Tensor fd = gradW.apply(w.add(v.mul(h))).sub(gradW.apply(w.sub(v.mul(h)))).div(2 * h);
+    assertClose(hv, fd, 1e-6, "hvp");
+  }
+
+  @Test
+  void runsInsideJittedProgramsAndSurvivesSerialization() {
+    Random r = new Random(9);
+    Params p =
+        ConvGeneralDilated.params(
+            new int[] {1, 2},
+            new int[] {1, 0},
+            new int[] {1, 1},
+            new int[] {1, 1},
+            new int[] {1, 1},
+            1,
+            1);
+    Params pool =
+        ReduceWindow.params(new int[] {1, 1, 2, 2}, new int[] {1, 1, 2, 2}, new int[4], new int[4]);
+    BiFunction<Tensor, Tensor, Tensor> f =
+        (x, w) -> bind1(ReduceWindow.REDUCE_WINDOW_MAX, pool, conv(x, w, p).tanh()).mul(2.0).sum();
+    Tensor x = Tensor.randomNormal(r.nextLong(), DType.F64, 3, 2, 6, 7);
+    Tensor w = Tensor.randomNormal(r.nextLong(), DType.F64, 4, 2, 3, 3);
+    assertClose(Func.jit(f).apply(x, w), f.apply(x, w), 1e-12, "jit");
+    BiFunction<Tensor, Tensor, Tensor> gw = Func.gradSecond(f);
+    assertClose(Func.jit(gw).apply(x, w), gw.apply(x, w), 1e-12, "jit(grad)");
+    Program program = Func.trace(gw, x, w);
+    assertThat(program.toString()).contains("conv_general_dilated").contains("reduce_window_max");
+    Program back = ProgramSerializer.fromBytes(ProgramSerializer.toBytes(program));
+    assertThat(back.toString()).isEqualTo(program.toString());
+    assertClose(back.evaluate(List.of(x, w)).get(0), gw.apply(x, w), 1e-12, "deserialized");
+  }
+
+  // ---------------------------------------------------------------- reduce_window
+
+  record Window(int[] shape, Params params) {
+    @Override
+    public String toString() {
+      return Arrays.toString(shape) + " " + params;
+    }
+  }
+
+  static Window randomWindow(Random r) {
+    int rank = 1 + r.nextInt(4);
+    int[] shape = new int[rank];
+    int[] window = new int[rank];
+    int[] strides = new int[rank];
+    int[] low = new int[rank];
+    int[] high = new int[rank];
+    for (int d = 0; d < rank; d++) {
+      shape[d] = 1 + r.nextInt(5);
+      window[d] = 1 + r.nextInt(Math.min(3, shape[d]));
+      strides[d] = 1 + r.nextInt(3);
+      // padding below the window size, so every window sees an element (as torch requires)
+      low[d] = r.nextInt(window[d] + 1) - 1;
+      high[d] = r.nextInt(window[d] + 1) - 1;
+      if (shape[d] + low[d] + high[d] < window[d]) {
+        low[d] = 0;
+        high[d] = 0;
+      }
+    }
+    return new Window(shape, ReduceWindow.params(window, strides, low, high));
+  }
+
+  static double[] directWindow(double[] x, int[] xs, Params p, String op, int[] out) {
+    int[] window = p.ints("window_dimensions");
+    int[] strides = p.ints("window_strides");
+    int[] low = p.ints("padding_low");
+    double[] y = new double[Reference.size(out)];
+    Reference.forEachIndex(
+        out,
+        o -> {
+          double[] acc = {
+            op.equals("sum")
+                ? 0
+                : op.equals("max") ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY
+          };
+          Reference.forEachIndex(
+              window,
+              k -> {
+                int[] i = new int[xs.length];
+                for (int d = 0; d < xs.length; d++) {
+                  i[d] = o[d] * strides[d] + k[d] - low[d];
+                  if (i[d] < 0 || i[d] >= xs[d]) {
+                    return;
+                  }
+                }
+                double v = x[Reference.flat(xs, i)];
+                acc[0] =
+                    op.equals("sum")
+                        ? acc[0] + v
+                        : op.equals("max") ? Math.max(acc[0], v) : Math.min(acc[0], v);
+              });
+          y[Reference.flat(out, o)] = acc[0];
+        });
+    return y;
+  }
+
+  static ReduceWindow windowOp(String op) {
+    return switch (op) {
+      case "sum" -> ReduceWindow.REDUCE_WINDOW_SUM;
+      case "max" -> ReduceWindow.REDUCE_WINDOW_MAX;
+      default -> ReduceWindow.REDUCE_WINDOW_MIN;
+    };
+  }
+
+  @Property(tries = 300)
+  void reduceWindowEqualsTheDirectLoop(@ForAll long seed, @ForAll boolean f64) {
+    Random r = new Random(seed);
+    Window g = randomWindow(r);
+    double[] x = Reference.randomData(r.nextLong(), Reference.size(g.shape()));
+    DType t = f64 ? DType.F64 : DType.F32;
+    for (String op : List.of("sum", "max", "min")) {
+      Tensor got = bind1(windowOp(op), g.params(), Reference.nonContiguous(x, g.shape(), t));
+      double[] want = directWindow(x, g.shape(), g.params(), op, got.shape());
+      assertClose(got, want, got.shape(), f64 ? 1e-12 : 1e-5, op + " " + g);
+    }
+  }
+
+  @Property(tries = 150)
+  void reduceWindowDerivativesAndVmap(@ForAll long seed) {
+    Random r = new Random(seed);
+    Window g = randomWindow(r);
+    for (String op : List.of("sum", "max", "min")) {
+      Function<Tensor, Tensor> f = x -> bind1(windowOp(op), g.params(), x);
+      // distinct values, so that no window has a tie and differences stay on one side of a kink
+      Tensor x = Tensor.randomNormal(r.nextLong(), DType.F64, g.shape());
+      Tensor v = Tensor.randomNormal(r.nextLong(), DType.F64, g.shape());
+      Tensor tangent = Func.jvp(f, x, v).tangent();
+      double h = 1e-7;
+      Tensor fd = f.apply(x.add(v.mul(h))).sub(f.apply(x.sub(v.mul(h)))).div(2 * h);
+      assertClose(tangent, fd, 1e-6, op + " jvp " + g);
+      Tensor u = Tensor.randomNormal(r.nextLong(), DType.F64, tangent.shape());
+      Tensor pulled = Func.vjp(f, x).pullback(u);
+      assertThat(inner(pulled, v))
+          .as(op + " transpose " + g)
+          .isCloseTo(inner(tangent, u), within(inner(tangent, u)));
+      int size = 1 + r.nextInt(3);
+      int dim = r.nextInt(g.shape().length + 1);
+      Tensor[] examples = new Tensor[size];
+      Tensor[] want = new Tensor[size];
+      for (int b = 0; b < size; b++) {
+        examples[b] = Tensor.randomNormal(r.nextLong(), DType.F64, g.shape());
+        want[b] = f.apply(examples[b]);
+      }
+      Tensor got = Func.vmap(f, InDims.of(dim)).apply(Tensor.stack(dim, examples));
+      assertClose(got, Tensor.stack(0, want), 1e-12, op + " vmap " + g);
+      Tensor gotGrads =
+          Func.vmap(Func.grad((Tensor e) -> f.apply(e).square().sum()), InDims.of(dim))
+              .apply(Tensor.stack(dim, examples));
+      for (int b = 0; b < size; b++) {
+        Tensor one = Func.grad((Tensor e) -> f.apply(e).square().sum()).apply(examples[b]);
+        assertClose(gotGrads.index(0, b), one, 1e-12, op + " vmap(grad) " + g);
+      }
+    }
+  }
+
+  @Test
+  void maxRoutesTiesToTheFirstMaximumOfEachWindow() {
+    Params p = ReduceWindow.params(new int[] {2}, new int[] {1}, new int[] {0}, new int[] {1});
+    // windows [0,1], [1,2], [2,3], [3,pad]: all ties; the first element of each window wins
+    Tensor x = Tensor.of(new double[] {3, 3, 3, 3});
+    Tensor g = Func.grad((Tensor t) -> bind1(ReduceWindow.REDUCE_WINDOW_MAX, p, t).sum()).apply(x);
+    assertThat(g.toDoubleArray()).containsExactly(1, 1, 1, 1);
+    Tensor y = Tensor.of(new double[] {1, 5, 5, 2});
+    Tensor gy = Func.grad((Tensor t) -> bind1(ReduceWindow.REDUCE_WINDOW_MAX, p, t).sum()).apply(y);
+    // windows [1,5] -> index 1, [5,5] -> index 1 (first), [5,2] -> index 2, [2] -> index 3
+    assertThat(gy.toDoubleArray()).containsExactly(0, 2, 1, 1);
+  }
+}
