@@ -56,6 +56,24 @@ class EdgeValueKernelsTest {
     }
   }
 
+  @Test
+  void maxAndMinGradientsGoToTheNan() {
+    for (DType t : List.of(DType.F32, DType.F64)) {
+      Tensor m = Tensor.of(new double[] {1, NAN, 3, NAN, 2, NAN, 3, 3, 1}, 3, 3).astype(t);
+      // values: NaN where a row holds one (torch), per row
+      assertThat(run(Func.trace((Tensor x) -> x.max(1), m), m)).containsExactly(NAN, NAN, 3);
+      // gradients: to the NaN, shared among several; ties shared (torch's max()/min())
+      Function<Tensor, Tensor> maxGrad = vmap(grad((Tensor x) -> x.max()));
+      assertThat(run(Func.trace(maxGrad, m), m))
+          .as("%s", t)
+          .containsExactly(0, 1, 0, 0.5, 0, 0.5, 0.5, 0.5, 0);
+      Function<Tensor, Tensor> minGrad = grad((Tensor x) -> x.min(1).sum());
+      assertThat(run(Func.trace(minGrad, m), m))
+          .as("%s", t)
+          .containsExactly(0, 1, 0, 0.5, 0, 0.5, 0, 0, 1);
+    }
+  }
+
   /** The plan's PTX run by the interpreter, checked against the CPU, as doubles. */
   private static double[] run(Program p, Tensor... inputs) {
     GpuPlan plan = GpuPlan.of(ProgramCompiler.plan(p));
