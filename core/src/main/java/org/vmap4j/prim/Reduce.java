@@ -87,10 +87,17 @@ public enum Reduce implements SingleResultPrimitive {
 
   /**
    * For max and min: which elements attain the extreme (1 or 0, shaped like x) and how many do per
-   * result; ties share the derivative evenly, as in JAX.
+   * result; ties share the derivative evenly, as in JAX and PyTorch's full {@code max()}. A result
+   * is NaN exactly when its slice holds a NaN (the reduction propagates NaN), and then the NaNs are
+   * what attains it: the derivative goes to them (shared if several), as PyTorch's {@code max()}
+   * does, rather than to no element (which would divide 0 by 0 into every element).
    */
   private static Tensor[] extremeWeights(Tensor x, Tensor y, Params params) {
     Tensor attains = x.eq(spread(y, x, params)).astype(x.dtype());
+    if (x.dtype().isFloating()) {
+      // a select of numbers, not of booleans: backends lower arithmetic selects everywhere
+      attains = Tensor.where(x.ne(x), 1, attains);
+    }
     return new Tensor[] {attains, Interpreters.bind1(REDUCE_SUM, params, attains)};
   }
 

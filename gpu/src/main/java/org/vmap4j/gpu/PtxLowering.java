@@ -219,13 +219,15 @@ final class PtxLowering {
     if (t == DType.F32) {
       return List.of(op + ".NaN.f32 " + dst + ", " + a + ", " + b + ";");
     }
-    // max.f64 returns the non-NaN operand; the sum is NaN exactly when one operand is
+    // max.f64 returns the non-NaN operand; the sum is NaN exactly when one operand is. The sum
+    // and the NaN test read a and b before max writes dst, which may be a (a reduction's
+    // accumulator): read after, a NaN accumulator would already be overwritten and lost.
     String sum = regs.f64();
     String nan = regs.pred();
     return List.of(
-        op + ".f64 " + dst + ", " + a + ", " + b + ";",
         "add.rn.f64 " + sum + ", " + a + ", " + b + ";",
         "setp.nan.f64 " + nan + ", " + a + ", " + b + ";",
+        op + ".f64 " + dst + ", " + a + ", " + b + ";",
         "selp.f64 " + dst + ", " + sum + ", " + dst + ", " + nan + ";");
   }
 
