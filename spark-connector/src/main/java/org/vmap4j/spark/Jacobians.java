@@ -107,7 +107,10 @@ public final class Jacobians {
       SerializableFunction<Tensor, Tensor> one = x -> jac.apply(null, x);
       udf = VmapFunctions.vmapUdf(one);
     }
-    return options.apply(udf.inputColumns(column).outputColumns(output));
+    return options.apply(
+        udf.inputColumns(column)
+            .outputColumns(output)
+            .differentiates(Differentiated.INPUTS, "Jacobians"));
   }
 
   public Dataset<Row> transform(Dataset<Row> df) {

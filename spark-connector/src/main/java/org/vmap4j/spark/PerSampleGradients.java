@@ -155,7 +155,8 @@ public final class PerSampleGradients {
         VmapFunctions.vmapUdf(fn)
             .constants(params)
             .inputColumns(columns.toArray(new String[0]))
-            .outputColumns(names.toArray(new String[0]));
+            .outputColumns(names.toArray(new String[0]))
+            .differentiates(Differentiated.CONSTANTS, "PerSampleGradients");
     return options.apply(udf);
   }
 

@@ -99,6 +99,11 @@ public final class VmapUdf {
   private MatrixLayout matrixLayout;
   private boolean arrowBatches;
 
+  /** Set by {@link PerSampleGradients} and {@link Jacobians}: what must be floating. */
+  private Differentiated differentiated = Differentiated.NOTHING;
+
+  private String transformName = "vmapUdf";
+
   VmapUdf(SerializableFunction<Object[], Object> callable, int arity) {
     this(
         callable,
@@ -153,22 +158,37 @@ public final class VmapUdf {
 
   /** A copy to change: configuration methods return new instances, never modify this one. */
   private VmapUdf copy() {
-    return new VmapUdf(
-        callable,
-        arity,
-        inputColumns,
-        shapes,
-        outputNames,
-        outputTypes,
-        outputPrefix,
-        batchSize,
-        constants,
-        hasConstants,
-        errorPolicy,
-        errorColumn,
-        nonFinite,
-        matrixLayout,
-        arrowBatches);
+    VmapUdf copy =
+        new VmapUdf(
+            callable,
+            arity,
+            inputColumns,
+            shapes,
+            outputNames,
+            outputTypes,
+            outputPrefix,
+            batchSize,
+            constants,
+            hasConstants,
+            errorPolicy,
+            errorColumn,
+            nonFinite,
+            matrixLayout,
+            arrowBatches);
+    copy.differentiated = differentiated;
+    copy.transformName = transformName;
+    return copy;
+  }
+
+  /**
+   * Marks what the function differentiates with respect to, for {@code transform}'s error messages
+   * (see {@link Differentiated}).
+   */
+  VmapUdf differentiates(Differentiated what, String transform) {
+    VmapUdf copy = copy();
+    copy.differentiated = Objects.requireNonNull(what);
+    copy.transformName = Objects.requireNonNull(transform);
+    return copy;
   }
 
   // ---------------------------------------------------------------- configuration
@@ -528,6 +548,7 @@ public final class VmapUdf {
                 + inputColumns);
       }
     }
+    differentiated.checkConstants(transformName, constants);
     InputColumn[] inputs = resolveInputs(data, schema);
     EagerKernel kernel =
         new EagerKernel(
@@ -545,12 +566,23 @@ public final class VmapUdf {
     for (InputColumn c : inputs) {
       perExample.add(Tensor.zeros(c.dtype, c.shape));
     }
+    String reason;
     try {
       ProgramKernel p = ProgramKernel.trace(kernel, constants, perExample);
-      return p != null ? p : kernel;
+      if (p != null) {
+        return p;
+      }
+      reason = "it reads tensors it does not receive as arguments or constants";
     } catch (RuntimeException e) {
-      return kernel;
+      reason = e.toString();
     }
+    OneTimeWarnings.warn(
+        "untraceable: " + reason,
+        "vmapUdf: the function could not be traced on the driver ("
+            + reason
+            + "); executors run it eagerly under vmap and compile it themselves, which is slower"
+            + " and runs its Java code on every executor");
+    return kernel;
   }
 
   private EagerKernel.Binding binding() {
@@ -606,6 +638,7 @@ public final class VmapUdf {
                 + ", which is not a tensor; supported: numeric and boolean scalars, arrays and"
                 + " nested arrays of them, and MLlib vectors");
       }
+      differentiated.checkColumn(transformName, name, f.dataType(), InputColumn.dtypeOf(source));
       kinds[c] = kind;
       sources[c] = source;
       int[] declared = shapes.get(name);
