@@ -329,6 +329,66 @@ case("jacfwd_min_with_indices_keepdim", "reductions with indices",
      lambda x: jacfwd(lambda v: torch.min(v, 1, keepdim=True).values * v.sum(1, keepdim=True))(x))
 
 
+# Each remaining form under vmap and under jit (jit is the identity on the functorch side)
+def tanh_sum_batch(g):
+    return [g.normal(3, 4), g.normal(5, 4), g.normal(3)]
+
+
+def loss4_batch(g):
+    return [g.normal(2, 3), g.normal(2), g.normal(5, 3), g.normal(5, 2)]
+
+
+case("vmap_grad3_tanh_sum_argnums_1_in_dims_none_0_none", "arity",
+     "vmap(gradSecond(F3_TANH_SUM), InDims.of(null, 0, null))", tanh_sum_batch,
+     lambda A, X, c: vmap(grad(f3_tanh_sum, argnums=1), in_dims=(None, 0, None))(A, X, c))
+case("jit_grad3_tanh_sum_argnums_012", "arity", "jit(gradAll(F3_TANH_SUM))", tanh_sum_args,
+     lambda A, x, c: grad(f3_tanh_sum, argnums=(0, 1, 2))(A, x, c))
+case("jit_grad4_loss_argnums_3", "arity", "jit(gradFourth(F4_LOSS))", loss4_args,
+     lambda W, b, x, t: grad(f4_loss, argnums=3)(W, b, x, t))
+case("vmap_value_and_grad4_in_dims_none_none_0_0", "arity",
+     "vmap(valueAndGrad(F4_LOSS), InDims.of(null, null, 0, 0))", loss4_batch,
+     lambda W, b, X, T: tuple(reversed(vmap(grad_and_value(f4_loss), in_dims=(None, None, 0, 0))(W, b, X, T))))
+case("jit_value_and_grad3_tanh_sum", "arity", "jit(valueAndGrad(F3_TANH_SUM))", tanh_sum_args,
+     lambda A, x, c: tuple(reversed(grad_and_value(f3_tanh_sum)(A, x, c))))
+case("vmap_jacrev2_mlp_argnums_1_in_dims_none_0", "pytree jacobians",
+     "vmap(jacrevSecond(MLP), InDims.of(null, 0))", mlp_batch,
+     lambda p, X: vmap(jacrev(mlp_forward, argnums=1), in_dims=(None, 0))(p, X))
+case("jit_jacrev2_mlp_argnums_01", "pytree jacobians", "jit(jacrevBoth(MLP))", mlp_args,
+     lambda p, x: jacrev(mlp_forward, argnums=(0, 1))(p, x))
+case("vmap_jacfwd2_mlp_argnums_0_in_dims_none_0", "pytree jacobians",
+     "vmap(jacfwd(MLP), InDims.of(null, 0))", mlp_batch,
+     lambda p, X: vmap(jacfwd(mlp_forward, argnums=0), in_dims=(None, 0))(p, X))
+case("jit_jacfwd2_mlp_argnums_1", "pytree jacobians", "jit(jacfwdSecond(MLP))", mlp_args,
+     lambda p, x: jacfwd(mlp_forward, argnums=1)(p, x))
+case("vmap_jacfwd_tuple_arg_chunk_2", "pytree jacobians", "vmap(jacfwd(PAIR_SIN, 2))",
+     lambda g: [(g.normal(4, 3), g.normal(4, 2))], lambda l: vmap(jacfwd(pair_sin))(l))
+case("jit_vjp_has_aux_dict_params", "has_aux", "jit((p, x, ct) -> vjpWithAux(...))",
+     lambda g: mlp_args(g) + [g.normal(2)], vjp_aux)
+case("vmap_jacfwd_has_aux_in_dims_none_0", "has_aux",
+     "vmap((Map p, Tensor x) -> jacfwdWithAux(...).apply(x), InDims.of(null, 0))",
+     mlp_batch, lambda p, X: vmap(lambda q, x: jacfwd(lambda v: mlp_with_hidden(q, v), has_aux=True)(x),
+                                  in_dims=(None, 0))(p, X))
+case("jit_jacrev_has_aux_dict_params_chunk_1", "has_aux", "jit(jacrevWithAux(..., 1))", mlp_args,
+     lambda p, x: jacrev(lambda q: mlp_with_hidden(q, x), has_aux=True)(p))
+case("jit_jvp_custom_jvp_pytree_dict_c_3", "custom rules", "jit((p, t) -> jvp(SOFTPLUS_TIMES_JVP, p, t))",
+     lambda g: sp_args(g) + [{"a": g.normal(3), "b": g.normal(3)}],
+     lambda p, t: (softplus_times(p), 3.0 * jvp(softplus_times, (p,), (t,))[1]))
+case("vmap_grad_custom_vjp_pytree_tuple_c_2", "custom rules",
+     "vmap(grad(l -> { r = PROD_AND_SUM_VJP.apply(l); r0.sum() + r1.square().sum() }))",
+     lambda g: [(g.normal(4, 3), g.normal(4, 3))],
+     lambda l: scale(2.0, vmap(grad(lambda m: prod_and_sum(m)[0].sum() + (prod_and_sum(m)[1] ** 2.0).sum()))(l)))
+case("jit_max_with_indices_dim1_ties", "reductions with indices", "jit(x -> x.maxWithIndices(1))",
+     lambda g: [tied(g, 3, 4)], lambda x: tuple(torch.max(x, 1)))
+case("jit_vmap_min_with_indices_keepdim", "reductions with indices",
+     "jit(vmap(x -> x.minWithIndices(1, true)))",
+     lambda g: [separated(g, 6, 4).reshape(2, 3, 4)],
+     lambda x: tuple(vmap(lambda v: tuple(torch.min(v, 1, keepdim=True)))(x)))
+case("vmap_jacfwd_min_with_indices_keepdim", "reductions with indices",
+     "vmap(jacfwd(x -> x.minWithIndices(1, true).values().mul(x.sum(1, true))))",
+     lambda g: [separated(g, 6, 4).reshape(2, 3, 4)],
+     lambda x: vmap(jacfwd(lambda v: torch.min(v, 1, keepdim=True).values * v.sum(1, keepdim=True)))(x))
+
+
 # ---------------------------------------------------------------------------
 # Encoding and output
 # ---------------------------------------------------------------------------

@@ -222,6 +222,36 @@ class ArityTest {
     }
   }
 
+  /**
+   * Forward mode through the new forms: the JVP of each argnums choice of grad (a function of the
+   * differentiated argument, the others fixed), in a random direction, equals central finite
+   * differences of that gradient.
+   */
+  @Property(tries = 30)
+  void jvpOfEachArgnumsGradientMatchesFiniteDifferences(
+      @ForAll("cases") Case c, @ForAll long seed) {
+    Random r = new Random(seed);
+    Tensor[] a = c.args(r);
+    Function<Tensor[], Tensor> loss = weighted(c, r.nextLong());
+    for (int k = 0; k < c.arity(); k++) {
+      int argnum = k;
+      Function<Tensor, Tensor> g =
+          x -> {
+            Tensor[] all = a.clone();
+            all[argnum] = x;
+            return (Tensor) gradOf(c, loss, argnum, all);
+          };
+      Tensor direction = Tensor.randomNormal(r.nextLong(), DType.F64, a[k].shape());
+      Tensor tangent = Func.jvp(g, a[k], direction).tangent();
+      double h = 1e-5;
+      Tensor fd =
+          g.apply(a[k].add(direction.mul(h))).sub(g.apply(a[k].sub(direction.mul(h)))).div(2 * h);
+      assertThat(tangent.allClose(fd, 1e-5, 1e-6))
+          .as("%s argnum %d: %s vs %s", c, k, tangent, fd)
+          .isTrue();
+    }
+  }
+
   @Test
   void perExampleGradientsOfAThreeArgumentLossWithSharedParameters() {
     // loss(w, x, y) = (x.w - y)^2, w shared, (x, y) per example: InDims.of(null, 0, 0).

@@ -124,6 +124,14 @@ class ApiConformanceTest {
                   g.get(0).mul(x.get(1)).add(g.get(1)).mul(2),
                   g.get(0).mul(x.get(0)).add(g.get(1)).mul(2)));
 
+  /** (value, pullback(ct), aux) of vjpWithAux of the MLP with its hidden layer as the aux. */
+  static final Fn3<Map<String, Tensor>, Tensor, Tensor, List<Object>> VJP_AUX =
+      (p, x, ct) -> {
+        VjpAndAux<Map<String, Tensor>, Map<String, Tensor>> v =
+            vjpWithAux((Map<String, Tensor> q) -> mlpWithHidden(q, x), p);
+        return List.of(v.value(), v.pullback(ct), v.aux());
+      };
+
   // ---------------------------------------------------------------- one expression per case
 
   static final Map<String, Function<List<Object>, Object>> CASES = new LinkedHashMap<>();
@@ -220,16 +228,10 @@ class ApiConformanceTest {
                 .apply(m(a, 0)));
 
     // 3. has_aux
-    Fn3<Map<String, Tensor>, Tensor, Tensor, List<Object>> vjpAux =
-        (p, x, ct) -> {
-          VjpAndAux<Map<String, Tensor>, Map<String, Tensor>> v =
-              vjpWithAux((Map<String, Tensor> q) -> mlpWithHidden(q, x), p);
-          return List.of(v.value(), v.pullback(ct), v.aux());
-        };
-    on("vjp_has_aux_dict_params", a -> vjpAux.apply(m(a, 0), t(a, 1), t(a, 2)));
+    on("vjp_has_aux_dict_params", a -> VJP_AUX.apply(m(a, 0), t(a, 1), t(a, 2)));
     on(
         "vmap_vjp_has_aux_in_dims_none_0_0",
-        a -> vmap(vjpAux, InDims.of(null, 0, 0)).apply(m(a, 0), t(a, 1), t(a, 2)));
+        a -> vmap(VJP_AUX, InDims.of(null, 0, 0)).apply(m(a, 0), t(a, 1), t(a, 2)));
     on(
         "jacrev_has_aux_dict_params",
         a -> jacrevWithAux((Map<String, Tensor> p) -> mlpWithHidden(p, t(a, 1))).apply(m(a, 0)));
@@ -299,6 +301,77 @@ class ApiConformanceTest {
         "jacfwd_min_with_indices_keepdim",
         a ->
             jacfwd((Tensor x) -> x.minWithIndices(1, true).values().mul(x.sum(1, true)))
+                .apply(t(a, 0)));
+  }
+
+  static {
+    // each remaining form under vmap and under jit
+    on(
+        "vmap_grad3_tanh_sum_argnums_1_in_dims_none_0_none",
+        a ->
+            vmap(gradSecond(F3_TANH_SUM), InDims.of(null, 0, null))
+                .apply(t(a, 0), t(a, 1), t(a, 2)));
+    on(
+        "jit_grad3_tanh_sum_argnums_012",
+        a -> jit(gradAll(F3_TANH_SUM)).apply(t(a, 0), t(a, 1), t(a, 2)));
+    on(
+        "jit_grad4_loss_argnums_3",
+        a -> jit(gradFourth(F4_LOSS)).apply(t(a, 0), t(a, 1), t(a, 2), t(a, 3)));
+    on(
+        "vmap_value_and_grad4_in_dims_none_none_0_0",
+        a ->
+            vmap(valueAndGrad(F4_LOSS), InDims.of(null, null, 0, 0))
+                .apply(t(a, 0), t(a, 1), t(a, 2), t(a, 3)));
+    on(
+        "jit_value_and_grad3_tanh_sum",
+        a -> jit(valueAndGrad(F3_TANH_SUM)).apply(t(a, 0), t(a, 1), t(a, 2)));
+    on(
+        "vmap_jacrev2_mlp_argnums_1_in_dims_none_0",
+        a -> vmap(jacrevSecond(MLP), InDims.of(null, 0)).apply(m(a, 0), t(a, 1)));
+    on("jit_jacrev2_mlp_argnums_01", a -> jit(jacrevBoth(MLP)).apply(m(a, 0), t(a, 1)));
+    on(
+        "vmap_jacfwd2_mlp_argnums_0_in_dims_none_0",
+        a -> vmap(jacfwd(MLP), InDims.of(null, 0)).apply(m(a, 0), t(a, 1)));
+    on("jit_jacfwd2_mlp_argnums_1", a -> jit(jacfwdSecond(MLP)).apply(m(a, 0), t(a, 1)));
+    on("vmap_jacfwd_tuple_arg_chunk_2", a -> vmap(jacfwd(PAIR_SIN, 2)).apply(l(a, 0)));
+    on("jit_vjp_has_aux_dict_params", a -> jit(VJP_AUX).apply(m(a, 0), t(a, 1), t(a, 2)));
+    on(
+        "vmap_jacfwd_has_aux_in_dims_none_0",
+        a ->
+            vmap(
+                    (Map<String, Tensor> p, Tensor x) ->
+                        jacfwdWithAux((Tensor v) -> mlpWithHidden(p, v)).apply(x),
+                    InDims.of(null, 0))
+                .apply(m(a, 0), t(a, 1)));
+    on(
+        "jit_jacrev_has_aux_dict_params_chunk_1",
+        a ->
+            jit(jacrevWithAux((Map<String, Tensor> p) -> mlpWithHidden(p, t(a, 1)), 1))
+                .apply(m(a, 0)));
+    on(
+        "jit_jvp_custom_jvp_pytree_dict_c_3",
+        a ->
+            jit((Map<String, Tensor> p, Map<String, Tensor> d) -> jvp(SOFTPLUS_TIMES_JVP, p, d))
+                .apply(m(a, 0), m(a, 1)));
+    on(
+        "vmap_grad_custom_vjp_pytree_tuple_c_2",
+        a ->
+            vmap(grad(
+                    (List<Tensor> x) -> {
+                      List<Tensor> r = PROD_AND_SUM_VJP.apply(x);
+                      return r.get(0).sum().add(r.get(1).square().sum());
+                    }))
+                .apply(l(a, 0)));
+    on(
+        "jit_max_with_indices_dim1_ties",
+        a -> jit((Tensor x) -> x.maxWithIndices(1)).apply(t(a, 0)));
+    on(
+        "jit_vmap_min_with_indices_keepdim",
+        a -> jit(vmap((Tensor x) -> x.minWithIndices(1, true))).apply(t(a, 0)));
+    on(
+        "vmap_jacfwd_min_with_indices_keepdim",
+        a ->
+            vmap(jacfwd((Tensor x) -> x.minWithIndices(1, true).values().mul(x.sum(1, true))))
                 .apply(t(a, 0)));
   }
 

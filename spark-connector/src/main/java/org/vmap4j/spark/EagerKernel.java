@@ -29,7 +29,9 @@ final class EagerKernel implements BatchKernel {
     /** Several columns, one argument: a {@code Map<String, Tensor>} keyed by column name. */
     MAP,
     /** A two-argument function without constants: one column per argument. */
-    TWO_TENSORS
+    TWO_TENSORS,
+    /** Three or four arguments: one column per argument after the constants (if any). */
+    COLUMN_PER_ARGUMENT
   }
 
   private final String cacheKey;
@@ -113,6 +115,11 @@ final class EagerKernel implements BatchKernel {
       case TWO_TENSORS -> {
         args[0] = inputs.get(0);
         args[1] = inputs.get(1);
+      }
+      case COLUMN_PER_ARGUMENT -> {
+        for (int i = 0; i < inputs.size(); i++) {
+          args[next + i] = inputs.get(i);
+        }
       }
     }
     return args;

@@ -33,4 +33,30 @@ public final class VmapFunctions {
     SerializableFunction<Object[], Object> callable = args -> fn.apply((A) args[0], (B) args[1]);
     return new VmapUdf(callable, 2);
   }
+
+  /**
+   * A {@link VmapUdf} from a per-example function of three arguments: with {@link
+   * VmapUdf#constants(Object)}, the constants and the examples of two input columns; without, the
+   * examples of three input columns, one per argument in the order of {@code inputColumns}.
+   */
+  @SuppressWarnings("unchecked")
+  public static <A, B, C, R> VmapUdf vmapUdf(SerializableFn3<A, B, C, R> fn) {
+    java.util.Objects.requireNonNull(fn, "fn");
+    SerializableFunction<Object[], Object> callable =
+        args -> fn.apply((A) args[0], (B) args[1], (C) args[2]);
+    return new VmapUdf(callable, 3);
+  }
+
+  /**
+   * A {@link VmapUdf} from a per-example function of four arguments: with {@link
+   * VmapUdf#constants(Object)}, the constants and the examples of three input columns; without, the
+   * examples of four input columns, one per argument.
+   */
+  @SuppressWarnings("unchecked")
+  public static <A, B, C, D, R> VmapUdf vmapUdf(SerializableFn4<A, B, C, D, R> fn) {
+    java.util.Objects.requireNonNull(fn, "fn");
+    SerializableFunction<Object[], Object> callable =
+        args -> fn.apply((A) args[0], (B) args[1], (C) args[2], (D) args[3]);
+    return new VmapUdf(callable, 4);
+  }
 }

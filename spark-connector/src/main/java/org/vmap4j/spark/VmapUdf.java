@@ -46,7 +46,9 @@ import org.vmap4j.TreeDef;
  * tensor, or of several columns as a {@code Map<String, Tensor>} keyed by column name. A
  * two-argument function receives {@link #constants(Object)} (unmapped: the same pytree for every
  * row, broadcast once per executor) first and the example second; without constants it takes
- * exactly two columns, one per argument.
+ * exactly two columns, one per argument. A three- or four-argument function ({@code
+ * SerializableFn3}, {@code SerializableFn4}) takes the constants (if given) first, then one input
+ * column per remaining argument, in the order of {@link #inputColumns}.
  *
  * <p><b>Shapes and types.</b> Input columns may be numeric or boolean scalars, arrays of them
  * (flat, of any declared shape whose size is the array's length), nested arrays (one level per
@@ -278,7 +280,7 @@ public final class VmapUdf {
    * tensors, shipped in one Spark broadcast and rebuilt once per executor JVM.
    */
   public VmapUdf constants(Object pytree) {
-    if (arity != 2) {
+    if (arity < 2) {
       throw new IllegalArgumentException(
           "vmapUdf: constants are the first argument of a two-argument function (constants,"
               + " example), but this function takes one argument; capture them in the lambda or"
@@ -587,6 +589,9 @@ public final class VmapUdf {
 
   private EagerKernel.Binding binding() {
     int n = inputColumns.size();
+    if (arity > 2) {
+      return columnPerArgument(n);
+    }
     if (arity == 1 || hasConstants) {
       return n == 1 ? EagerKernel.Binding.TENSOR : EagerKernel.Binding.MAP;
     }
@@ -600,6 +605,27 @@ public final class VmapUdf {
               + "; or give constants(...) for the first argument");
     }
     return EagerKernel.Binding.TWO_TENSORS;
+  }
+
+  /** Three or four arguments: the constants (if any), then one input column per argument. */
+  private EagerKernel.Binding columnPerArgument(int columns) {
+    int mapped = hasConstants ? arity - 1 : arity;
+    if (columns != mapped) {
+      throw new IllegalArgumentException(
+          "vmapUdf: a "
+              + arity
+              + "-argument function "
+              + (hasConstants ? "with constants" : "without constants")
+              + " takes one input column per "
+              + (hasConstants ? "argument after the constants" : "argument")
+              + ", "
+              + mapped
+              + " columns, but "
+              + columns
+              + " were given: "
+              + inputColumns);
+    }
+    return EagerKernel.Binding.COLUMN_PER_ARGUMENT;
   }
 
   // ---------------------------------------------------------------- inputs
