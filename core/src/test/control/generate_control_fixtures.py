@@ -209,6 +209,54 @@ record("lstm", seqs=seqs, labels=labels, losses=losses,
        **{k: v for k, v in params.items()},
        **{"grad_" + k: v for k, v in per_sample.items()})
 
+# ----------------------------------------------------------------------------- GRU per-sample grads
+GH, GT = 16, 10
+gparams = {
+    "w_ih": torch.randn(3 * GH, LD, dtype=D) * 0.3,
+    "w_hh": torch.randn(3 * GH, GH, dtype=D) * 0.3,
+    "b_ih": torch.randn(3 * GH, dtype=D) * 0.1,
+    "b_hh": torch.randn(3 * GH, dtype=D) * 0.1,
+    "w_out": torch.randn(LC, GH, dtype=D) * 0.3,
+    "b_out": torch.randn(LC, dtype=D) * 0.1,
+}
+gseqs = torch.randn(LB, GT, LD, dtype=D)
+
+
+def gru_cell(p, x, h):
+    gi = p["w_ih"] @ x + p["b_ih"]
+    gh = p["w_hh"] @ h + p["b_hh"]
+    ir, iz, inn = gi.chunk(3)  # PyTorch's gate order: reset, update, new
+    hr, hz, hn = gh.chunk(3)
+    r = torch.sigmoid(ir + hr)
+    z = torch.sigmoid(iz + hz)
+    n = torch.tanh(inn + r * hn)
+    return (1 - z) * n + z * h
+
+
+def gru_loss(p, seq, label):
+    h = torch.zeros(GH, dtype=D)
+    for t in range(GT):
+        h = gru_cell(p, seq[t], h)
+    return -(torch.log_softmax(p["w_out"] @ h + p["b_out"], 0) * label).sum()
+
+
+gcell = torch.nn.GRUCell(LD, GH).to(D)
+with torch.no_grad():
+    gcell.weight_ih.copy_(gparams["w_ih"]); gcell.weight_hh.copy_(gparams["w_hh"])
+    gcell.bias_ih.copy_(gparams["b_ih"]); gcell.bias_hh.copy_(gparams["b_hh"])
+hh = torch.zeros(1, GH, dtype=D)
+hmine = torch.zeros(GH, dtype=D)
+for t in range(GT):
+    hh = gcell(gseqs[0, t:t + 1], hh)
+    hmine = gru_cell(gparams, gseqs[0, t], hmine)
+assert float((hh[0] - hmine).abs().max()) < 1e-12
+
+gper_sample = vmap(grad(gru_loss), in_dims=(None, 0, 0))(gparams, gseqs, labels)
+glosses = torch.stack([gru_loss(gparams, gseqs[b], labels[b]) for b in range(LB)])
+record("gru", seqs=gseqs, labels=labels, losses=glosses,
+       **{k: v for k, v in gparams.items()},
+       **{"grad_" + k: v for k, v in gper_sample.items()})
+
 with open(OUT, "w") as f:
     json.dump({"generator": "core/src/test/control/generate_control_fixtures.py",
                "torch": torch.__version__, "cases": cases}, f)

@@ -289,6 +289,40 @@ class VmapPropertyTest {
               .add(bind1(ReduceWindow.REDUCE_WINDOW_MAX, w, a[0]).mul(2.0))
               .add(bind1(ReduceWindow.REDUCE_WINDOW_MIN, w, a[0]).mul(3.0));
         });
+    add(
+        "cond on a data predicate",
+        "cond",
+        (r, t) -> new Tensor[] {rnd(r, t, 3), rnd(r, t, 3)},
+        a ->
+            Func.cond(
+                a[0].sum().gt(a[1].sum()),
+                (List<Tensor> l) -> l.get(0).sin().mul(l.get(1)),
+                (List<Tensor> l) -> l.get(1).exp().sub(l.get(0)),
+                List.of(a[0], a[1])));
+    add(
+        "while with a trip count in the data",
+        "while",
+        (r, t) -> new Tensor[] {rnd(r, t, 2), Tensor.scalar(DType.I32, r.nextInt(5))},
+        a ->
+            Func.whileLoop(
+                    (List<Tensor> s) -> s.get(1).lt(a[1]),
+                    (List<Tensor> s) ->
+                        List.of(
+                            s.get(0).cos().add(s.get(0).mul(0.5)),
+                            s.get(1).add(Tensor.scalar(DType.I32, 1))),
+                    List.of(a[0], Tensor.scalar(DType.I32, 0)))
+                .get(0));
+    add(
+        "scan over xs with a captured weight",
+        "scan",
+        (r, t) -> new Tensor[] {rnd(r, t, 2), rnd(r, t, 4, 2), rnd(r, t, 2)},
+        a ->
+            Func.scan(
+                    (Tensor c, Tensor x) ->
+                        new ScanStep<>(c.mul(x).add(a[2]).tanh(), c.sum().add(x.sum())),
+                    a[0],
+                    a[1])
+                .ys());
   }
 
   @Provide

@@ -288,4 +288,34 @@ class ControlFlowConformanceTest {
     assertClose(c + " grad w_out", g.wOut(), get(c, "grad_w_out"));
     assertClose(c + " grad b_out", g.bOut(), get(c, "grad_b_out"));
   }
+
+  @Test
+  void perSampleGradientsOfAGruClassifierMatchFunctorch() {
+    String c = "gru";
+    Gru p =
+        new Gru(
+            get(c, "w_ih"),
+            get(c, "w_hh"),
+            get(c, "b_ih"),
+            get(c, "b_hh"),
+            get(c, "w_out"),
+            get(c, "b_out"));
+    Tensor seqs = get(c, "seqs");
+    Tensor labels = get(c, "labels");
+    assertClose(
+        c + " losses",
+        vmap((Tensor s, Tensor l) -> Gru.loss(p, s, l)).apply(seqs, labels),
+        get(c, "losses"));
+    Gru g =
+        vmap(
+                grad((Gru q, List<Tensor> ex) -> Gru.loss(q, ex.get(0), ex.get(1))),
+                InDims.of(null, 0))
+            .apply(p, List.of(seqs, labels));
+    assertClose(c + " grad w_ih", g.wIh(), get(c, "grad_w_ih"));
+    assertClose(c + " grad w_hh", g.wHh(), get(c, "grad_w_hh"));
+    assertClose(c + " grad b_ih", g.bIh(), get(c, "grad_b_ih"));
+    assertClose(c + " grad b_hh", g.bHh(), get(c, "grad_b_hh"));
+    assertClose(c + " grad w_out", g.wOut(), get(c, "grad_w_out"));
+    assertClose(c + " grad b_out", g.bOut(), get(c, "grad_b_out"));
+  }
 }

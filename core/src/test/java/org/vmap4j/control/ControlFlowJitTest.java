@@ -162,4 +162,55 @@ class ControlFlowJitTest {
     Tensor jitted = Func.jit(Func.vmap(perExample)).apply(xs);
     assertClose("jit(vmap(grad(scan)))", jitted, eager);
   }
+
+  /** A scan whose body branches per step (a cond inside a scan), for one example. */
+  static Tensor nested(Tensor w, Tensor seq) {
+    return Func.scan(
+            (Tensor c, Tensor x) -> {
+              Tensor next =
+                  Func.cond(
+                      x.sum().gt(0),
+                      (Tensor a) -> a.mul(x.dot(w)).sin(),
+                      (Tensor a) -> a.add(x.dot(w)).tanh(),
+                      c);
+              return new ScanStep<>(next, next.square());
+            },
+            Tensor.scalar(DType.F64, 0.5),
+            seq)
+        .ys()
+        .sum();
+  }
+
+  @Test
+  void perExampleGradientsThroughACondInsideAScanCompiled() {
+    Tensor w = Tensor.randomUniform(4, DType.F64, 3).sub(0.5);
+    Tensor seqs = Tensor.randomNormal(5, DType.F64, 6, 7, 3);
+    java.util.function.BiFunction<Tensor, Tensor, Tensor> perExample =
+        Func.vmap(Func.grad(ControlFlowJitTest::nested), org.vmap4j.InDims.of(null, 0));
+    Tensor compiled = Func.jit(perExample).apply(w, seqs);
+    Tensor[] loop = new Tensor[6];
+    for (int b = 0; b < 6; b++) {
+      loop[b] = Func.grad(ControlFlowJitTest::nested).apply(w, seqs.index(0, b));
+    }
+    assertClose("jit(vmap(grad(scan(cond))))", compiled, Tensor.stack(0, loop));
+  }
+
+  @Test
+  void aCompiledWhileLoopWithAPerExampleCondition() {
+    Tensor xs = Tensor.of(new double[] {0.1, 0.2, 3, 4, 20, 1}, 3, 2);
+    Function<Tensor, Tensor> grow =
+        x ->
+            Func.whileLoop(
+                (Tensor s) -> s.sum().lt(50.0), (Tensor s) -> s.mul(1.5).add(s.sin()), x);
+    Tensor compiled = Func.jit(Func.vmap(grow)).apply(xs);
+    Tensor[] loop = new Tensor[3];
+    for (int b = 0; b < 3; b++) {
+      Tensor s = xs.index(0, b);
+      while (s.sum().item() < 50.0) {
+        s = s.mul(1.5).add(s.sin());
+      }
+      loop[b] = s;
+    }
+    assertClose("jit(vmap(whileLoop))", compiled, Tensor.stack(0, loop));
+  }
 }

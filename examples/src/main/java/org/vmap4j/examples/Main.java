@@ -27,9 +27,10 @@ import org.vmap4j.gpu.CudaAvailability;
  * products), a model written for one example applied to a batch, and logistic regression on the
  * breast cancer data with a hand-derived gradient, the same cases compiled with jit, and three jobs
  * on an embedded Spark: per-sample gradients on the breast cancer data, Black–Scholes Greeks as
- * per-row Jacobians, per-sample gradients of an MLP on the digits. Each prints its checks; the
- * Spark jobs also write charts (PNG) into {@code target/charts} (or {@code -Dvmap4j.charts=DIR}).
- * Each Spark job also has a main program of its own (see docs/examples.md).
+ * per-row Jacobians, per-sample gradients of an MLP on the digits, implied volatility per row by
+ * Newton's method in a whileLoop. Each prints its checks; the Spark jobs also write charts (PNG)
+ * into {@code target/charts} (or {@code -Dvmap4j.charts=DIR}). Each Spark job also has a main
+ * program of its own (see docs/examples.md).
  */
 public final class Main {
   private Main() {}
@@ -165,12 +166,16 @@ public final class Main {
       out.println("9. Per-sample gradients of an MLP on the digits, on Spark");
       DigitsPerSampleGradients.run(spark, out, chartFolder, sizes.digitRows(), sizes.digitSteps());
       out.println();
+
+      out.println("10. Implied volatility per row: Newton in a whileLoop, on Spark");
+      ImpliedVolatility.run(spark, out, sizes.options());
+      out.println();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } finally {
       spark.stop();
     }
 
-    out.println("10. GPU: " + CudaAvailability.probe().description());
+    out.println("11. GPU: " + CudaAvailability.probe().description());
   }
 }

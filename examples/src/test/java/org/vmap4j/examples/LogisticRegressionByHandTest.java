@@ -86,7 +86,9 @@ class LogisticRegressionByHandTest {
             "on the UCI digits (120 images",
             "checks passed",
             "check passed",
-            "10. GPU: ");
+            "10. Implied volatility per row",
+            "Implied volatility of 200 generated options",
+            "11. GPU: ");
     assertThat(charts.resolve("black_scholes_greeks.png")).isRegularFile();
     assertThat(charts.resolve("digits_gradient_norms.png")).isRegularFile();
     assertThat(charts.resolve("breast_cancer_gradient_norms.png")).isRegularFile();
