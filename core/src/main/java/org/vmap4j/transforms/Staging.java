@@ -39,6 +39,7 @@ public final class Staging {
       Object[] staged = new Object[args.length];
       for (int a = 0; a < args.length; a++) {
         Tree.Flat flat = Tree.flatten(args[a]);
+        main.noteInputs(flat.leaves());
         List<Tensor> leaves = new ArrayList<>();
         for (Tensor leaf : flat.leaves()) {
           StagedTracer t = trace.input(leaf.type());
