@@ -56,7 +56,8 @@ import org.vmap4j.spark.SerializableBiFunction
 type Tensors = java.util.Map[String, Tensor]
 val loss: SerializableBiFunction[Tensors, Tensors, Tensor] = (p, row) => {
   val z = row.get("features").dot(p.get("w")).add(p.get("b"))
-  z.relu().add(z.abs().neg().exp().log1p()).sub(row.get("label").mul(z))
+  // softplus(z) - y z, softplus(z) = log(e^0 + e^z) as a logSumExp: smooth (no kink at z = 0)
+  Tensor.stack(0, z.mul(0), z).logSumExp(0).sub(row.get("label").mul(z))
 }
 val params: Tensors = java.util.Map.of("w", Tensor.of(w), "b", Tensor.scalar(b))
 val gradients = PerSampleGradients

@@ -95,13 +95,18 @@ public final class Func {
 
   /** The gradient with respect to the second argument (argnums=1). */
   public static <A, B> BiFunction<A, B, B> gradSecond(BiFunction<A, B, Tensor> f) {
-    return (a, b) -> grad((B y) -> f.apply(a, y)).apply(b);
+    return (a, b) -> {
+      Autodiff.requireDifferentiable("grad", "argument 1", b);
+      return grad((B y) -> f.apply(a, y)).apply(b);
+    };
   }
 
   /** Gradients with respect to both arguments (argnums=(0, 1)). */
   @SuppressWarnings("unchecked")
   public static <A, B> BiFunction<A, B, Grads<A, B>> gradBoth(BiFunction<A, B, Tensor> f) {
     return (a, b) -> {
+      Autodiff.requireDifferentiable("grad", "argument 0", a);
+      Autodiff.requireDifferentiable("grad", "argument 1", b);
       List<Object> g =
           grad((List<Object> p) -> f.apply((A) p.get(0), (B) p.get(1))).apply(List.of(a, b));
       return new Grads<>((A) g.get(0), (B) g.get(1));
@@ -169,7 +174,10 @@ public final class Func {
 
   /** As {@link #jacrev(Function)}, with the pullbacks evaluated {@code chunkSize} at a time. */
   public static <A> Function<A, A> jacrev(Function<A, Tensor> f, int chunkSize) {
-    return a -> PytreeJacobians.reverse(vjp(f, a), chunkSize);
+    return a -> {
+      Autodiff.requireDifferentiable("jacrev", "argument 0", a);
+      return PytreeJacobians.reverse(vjp(f, a), chunkSize);
+    };
   }
 
   /**
@@ -182,7 +190,11 @@ public final class Func {
 
   /** The Hessian of a scalar function: {@code jacfwd(jacrev(f))}, shape input ++ input. */
   public static Function<Tensor, Tensor> hessian(Function<Tensor, Tensor> f) {
-    return jacfwd(jacrev(f));
+    Function<Tensor, Tensor> h = jacfwd(jacrev(f));
+    return x -> {
+      Autodiff.requireDifferentiable("hessian", "argument 0", x);
+      return h.apply(x);
+    };
   }
 
   // ---------------------------------------------------------------- custom derivatives
@@ -511,7 +523,10 @@ public final class Func {
 
   /** As {@link #jacfwd(Function)}, with the tangents evaluated {@code chunkSize} at a time. */
   public static <A> Function<A, A> jacfwd(Function<A, Tensor> f, int chunkSize) {
-    return a -> PytreeJacobians.forward(f, a, chunkSize);
+    return a -> {
+      Autodiff.requireDifferentiable("jacfwd", "argument 0", a);
+      return PytreeJacobians.forward(f, a, chunkSize);
+    };
   }
 
   /** The Jacobian with respect to the first argument (reverse mode); the second is held fixed. */

@@ -842,7 +842,11 @@ public abstract class Tensor {
   private void requireFloating(String op) {
     if (!dtype().isFloating()) {
       throw new IllegalArgumentException(
-          op + " needs a floating tensor, got " + type() + "; convert with astype(DType.F32)");
+          op
+              + " needs a floating tensor, got "
+              + type()
+              + "; "
+              + org.vmap4j.core.Interpreters.floatingConversionHint());
     }
   }
 

@@ -69,6 +69,33 @@ public final class TreeDef {
     return leafCount;
   }
 
+  /**
+   * Where each leaf sits, in {@link Tree#flatten} order, for error messages: {@code ".w"} for a
+   * record component, {@code "[1]"} for a list or array element, {@code "[\"k\"]"} for a map entry,
+   * joined from the root down ({@code "[0].w"}); the empty string for a tree that is one tensor.
+   */
+  public List<String> leafPaths() {
+    List<String> out = new ArrayList<>(leafCount);
+    collectPaths("", out);
+    return out;
+  }
+
+  private void collectPaths(String prefix, List<String> out) {
+    if (kind == Kind.LEAF) {
+      out.add(prefix);
+      return;
+    }
+    for (int i = 0; i < children.size(); i++) {
+      String step =
+          switch (kind) {
+            case RECORD -> "." + keys.get(i);
+            case MAP -> "[\"" + keys.get(i) + "\"]";
+            default -> "[" + i + "]";
+          };
+      children.get(i).collectPaths(prefix + step, out);
+    }
+  }
+
   /** Builds a tree of this structure from leaves in {@link Tree#flatten} order. */
   public Object unflatten(List<? extends Tensor> leaves) {
     if (leaves.size() != leafCount) {

@@ -37,6 +37,15 @@ final class PeerWorkloads {
     return p.w2().matmul(p.w1().matmul(x).add(p.b1()).relu()).add(p.b2()).relu();
   }
 
+  /**
+   * The same forward pass written with the example as a row ({@code x W^T}): the other matrix
+   * orientation, which must cost the same.
+   */
+  static Tensor mlpForwardRowMajor(Mlp p, Tensor x) {
+    Tensor h = x.matmul(p.w1().transpose()).add(p.b1()).relu();
+    return h.matmul(p.w2().transpose()).add(p.b2()).relu();
+  }
+
   static Tensor mlpForwardHand(Mlp p, Tensor xs) {
     Tensor h = xs.matmul(p.w1().transpose()).add(p.b1()).relu();
     return h.matmul(p.w2().transpose()).add(p.b2()).relu();
@@ -62,6 +71,19 @@ final class PeerWorkloads {
   static final BiFunction<Tensor, Sample, Tensor> LOGISTIC_PER_SAMPLE =
       Func.vmap(Func.grad(PeerWorkloads::logisticLoss), InDims.of(null, 0));
 
+  /**
+   * The same loss with every product's operands the other way round ({@code w . x}, parameters
+   * first, and the element-wise products swapped), which must cost the same as {@link
+   * #logisticLoss}.
+   */
+  static Tensor logisticLossParamsFirst(Tensor w, Sample s) {
+    Tensor p = w.dot(s.x()).sigmoid();
+    return p.log().mul(s.y()).add(p.neg().log1p().mul(s.y().neg().add(1))).neg();
+  }
+
+  static final BiFunction<Tensor, Sample, Tensor> LOGISTIC_PER_SAMPLE_PARAMS_FIRST =
+      Func.vmap(Func.grad(PeerWorkloads::logisticLossParamsFirst), InDims.of(null, 0));
+
   static Tensor logisticHand(Tensor w, Tensor x, Tensor y) {
     return x.matmul(w).sigmoid().sub(y).unsqueeze(1).mul(x);
   }
@@ -75,6 +97,16 @@ final class PeerWorkloads {
 
   static final BiFunction<Mlp, Sample, Mlp> MLP_PER_SAMPLE =
       Func.vmap(Func.grad(PeerWorkloads::mlpLoss), InDims.of(null, 0));
+
+  /** {@link #mlpLoss} with the example as a row ({@code x W^T}) and the product swapped. */
+  static Tensor mlpLossRowMajor(Mlp p, Sample s) {
+    Tensor h = s.x().matmul(p.w1().transpose()).add(p.b1()).relu();
+    Tensor logits = h.matmul(p.w2().transpose()).add(p.b2());
+    return logits.logSumExp(0).sub(s.y().mul(logits).sum());
+  }
+
+  static final BiFunction<Mlp, Sample, Mlp> MLP_PER_SAMPLE_ROW_MAJOR =
+      Func.vmap(Func.grad(PeerWorkloads::mlpLossRowMajor), InDims.of(null, 0));
 
   /** Handwritten per-sample backpropagation, as the peer script's [hand] row. */
   static Mlp mlpPerSampleHand(Mlp p, Tensor xs, Tensor ys) {

@@ -39,6 +39,7 @@ public class PeerWorkloadsBenchmark {
   Tensor mlpX;
   Function<Tensor, Tensor> mlpEager;
   Function<Tensor, Tensor> mlpJit;
+  Function<Tensor, Tensor> mlpRowMajorJit;
 
   Tensor jacX;
   Function<Tensor, Tensor> jacEager;
@@ -49,10 +50,12 @@ public class PeerWorkloadsBenchmark {
   Tensor w64;
   PeerWorkloads.Sample s65536;
   BiFunction<Tensor, PeerWorkloads.Sample, Tensor> logisticJit;
+  BiFunction<Tensor, PeerWorkloads.Sample, Tensor> logisticParamsFirstJit;
 
   PeerWorkloads.Mlp mlp5;
   PeerWorkloads.Sample s1024;
   BiFunction<PeerWorkloads.Mlp, PeerWorkloads.Sample, PeerWorkloads.Mlp> mlpGradJit;
+  BiFunction<PeerWorkloads.Mlp, PeerWorkloads.Sample, PeerWorkloads.Mlp> mlpGradRowMajorJit;
 
   Tensor hessA;
   Tensor hessX;
@@ -69,6 +72,7 @@ public class PeerWorkloadsBenchmark {
     mlpX = Tensor.randomNormal(4, DType.F32, 4096, 128);
     mlpEager = Func.vmap((Tensor x) -> PeerWorkloads.mlpForward(mlp, x));
     mlpJit = Func.jit(mlpEager);
+    mlpRowMajorJit = Func.jit(Func.vmap((Tensor x) -> PeerWorkloads.mlpForwardRowMajor(mlp, x)));
 
     jacX = Tensor.randomNormal(5, DType.F32, 256);
     jacEager = Func.jacrev(PeerWorkloads.SIN_X_SQ);
@@ -85,6 +89,7 @@ public class PeerWorkloadsBenchmark {
             Tensor.randomNormal(10, DType.F32, 65536, 64),
             Tensor.randomUniform(11, DType.F32, 65536).gt(0.5).astype(DType.F32));
     logisticJit = Func.jit(PeerWorkloads.LOGISTIC_PER_SAMPLE);
+    logisticParamsFirstJit = Func.jit(PeerWorkloads.LOGISTIC_PER_SAMPLE_PARAMS_FIRST);
 
     mlp5 = PeerWorkloads.Mlp.random(12, 128, 256, 10);
     Tensor classes = Tensor.randomUniform(13, DType.F32, 1024).mul(10).astype(DType.I64);
@@ -93,6 +98,7 @@ public class PeerWorkloadsBenchmark {
             Tensor.randomNormal(14, DType.F32, 1024, 128),
             Tensor.arange(10).unsqueeze(0).eq(classes.unsqueeze(1)).astype(DType.F32));
     mlpGradJit = Func.jit(PeerWorkloads.MLP_PER_SAMPLE);
+    mlpGradRowMajorJit = Func.jit(PeerWorkloads.MLP_PER_SAMPLE_ROW_MAJOR);
 
     hessA = Tensor.randomNormal(15, DType.F32, 128, 128).div(Math.sqrt(128));
     hessX = Tensor.randomNormal(16, DType.F32, 128);
@@ -125,6 +131,12 @@ public class PeerWorkloadsBenchmark {
     return mlpJit.apply(mlpX);
   }
 
+  /** The same forward pass written {@code x.matmul(W.T)}: must cost as the row above. */
+  @Benchmark
+  public Tensor w2MlpJitRowMajor() {
+    return mlpRowMajorJit.apply(mlpX);
+  }
+
   @Benchmark
   public Tensor w2MlpHand() {
     return PeerWorkloads.mlpForwardHand(mlp, mlpX);
@@ -155,6 +167,17 @@ public class PeerWorkloadsBenchmark {
     return logisticJit.apply(w256, s4096);
   }
 
+  /** The same gradient with the loss written {@code w.dot(x)}: must cost as the row above. */
+  @Benchmark
+  public Tensor w4aLogisticB4096JitParamsFirst() {
+    return logisticParamsFirstJit.apply(w256, s4096);
+  }
+
+  @Benchmark
+  public Tensor w4aLogisticB4096EagerParamsFirst() {
+    return PeerWorkloads.LOGISTIC_PER_SAMPLE_PARAMS_FIRST.apply(w256, s4096);
+  }
+
   @Benchmark
   public Tensor w4aLogisticB4096Hand() {
     return PeerWorkloads.logisticHand(w256, s4096.x(), s4096.y());
@@ -183,6 +206,12 @@ public class PeerWorkloadsBenchmark {
   @Benchmark
   public PeerWorkloads.Mlp w5MlpGradsJit() {
     return mlpGradJit.apply(mlp5, s1024);
+  }
+
+  /** The same gradients with the model written {@code x.matmul(W.T)}. */
+  @Benchmark
+  public PeerWorkloads.Mlp w5MlpGradsJitRowMajor() {
+    return mlpGradRowMajorJit.apply(mlp5, s1024);
   }
 
   @Benchmark

@@ -43,6 +43,8 @@ class PeerWorkloadsTest {
     var forward = Func.vmap((Tensor e) -> PeerWorkloads.mlpForward(p, e));
     close(forward.apply(x), PeerWorkloads.mlpForwardHand(p, x));
     close(Func.jit(forward).apply(x), PeerWorkloads.mlpForwardHand(p, x));
+    var rowMajor = Func.vmap((Tensor e) -> PeerWorkloads.mlpForwardRowMajor(p, e));
+    close(Func.jit(rowMajor).apply(x), PeerWorkloads.mlpForwardHand(p, x));
 
     Tensor v = Tensor.randomNormal(4, DType.F64, 16);
     Tensor jacHand = Tensor.eye(16).mul(v.cos().mul(v.pow(2)).add(v.mul(2).mul(v.sin())));
@@ -55,6 +57,8 @@ class PeerWorkloadsTest {
     Tensor hand = PeerWorkloads.logisticHand(w, x, labels);
     close(PeerWorkloads.LOGISTIC_PER_SAMPLE.apply(w, s), hand);
     close(Func.jit(PeerWorkloads.LOGISTIC_PER_SAMPLE).apply(w, s), hand);
+    close(PeerWorkloads.LOGISTIC_PER_SAMPLE_PARAMS_FIRST.apply(w, s), hand);
+    close(Func.jit(PeerWorkloads.LOGISTIC_PER_SAMPLE_PARAMS_FIRST).apply(w, s), hand);
 
     Tensor classes = Tensor.randomUniform(7, DType.F64, 50).mul(4).astype(DType.I64);
     Tensor oneHot = Tensor.arange(4).unsqueeze(0).eq(classes.unsqueeze(1)).astype(DType.F64);
@@ -62,6 +66,7 @@ class PeerWorkloadsTest {
     PeerWorkloads.Mlp handGrads = PeerWorkloads.mlpPerSampleHand(p, x, oneHot);
     close(PeerWorkloads.MLP_PER_SAMPLE.apply(p, s5), handGrads);
     close(Func.jit(PeerWorkloads.MLP_PER_SAMPLE).apply(p, s5), handGrads);
+    close(Func.jit(PeerWorkloads.MLP_PER_SAMPLE_ROW_MAJOR).apply(p, s5), handGrads);
 
     Tensor a = Tensor.randomNormal(8, DType.F64, 16, 16).div(4);
     Tensor hessHand = PeerWorkloads.sumTanhAxHessianHand(a, v);

@@ -39,6 +39,24 @@ public final class Interpreters {
     return false;
   }
 
+  /**
+   * How to make a non-floating tensor floating, for error messages: the floating dtype of the
+   * innermost transform in flight with floating inputs (F64 code is not told to use F32), or both
+   * choices in eager code.
+   */
+  public static String floatingConversionHint() {
+    List<MainTrace> stack = STACK.get();
+    for (int i = stack.size() - 1; i >= 0; i--) {
+      org.vmap4j.DType t = stack.get(i).floatingInputs();
+      if (t != null) {
+        return "convert with astype(DType."
+            + t.name()
+            + "), the dtype of this computation's inputs";
+      }
+    }
+    return "convert with astype(DType.F64) or astype(DType.F32)";
+  }
+
   /** A pushed interpreter level; closing it pops it. */
   public static final class Level implements AutoCloseable {
     private final MainTrace main;

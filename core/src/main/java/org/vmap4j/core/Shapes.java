@@ -64,7 +64,12 @@ public final class Shapes {
       int db = i < n - b.length ? 1 : b[i - (n - b.length)];
       if (da != db && da != 1 && db != 1) {
         throw new IllegalArgumentException(
-            op + ": shapes " + str(a) + " and " + str(b) + " cannot be broadcast together");
+            op
+                + (Interpreters.isActive("vmap") ? ": per-example shapes " : ": shapes ")
+                + str(a)
+                + " and "
+                + str(b)
+                + " cannot be broadcast together");
       }
       out[i] = da == 1 ? db : da;
     }

@@ -69,16 +69,20 @@ public enum Binary implements SingleResultPrimitive {
     Tensor[] partials(Tensor a, Tensor b, Tensor y) {
       // d/da = b a^(b-1), taken as 0 where b == 0: a^0 is the constant 1 even at a = 0, where the
       // formula would be 0 * 0^-1 = 0 * inf = NaN (PyTorch's convention; it makes polynomial
-      // features x.pow(arange(n)) differentiable at x = 0). A select, not a mask product, so the
-      // infinity in the unselected branch cannot leak in.
-      Tensor dA = Tensor.where(b.eq(0), 0, b.mul(a.pow(b.sub(1))));
-      // d/db = a^b log(a), taken as 0 where a == 0 and b >= 0 (the limit of a^b log a as a -> 0+;
-      // log(0) is replaced by a safe stand-in so the unselected branch holds no 0 * -inf). Where
-      // a == 0 and b < 0 it stays inf * -inf = -inf, and for a < 0 log(a) is NaN: both as PyTorch.
+      // features x.pow(arange(n)) differentiable at x = 0). Where b == 0 the power is taken at a
+      // harmless exponent too, so that no branch holds an infinity that a second derivative
+      // (0 * inf through the select) could turn into NaN.
+      Tensor zeroExponent = b.eq(0);
+      Tensor safeExponent = Tensor.where(zeroExponent, 1, b.sub(1));
+      Tensor dA = Tensor.where(zeroExponent, 0, b.mul(a.pow(safeExponent)));
+      // d/db = a^b log(a), taken as 0 where a == 0 and b >= 0 (the limit of a^b log a as a -> 0+),
+      // with log(0) replaced by a stand-in so no branch holds 0 * -inf. Where a == 0 and b < 0 it
+      // is inf * log(0) = -inf, and for a < 0 log(a) is NaN: both as PyTorch.
       Tensor zeroBase = a.eq(0);
       Tensor logA = Tensor.where(zeroBase, Tensor.ones(a.dtype(), a.shape()), a).log();
-      Tensor atZero = Tensor.where(b.ge(0), 0, y.mul(Double.NEGATIVE_INFINITY));
-      Tensor dB = Tensor.where(zeroBase, atZero, y.mul(logA));
+      Tensor minusInf = Tensor.full(y.dtype(), Double.NEGATIVE_INFINITY, b.shape());
+      Tensor atZeroBase = Tensor.where(b.ge(0), 0, minusInf);
+      Tensor dB = Tensor.where(zeroBase, atZeroBase, y.mul(logA));
       return new Tensor[] {dA, dB};
     }
 

@@ -140,9 +140,11 @@ public enum DotGeneral implements SingleResultPrimitive {
     // used as they are.
     CpuTensor a = lhs.permuteView(Shapes.concat(Shapes.concat(lb, lf), lc));
     CpuTensor b = rhs.permuteView(Shapes.concat(Shapes.concat(rb, rc), rf));
-    if (k > 1 && m > 1 && n > 1) {
+    if (k > 1) {
       // C^T = B^T A^T needs no copy of an operand stored transposed (a vmapped right-hand side
-      // usually is): compute whichever orientation copies fewer elements
+      // usually is): compute whichever orientation copies fewer elements. This also makes the
+      // cost independent of operand order: w.dot(x) under vmap is [1,k]x[B,k]^T, which read in
+      // this orientation is x.dot(w)'s [B,k]x[k,1] with no copy of x (m or n may be 1 here)
       CpuTensor at = rhs.permuteView(Shapes.concat(Shapes.concat(rb, rf), rc));
       CpuTensor bt = lhs.permuteView(Shapes.concat(Shapes.concat(lb, lc), lf));
       if (copyCost(at) + copyCost(bt) < copyCost(a) + copyCost(b)) {

@@ -2,6 +2,7 @@ package org.vmap4j.prim;
 
 import java.util.Arrays;
 import org.vmap4j.DType;
+import org.vmap4j.core.Interpreters;
 import org.vmap4j.core.TensorType;
 
 /** Rules shared by the element-wise primitives: operands of one shape and one dtype. */
@@ -33,7 +34,8 @@ final class Elementwise {
           op
               + " needs a floating dtype (f32 or f64), got "
               + t
-              + "; convert with astype(DType.F32)");
+              + "; "
+              + Interpreters.floatingConversionHint());
     }
   }
 

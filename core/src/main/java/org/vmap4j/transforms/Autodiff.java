@@ -24,11 +24,13 @@ public final class Autodiff {
   public record JvpOutcome(Object value, Object tangent) {}
 
   public static JvpOutcome jvp(Function<Object, Object> f, Object primal, Object tangent) {
+    requireDifferentiable("jvp", "argument 0", primal);
     Tree.Flat p = Tree.flatten(primal);
     Tree.Flat t = Tree.flatten(tangent);
     checkSameStructure("jvp", "tangent", p, t);
     try (Interpreters.Level level = Interpreters.push("jvp", JvpTrace::new)) {
       MainTrace main = level.main();
+      main.noteInputs(p.leaves());
       JvpTrace trace = (JvpTrace) main.newTrace();
       List<Tensor> wrapped = new ArrayList<>();
       for (int i = 0; i < p.leaves().size(); i++) {
@@ -105,11 +107,13 @@ public final class Autodiff {
   }
 
   public static VjpOutcome vjp(Function<Object, Object> f, Object primal, String transformName) {
+    requireDifferentiable(transformName, "argument 0", primal);
     Tree.Flat in = Tree.flatten(primal);
     Tape tape = new Tape();
     try (Interpreters.Level level =
         Interpreters.push(transformName, main -> new ReverseTrace(main, tape))) {
       MainTrace main = level.main();
+      main.noteInputs(in.leaves());
       ReverseTrace trace = (ReverseTrace) main.newTrace();
       List<Tensor> wrapped = new ArrayList<>();
       int[] inSlots = new int[in.leaves().size()];
@@ -139,6 +143,44 @@ public final class Autodiff {
       }
       Object value = out.def().unflatten(values);
       return new VjpOutcome(value, Tree.flatten(value), outSlots, tape, in, inSlots);
+    }
+  }
+
+  /**
+   * The one check that an input about to be differentiated can be: every leaf of {@code tree} must
+   * be floating. Integer and BOOL values carry no derivative, so differentiating with respect to
+   * one would silently give zeros; JAX and PyTorch refuse too. Every differentiating entry point
+   * calls it (grad, valueAndGrad, gradWithAux, vjp, jvp, jacrev, jacfwd, hessian), and callers
+   * outside core that differentiate on a user's behalf (the Spark connector's per-sample gradients
+   * and Jacobians) call it with their own name for the input, e.g. {@code "column 'features'"}.
+   * Inputs that are not differentiated (a loss's integer labels) are never checked.
+   *
+   * @param transform the transform the user called, first in the message
+   * @param argument how the user knows the input ("argument 1", "column 'x'"); each offending
+   *     leaf's path inside it ({@code .w}, {@code [0]}) follows
+   * @throws IllegalArgumentException naming the input, the leaf path, its dtype and shape, and the
+   *     fix
+   */
+  public static void requireDifferentiable(String transform, String argument, Object tree) {
+    Tree.Flat flat = Tree.flatten(tree);
+    List<String> paths = flat.def().leafPaths();
+    for (int i = 0; i < paths.size(); i++) {
+      Tensor leaf = flat.leaves().get(i);
+      if (Tangents.differentiable(leaf.dtype())) {
+        continue;
+      }
+      String where = paths.get(i).isEmpty() ? argument : argument + " " + paths.get(i);
+      throw new IllegalArgumentException(
+          transform
+              + ": cannot differentiate with respect to "
+              + where
+              + ", a tensor of dtype "
+              + leaf.dtype().name()
+              + " and shape "
+              + java.util.Arrays.toString(leaf.shape())
+              + ": integer and bool values have no derivative. Convert it to floating first"
+              + " (x.astype(DType.F64), or F32), or pass it as an argument that is not"
+              + " differentiated (e.g. integer labels as grad's second argument)");
     }
   }
 

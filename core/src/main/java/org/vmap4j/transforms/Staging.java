@@ -66,6 +66,7 @@ public final class Staging {
           inputs.add(t.var());
           leaves.add(t);
         }
+        main.noteInputs(leaves);
         staged[a] = argDefs.get(a).unflatten(leaves);
       }
       Tree.Flat out = Tree.flatten(fn.apply(staged));

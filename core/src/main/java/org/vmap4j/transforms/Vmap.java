@@ -23,7 +23,7 @@ public final class Vmap {
   public static Object call(Function<Object[], Object> fn, Object[] args, VmapOptions options) {
     List<Tensor> leaves = new ArrayList<>();
     List<Integer> dims = new ArrayList<>();
-    List<Integer> argOf = new ArrayList<>();
+    List<String> leafNames = new ArrayList<>();
     List<Tree.Flat> flats = new ArrayList<>();
     InDims inDims = options.inDims();
     if (inDims != null && inDims.specs().size() != args.length) {
@@ -40,22 +40,75 @@ public final class Vmap {
       flats.add(flat);
       Object spec = inDims == null ? Integer.valueOf(0) : inDims.specs().get(a);
       List<Integer> leafDims = DimSpecs.perLeaf(spec, flat.def(), "argument " + a, "vmap in_dims");
+      List<String> paths = flat.def().leafPaths();
       for (int i = 0; i < flat.leaves().size(); i++) {
         Tensor leaf = flat.leaves().get(i);
         leaves.add(leaf);
-        argOf.add(a);
-        dims.add(normalizeInDim(leafDims.get(i), leaf, a, i));
+        String name = "argument " + a + (paths.get(i).isEmpty() ? "" : " " + paths.get(i));
+        leafNames.add(name);
+        dims.add(normalizeInDim(leafDims.get(i), leaf, name));
       }
     }
-    int size = axisSize(leaves, dims, argOf, options);
+    int size = axisSize(leaves, dims, leafNames, options);
     int chunk = options.chunkSize();
-    if (chunk == 0 || chunk >= size) {
-      return run(fn, flats, leaves, dims, size, 0, options);
+    try {
+      if (chunk == 0 || chunk >= size) {
+        return run(fn, flats, leaves, dims, size, 0, options);
+      }
+      return runInChunks(fn, flats, leaves, dims, size, chunk, options);
+    } catch (RaisedByMappedFunction e) {
+      throw inContext(e.getCause(), size, inDims, leaves, dims, leafNames);
     }
-    return runInChunks(fn, flats, leaves, dims, size, chunk, options);
   }
 
-  private static int normalizeInDim(Integer dim, Tensor leaf, int arg, int leafIndex) {
+  /** Carries an error of the mapped function itself out of {@link #run} (not vmap's own errors). */
+  private static final class RaisedByMappedFunction extends RuntimeException {
+    RaisedByMappedFunction(IllegalArgumentException cause) {
+      super(cause);
+    }
+
+    @Override
+    public synchronized IllegalArgumentException getCause() {
+      return (IllegalArgumentException) super.getCause();
+    }
+  }
+
+  /**
+   * An error raised by the mapped function, said to have happened inside vmap: the shapes the
+   * function saw are per-example ones, so the message also names the batch and the batched inputs.
+   */
+  private static IllegalArgumentException inContext(
+      IllegalArgumentException e,
+      int size,
+      InDims inDims,
+      List<Tensor> leaves,
+      List<Integer> dims,
+      List<String> leafNames) {
+    StringBuilder batched = new StringBuilder();
+    for (int i = 0; i < leaves.size(); i++) {
+      batched.append(i == 0 ? "" : ", ").append(leafNames.get(i)).append(' ');
+      batched.append(leaves.get(i).type());
+      batched.append(dims.get(i) == BatchRules.NOT_MAPPED ? " (not mapped)" : "");
+    }
+    List<Object> specs = inDims == null ? List.of(0) : inDims.specs();
+    String spec =
+        specs.size() == 1
+            ? String.valueOf(specs.get(0))
+            : specs.toString().replace('[', '(').replace(']', ')');
+    return new IllegalArgumentException(
+        "inside vmap (batch "
+            + size
+            + ", in_dims "
+            + spec
+            + "): "
+            + e.getMessage()
+            + " [batched inputs: "
+            + batched
+            + "]",
+        e);
+  }
+
+  private static int normalizeInDim(Integer dim, Tensor leaf, String name) {
     if (dim == null) {
       return BatchRules.NOT_MAPPED;
     }
@@ -65,11 +118,9 @@ public final class Vmap {
       throw new IllegalArgumentException(
           "vmap: in_dim "
               + dim
-              + " is out of range for argument "
-              + arg
-              + " (leaf "
-              + leafIndex
-              + ", "
+              + " is out of range for "
+              + name
+              + " ("
               + leaf.type()
               + ", "
               + n
@@ -79,7 +130,7 @@ public final class Vmap {
   }
 
   private static int axisSize(
-      List<Tensor> leaves, List<Integer> dims, List<Integer> argOf, VmapOptions options) {
+      List<Tensor> leaves, List<Integer> dims, List<String> leafNames, VmapOptions options) {
     int size = -1;
     String first = null;
     for (int i = 0; i < leaves.size(); i++) {
@@ -88,8 +139,7 @@ public final class Vmap {
       }
       int s = leaves.get(i).shape()[dims.get(i)];
       String here =
-          "argument "
-              + argOf.get(i)
+          leafNames.get(i)
               + " "
               + leaves.get(i).type()
               + " has size "
@@ -134,6 +184,7 @@ public final class Vmap {
         Interpreters.push(
             "vmap", main -> new BatchTrace(main, size, options.randomness(), firstExample))) {
       MainTrace main = level.main();
+      main.noteInputs(leaves);
       BatchTrace trace = (BatchTrace) main.newTrace();
       Object[] args = new Object[flats.size()];
       int k = 0;
@@ -145,7 +196,12 @@ public final class Vmap {
         }
         args[a] = flats.get(a).def().unflatten(wrapped);
       }
-      Object result = fn.apply(args);
+      Object result;
+      try {
+        result = fn.apply(args);
+      } catch (IllegalArgumentException e) {
+        throw new RaisedByMappedFunction(e);
+      }
       Tree.Flat out = Tree.flatten(result);
       List<Integer> outDims = outDims(options, out);
       List<Tensor> moved = new ArrayList<>();

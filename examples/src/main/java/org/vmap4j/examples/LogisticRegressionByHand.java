@@ -16,8 +16,10 @@ public final class LogisticRegressionByHand {
   /** Mean binary cross-entropy, computed stably from logits. */
   public static Tensor loss(Params p, Tensor x, Tensor y) {
     Tensor logits = x.matmul(p.w()).add(p.b());
-    // log(1 + exp(z)) - y z, with log(1 + exp(z)) = max(z, 0) + log1p(exp(-|z|))
-    Tensor softplus = logits.relu().add(logits.abs().neg().exp().log1p());
+    // log(1 + exp(z)) - y z, with log(1 + exp(z)) = log(e^0 + e^z) as a logSumExp: stable, and
+    // smooth at z = 0 (max(z, 0) + log1p(exp(-|z|)) has kinks there whose derivative convention
+    // gives the wrong gradient, and zero-initialised parameters put every row at z = 0)
+    Tensor softplus = Tensor.stack(0, logits.mul(0), logits).logSumExp(0);
     return softplus.sub(y.mul(logits)).mean();
   }
 

@@ -77,7 +77,8 @@ class SparkDocsExamplesTest {
     SerializableBiFunction<Params, Map<String, Tensor>, Tensor> loss =
         (p, row) -> {
           Tensor z = row.get("features").dot(p.w()).add(p.b());
-          return z.relu().add(z.abs().neg().exp().log1p()).sub(row.get("label").mul(z));
+          // softplus(z) - y z, softplus(z) = log(e^0 + e^z) as a logSumExp: smooth and stable
+          return Tensor.stack(0, z.mul(0), z).logSumExp(0).sub(row.get("label").mul(z));
         };
     Dataset<Row> grads =
         PerSampleGradients.of(loss, params) // params: a Params, broadcast once per executor
