@@ -137,7 +137,7 @@ public final class Functional {
    */
   public static Tensor batchNorm(
       Tensor input, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias, double eps) {
-    return Normalization.batchNorm(input, runningMean, runningVar, weight, bias, false, eps);
+    return Normalization.batchNorm(input, runningMean, runningVar, weight, bias, false, 0.1, eps);
   }
 
   /**
@@ -154,11 +154,8 @@ public final class Functional {
       boolean training,
       double momentum,
       double eps) {
-    Checks.require(
-        momentum >= 0 && momentum <= 1,
-        "batchNorm",
-        "momentum must be in [0, 1], found " + momentum);
-    return Normalization.batchNorm(input, runningMean, runningVar, weight, bias, training, eps);
+    return Normalization.batchNorm(
+        input, runningMean, runningVar, weight, bias, training, momentum, eps);
   }
 
   // ---------------------------------------------------------------- attention and dropout
