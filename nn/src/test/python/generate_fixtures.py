@@ -150,6 +150,20 @@ def functional_fixtures():
     scores = (q @ k.transpose(-2, -1)) / math.sqrt(4)
     t["sdpa.y"] = torch.softmax(scores.masked_fill(~mask, float("-inf")), -1) @ v
     t["sdpa.y.nomask"] = torch.softmax(scores, -1) @ v
+
+    # ignore_index (drawn last, so that the values above keep their draws)
+    ilogits = r(7, 4) * 2
+    itarget = torch.tensor([1, -100, 3, 0, -100, 2, 2])
+    t["ce.ignore.logits"], t["ce.ignore.target"] = ilogits, itarget
+    t["ce.ignore"] = F.cross_entropy(ilogits, itarget)
+    t["ce.ignore.smooth"] = F.cross_entropy(ilogits, itarget, label_smoothing=0.3)
+    t["ce.ignore.sum"] = F.cross_entropy(ilogits, itarget, reduction="sum")
+    t["ce.ignore.none"] = F.cross_entropy(ilogits, itarget, reduction="none")
+    t["ce.ignore2"] = F.cross_entropy(ilogits, itarget.clamp(min=0), ignore_index=2)
+    t["nll.ignore"] = F.nll_loss(torch.log_softmax(ilogits, 1), itarget)
+    ig = ilogits.clone().requires_grad_(True)
+    F.cross_entropy(ig, itarget, label_smoothing=0.3).backward()
+    t["ce.ignore.grad"] = ig.grad
     write_safetensors(os.path.join(OUT, "functional.safetensors"), t)
 
 
