@@ -232,6 +232,27 @@ def transformer_fixtures():
     write_safetensors(os.path.join(OUT, "transformer_expected.safetensors"), out)
 
 
+def prenorm_fixtures():
+    """One pre-norm (norm_first=True) encoder layer on one sequence with padding: forward and grad."""
+    torch.manual_seed(3)
+    layer = nn.TransformerEncoderLayer(8, 4, 12, dropout=0.0, activation="gelu", norm_first=True, batch_first=True).double()
+    layer.train()
+    for p in layer.parameters():
+        p.data += 0.1 * torch.randn_like(p)
+    params = {n: p.detach() for n, p in layer.named_parameters()}
+    x = torch.randn(5, 8)
+    pad = torch.tensor([False, False, False, True, True])
+
+    def out(p):
+        return functional_call(layer, p, (x.unsqueeze(0),), {"src_key_padding_mask": pad.unsqueeze(0)})[0]
+
+    t = {"x": x, "pad": pad, "y": out(params).detach()}
+    for n, g in grad(lambda p: (out(p) ** 2).sum())(params).items():
+        t["grad." + n] = g
+    t.update({"param." + n: p for n, p in params.items()})
+    write_safetensors(os.path.join(OUT, "prenorm.safetensors"), t)
+
+
 # ------------------------------------------------------------------ dtypes and metadata
 
 
@@ -292,5 +313,6 @@ if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)
     functional_fixtures()
     transformer_fixtures()
+    prenorm_fixtures()
     dtype_fixtures()
     print("wrote fixtures to", OUT)
