@@ -253,6 +253,27 @@ def prenorm_fixtures():
     write_safetensors(os.path.join(OUT, "prenorm.safetensors"), t)
 
 
+def cross_attention_fixtures():
+    """nn.MultiheadAttention(8, 2) of a query sequence to another key/value sequence with padding."""
+    torch.manual_seed(4)
+    mha = nn.MultiheadAttention(8, 2, batch_first=True).double()
+    for p in mha.parameters():
+        p.data += 0.1 * torch.randn_like(p)
+    params = {n: p.detach() for n, p in mha.named_parameters()}
+    q, k, v = torch.randn(3, 8), torch.randn(5, 8), torch.randn(5, 8)
+    pad = torch.tensor([False, True, False, False, True])
+
+    def out(p):
+        args = (q.unsqueeze(0), k.unsqueeze(0), v.unsqueeze(0))
+        return functional_call(mha, p, args, {"key_padding_mask": pad.unsqueeze(0), "need_weights": False})[0][0]
+
+    t = {"query": q, "key": k, "value": v, "pad": pad, "y": out(params).detach()}
+    for n, g in grad(lambda p: (out(p) ** 2).sum())(params).items():
+        t["grad." + n] = g
+    t.update({"param." + n: p for n, p in params.items()})
+    write_safetensors(os.path.join(OUT, "cross_attention.safetensors"), t)
+
+
 # ------------------------------------------------------------------ dtypes and metadata
 
 
@@ -314,5 +335,6 @@ if __name__ == "__main__":
     functional_fixtures()
     transformer_fixtures()
     prenorm_fixtures()
+    cross_attention_fixtures()
     dtype_fixtures()
     print("wrote fixtures to", OUT)
