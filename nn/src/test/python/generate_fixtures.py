@@ -150,6 +150,20 @@ def functional_fixtures():
     scores = (q @ k.transpose(-2, -1)) / math.sqrt(4)
     t["sdpa.y"] = torch.softmax(scores.masked_fill(~mask, float("-inf")), -1) @ v
     t["sdpa.y.nomask"] = torch.softmax(scores, -1) @ v
+
+    # ignore_index (drawn last, so that the values above keep their draws)
+    ilogits = r(7, 4) * 2
+    itarget = torch.tensor([1, -100, 3, 0, -100, 2, 2])
+    t["ce.ignore.logits"], t["ce.ignore.target"] = ilogits, itarget
+    t["ce.ignore"] = F.cross_entropy(ilogits, itarget)
+    t["ce.ignore.smooth"] = F.cross_entropy(ilogits, itarget, label_smoothing=0.3)
+    t["ce.ignore.sum"] = F.cross_entropy(ilogits, itarget, reduction="sum")
+    t["ce.ignore.none"] = F.cross_entropy(ilogits, itarget, reduction="none")
+    t["ce.ignore2"] = F.cross_entropy(ilogits, itarget.clamp(min=0), ignore_index=2)
+    t["nll.ignore"] = F.nll_loss(torch.log_softmax(ilogits, 1), itarget)
+    ig = ilogits.clone().requires_grad_(True)
+    F.cross_entropy(ig, itarget, label_smoothing=0.3).backward()
+    t["ce.ignore.grad"] = ig.grad
     write_safetensors(os.path.join(OUT, "functional.safetensors"), t)
 
 
@@ -218,6 +232,48 @@ def transformer_fixtures():
     write_safetensors(os.path.join(OUT, "transformer_expected.safetensors"), out)
 
 
+def prenorm_fixtures():
+    """One pre-norm (norm_first=True) encoder layer on one sequence with padding: forward and grad."""
+    torch.manual_seed(3)
+    layer = nn.TransformerEncoderLayer(8, 4, 12, dropout=0.0, activation="gelu", norm_first=True, batch_first=True).double()
+    layer.train()
+    for p in layer.parameters():
+        p.data += 0.1 * torch.randn_like(p)
+    params = {n: p.detach() for n, p in layer.named_parameters()}
+    x = torch.randn(5, 8)
+    pad = torch.tensor([False, False, False, True, True])
+
+    def out(p):
+        return functional_call(layer, p, (x.unsqueeze(0),), {"src_key_padding_mask": pad.unsqueeze(0)})[0]
+
+    t = {"x": x, "pad": pad, "y": out(params).detach()}
+    for n, g in grad(lambda p: (out(p) ** 2).sum())(params).items():
+        t["grad." + n] = g
+    t.update({"param." + n: p for n, p in params.items()})
+    write_safetensors(os.path.join(OUT, "prenorm.safetensors"), t)
+
+
+def cross_attention_fixtures():
+    """nn.MultiheadAttention(8, 2) of a query sequence to another key/value sequence with padding."""
+    torch.manual_seed(4)
+    mha = nn.MultiheadAttention(8, 2, batch_first=True).double()
+    for p in mha.parameters():
+        p.data += 0.1 * torch.randn_like(p)
+    params = {n: p.detach() for n, p in mha.named_parameters()}
+    q, k, v = torch.randn(3, 8), torch.randn(5, 8), torch.randn(5, 8)
+    pad = torch.tensor([False, True, False, False, True])
+
+    def out(p):
+        args = (q.unsqueeze(0), k.unsqueeze(0), v.unsqueeze(0))
+        return functional_call(mha, p, args, {"key_padding_mask": pad.unsqueeze(0), "need_weights": False})[0][0]
+
+    t = {"query": q, "key": k, "value": v, "pad": pad, "y": out(params).detach()}
+    for n, g in grad(lambda p: (out(p) ** 2).sum())(params).items():
+        t["grad." + n] = g
+    t.update({"param." + n: p for n, p in params.items()})
+    write_safetensors(os.path.join(OUT, "cross_attention.safetensors"), t)
+
+
 # ------------------------------------------------------------------ dtypes and metadata
 
 
@@ -278,5 +334,7 @@ if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)
     functional_fixtures()
     transformer_fixtures()
+    prenorm_fixtures()
+    cross_attention_fixtures()
     dtype_fixtures()
     print("wrote fixtures to", OUT)

@@ -47,6 +47,8 @@ class ElementwiseTest {
     new UnaryCase("sqrt", Tensor::sqrt, Math::sqrt, true),
     new UnaryCase("rsqrt", Tensor::rsqrt, x -> 1 / Math.sqrt(x), true),
     new UnaryCase("square", Tensor::square, x -> x * x, false),
+    // its accuracy is ErfTest's; here the layouts and dtypes of the generated loop
+    new UnaryCase("erf", Tensor::erf, org.vmap4j.prim.ErrorFunction::erf, false),
     new UnaryCase("pow(3)", x -> x.pow(3), x -> Math.pow(x, 3), false),
     new UnaryCase("add(2.5)", x -> x.add(2.5), x -> x + 2.5, false),
     new UnaryCase("div(4)", x -> x.div(4), x -> x / 4, false),

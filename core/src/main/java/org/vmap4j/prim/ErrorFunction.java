@@ -5,16 +5,15 @@ package org.vmap4j.prim;
  * against 200-bit references by {@code ErfTest}). Java has no {@code Math.erf}; the {@link
  * Unary#ERF} kernels call {@link #erf(double)} from their generated loops, so it is public.
  *
- * <p>Two expansions, each used where it converges fast and cancels nothing:
- *
  * <ul>
  *   <li>|x| &lt; 1: the Maclaurin series {@code erf(x) = 2/sqrt(pi) * sum (-1)^n x^(2n+1) / (n!
  *       (2n+1))}, summed by Horner's rule in x² (the terms fall by at least 1/n, so 20 suffice).
- *   <li>1 &le; |x| &lt; 6: {@code erf = 1 - erfc}, with erfc from Laplace's continued fraction
- *       {@code erfc(x) = exp(-x²)/sqrt(pi) / (x + (1/2)/(x + 1/(x + (3/2)/(x + ...))))}, evaluated
- *       from a fixed depth inwards. Its convergence slows as x falls, roughly as 1/x², hence the
- *       depth of {@code 250/x² + 10}. exp(-x²) is taken of x² split exactly into a double and its
- *       rounding error (an FMA), so that the square's rounding does not multiply into the tail.
+ *   <li>1 &le; |x| &lt; 6: {@code erf = 1 - erfc}, with erfc from its Taylor polynomial about the
+ *       nearest of the centers 1, 1 + 1/8, ..., 6 (|h| &le; 1/16). The derivatives of erfc are
+ *       Hermite polynomials times a Gaussian, {@code erfc^(k+1)(c) = -2/sqrt(pi) (-1)^k H_k(c)
+ *       exp(-c²)}, so each center's 14 coefficients follow from erfc(c) and the Hermite recurrence;
+ *       erfc(c) itself comes, once per center at class initialization, from Laplace's continued
+ *       fraction, which is accurate but needs up to 260 divisions per value.
  *   <li>|x| &ge; 6: erf(x) rounds to ±1 (erfc(6) is 2e-17).
  * </ul>
  */
@@ -25,19 +24,13 @@ public final class ErrorFunction {
   /** {@code (-1)^n / (n! (2n+1))}: the Maclaurin coefficients of erf(x)·sqrt(pi)/(2x) in x². */
   private static final double[] MACLAURIN = maclaurin(20);
 
-  private ErrorFunction() {}
+  private static final int CENTERS_PER_UNIT = 8;
+  private static final int TAYLOR_TERMS = 14;
 
-  private static double[] maclaurin(int n) {
-    double[] c = new double[n];
-    double factorial = 1;
-    for (int k = 0; k < n; k++) {
-      if (k > 0) {
-        factorial *= k;
-      }
-      c[k] = (k % 2 == 0 ? 1 : -1) / (factorial * (2 * k + 1));
-    }
-    return c;
-  }
+  /** Row i: the Taylor coefficients of erfc about {@code 1 + i/8}, constant term first. */
+  private static final double[][] TAYLOR = taylorTables();
+
+  private ErrorFunction() {}
 
   /** erf(x); odd, NaN for NaN, ±1 at ±infinity. */
   public static double erf(double x) {
@@ -54,14 +47,61 @@ public final class ErrorFunction {
       }
       r = TWO_OVER_SQRT_PI * (a * s);
     } else if (a < 6) {
-      r = 1 - erfcContinuedFraction(a);
+      int i = (int) ((a - 1) * CENTERS_PER_UNIT + 0.5);
+      double h = a - (1 + (double) i / CENTERS_PER_UNIT);
+      double[] p = TAYLOR[i];
+      double q = p[TAYLOR_TERMS - 1];
+      for (int k = TAYLOR_TERMS - 2; k >= 1; k--) {
+        q = q * h + p[k];
+      }
+      // 1 - erfc(c) first: erfc(c) <= 0.16, so the larger part is exact up to one rounding
+      r = (1 - p[0]) - h * q;
     } else {
       r = 1;
     }
     return Math.copySign(r, x);
   }
 
-  /** erfc(a) for 1 &le; a &lt; 6. */
+  private static double[] maclaurin(int n) {
+    double[] c = new double[n];
+    double factorial = 1;
+    for (int k = 0; k < n; k++) {
+      if (k > 0) {
+        factorial *= k;
+      }
+      c[k] = (k % 2 == 0 ? 1 : -1) / (factorial * (2 * k + 1));
+    }
+    return c;
+  }
+
+  private static double[][] taylorTables() {
+    int centers = 5 * CENTERS_PER_UNIT + 1;
+    double[][] t = new double[centers][];
+    for (int i = 0; i < centers; i++) {
+      double c = 1 + (double) i / CENTERS_PER_UNIT;
+      double[] p = new double[TAYLOR_TERMS];
+      p[0] = erfcContinuedFraction(c);
+      double gaussian = TWO_OVER_SQRT_PI * expMinusSquare(c);
+      double hermitePrevious = 0; // H_{k-1}(c)
+      double hermite = 1; // H_k(c)
+      double factorial = 1; // (k+1)!
+      for (int k = 0; k + 1 < TAYLOR_TERMS; k++) {
+        factorial *= k + 1;
+        p[k + 1] = -gaussian * (k % 2 == 0 ? hermite : -hermite) / factorial;
+        double next = 2 * c * hermite - 2 * k * hermitePrevious;
+        hermitePrevious = hermite;
+        hermite = next;
+      }
+      t[i] = p;
+    }
+    return t;
+  }
+
+  /**
+   * erfc(a) for a &ge; 1 from Laplace's continued fraction {@code erfc(a) = exp(-a²)/sqrt(pi) / (a
+   * + (1/2)/(a + 1/(a + (3/2)/(a + ...))))}, evaluated from a fixed depth inwards; its convergence
+   * slows as a falls, roughly as 1/a², hence the depth of {@code 250/a² + 10}.
+   */
   private static double erfcContinuedFraction(double a) {
     double f = a;
     for (int k = (int) (250 / (a * a)) + 10; k >= 1; k--) {
@@ -70,7 +110,10 @@ public final class ErrorFunction {
     return expMinusSquare(a) / (SQRT_PI * f);
   }
 
-  /** exp(-a²) with a² = hi + lo exactly: exp(-hi)·exp(-lo), and exp(-lo) = 1 - lo to 1e-32. */
+  /**
+   * exp(-a²) with a² = hi + lo split exactly (an FMA): exp(-hi)·exp(-lo), and exp(-lo) = 1 - lo to
+   * 1e-32, so the square's rounding does not multiply into the result.
+   */
   private static double expMinusSquare(double a) {
     double hi = a * a;
     double lo = Math.fma(a, a, -hi);

@@ -70,11 +70,11 @@ public final class Functional {
    * scores' shape); mean over examples.
    */
   public static Tensor crossEntropy(Tensor input, Tensor target) {
-    return Losses.crossEntropy(input, target, Reduction.MEAN, 0);
+    return Losses.crossEntropy(input, target, Losses.DEFAULT_IGNORE_INDEX, Reduction.MEAN, 0);
   }
 
   public static Tensor crossEntropy(Tensor input, Tensor target, Reduction reduction) {
-    return Losses.crossEntropy(input, target, reduction, 0);
+    return Losses.crossEntropy(input, target, Losses.DEFAULT_IGNORE_INDEX, reduction, 0);
   }
 
   /**
@@ -83,16 +83,31 @@ public final class Functional {
    */
   public static Tensor crossEntropy(
       Tensor input, Tensor target, Reduction reduction, double labelSmoothing) {
-    return Losses.crossEntropy(input, target, reduction, labelSmoothing);
+    return Losses.crossEntropy(
+        input, target, Losses.DEFAULT_IGNORE_INDEX, reduction, labelSmoothing);
+  }
+
+  /**
+   * With PyTorch's {@code ignore_index} (-100 in every other overload): class-index targets equal
+   * to it contribute nothing, and the mean is over the others.
+   */
+  public static Tensor crossEntropy(
+      Tensor input, Tensor target, long ignoreIndex, Reduction reduction, double labelSmoothing) {
+    return Losses.crossEntropy(input, target, ignoreIndex, reduction, labelSmoothing);
   }
 
   /** Negative log-likelihood of log-probabilities (shapes as {@link #crossEntropy}); mean. */
   public static Tensor nllLoss(Tensor input, Tensor target) {
-    return Losses.nllLoss(input, target, Reduction.MEAN);
+    return Losses.nllLoss(input, target, Losses.DEFAULT_IGNORE_INDEX, Reduction.MEAN);
   }
 
   public static Tensor nllLoss(Tensor input, Tensor target, Reduction reduction) {
-    return Losses.nllLoss(input, target, reduction);
+    return Losses.nllLoss(input, target, Losses.DEFAULT_IGNORE_INDEX, reduction);
+  }
+
+  /** With PyTorch's {@code ignore_index} (-100 in the other overloads). */
+  public static Tensor nllLoss(Tensor input, Tensor target, long ignoreIndex, Reduction reduction) {
+    return Losses.nllLoss(input, target, ignoreIndex, reduction);
   }
 
   /** Mean squared error; input and target of one shape. */
@@ -137,7 +152,7 @@ public final class Functional {
    */
   public static Tensor batchNorm(
       Tensor input, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias, double eps) {
-    return Normalization.batchNorm(input, runningMean, runningVar, weight, bias, false, eps);
+    return Normalization.batchNorm(input, runningMean, runningVar, weight, bias, false, 0.1, eps);
   }
 
   /**
@@ -154,11 +169,8 @@ public final class Functional {
       boolean training,
       double momentum,
       double eps) {
-    Checks.require(
-        momentum >= 0 && momentum <= 1,
-        "batchNorm",
-        "momentum must be in [0, 1], found " + momentum);
-    return Normalization.batchNorm(input, runningMean, runningVar, weight, bias, training, eps);
+    return Normalization.batchNorm(
+        input, runningMean, runningVar, weight, bias, training, momentum, eps);
   }
 
   // ---------------------------------------------------------------- attention and dropout

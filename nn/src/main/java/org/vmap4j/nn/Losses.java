@@ -8,10 +8,13 @@ import org.vmap4j.Tensor;
  * d1, ...]}), or dimension 0 for one unbatched example ({@code [C]} with a 0-d target).
  */
 final class Losses {
+  /** PyTorch's default {@code ignore_index}: targets of -100 (padding tokens) count for nothing. */
+  static final long DEFAULT_IGNORE_INDEX = -100;
+
   private Losses() {}
 
   static Tensor crossEntropy(
-      Tensor logits, Tensor target, Reduction reduction, double labelSmoothing) {
+      Tensor logits, Tensor target, long ignoreIndex, Reduction reduction, double labelSmoothing) {
     String fn = "crossEntropy";
     Checks.floating(logits, fn, "input");
     Checks.notNull(target, fn, "target");
@@ -31,19 +34,42 @@ final class Losses {
               : target.mul(1 - labelSmoothing).add(labelSmoothing / classes);
       return reduction.apply(p.mul(logp).sum(classDim).neg());
     }
-    Tensor nll = pickNegated(logp, target, classDim, fn);
+    checkTargetShape(logp, target, classDim, fn);
+    Tensor kept = target.ne(ignoreIndex);
+    Tensor nll = pickNegated(logp, withoutIgnored(target, kept), classDim);
     if (labelSmoothing != 0) {
       Tensor uniform = logp.mean(classDim).neg();
       nll = nll.mul(1 - labelSmoothing).add(uniform.mul(labelSmoothing));
     }
-    return reduction.apply(nll);
+    return reduceKept(nll, kept, reduction);
   }
 
-  static Tensor nllLoss(Tensor logProbabilities, Tensor target, Reduction reduction) {
+  static Tensor nllLoss(
+      Tensor logProbabilities, Tensor target, long ignoreIndex, Reduction reduction) {
     String fn = "nllLoss";
     Checks.floating(logProbabilities, fn, "input");
     int classDim = classDim(logProbabilities, fn);
-    return reduction.apply(pickNegated(logProbabilities, target, classDim, fn));
+    checkTargetShape(logProbabilities, target, classDim, fn);
+    Tensor kept = target.ne(ignoreIndex);
+    Tensor nll = pickNegated(logProbabilities, withoutIgnored(target, kept), classDim);
+    return reduceKept(nll, kept, reduction);
+  }
+
+  /** Ignored targets point at class 0 instead, so that the gather stays in range. */
+  private static Tensor withoutIgnored(Tensor target, Tensor kept) {
+    return Tensor.where(kept, target, Tensor.zeros(target.dtype(), target.shape()));
+  }
+
+  /**
+   * Ignored positions contribute 0, and the mean is over the kept ones (as PyTorch; all ignored
+   * gives 0/0 = NaN there too).
+   */
+  private static Tensor reduceKept(Tensor perTarget, Tensor kept, Reduction reduction) {
+    Tensor masked = Tensor.where(kept, perTarget, 0.0);
+    if (reduction == Reduction.MEAN) {
+      return masked.sum().div(kept.astype(perTarget.dtype()).sum());
+    }
+    return reduction.apply(masked);
   }
 
   static Tensor mseLoss(Tensor input, Tensor target, Reduction reduction) {
@@ -72,8 +98,8 @@ final class Losses {
     return scores.ndim() == 1 ? 0 : 1;
   }
 
-  /** {@code -scores[..., target, ...]} along {@code classDim}, checking the target's shape. */
-  private static Tensor pickNegated(Tensor scores, Tensor target, int classDim, String fn) {
+  /** Integer targets of the scores' shape without the class dimension. */
+  private static void checkTargetShape(Tensor scores, Tensor target, int classDim, String fn) {
     Checks.integer(target, fn, "target");
     int[] s = scores.shape();
     int[] expected = new int[s.length - 1];
@@ -92,6 +118,10 @@ final class Losses {
               + ", found "
               + Checks.shape(target));
     }
+  }
+
+  /** {@code -scores[..., target, ...]} along {@code classDim}. */
+  private static Tensor pickNegated(Tensor scores, Tensor target, int classDim) {
     return scores.gather(classDim, target.unsqueeze(classDim)).squeeze(classDim).neg();
   }
 }

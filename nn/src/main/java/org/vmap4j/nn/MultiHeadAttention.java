@@ -41,34 +41,80 @@ public record MultiHeadAttention(int embedDim, int numHeads)
    * at padding positions, which no query attends to, as PyTorch's {@code key_padding_mask}.
    */
   public Tensor apply(Params p, Tensor x, Tensor keyPaddingMask) {
-    String fn = "MultiHeadAttention";
-    Checks.floating(x, fn, "input");
+    requireSequence(x, "input");
+    Tensor qkv = Functional.linear(x, p.inProjWeight(), p.inProjBias()); // [L, 3E]: one product
+    return attend(
+        p,
+        qkv.slice(1, 0, embedDim),
+        qkv.slice(1, embedDim, 2 * embedDim),
+        qkv.slice(1, 2 * embedDim, 3 * embedDim),
+        keyPaddingMask);
+  }
+
+  /**
+   * Attention of a query sequence {@code [L, E]} to a key and value sequence {@code [S, E]} (e.g. a
+   * decoder attending to an encoder), as PyTorch's {@code forward(query, key, value,
+   * key_padding_mask)}; {@code keyPaddingMask} (nullable, BOOL {@code [S]}) is true at padding.
+   */
+  public Tensor apply(Params p, Tensor query, Tensor key, Tensor value, Tensor keyPaddingMask) {
+    requireSequence(query, "query");
+    requireSequence(key, "key");
+    requireSequence(value, "value");
     Checks.require(
-        x.ndim() == 2 && x.shape()[1] == embedDim,
-        fn,
-        "input must be one sequence [L, "
-            + embedDim
-            + "] (vmap for a batch), found "
-            + Checks.shape(x));
-    int len = x.shape()[0];
+        key.shape()[0] == value.shape()[0],
+        "MultiHeadAttention",
+        "key and value must have the same length, found key "
+            + Checks.shape(key)
+            + " and value "
+            + Checks.shape(value));
+    Tensor w = p.inProjWeight();
+    Tensor b = p.inProjBias();
+    return attend(
+        p,
+        Functional.linear(query, w.slice(0, 0, embedDim), b.slice(0, 0, embedDim)),
+        Functional.linear(
+            key, w.slice(0, embedDim, 2 * embedDim), b.slice(0, embedDim, 2 * embedDim)),
+        Functional.linear(
+            value, w.slice(0, 2 * embedDim, 3 * embedDim), b.slice(0, 2 * embedDim, 3 * embedDim)),
+        keyPaddingMask);
+  }
+
+  /** Projected q [L, E], k and v [S, E]: split into heads, attend, merge, project out. */
+  private Tensor attend(Params p, Tensor q, Tensor k, Tensor v, Tensor keyPaddingMask) {
+    int len = q.shape()[0];
+    int keys = k.shape()[0];
     Tensor attend = null;
     if (keyPaddingMask != null) {
       Checks.require(
           keyPaddingMask.dtype() == DType.BOOL
               && keyPaddingMask.ndim() == 1
-              && keyPaddingMask.shape()[0] == len,
-          fn,
-          "keyPaddingMask must be BOOL [" + len + "], found " + keyPaddingMask.type());
-      attend = keyPaddingMask.astype(DType.I32).eq(0).reshape(1, 1, len);
+              && keyPaddingMask.shape()[0] == keys,
+          "MultiHeadAttention",
+          "keyPaddingMask must be BOOL ["
+              + keys
+              + "] (one per key), found "
+              + keyPaddingMask.type());
+      attend = keyPaddingMask.astype(DType.I32).eq(0).reshape(1, 1, keys);
     }
-    Tensor qkv = Functional.linear(x, p.inProjWeight(), p.inProjBias()); // [L, 3E]
     int d = embedDim / numHeads;
-    Tensor q = heads(qkv.slice(1, 0, embedDim), len, d);
-    Tensor k = heads(qkv.slice(1, embedDim, 2 * embedDim), len, d);
-    Tensor v = heads(qkv.slice(1, 2 * embedDim, 3 * embedDim), len, d);
-    Tensor o = Functional.scaledDotProductAttention(q, k, v, attend); // [H, L, d]
+    Tensor o =
+        Functional.scaledDotProductAttention(
+            heads(q, len, d), heads(k, keys, d), heads(v, keys, d), attend); // [H, L, d]
     Tensor merged = o.permute(1, 0, 2).reshape(len, embedDim);
     return Functional.linear(merged, p.outProj().weight(), p.outProj().bias());
+  }
+
+  private void requireSequence(Tensor x, String argument) {
+    String fn = "MultiHeadAttention";
+    Checks.floating(x, fn, argument);
+    Checks.require(
+        x.ndim() == 2 && x.shape()[1] == embedDim,
+        fn,
+        argument
+            + " must be one sequence [L, "
+            + embedDim
+            + "] (vmap for a batch), found "
+            + Checks.shape(x));
   }
 
   /** [L, E] to [H, L, d]. */

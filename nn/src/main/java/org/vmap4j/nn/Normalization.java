@@ -72,8 +72,11 @@ final class Normalization {
       Tensor weight,
       Tensor bias,
       boolean training,
+      double momentum,
       double eps) {
     String fn = "batchNorm";
+    Checks.require(
+        momentum >= 0 && momentum <= 1, fn, "momentum must be in [0, 1], found " + momentum);
     Checks.floating(input, fn, "input");
     Checks.rankIn(input, 2, Integer.MAX_VALUE, fn, "input", "[N, C, ...]");
     int[] s = input.shape();

@@ -60,6 +60,16 @@ public final class SafeTensors {
       Header h = header(ch, file);
       Map<String, Tensor> tensors = new LinkedHashMap<>();
       for (Entry e : h.entries()) {
+        if (e.byteLength() > Integer.MAX_VALUE - 8) {
+          // one Java byte buffer per tensor for now; the array itself could be larger
+          throw bad(
+              file,
+              "tensor \""
+                  + e.name()
+                  + "\" has "
+                  + e.byteLength()
+                  + " bytes; tensors over 2 GiB are not read yet");
+        }
         ByteBuffer bytes = ByteBuffer.allocate((int) e.byteLength()).order(ByteOrder.LITTLE_ENDIAN);
         long at = h.dataStart() + e.begin();
         while (bytes.hasRemaining()) {

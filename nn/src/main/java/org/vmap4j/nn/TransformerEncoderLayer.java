@@ -4,15 +4,21 @@ import org.vmap4j.DType;
 import org.vmap4j.Tensor;
 
 /**
- * A transformer encoder layer as {@code nn.TransformerEncoderLayer}'s default arrangement (post-
- * norm: {@code x = norm1(x + selfAttn(x)); x = norm2(x + linear2(gelu(linear1(x))))}) with the GELU
- * activation, on one example's sequence {@code [L, dModel]}. No dropout (evaluation, or PyTorch's
- * dropout = 0): add {@link Functional#dropout} around it for training with a seed.
+ * A transformer encoder layer as {@code nn.TransformerEncoderLayer} with the GELU activation, on
+ * one example's sequence {@code [L, dModel]}: by default PyTorch's post-norm arrangement {@code x =
+ * norm1(x + selfAttn(x)); x = norm2(x + ff(x))}, with {@code normFirst} its pre-norm one {@code x =
+ * x + selfAttn(norm1(x)); x = x + ff(norm2(x))}, where {@code ff = linear2(gelu(linear1(.)))}. No
+ * dropout (evaluation, or PyTorch's dropout = 0).
  */
-public record TransformerEncoderLayer(int dModel, int numHeads, int dimFeedforward, double eps)
+public record TransformerEncoderLayer(
+    int dModel, int numHeads, int dimFeedforward, double eps, boolean normFirst)
     implements Layer<TransformerEncoderLayer.Params> {
   public TransformerEncoderLayer(int dModel, int numHeads, int dimFeedforward) {
-    this(dModel, numHeads, dimFeedforward, 1e-5);
+    this(dModel, numHeads, dimFeedforward, 1e-5, false);
+  }
+
+  public TransformerEncoderLayer(int dModel, int numHeads, int dimFeedforward, double eps) {
+    this(dModel, numHeads, dimFeedforward, eps, false);
   }
 
   /** Names as PyTorch: self_attn.*, linear1.*, linear2.*, norm1.*, norm2.*. */
@@ -48,12 +54,18 @@ public record TransformerEncoderLayer(int dModel, int numHeads, int dimFeedforwa
 
   /** With a key padding mask (BOOL [L], true at padding), as PyTorch's src_key_padding_mask. */
   public Tensor apply(Params p, Tensor x, Tensor keyPaddingMask) {
-    Tensor h = norm().apply(p.norm1(), x.add(attention().apply(p.selfAttn(), x, keyPaddingMask)));
-    Tensor ff =
-        Functional.linear(
-            Functional.gelu(Functional.linear(h, p.linear1().weight(), p.linear1().bias())),
-            p.linear2().weight(),
-            p.linear2().bias());
-    return norm().apply(p.norm2(), h.add(ff));
+    MultiHeadAttention attention = attention();
+    LayerNorm norm = norm();
+    if (normFirst) {
+      Tensor h = x.add(attention.apply(p.selfAttn(), norm.apply(p.norm1(), x), keyPaddingMask));
+      return h.add(feedForward(p, norm.apply(p.norm2(), h)));
+    }
+    Tensor h = norm.apply(p.norm1(), x.add(attention.apply(p.selfAttn(), x, keyPaddingMask)));
+    return norm.apply(p.norm2(), h.add(feedForward(p, h)));
+  }
+
+  private static Tensor feedForward(Params p, Tensor h) {
+    Tensor hidden = Functional.gelu(Functional.linear(h, p.linear1().weight(), p.linear1().bias()));
+    return Functional.linear(hidden, p.linear2().weight(), p.linear2().bias());
   }
 }

@@ -5,6 +5,7 @@ import static org.vmap4j.Func.grad;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.vmap4j.DType;
 import org.vmap4j.Tensor;
 
 /**
@@ -75,6 +76,22 @@ class FunctionalConformanceTest {
         Functional.binaryCrossEntropyWithLogits(
             t.get("bce.logits"), t.get("bce.target"), Reduction.NONE),
         "bce.none");
+  }
+
+  @Test
+  void ignoredTargets() {
+    Tensor logits = t.get("ce.ignore.logits");
+    Tensor target = t.get("ce.ignore.target"); // -100 at two positions: PyTorch's default
+    check(Functional.crossEntropy(logits, target), "ce.ignore");
+    check(Functional.crossEntropy(logits, target, Reduction.MEAN, 0.3), "ce.ignore.smooth");
+    check(Functional.crossEntropy(logits, target, Reduction.SUM), "ce.ignore.sum");
+    check(Functional.crossEntropy(logits, target, Reduction.NONE), "ce.ignore.none");
+    Tensor clamped = target.maximum(Tensor.zeros(DType.I64, target.shape()));
+    check(Functional.crossEntropy(logits, clamped, 2, Reduction.MEAN, 0), "ce.ignore2");
+    check(Functional.nllLoss(logits.logSoftmax(1), target), "nll.ignore");
+    Tensor g =
+        grad((Tensor l) -> Functional.crossEntropy(l, target, Reduction.MEAN, 0.3)).apply(logits);
+    check(g, "ce.ignore.grad");
   }
 
   @Test

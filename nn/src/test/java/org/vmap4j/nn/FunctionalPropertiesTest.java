@@ -97,6 +97,19 @@ class FunctionalPropertiesTest {
         },
         a -> Functional.crossEntropy(a.get(0), a.get(1), Reduction.MEAN, 0.15));
     add(
+        "crossEntropy with ignored targets (-100 where the mask is false)",
+        r -> {
+          int c = size(r) + 1;
+          int n = size(r) + 2;
+          Tensor keep = Tensor.iota(DType.I32, new int[] {n}, 0).ne(1); // position 1 ignored
+          return List.of(normal(r, 2, n, c), classes(r, c, n), keep);
+        },
+        a -> {
+          Tensor ignored = Tensor.full(DType.I64, -100, a.get(1).shape());
+          Tensor target = Tensor.where(a.get(2), a.get(1), ignored);
+          return Functional.crossEntropy(a.get(0), target, Reduction.MEAN, 0.1);
+        });
+    add(
         "crossEntropy with class probabilities",
         r -> {
           int c = size(r) + 1;

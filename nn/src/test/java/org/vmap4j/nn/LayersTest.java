@@ -40,6 +40,27 @@ class LayersTest {
         .containsExactly("0.weight", "0.bias", "2.weight", "2.bias");
   }
 
+  record Stack(List<Linear.Params> layers, LayerNorm.Params finalNorm) {}
+
+  @Test
+  void listsInRecordsAreNumbered() {
+    Stack s =
+        new Stack(
+            List.of(
+                new Linear(2, 3).init(0, DType.F64), new Linear(3, 3, false).init(1, DType.F64)),
+            new LayerNorm(3).init(2, DType.F64));
+    assertThat(StateDict.names(s))
+        .containsExactly(
+            "layers.0.weight",
+            "layers.0.bias",
+            "layers.1.weight",
+            "final_norm.weight",
+            "final_norm.bias");
+    Map<String, Tensor> sd = new HashMap<>(StateDict.of(s));
+    sd.put("layers.1.weight", Tensor.ones(DType.F64, 3, 3));
+    assertThat(StateDict.load(s, sd).layers().get(1).weight().sum().item()).isEqualTo(9.0);
+  }
+
   @Test
   void loadingAStateDictChecksEveryKey() {
     Sequential mlp =

@@ -246,6 +246,18 @@ class SafeTensorsTest {
   }
 
   @Test
+  void tensorsOverTwoGibAreRefusedClearly() throws IOException {
+    long bytes = 8L * 268_435_457; // just over 2 GiB of F64
+    Path f = file("{" + entry("big", "F64", "[268435457]", 0, bytes) + "}", 0);
+    try (java.io.RandomAccessFile raf = new java.io.RandomAccessFile(f.toFile(), "rw")) {
+      raf.setLength(raf.length() + bytes); // sparse: no disk is used
+    }
+    assertThatThrownBy(() -> SafeTensors.load(f))
+        .hasMessageContaining("tensor \"big\" has 2147483656 bytes")
+        .hasMessageContaining("over 2 GiB are not read yet");
+  }
+
+  @Test
   void emptyFileOfNoTensors() throws IOException {
     Path f = dir.resolve("none.safetensors");
     SafeTensors.save(f, Map.of());
