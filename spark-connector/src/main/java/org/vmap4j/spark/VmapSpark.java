@@ -77,7 +77,7 @@ public final class VmapSpark {
 
     @Override
     public Expression apply(scala.collection.immutable.Seq<Expression> arguments) {
-      return new VmapUdfExpression(udf, arguments);
+      return VmapUdfExpression.result(new VmapUdfExpression(udf, arguments));
     }
   }
 

@@ -9,13 +9,13 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
-import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.Expression;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
@@ -104,6 +104,16 @@ public final class VmapUdf {
 
   private String transformName = "vmapUdf";
 
+  /**
+   * Whether the input names are the names of the columns a Column-form call was applied to (not
+   * given by the user): then a single shape declared by name is the function's own name for its one
+   * argument.
+   */
+  private boolean namesFromColumns;
+
+  /** Shapes declared by argument position ({@link #shape(int, int...)}). */
+  private Map<Integer, int[]> argumentShapes = Map.of();
+
   VmapUdf(SerializableFunction<Object[], Object> callable, int arity) {
     this(
         callable,
@@ -177,6 +187,8 @@ public final class VmapUdf {
             arrowBatches);
     copy.differentiated = differentiated;
     copy.transformName = transformName;
+    copy.argumentShapes = argumentShapes;
+    copy.namesFromColumns = namesFromColumns;
     return copy;
   }
 
@@ -192,6 +204,13 @@ public final class VmapUdf {
   }
 
   // ---------------------------------------------------------------- configuration
+
+  /** This function bound to the columns a Column-form call was applied to, under these names. */
+  VmapUdf boundTo(List<String> columnNames) {
+    VmapUdf copy = inputColumns(columnNames.toArray(new String[0]));
+    copy.namesFromColumns = inputColumns.isEmpty();
+    return copy;
+  }
 
   /** The columns the function reads, in argument order (see the class comment). */
   public VmapUdf inputColumns(String... columns) {
@@ -227,6 +246,32 @@ public final class VmapUdf {
     s.put(column, shape.clone());
     VmapUdf copy = copy();
     copy.shapes = Map.copyOf(s);
+    return copy;
+  }
+
+  /**
+   * Declares the per-example shape of the function's argument at {@code position} (0-based, in
+   * argument order: the input columns, or the arguments of {@link #apply(Column...)}), whatever
+   * column it is applied to. Wins over a shape declared by name for the same argument.
+   */
+  public VmapUdf shape(int position, int... shape) {
+    if (position < 0) {
+      throw new IllegalArgumentException(
+          "vmapUdf: argument positions start at 0, got shape(" + position + ", ...)");
+    }
+    for (int d : shape) {
+      if (d < 0) {
+        throw new IllegalArgumentException(
+            "vmapUdf: shape of argument "
+                + position
+                + " has a negative size: "
+                + Arrays.toString(shape));
+      }
+    }
+    Map<Integer, int[]> s = new LinkedHashMap<>(argumentShapes);
+    s.put(position, shape.clone());
+    VmapUdf copy = copy();
+    copy.argumentShapes = Map.copyOf(s);
     return copy;
   }
 
@@ -342,13 +387,34 @@ public final class VmapUdf {
    */
   public Dataset<Row> transform(Dataset<Row> df) {
     checkSerializable();
-    Plan plan = plan(df);
-    org.apache.spark.sql.classic.Dataset<Row> classic = classic(df);
-    PartitionProcessor processor =
-        processor(plan.resolved, plan.resolved.inputs(), plan.batchSize, classic.sparkSession());
-    JavaRDD<InternalRow> rows = classic.queryExecution().toRdd().toJavaRDD();
-    JavaRDD<InternalRow> out = rows.mapPartitions(processor);
-    return classic.sparkSession().internalCreateDataFrame(out.rdd(), plan.schema, false);
+    Plan plan = plan(df); // configuration errors, and shapes read from the data, before any job
+    VmapSpark.install(df.sparkSession());
+    InputColumn[] inputs = plan.resolved.inputs();
+    VmapUdf bound = this;
+    List<Expression> args = new ArrayList<>();
+    List<StructField> argumentFields = new ArrayList<>();
+    for (int c = 0; c < inputs.length; c++) {
+      bound = bound.shape(c, inputs[c].shape);
+      StructField f = df.schema().fields()[inputs[c].ordinal];
+      args.add(
+          org.apache.spark.sql.classic.ExpressionUtils.expression(
+              functions.col("`" + f.name().replace("`", "``") + "`")));
+      argumentFields.add(
+          new StructField(inputColumns.get(c), f.dataType(), f.nullable(), f.metadata()));
+    }
+    VmapUdfExpression call =
+        new VmapUdfExpression(bound, VmapUdfExpression.seq(args), inputColumns);
+    VmapUdfExpression.remember(
+        bound, new StructType(argumentFields.toArray(new StructField[0])), plan.resolved);
+    Column result =
+        org.apache.spark.sql.classic.ExpressionUtils.column(VmapUdfExpression.result(call));
+    List<StructField> fields = outputFields(plan.resolved);
+    List<Column> columns = new ArrayList<>();
+    columns.add(functions.col("*"));
+    for (StructField f : fields) {
+      columns.add((fields.size() == 1 ? result : result.getField(f.name())).as(f.name()));
+    }
+    return df.select(columns.toArray(new Column[0]));
   }
 
   /**
@@ -377,10 +443,11 @@ public final class VmapUdf {
       names.add(columnName(c.node(), exprs.get(exprs.size() - 1)));
     }
     return org.apache.spark.sql.classic.ExpressionUtils.column(
-        new VmapUdfExpression(
-            this,
-            VmapUdfExpression.seq(exprs),
-            VmapUdfExpression.argumentNames(this, exprs, names)));
+        VmapUdfExpression.result(
+            new VmapUdfExpression(
+                this,
+                VmapUdfExpression.seq(exprs),
+                VmapUdfExpression.argumentNames(this, exprs, names))));
   }
 
   /**
@@ -539,15 +606,7 @@ public final class VmapUdf {
           "vmapUdf: no input columns; name them with inputColumns(...)");
     }
     EagerKernel.Binding binding = binding();
-    for (String c : shapes.keySet()) {
-      if (!inputColumns.contains(c)) {
-        throw new IllegalArgumentException(
-            "vmapUdf: a shape is declared for '"
-                + c
-                + "', which is not an input column "
-                + inputColumns);
-      }
-    }
+    checkShapeNames();
     differentiated.checkConstants(transformName, constants);
     InputColumn[] inputs = resolveInputs(data, schema);
     EagerKernel kernel =
@@ -641,7 +700,7 @@ public final class VmapUdf {
       differentiated.checkColumn(transformName, name, f.dataType(), InputColumn.dtypeOf(source));
       kinds[c] = kind;
       sources[c] = source;
-      int[] declared = shapes.get(name);
+      int[] declared = declared(c);
       int[] fromMetadata = metadataShape(f.metadata());
       int[] shape = declared != null ? declared : fromMetadata;
       if (kind == InputColumn.Kind.SCALAR) {
@@ -675,16 +734,85 @@ public final class VmapUdf {
     }
     for (int c = 0; c < inputs.length; c++) {
       String name = inputColumns.get(c);
-      inputs[c] = new InputColumn(name, schema.fieldIndex(name), kinds[c], sources[c], known[c]);
+      int ordinal = java.util.Arrays.asList(schema.fields()).indexOf(field(schema, name));
+      inputs[c] = new InputColumn(name, ordinal, kinds[c], sources[c], known[c]);
     }
     return inputs;
   }
 
+  /**
+   * The shape declared for the argument at {@code position}: by position; else by the name it is
+   * bound under; else, for a function of one argument, the one shape declared by name (the
+   * function's own name for its argument, whatever the column is called). Null when none.
+   */
+  private int[] declared(int position) {
+    int[] byPosition = argumentShapes.get(position);
+    if (byPosition != null) {
+      return byPosition;
+    }
+    int[] byName = shapes.get(inputColumns.get(position));
+    if (byName != null) {
+      return byName;
+    }
+    if (oneNamedShapeForOneArgument()) {
+      return shapes.values().iterator().next();
+    }
+    return null;
+  }
+
+  /** A shape declared for a name that no argument is bound under is an error, with the fix. */
+  private boolean oneNamedShapeForOneArgument() {
+    return namesFromColumns && inputColumns.size() == 1 && shapes.size() == 1;
+  }
+
+  private void checkShapeNames() {
+    if (oneNamedShapeForOneArgument()) {
+      return;
+    }
+    for (Map.Entry<String, int[]> e : shapes.entrySet()) {
+      if (!inputColumns.contains(e.getKey())) {
+        int[] dims = e.getValue();
+        String shape =
+            Arrays.stream(dims)
+                .mapToObj(Integer::toString)
+                .reduce((a, b) -> a + ", " + b)
+                .orElse("");
+        throw new IllegalArgumentException(
+            "vmapUdf: a shape is declared for '"
+                + e.getKey()
+                + "', but the function's arguments are bound as "
+                + inputColumns
+                + " (the input columns, or the argument columns' own names; argN for an"
+                + " expression); declare it by position, e.g. shape(0"
+                + (shape.isEmpty() ? "" : ", " + shape)
+                + "), or under one of those names");
+      }
+    }
+  }
+
   private static StructField field(StructType schema, String name) {
+    boolean caseSensitive = org.apache.spark.sql.internal.SQLConf.get().caseSensitiveAnalysis();
+    StructField match = null;
     for (StructField f : schema.fields()) {
       if (f.name().equals(name)) {
         return f;
       }
+      if (!caseSensitive && f.name().equalsIgnoreCase(name)) {
+        if (match != null) {
+          throw new IllegalArgumentException(
+              "vmapUdf: column '"
+                  + name
+                  + "' is ambiguous: the DataFrame has '"
+                  + match.name()
+                  + "' and '"
+                  + f.name()
+                  + "' (spark.sql.caseSensitive is false)");
+        }
+        match = f;
+      }
+    }
+    if (match != null) {
+      return match;
     }
     throw new IllegalArgumentException(
         "vmapUdf: no column '"
@@ -797,7 +925,12 @@ public final class VmapUdf {
     Object result;
     try {
       result = kernel.callTree(constants, zeros);
+    } catch (ClassCastException e) {
+      throw new IllegalArgumentException(argumentMismatch(e, inputs), e);
     } catch (RuntimeException e) {
+      if (e.getMessage() != null && e.getMessage().startsWith("vmapUdf: the function reads")) {
+        throw e;
+      }
       throw new IllegalArgumentException(
           "vmapUdf: the function failed when run once on the driver on zeros of the input"
               + " shapes, to infer its outputs (inputs: "
@@ -872,6 +1005,43 @@ public final class VmapUdf {
       outputs[o] = column;
     }
     return outputs;
+  }
+
+  /**
+   * What the function takes against what the columns give, when it could not take its argument (a
+   * ClassCastException on the driver's run on zeros).
+   */
+  private String argumentMismatch(ClassCastException e, InputColumn[] inputs) {
+    String m = String.valueOf(e.getMessage());
+    String given =
+        switch (inputs.length == 1 || arity == 2 && !hasConstants
+            ? EagerKernel.Binding.TENSOR
+            : EagerKernel.Binding.MAP) {
+          case MAP -> "a Map<String, Tensor> of the " + inputs.length + " columns " + inputColumns;
+          default ->
+              "the Tensor of "
+                  + (inputs.length == 1 ? "the column " : "the columns ")
+                  + inputColumns;
+        };
+    String fix;
+    if (m.contains("to class org.vmap4j.Tensor")) {
+      fix =
+          "it takes one Tensor, so apply it to one column (or write it over a Map<String, Tensor>"
+              + " to read several)";
+    } else if (m.contains("to class java.util.Map")) {
+      fix =
+          "it takes a Map<String, Tensor>, which it gets for several columns; for one column"
+              + " write it over a Tensor";
+    } else {
+      fix = "its argument type does not fit";
+    }
+    return "vmapUdf: the function cannot take its argument: it was given "
+        + given
+        + ", but "
+        + fix
+        + " ("
+        + m
+        + ")";
   }
 
   private static String describe(InputColumn[] inputs) {
