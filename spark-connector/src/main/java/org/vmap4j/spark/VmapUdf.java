@@ -111,6 +111,9 @@ public final class VmapUdf {
    */
   private boolean namesFromColumns;
 
+  /** The column whose value error messages quote for a bad row; null: none. */
+  private String keyColumn;
+
   /** Shapes declared by argument position ({@link #shape(int, int...)}). */
   private Map<Integer, int[]> argumentShapes = Map.of();
 
@@ -189,6 +192,7 @@ public final class VmapUdf {
     copy.transformName = transformName;
     copy.argumentShapes = argumentShapes;
     copy.namesFromColumns = namesFromColumns;
+    copy.keyColumn = keyColumn;
     return copy;
   }
 
@@ -273,6 +277,21 @@ public final class VmapUdf {
     VmapUdf copy = copy();
     copy.argumentShapes = Map.copyOf(s);
     return copy;
+  }
+
+  /**
+   * A column that identifies rows (an id): a bad row's error quotes its value, {@code column 'x',
+   * row id=17 (partition 1, row 2): ...}, instead of only its position in its partition. Any type
+   * Spark can print; it is read, not passed to the function.
+   */
+  public VmapUdf keyColumn(String column) {
+    VmapUdf copy = copy();
+    copy.keyColumn = Objects.requireNonNull(column, "column");
+    return copy;
+  }
+
+  String keyColumnName() {
+    return keyColumn;
   }
 
   /** Names the output columns, one per tensor of the function's result in pytree order. */
@@ -402,8 +421,7 @@ public final class VmapUdf {
       argumentFields.add(
           new StructField(inputColumns.get(c), f.dataType(), f.nullable(), f.metadata()));
     }
-    VmapUdfExpression call =
-        new VmapUdfExpression(bound, VmapUdfExpression.seq(args), inputColumns);
+    VmapUdfExpression call = VmapUdfExpression.call(bound, args, inputColumns);
     VmapUdfExpression.remember(
         bound, new StructType(argumentFields.toArray(new StructField[0])), plan.resolved);
     Column result =
@@ -444,10 +462,8 @@ public final class VmapUdf {
     }
     return org.apache.spark.sql.classic.ExpressionUtils.column(
         VmapUdfExpression.result(
-            new VmapUdfExpression(
-                this,
-                VmapUdfExpression.seq(exprs),
-                VmapUdfExpression.argumentNames(this, exprs, names))));
+            VmapUdfExpression.call(
+                this, exprs, VmapUdfExpression.argumentNames(this, exprs, names))));
   }
 
   /**
@@ -474,7 +490,9 @@ public final class VmapUdf {
       Resolved resolved,
       InputColumn[] inputs,
       int rowsPerBatch,
-      org.apache.spark.sql.SparkSession session) {
+      org.apache.spark.sql.SparkSession session,
+      int keyOrdinal,
+      DataType keyType) {
     Broadcast<ShippedTree> shipped = null;
     if (hasConstants) {
       shipped =
@@ -489,7 +507,10 @@ public final class VmapUdf {
         nonFinite,
         resolved.kernel(),
         shipped,
-        arrowBatches);
+        arrowBatches,
+        keyColumn,
+        keyOrdinal,
+        keyType);
   }
 
   int batchSize() {
@@ -856,39 +877,104 @@ public final class VmapUdf {
     }
   }
 
-  /** Reads the lengths of the first row with no null in the columns still without a shape. */
+  /**
+   * Infers the shapes of the columns still without one from the data, before any job of the
+   * transform: for arrays, the most common lengths among the first batch of rows with no null in
+   * these columns (so one ragged row among them is the one reported bad, not every good one); for
+   * vectors, the size in the first such row. One small Spark job; only lengths are collected.
+   */
   private void inferShapes(
       Dataset<Row> df,
       StructType schema,
       List<String> names,
       InputColumn.Kind[] kinds,
       int[][] known) {
-    Column[] cols = new Column[names.size()];
     Column notNull = null;
-    for (int i = 0; i < cols.length; i++) {
-      cols[i] = functions.col(names.get(i));
-      notNull = notNull == null ? cols[i].isNotNull() : notNull.and(cols[i].isNotNull());
+    for (String name : names) {
+      Column c = functions.col(quoted(name));
+      notNull = notNull == null ? c.isNotNull() : notNull.and(c.isNotNull());
     }
-    List<Row> first = df.select(cols).where(notNull).limit(1).collectAsList();
-    if (first.isEmpty()) {
+    List<Column> sizes = new ArrayList<>();
+    List<String> vectors = new ArrayList<>();
+    for (String name : names) {
+      int c = inputColumns.indexOf(name);
+      if (kinds[c] == InputColumn.Kind.VECTOR) {
+        vectors.add(name);
+        continue;
+      }
+      Column level = functions.col(quoted(name));
+      for (DataType t = field(schema, name).dataType(); t instanceof ArrayType a; ) {
+        sizes.add(functions.size(level));
+        level = level.getItem(0);
+        t = kinds[c] == InputColumn.Kind.ARRAY ? null : a.elementType();
+      }
+    }
+    int rows = batchSize > 0 ? batchSize : ArrowBatching.recordsPerBatch(df.sparkSession());
+    List<Row> lengths =
+        sizes.isEmpty()
+            ? List.of()
+            : df.where(notNull).select(sizes.toArray(new Column[0])).limit(rows).collectAsList();
+    List<Row> firstVector =
+        vectors.isEmpty()
+            ? List.of()
+            : df.where(notNull)
+                .select(vectors.stream().map(v -> functions.col(quoted(v))).toArray(Column[]::new))
+                .limit(1)
+                .collectAsList();
+    if (sizes.isEmpty() ? firstVector.isEmpty() : lengths.isEmpty()) {
       throw new IllegalArgumentException(
           "vmapUdf: cannot infer the per-example shape of column(s) "
               + names
               + ": the DataFrame has no row where they are all non-null (is it empty?); declare"
               + " them with shape(column, dims...)");
     }
-    Row row = first.get(0);
-    for (int i = 0; i < names.size(); i++) {
-      int c = inputColumns.indexOf(names.get(i));
-      DataType t = field(schema, names.get(i)).dataType();
-      known[c] =
-          switch (kinds[c]) {
-            case ARRAY -> new int[] {row.getList(i).size()};
-            case NESTED -> nestedShape(row.getList(i), t);
-            case VECTOR -> new int[] {vectorSize(row.get(i), t)};
-            case SCALAR -> new int[0];
-          };
+    int next = 0;
+    int nextVector = 0;
+    for (String name : names) {
+      int c = inputColumns.indexOf(name);
+      DataType t = field(schema, name).dataType();
+      if (kinds[c] == InputColumn.Kind.VECTOR) {
+        known[c] = new int[] {vectorSize(firstVector.get(0).get(nextVector++), t)};
+        continue;
+      }
+      int levels = kinds[c] == InputColumn.Kind.ARRAY ? 1 : depth(t);
+      known[c] = mostCommon(lengths, next, levels);
+      next += levels;
     }
+  }
+
+  private static String quoted(String column) {
+    return "`" + column.replace("`", "``") + "`";
+  }
+
+  private static int depth(DataType t) {
+    int d = 0;
+    while (t instanceof ArrayType a) {
+      t = a.elementType();
+      d++;
+    }
+    return d;
+  }
+
+  /** The most common tuple of {@code levels} lengths from column {@code first} on (ties: first). */
+  private static int[] mostCommon(List<Row> rows, int first, int levels) {
+    Map<List<Integer>, Integer> counts = new LinkedHashMap<>();
+    for (Row r : rows) {
+      List<Integer> dims = new ArrayList<>();
+      for (int l = 0; l < levels; l++) {
+        dims.add(r.isNullAt(first + l) ? -1 : r.getInt(first + l));
+      }
+      counts.merge(dims, 1, Integer::sum);
+    }
+    List<Integer> best = null;
+    int bestCount = 0;
+    for (Map.Entry<List<Integer>, Integer> e : counts.entrySet()) {
+      if (e.getValue() > bestCount) {
+        best = e.getKey();
+        bestCount = e.getValue();
+      }
+    }
+    return best.stream().mapToInt(d -> Math.max(d, 0)).toArray();
   }
 
   private static int[] nestedShape(List<?> list, DataType t) {

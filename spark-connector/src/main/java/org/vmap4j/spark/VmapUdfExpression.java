@@ -48,8 +48,33 @@ public final class VmapUdfExpression extends Expression implements Unevaluable {
   private final List<String> argumentNames;
 
   /** A call from SQL: arguments named after the columns they are (see {@link VmapUdf#apply}). */
-  VmapUdfExpression(VmapUdf udf, Seq<Expression> children) {
-    this(udf, children, argumentNames(udf, CollectionConverters.asJava(children), null));
+  static VmapUdfExpression call(VmapUdf udf, List<Expression> arguments) {
+    return call(udf, arguments, argumentNames(udf, arguments, null));
+  }
+
+  /**
+   * A call of {@code udf} on {@code arguments}, bound under {@code names}; the udf's key column, if
+   * it has one, is appended as a last child (read for error messages, not passed to the function).
+   */
+  static VmapUdfExpression call(VmapUdf udf, List<Expression> arguments, List<String> names) {
+    List<Expression> children = new ArrayList<>(arguments);
+    if (udf.keyColumnName() != null) {
+      children.add(
+          org.apache.spark.sql.catalyst.analysis.UnresolvedAttribute$.MODULE$.quoted(
+              udf.keyColumnName()));
+    }
+    return new VmapUdfExpression(udf, seq(children), names);
+  }
+
+  /** The function's argument expressions: the children without the key column. */
+  List<Expression> arguments() {
+    List<Expression> all = CollectionConverters.asJava(children);
+    return udf.keyColumnName() == null ? all : all.subList(0, all.size() - 1);
+  }
+
+  /** The key column's expression, or null. */
+  Expression key() {
+    return udf.keyColumnName() == null ? null : children.last();
   }
 
   /** Catalyst's copy constructor: the product elements in order. */
@@ -136,7 +161,7 @@ public final class VmapUdfExpression extends Expression implements Unevaluable {
 
   /** The argument columns as the function sees them: names, Spark types, shape metadata. */
   StructType argumentSchema() {
-    List<Expression> args = CollectionConverters.asJava(children);
+    List<Expression> args = arguments();
     StructField[] fields = new StructField[args.size()];
     for (int i = 0; i < fields.length; i++) {
       Expression a = args.get(i);
