@@ -650,6 +650,7 @@ public final class VmapUdf {
     try {
       ProgramKernel p = ProgramKernel.trace(kernel, constants, perExample);
       if (p != null) {
+        InputDependence.warnIfConstant(p, inputColumns);
         return p;
       }
       reason = "it reads tensors it does not receive as arguments or constants";
