@@ -24,32 +24,66 @@ public class BadInputException extends IllegalArgumentException {
   private final long row;
   private final int[] expectedShape;
   private final String problem;
+  private final String key;
 
   public BadInputException(
       String column, int partition, long row, int[] expectedShape, String dtype, String problem) {
-    super(message(column, partition, row, expectedShape, dtype, problem));
+    this(column, partition, row, expectedShape, dtype, problem, null);
+  }
+
+  /**
+   * With {@code key} ({@code "id=17"}: the row's value of the udf's {@link VmapUdf#keyColumn} key
+   * column) quoted first; null when no key column is set, and the message says how to set one.
+   */
+  public BadInputException(
+      String column,
+      int partition,
+      long row,
+      int[] expectedShape,
+      String dtype,
+      String problem,
+      String key) {
+    super(message(column, partition, row, expectedShape, dtype, problem, key));
     this.column = column;
     this.partition = partition;
     this.row = row;
     this.expectedShape = expectedShape.clone();
     this.problem = problem;
+    this.key = key;
   }
 
   static String message(
-      String column, int partition, long row, int[] expectedShape, String dtype, String problem) {
+      String column,
+      int partition,
+      long row,
+      int[] expectedShape,
+      String dtype,
+      String problem,
+      String key) {
+    String where =
+        key != null
+            ? "row " + key + " (partition " + partition + ", row " + row + ")"
+            : "partition " + partition + ", row " + row;
     return "column '"
         + column
-        + "', partition "
-        + partition
-        + ", row "
-        + row
+        + "', "
+        + where
         + ": "
         + problem
         + "; expected a per-example shape of "
         + Arrays.toString(expectedShape)
         + " ("
         + dtype
-        + ")";
+        + ")"
+        + (key != null
+            ? ""
+            : " [set keyColumn(\"<column>\") on the udf to have this message quote the row's"
+                + " key]");
+  }
+
+  /** The row's key as {@code column=value}, or null when the udf has no key column. */
+  public String key() {
+    return key;
   }
 
   public String column() {

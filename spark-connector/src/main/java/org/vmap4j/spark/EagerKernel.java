@@ -49,11 +49,30 @@ final class EagerKernel implements BatchKernel {
       Binding binding,
       List<String> columns) {
     this.cacheKey = Objects.requireNonNull(cacheKey);
-    this.callable = Objects.requireNonNull(callable);
+    Objects.requireNonNull(callable);
+    this.callable =
+        binding == Binding.MAP ? new StrictMapArgument(callable, hasConstants ? 1 : 0) : callable;
     this.arity = arity;
     this.hasConstants = hasConstants;
     this.binding = binding;
     this.columns = List.copyOf(columns);
+  }
+
+  /**
+   * The user's function with its map argument wrapped in a {@link ColumnMap} (transforms rebuild
+   * argument maps as plain maps, so the wrapping is done where the function is called).
+   */
+  private record StrictMapArgument(SerializableFunction<Object[], Object> fn, int position)
+      implements SerializableFunction<Object[], Object> {
+    @Override
+    @SuppressWarnings("unchecked")
+    public Object apply(Object[] args) {
+      Object[] a = args.clone();
+      if (a[position] instanceof Map<?, ?> m && !(m instanceof ColumnMap)) {
+        a[position] = new ColumnMap(new LinkedHashMap<>((Map<String, Tensor>) m));
+      }
+      return fn.apply(a);
+    }
   }
 
   /** The user's function over its argument array. */

@@ -51,6 +51,12 @@ final class PartitionProcessor implements FlatMapFunction<Iterator<InternalRow>,
   final Broadcast<ShippedTree> constants;
   final boolean arrow;
 
+  /** The key column quoted by error messages: its position in the rows (-1: none) and type. */
+  final int keyOrdinal;
+
+  final org.apache.spark.sql.types.DataType keyType;
+  final String keyName;
+
   /**
    * This transform's own key for its prepared kernel. The kernel's cache key names the program
    * only; the prepared kernel also holds this transform's constants, so another transform with the
@@ -67,7 +73,13 @@ final class PartitionProcessor implements FlatMapFunction<Iterator<InternalRow>,
       NonFinitePolicy nonFinite,
       BatchKernel kernel,
       Broadcast<ShippedTree> constants,
-      boolean arrow) {
+      boolean arrow,
+      String keyName,
+      int keyOrdinal,
+      org.apache.spark.sql.types.DataType keyType) {
+    this.keyName = keyName;
+    this.keyOrdinal = keyOrdinal;
+    this.keyType = keyType;
     this.inputs = inputs;
     this.outputs = outputs;
     this.batchSize = batchSize;
@@ -280,7 +292,13 @@ final class PartitionProcessor implements FlatMapFunction<Iterator<InternalRow>,
           if (problem != null) {
             BadInputException bad =
                 new BadInputException(
-                    column.name, partition, firstRow + i, column.shape, column.describe(), problem);
+                    column.name,
+                    partition,
+                    firstRow + i,
+                    column.shape,
+                    column.describe(),
+                    problem,
+                    key(rows[i]));
             if (errorPolicy == ErrorPolicy.FAIL) {
               throw bad;
             }
@@ -331,6 +349,14 @@ final class PartitionProcessor implements FlatMapFunction<Iterator<InternalRow>,
         outs[i] = out;
       }
     }
+  }
+
+  /** {@code name=value} of the row's key column, or null when there is none. */
+  private String key(InternalRow row) {
+    if (keyOrdinal < 0) {
+      return null;
+    }
+    return keyName + "=" + (row.isNullAt(keyOrdinal) ? "null" : row.get(keyOrdinal, keyType));
   }
 
   /** The output's values as a Java array, checked against the declared shape. */

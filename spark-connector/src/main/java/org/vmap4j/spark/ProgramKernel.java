@@ -97,6 +97,11 @@ final class ProgramKernel implements BatchKernel {
         TaskBackend.Settings.ofExecutor());
   }
 
+  /** How many of the program's inputs are the constants' leaves (the rest are per-example). */
+  int constantLeaves() {
+    return constantLeaves;
+  }
+
   /** The program, as the executors will run it (for tests and diagnostics). */
   Program program() {
     return ProgramSerializer.fromBytes(program);

@@ -46,12 +46,21 @@ public final class VmapEvalExec extends SparkPlan {
     List<PartitionProcessor> processors = new ArrayList<>();
     for (VmapUdfExpression call : CollectionConverters.asJava(calls)) {
       VmapUdf.Resolved resolved = call.resolvedFunction();
-      List<Expression> args = CollectionConverters.asJava(call.children());
+      List<Expression> args = call.arguments();
       InputColumn[] inputs = new InputColumn[args.size()];
       for (int a = 0; a < inputs.length; a++) {
         inputs[a] = resolved.inputs()[a].at(ordinal(in, args.get(a), call));
       }
-      processors.add(call.udf().processor(resolved, inputs, call.udf().batchSize(), session()));
+      Expression key = call.key();
+      processors.add(
+          call.udf()
+              .processor(
+                  resolved,
+                  inputs,
+                  call.udf().batchSize(),
+                  session(),
+                  key == null ? -1 : ordinal(in, key, call),
+                  key == null ? null : key.dataType()));
     }
     return child.execute().toJavaRDD().mapPartitions(new Pipeline(processors)).rdd();
   }

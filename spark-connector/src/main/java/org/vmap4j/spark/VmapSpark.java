@@ -77,7 +77,8 @@ public final class VmapSpark {
 
     @Override
     public Expression apply(scala.collection.immutable.Seq<Expression> arguments) {
-      return new VmapUdfExpression(udf, arguments);
+      return VmapUdfExpression.result(
+          VmapUdfExpression.call(udf, CollectionConverters.asJava(arguments)));
     }
   }
 

@@ -9,13 +9,13 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
-import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.Expression;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
@@ -106,6 +106,19 @@ public final class VmapUdf {
 
   private String transformName = "vmapUdf";
 
+  /**
+   * Whether the input names are the names of the columns a Column-form call was applied to (not
+   * given by the user): then a single shape declared by name is the function's own name for its one
+   * argument.
+   */
+  private boolean namesFromColumns;
+
+  /** The column whose value error messages quote for a bad row; null: none. */
+  private String keyColumn;
+
+  /** Shapes declared by argument position ({@link #shape(int, int...)}). */
+  private Map<Integer, int[]> argumentShapes = Map.of();
+
   VmapUdf(SerializableFunction<Object[], Object> callable, int arity) {
     this(
         callable,
@@ -179,6 +192,9 @@ public final class VmapUdf {
             arrowBatches);
     copy.differentiated = differentiated;
     copy.transformName = transformName;
+    copy.argumentShapes = argumentShapes;
+    copy.namesFromColumns = namesFromColumns;
+    copy.keyColumn = keyColumn;
     return copy;
   }
 
@@ -194,6 +210,13 @@ public final class VmapUdf {
   }
 
   // ---------------------------------------------------------------- configuration
+
+  /** This function bound to the columns a Column-form call was applied to, under these names. */
+  VmapUdf boundTo(List<String> columnNames) {
+    VmapUdf copy = inputColumns(columnNames.toArray(new String[0]));
+    copy.namesFromColumns = inputColumns.isEmpty();
+    return copy;
+  }
 
   /** The columns the function reads, in argument order (see the class comment). */
   public VmapUdf inputColumns(String... columns) {
@@ -230,6 +253,47 @@ public final class VmapUdf {
     VmapUdf copy = copy();
     copy.shapes = Map.copyOf(s);
     return copy;
+  }
+
+  /**
+   * Declares the per-example shape of the function's argument at {@code position} (0-based, in
+   * argument order: the input columns, or the arguments of {@link #apply(Column...)}), whatever
+   * column it is applied to. Wins over a shape declared by name for the same argument.
+   */
+  public VmapUdf shape(int position, int... shape) {
+    if (position < 0) {
+      throw new IllegalArgumentException(
+          "vmapUdf: argument positions start at 0, got shape(" + position + ", ...)");
+    }
+    for (int d : shape) {
+      if (d < 0) {
+        throw new IllegalArgumentException(
+            "vmapUdf: shape of argument "
+                + position
+                + " has a negative size: "
+                + Arrays.toString(shape));
+      }
+    }
+    Map<Integer, int[]> s = new LinkedHashMap<>(argumentShapes);
+    s.put(position, shape.clone());
+    VmapUdf copy = copy();
+    copy.argumentShapes = Map.copyOf(s);
+    return copy;
+  }
+
+  /**
+   * A column that identifies rows (an id): a bad row's error quotes its value, {@code column 'x',
+   * row id=17 (partition 1, row 2): ...}, instead of only its position in its partition. Any type
+   * Spark can print; it is read, not passed to the function.
+   */
+  public VmapUdf keyColumn(String column) {
+    VmapUdf copy = copy();
+    copy.keyColumn = Objects.requireNonNull(column, "column");
+    return copy;
+  }
+
+  String keyColumnName() {
+    return keyColumn;
   }
 
   /** Names the output columns, one per tensor of the function's result in pytree order. */
@@ -344,13 +408,33 @@ public final class VmapUdf {
    */
   public Dataset<Row> transform(Dataset<Row> df) {
     checkSerializable();
-    Plan plan = plan(df);
-    org.apache.spark.sql.classic.Dataset<Row> classic = classic(df);
-    PartitionProcessor processor =
-        processor(plan.resolved, plan.resolved.inputs(), plan.batchSize, classic.sparkSession());
-    JavaRDD<InternalRow> rows = classic.queryExecution().toRdd().toJavaRDD();
-    JavaRDD<InternalRow> out = rows.mapPartitions(processor);
-    return classic.sparkSession().internalCreateDataFrame(out.rdd(), plan.schema, false);
+    Plan plan = plan(df); // configuration errors, and shapes read from the data, before any job
+    VmapSpark.install(df.sparkSession());
+    InputColumn[] inputs = plan.resolved.inputs();
+    VmapUdf bound = this;
+    List<Expression> args = new ArrayList<>();
+    List<StructField> argumentFields = new ArrayList<>();
+    for (int c = 0; c < inputs.length; c++) {
+      bound = bound.shape(c, inputs[c].shape);
+      StructField f = df.schema().fields()[inputs[c].ordinal];
+      args.add(
+          org.apache.spark.sql.classic.ExpressionUtils.expression(
+              functions.col("`" + f.name().replace("`", "``") + "`")));
+      argumentFields.add(
+          new StructField(inputColumns.get(c), f.dataType(), f.nullable(), f.metadata()));
+    }
+    VmapUdfExpression call = VmapUdfExpression.call(bound, args, inputColumns);
+    VmapUdfExpression.remember(
+        bound, new StructType(argumentFields.toArray(new StructField[0])), plan.resolved);
+    Column result =
+        org.apache.spark.sql.classic.ExpressionUtils.column(VmapUdfExpression.result(call));
+    List<StructField> fields = outputFields(plan.resolved);
+    List<Column> columns = new ArrayList<>();
+    columns.add(functions.col("*"));
+    for (StructField f : fields) {
+      columns.add((fields.size() == 1 ? result : result.getField(f.name())).as(f.name()));
+    }
+    return df.select(columns.toArray(new Column[0]));
   }
 
   /**
@@ -379,10 +463,9 @@ public final class VmapUdf {
       names.add(columnName(c.node(), exprs.get(exprs.size() - 1)));
     }
     return org.apache.spark.sql.classic.ExpressionUtils.column(
-        new VmapUdfExpression(
-            this,
-            VmapUdfExpression.seq(exprs),
-            VmapUdfExpression.argumentNames(this, exprs, names)));
+        VmapUdfExpression.result(
+            VmapUdfExpression.call(
+                this, exprs, VmapUdfExpression.argumentNames(this, exprs, names))));
   }
 
   /**
@@ -409,7 +492,9 @@ public final class VmapUdf {
       Resolved resolved,
       InputColumn[] inputs,
       int rowsPerBatch,
-      org.apache.spark.sql.SparkSession session) {
+      org.apache.spark.sql.SparkSession session,
+      int keyOrdinal,
+      DataType keyType) {
     Broadcast<ShippedTree> shipped = null;
     if (hasConstants) {
       shipped =
@@ -424,7 +509,10 @@ public final class VmapUdf {
         nonFinite,
         resolved.kernel(),
         shipped,
-        arrowBatches);
+        arrowBatches,
+        keyColumn,
+        keyOrdinal,
+        keyType);
   }
 
   int batchSize() {
@@ -541,15 +629,7 @@ public final class VmapUdf {
           "vmapUdf: no input columns; name them with inputColumns(...)");
     }
     EagerKernel.Binding binding = binding();
-    for (String c : shapes.keySet()) {
-      if (!inputColumns.contains(c)) {
-        throw new IllegalArgumentException(
-            "vmapUdf: a shape is declared for '"
-                + c
-                + "', which is not an input column "
-                + inputColumns);
-      }
-    }
+    checkShapeNames();
     differentiated.checkConstants(transformName, constants);
     InputColumn[] inputs = resolveInputs(data, schema);
     EagerKernel kernel =
@@ -572,6 +652,7 @@ public final class VmapUdf {
     try {
       ProgramKernel p = ProgramKernel.trace(kernel, constants, perExample);
       if (p != null) {
+        InputDependence.warnIfConstant(p, inputColumns);
         return p;
       }
       reason = "it reads tensors it does not receive as arguments or constants";
@@ -667,7 +748,7 @@ public final class VmapUdf {
       differentiated.checkColumn(transformName, name, f.dataType(), InputColumn.dtypeOf(source));
       kinds[c] = kind;
       sources[c] = source;
-      int[] declared = shapes.get(name);
+      int[] declared = declared(c);
       int[] fromMetadata = metadataShape(f.metadata());
       int[] shape = declared != null ? declared : fromMetadata;
       if (kind == InputColumn.Kind.SCALAR) {
@@ -701,16 +782,85 @@ public final class VmapUdf {
     }
     for (int c = 0; c < inputs.length; c++) {
       String name = inputColumns.get(c);
-      inputs[c] = new InputColumn(name, schema.fieldIndex(name), kinds[c], sources[c], known[c]);
+      int ordinal = java.util.Arrays.asList(schema.fields()).indexOf(field(schema, name));
+      inputs[c] = new InputColumn(name, ordinal, kinds[c], sources[c], known[c]);
     }
     return inputs;
   }
 
+  /**
+   * The shape declared for the argument at {@code position}: by position; else by the name it is
+   * bound under; else, for a function of one argument, the one shape declared by name (the
+   * function's own name for its argument, whatever the column is called). Null when none.
+   */
+  private int[] declared(int position) {
+    int[] byPosition = argumentShapes.get(position);
+    if (byPosition != null) {
+      return byPosition;
+    }
+    int[] byName = shapes.get(inputColumns.get(position));
+    if (byName != null) {
+      return byName;
+    }
+    if (oneNamedShapeForOneArgument()) {
+      return shapes.values().iterator().next();
+    }
+    return null;
+  }
+
+  /** A shape declared for a name that no argument is bound under is an error, with the fix. */
+  private boolean oneNamedShapeForOneArgument() {
+    return namesFromColumns && inputColumns.size() == 1 && shapes.size() == 1;
+  }
+
+  private void checkShapeNames() {
+    if (oneNamedShapeForOneArgument()) {
+      return;
+    }
+    for (Map.Entry<String, int[]> e : shapes.entrySet()) {
+      if (!inputColumns.contains(e.getKey())) {
+        int[] dims = e.getValue();
+        String shape =
+            Arrays.stream(dims)
+                .mapToObj(Integer::toString)
+                .reduce((a, b) -> a + ", " + b)
+                .orElse("");
+        throw new IllegalArgumentException(
+            "vmapUdf: a shape is declared for '"
+                + e.getKey()
+                + "', but the function's arguments are bound as "
+                + inputColumns
+                + " (the input columns, or the argument columns' own names; argN for an"
+                + " expression); declare it by position, e.g. shape(0"
+                + (shape.isEmpty() ? "" : ", " + shape)
+                + "), or under one of those names");
+      }
+    }
+  }
+
   private static StructField field(StructType schema, String name) {
+    boolean caseSensitive = org.apache.spark.sql.internal.SQLConf.get().caseSensitiveAnalysis();
+    StructField match = null;
     for (StructField f : schema.fields()) {
       if (f.name().equals(name)) {
         return f;
       }
+      if (!caseSensitive && f.name().equalsIgnoreCase(name)) {
+        if (match != null) {
+          throw new IllegalArgumentException(
+              "vmapUdf: column '"
+                  + name
+                  + "' is ambiguous: the DataFrame has '"
+                  + match.name()
+                  + "' and '"
+                  + f.name()
+                  + "' (spark.sql.caseSensitive is false)");
+        }
+        match = f;
+      }
+    }
+    if (match != null) {
+      return match;
     }
     throw new IllegalArgumentException(
         "vmapUdf: no column '"
@@ -754,39 +904,104 @@ public final class VmapUdf {
     }
   }
 
-  /** Reads the lengths of the first row with no null in the columns still without a shape. */
+  /**
+   * Infers the shapes of the columns still without one from the data, before any job of the
+   * transform: for arrays, the most common lengths among the first batch of rows with no null in
+   * these columns (so one ragged row among them is the one reported bad, not every good one); for
+   * vectors, the size in the first such row. One small Spark job; only lengths are collected.
+   */
   private void inferShapes(
       Dataset<Row> df,
       StructType schema,
       List<String> names,
       InputColumn.Kind[] kinds,
       int[][] known) {
-    Column[] cols = new Column[names.size()];
     Column notNull = null;
-    for (int i = 0; i < cols.length; i++) {
-      cols[i] = functions.col(names.get(i));
-      notNull = notNull == null ? cols[i].isNotNull() : notNull.and(cols[i].isNotNull());
+    for (String name : names) {
+      Column c = functions.col(quoted(name));
+      notNull = notNull == null ? c.isNotNull() : notNull.and(c.isNotNull());
     }
-    List<Row> first = df.select(cols).where(notNull).limit(1).collectAsList();
-    if (first.isEmpty()) {
+    List<Column> sizes = new ArrayList<>();
+    List<String> vectors = new ArrayList<>();
+    for (String name : names) {
+      int c = inputColumns.indexOf(name);
+      if (kinds[c] == InputColumn.Kind.VECTOR) {
+        vectors.add(name);
+        continue;
+      }
+      Column level = functions.col(quoted(name));
+      for (DataType t = field(schema, name).dataType(); t instanceof ArrayType a; ) {
+        sizes.add(functions.size(level));
+        level = level.getItem(0);
+        t = kinds[c] == InputColumn.Kind.ARRAY ? null : a.elementType();
+      }
+    }
+    int rows = batchSize > 0 ? batchSize : ArrowBatching.recordsPerBatch(df.sparkSession());
+    List<Row> lengths =
+        sizes.isEmpty()
+            ? List.of()
+            : df.where(notNull).select(sizes.toArray(new Column[0])).limit(rows).collectAsList();
+    List<Row> firstVector =
+        vectors.isEmpty()
+            ? List.of()
+            : df.where(notNull)
+                .select(vectors.stream().map(v -> functions.col(quoted(v))).toArray(Column[]::new))
+                .limit(1)
+                .collectAsList();
+    if (sizes.isEmpty() ? firstVector.isEmpty() : lengths.isEmpty()) {
       throw new IllegalArgumentException(
           "vmapUdf: cannot infer the per-example shape of column(s) "
               + names
               + ": the DataFrame has no row where they are all non-null (is it empty?); declare"
               + " them with shape(column, dims...)");
     }
-    Row row = first.get(0);
-    for (int i = 0; i < names.size(); i++) {
-      int c = inputColumns.indexOf(names.get(i));
-      DataType t = field(schema, names.get(i)).dataType();
-      known[c] =
-          switch (kinds[c]) {
-            case ARRAY -> new int[] {row.getList(i).size()};
-            case NESTED -> nestedShape(row.getList(i), t);
-            case VECTOR -> new int[] {vectorSize(row.get(i), t)};
-            case SCALAR -> new int[0];
-          };
+    int next = 0;
+    int nextVector = 0;
+    for (String name : names) {
+      int c = inputColumns.indexOf(name);
+      DataType t = field(schema, name).dataType();
+      if (kinds[c] == InputColumn.Kind.VECTOR) {
+        known[c] = new int[] {vectorSize(firstVector.get(0).get(nextVector++), t)};
+        continue;
+      }
+      int levels = kinds[c] == InputColumn.Kind.ARRAY ? 1 : depth(t);
+      known[c] = mostCommon(lengths, next, levels);
+      next += levels;
     }
+  }
+
+  private static String quoted(String column) {
+    return "`" + column.replace("`", "``") + "`";
+  }
+
+  private static int depth(DataType t) {
+    int d = 0;
+    while (t instanceof ArrayType a) {
+      t = a.elementType();
+      d++;
+    }
+    return d;
+  }
+
+  /** The most common tuple of {@code levels} lengths from column {@code first} on (ties: first). */
+  private static int[] mostCommon(List<Row> rows, int first, int levels) {
+    Map<List<Integer>, Integer> counts = new LinkedHashMap<>();
+    for (Row r : rows) {
+      List<Integer> dims = new ArrayList<>();
+      for (int l = 0; l < levels; l++) {
+        dims.add(r.isNullAt(first + l) ? -1 : r.getInt(first + l));
+      }
+      counts.merge(dims, 1, Integer::sum);
+    }
+    List<Integer> best = null;
+    int bestCount = 0;
+    for (Map.Entry<List<Integer>, Integer> e : counts.entrySet()) {
+      if (e.getValue() > bestCount) {
+        best = e.getKey();
+        bestCount = e.getValue();
+      }
+    }
+    return best.stream().mapToInt(d -> Math.max(d, 0)).toArray();
   }
 
   private static int[] nestedShape(List<?> list, DataType t) {
@@ -823,7 +1038,12 @@ public final class VmapUdf {
     Object result;
     try {
       result = kernel.callTree(constants, zeros);
+    } catch (ClassCastException e) {
+      throw new IllegalArgumentException(argumentMismatch(e, inputs), e);
     } catch (RuntimeException e) {
+      if (e.getMessage() != null && e.getMessage().startsWith("vmapUdf: the function reads")) {
+        throw e;
+      }
       throw new IllegalArgumentException(
           "vmapUdf: the function failed when run once on the driver on zeros of the input"
               + " shapes, to infer its outputs (inputs: "
@@ -898,6 +1118,43 @@ public final class VmapUdf {
       outputs[o] = column;
     }
     return outputs;
+  }
+
+  /**
+   * What the function takes against what the columns give, when it could not take its argument (a
+   * ClassCastException on the driver's run on zeros).
+   */
+  private String argumentMismatch(ClassCastException e, InputColumn[] inputs) {
+    String m = String.valueOf(e.getMessage());
+    String given =
+        switch (inputs.length == 1 || arity == 2 && !hasConstants
+            ? EagerKernel.Binding.TENSOR
+            : EagerKernel.Binding.MAP) {
+          case MAP -> "a Map<String, Tensor> of the " + inputs.length + " columns " + inputColumns;
+          default ->
+              "the Tensor of "
+                  + (inputs.length == 1 ? "the column " : "the columns ")
+                  + inputColumns;
+        };
+    String fix;
+    if (m.contains("to class org.vmap4j.Tensor")) {
+      fix =
+          "it takes one Tensor, so apply it to one column (or write it over a Map<String, Tensor>"
+              + " to read several)";
+    } else if (m.contains("to class java.util.Map")) {
+      fix =
+          "it takes a Map<String, Tensor>, which it gets for several columns; for one column"
+              + " write it over a Tensor";
+    } else {
+      fix = "its argument type does not fit";
+    }
+    return "vmapUdf: the function cannot take its argument: it was given "
+        + given
+        + ", but "
+        + fix
+        + " ("
+        + m
+        + ")";
   }
 
   private static String describe(InputColumn[] inputs) {

@@ -10,7 +10,6 @@ import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.analysis.TypeCheckResult;
-import org.apache.spark.sql.catalyst.expressions.Attribute;
 import org.apache.spark.sql.catalyst.expressions.Expression;
 import org.apache.spark.sql.catalyst.expressions.NamedExpression;
 import org.apache.spark.sql.catalyst.expressions.Unevaluable;
@@ -30,6 +29,12 @@ import scala.jdk.javaapi.CollectionConverters;
  * occurrence with the output of a batched {@link VmapEvalExec} below the operator. Evaluating it
  * any other way is the error that says how to install that planner.
  *
+ * <p>Its type is a struct of one field, the call's result: the single output's column (named after
+ * it, with its {@code vmap4j.shape}/{@code vmap4j.dtype} metadata) or, for several outputs or an
+ * error column, a struct of them. Users get that field ({@link #result}): Spark carries a struct
+ * field's metadata through {@code GetStructField} and aliases, so a Column-form output keeps its
+ * shape metadata in {@code withColumn}, {@code select} and SQL, as {@code transform}'s outputs do.
+ *
  * <p>Internal: public only because Catalyst copies plan nodes through their public constructors.
  * Marked {@link Unevaluable} so that the optimizer never tries to evaluate it on the driver.
  */
@@ -43,8 +48,33 @@ public final class VmapUdfExpression extends Expression implements Unevaluable {
   private final List<String> argumentNames;
 
   /** A call from SQL: arguments named after the columns they are (see {@link VmapUdf#apply}). */
-  VmapUdfExpression(VmapUdf udf, Seq<Expression> children) {
-    this(udf, children, argumentNames(udf, CollectionConverters.asJava(children), null));
+  static VmapUdfExpression call(VmapUdf udf, List<Expression> arguments) {
+    return call(udf, arguments, argumentNames(udf, arguments, null));
+  }
+
+  /**
+   * A call of {@code udf} on {@code arguments}, bound under {@code names}; the udf's key column, if
+   * it has one, is appended as a last child (read for error messages, not passed to the function).
+   */
+  static VmapUdfExpression call(VmapUdf udf, List<Expression> arguments, List<String> names) {
+    List<Expression> children = new ArrayList<>(arguments);
+    if (udf.keyColumnName() != null) {
+      children.add(
+          org.apache.spark.sql.catalyst.analysis.UnresolvedAttribute$.MODULE$.quoted(
+              udf.keyColumnName()));
+    }
+    return new VmapUdfExpression(udf, seq(children), names);
+  }
+
+  /** The function's argument expressions: the children without the key column. */
+  List<Expression> arguments() {
+    List<Expression> all = CollectionConverters.asJava(children);
+    return udf.keyColumnName() == null ? all : all.subList(0, all.size() - 1);
+  }
+
+  /** The key column's expression, or null. */
+  Expression key() {
+    return udf.keyColumnName() == null ? null : children.last();
   }
 
   /** Catalyst's copy constructor: the product elements in order. */
@@ -52,6 +82,12 @@ public final class VmapUdfExpression extends Expression implements Unevaluable {
     this.udf = Objects.requireNonNull(udf);
     this.children = children;
     this.argumentNames = List.copyOf(argumentNames);
+  }
+
+  /** What users see of a call: its result field (see the class comment). */
+  static Expression result(VmapUdfExpression call) {
+    return new org.apache.spark.sql.catalyst.expressions.GetStructField(
+        call, 0, scala.Option.empty());
   }
 
   static Seq<Expression> seq(List<Expression> expressions) {
@@ -102,16 +138,59 @@ public final class VmapUdfExpression extends Expression implements Unevaluable {
     return argumentNames;
   }
 
+  /**
+   * Whether {@code other} is the same function on the same arguments (so one evaluation serves
+   * both): the same {@link VmapUdf} instance, semantically equal arguments, the same names.
+   */
+  boolean sameCall(VmapUdfExpression other) {
+    if (udf != other.udf || !argumentNames.equals(other.argumentNames)) {
+      return false;
+    }
+    List<Expression> a = CollectionConverters.asJava(children);
+    List<Expression> b = CollectionConverters.asJava(other.children);
+    if (a.size() != b.size()) {
+      return false;
+    }
+    for (int i = 0; i < a.size(); i++) {
+      if (!a.get(i).semanticEquals(b.get(i))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** The argument columns as the function sees them: names, Spark types, shape metadata. */
   StructType argumentSchema() {
-    List<Expression> args = CollectionConverters.asJava(children);
+    List<Expression> args = arguments();
     StructField[] fields = new StructField[args.size()];
     for (int i = 0; i < fields.length; i++) {
       Expression a = args.get(i);
-      Metadata m = a instanceof Attribute at ? at.metadata() : Metadata.empty();
+      Metadata m = metadataOf(a);
       fields[i] = new StructField(argumentNames.get(i), a.dataType(), a.nullable(), m);
     }
     return new StructType(fields);
+  }
+
+  /**
+   * An argument's column metadata: an attribute's or alias's own, or a struct field's (the result
+   * of an inner vmapUdf call, so nested calls read their inner call's output shape).
+   */
+  private static Metadata metadataOf(Expression a) {
+    if (a instanceof NamedExpression n) {
+      return n.metadata();
+    }
+    if (a instanceof org.apache.spark.sql.catalyst.expressions.GetStructField g && g.resolved()) {
+      return g.metadata();
+    }
+    return Metadata.empty();
+  }
+
+  /**
+   * Records what {@code udf} resolved to for arguments of this schema (what {@code transform}
+   * resolved on the driver, shapes read from the data included), so a call does not resolve again.
+   */
+  static void remember(VmapUdf udf, StructType arguments, VmapUdf.Resolved resolved) {
+    RESOLVED.computeIfAbsent(udf, u -> new ConcurrentHashMap<>()).put(arguments, resolved);
   }
 
   /** The function resolved against the argument types (run once on zeros, traced), cached. */
@@ -119,8 +198,7 @@ public final class VmapUdfExpression extends Expression implements Unevaluable {
     StructType schema = argumentSchema();
     Map<StructType, VmapUdf.Resolved> byArguments =
         RESOLVED.computeIfAbsent(udf, u -> new ConcurrentHashMap<>());
-    return byArguments.computeIfAbsent(
-        schema, s -> udf.inputColumns(argumentNames.toArray(new String[0])).resolve(s, null));
+    return byArguments.computeIfAbsent(schema, s -> udf.boundTo(argumentNames).resolve(s, null));
   }
 
   /** The fields this call adds per row, in the order the batched operator emits them. */
@@ -141,12 +219,22 @@ public final class VmapUdfExpression extends Expression implements Unevaluable {
         : new TypeCheckResult.TypeCheckFailure(missing);
   }
 
+  /**
+   * The call's result as one struct field: the single output's own field, or a struct of all the
+   * fields (outputs, then the error column).
+   */
+  StructField resultField() {
+    List<StructField> fields = resultFields();
+    if (fields.size() == 1) {
+      return fields.get(0);
+    }
+    return new StructField(
+        "result", new StructType(fields.toArray(new StructField[0])), nullable(), Metadata.empty());
+  }
+
   @Override
   public DataType dataType() {
-    List<StructField> fields = resultFields();
-    return fields.size() == 1
-        ? fields.get(0).dataType()
-        : new StructType(fields.toArray(new StructField[0]));
+    return new StructType(new StructField[] {resultField()});
   }
 
   @Override

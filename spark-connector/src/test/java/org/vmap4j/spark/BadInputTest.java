@@ -217,7 +217,9 @@ class BadInputTest {
       // partitions of 4 rows: row 1 -> (0, 1), 4 -> (1, 0), 8 -> (2, 0), 9 -> (2, 1)
       assertThat(got.get(1).getString(3))
           .isEqualTo(
-              "column 'x', partition 0, row 1: null; expected a per-example shape of [3] (f64 from Spark double)");
+              "column 'x', partition 0, row 1: null; expected a per-example shape of [3] (f64 from"
+                  + " Spark double) [set keyColumn(\"<column>\") on the udf to have this message"
+                  + " quote the row's key]");
       assertThat(got.get(4).getString(3))
           .startsWith("column 'x', partition 1, row 0: array of 2 elements;");
       assertThat(got.get(8).getString(3))

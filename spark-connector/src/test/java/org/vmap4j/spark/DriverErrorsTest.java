@@ -52,7 +52,9 @@ class DriverErrorsTest {
             "vmapUdf: column 's' is a scalar column (double) but its shape is declared as [2]");
     assertThatIllegalArgumentException()
         .isThrownBy(() -> vmapUdf(SUM).inputColumns("x").shape("id", 2).transform(df(spark)))
-        .withMessageContaining("a shape is declared for 'id', which is not an input column [x]");
+        .withMessageContaining(
+            "a shape is declared for 'id', but the function's arguments are bound as [x]")
+        .withMessageContaining("shape(0, 2)");
     assertThatIllegalArgumentException()
         .isThrownBy(() -> vmapUdf(SUM).shape("x", -1))
         .withMessageContaining("negative size");

@@ -238,6 +238,33 @@ class LocalClusterTest {
   }
 
   @Test
+  void theColumnFormWithARandomColumnGivesIdenticalValuesTwice() {
+    awaitExecutors(2);
+    // three partitions in a fixed row order (randn after a shuffle would not be reproducible)
+    Dataset<Row> data = PerSampleGradientsTest.data(spark);
+    int d = PerSampleGradientsTest.D;
+    org.apache.spark.sql.Column[] draws = new org.apache.spark.sql.Column[d];
+    for (int i = 0; i < d; i++) {
+      draws[i] = org.apache.spark.sql.functions.randn(100 + i); // seeded per partition and row
+    }
+    Dataset<Row> noisy =
+        data.withColumn("noise", org.apache.spark.sql.functions.array(draws))
+            .withColumn(
+                "y",
+                VmapFunctions.vmapUdf((Tensor f, Tensor e) -> f.add(e.mul(0.1)).sum())
+                    .shape(0, d)
+                    .shape(1, d)
+                    .apply(
+                        org.apache.spark.sql.functions.col("features"),
+                        org.apache.spark.sql.functions.col("noise")));
+    List<Row> first = noisy.collectAsList();
+    List<Row> second = noisy.collectAsList();
+    DataFrameAssertions.assertRowsEqual(first, second, noisy.columns(), 0.0);
+    assertThat(first.stream().map(r -> r.getDouble(r.fieldIndex("y"))).distinct().count())
+        .isEqualTo(first.size());
+  }
+
+  @Test
   void anExecutorJvmDiesMidJobSparkRetriesAndTheResultsAreIdentical() throws Exception {
     List<Row> undisturbed = gradients(false).collectAsList();
     AtomicInteger removed = new AtomicInteger();

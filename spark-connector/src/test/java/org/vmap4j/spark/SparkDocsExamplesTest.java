@@ -1,7 +1,10 @@
 package org.vmap4j.spark;
 
+import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.randn;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 import static org.vmap4j.spark.VmapFunctions.vmapUdf;
 
 import java.util.ArrayList;
@@ -97,5 +100,56 @@ class SparkDocsExamplesTest {
         .isEqualTo("array<array<double>>");
     assertThat(grads.count()).isEqualTo(8);
     assertThat(jac.count()).isEqualTo(8);
+  }
+
+  @Test
+  void composedColumns(SparkSession spark) {
+    Dataset<Row> df = Frames.idX(spark, Tensor.randomNormal(5, DType.F64, 10, 3), 2);
+    VmapSpark.install(spark);
+
+    VmapUdf scaled = vmapUdf((Tensor v) -> v.mul(2)).shape(0, 3); // argument 0 is [3], any column
+    VmapUdf total = vmapUdf((Tensor v) -> v.sum()); // no shape: read from metadata
+    Dataset<Row> composed =
+        df.withColumnRenamed("x", "features")
+            .withColumn("y", scaled.apply(col("features"))) // y carries vmap4j.shape [3]
+            .withColumn("s", total.apply(col("y")))
+            .withColumn("t", total.apply(scaled.apply(col("features")))); // nested calls too
+
+    for (Row r : composed.collectAsList()) {
+      double expected = 0;
+      for (Object e : r.getList(r.fieldIndex("features"))) {
+        expected += 2 * (Double) e;
+      }
+      assertThat(r.getDouble(r.fieldIndex("s"))).isCloseTo(expected, within(1e-12));
+      assertThat(r.getDouble(r.fieldIndex("t"))).isCloseTo(expected, within(1e-12));
+    }
+  }
+
+  @Test
+  void perRowRandomness(SparkSession spark) {
+    Dataset<Row> df = Frames.idX(spark, Tensor.randomNormal(6, DType.F64, 10, 3), 2);
+    VmapSpark.install(spark);
+
+    Dataset<Row> noisy =
+        df.withColumn("noise", array(randn(11), randn(12), randn(13))) // per row, reproducible
+            .withColumn(
+                "y",
+                vmapUdf((Tensor x, Tensor e) -> x.add(e.mul(0.1)))
+                    .shape(0, 3)
+                    .shape(1, 3)
+                    .apply(col("x"), col("noise")));
+
+    List<Row> first = noisy.collectAsList();
+    assertThat(noisy.collectAsList()).isEqualTo(first);
+    for (Row r : first) {
+      List<Double> x = r.getList(r.fieldIndex("x"));
+      List<Double> e = r.getList(r.fieldIndex("noise"));
+      List<Double> y = r.getList(r.fieldIndex("y"));
+      for (int i = 0; i < 3; i++) {
+        assertThat(y.get(i)).isCloseTo(x.get(i) + 0.1 * e.get(i), within(1e-12));
+      }
+    }
+    assertThat(first.stream().map(r -> r.getList(r.fieldIndex("noise"))).distinct().count())
+        .isEqualTo(10);
   }
 }

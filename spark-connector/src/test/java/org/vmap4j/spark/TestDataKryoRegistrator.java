@@ -18,5 +18,7 @@ public final class TestDataKryoRegistrator implements KryoRegistrator {
     kryo.register(double[][].class);
     kryo.register(Double[].class);
     kryo.register(TestVector.class);
+    // a Parquet write's task results carry the schema (ColumnFormTest writes one)
+    kryo.register(org.apache.spark.sql.types.ArrayType.class);
   }
 }

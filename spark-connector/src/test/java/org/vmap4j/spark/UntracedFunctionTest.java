@@ -45,4 +45,40 @@ class UntracedFunctionTest {
       assertThat(r.getDouble(2)).isCloseTo(expected, org.assertj.core.data.Offset.offset(1e-12));
     }
   }
+
+  @Test
+  void aFunctionWhoseOutputIgnoresItsInputsIsWarnedAboutOnce(SparkSession spark) {
+    // Math.random() runs once, when the driver traces the function: every row gets that number
+    SerializableFunction<Tensor, Tensor> frozen = x -> Tensor.scalar(Math.random());
+    List<Row> rows =
+        vmapUdf(frozen)
+            .inputColumns("x")
+            .shape("x", 3)
+            .transform(Frames.idX(spark, Tensor.randomNormal(6, DType.F64, 9, 3), 3))
+            .collectAsList();
+    assertThat(rows.stream().map(r -> r.getDouble(2)).distinct().count()).isEqualTo(1);
+    List<String> warnings =
+        OneTimeWarnings.given().stream()
+            .filter(w -> w.contains("do not depend on its input"))
+            .toList();
+    assertThat(warnings).hasSize(1);
+    assertThat(warnings.get(0)).contains("[x]").contains("Math.random()");
+
+    // a function that reads its input is not warned about
+    vmapUdf((Tensor x) -> x.sum())
+        .inputColumns("x")
+        .shape("x", 3)
+        .outputSchema(Frames.idX(spark, Tensor.randomNormal(7, DType.F64, 2, 3), 1));
+    assertThat(
+            InputDependence.anyOutputDependsOnInputs(
+                ((ProgramKernel)
+                        vmapUdf((Tensor x) -> x.sum())
+                            .inputColumns("x")
+                            .shape("x", 3)
+                            .resolve(Frames.ID_X, null)
+                            .kernel())
+                    .program(),
+                0))
+        .isTrue();
+  }
 }

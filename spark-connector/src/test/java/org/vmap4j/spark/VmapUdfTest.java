@@ -368,8 +368,13 @@ class VmapUdfTest {
   void theKernelIsPreparedOncePerJvmNotPerTaskOrBatch(SparkSession spark) {
     Dataset<Row> df = Frames.idX(spark, x(60, 3), 4);
     long before = PartitionProcessor.preparations();
+    // a program no other test runs: kernels are cached per JVM by program, across test classes
     List<Row> out =
-        vmapUdf((Tensor v) -> v.sum()).inputColumns("x").batchSize(5).transform(df).collectAsList();
+        vmapUdf((Tensor v) -> v.sum().mul(60))
+            .inputColumns("x")
+            .batchSize(5)
+            .transform(df)
+            .collectAsList();
     // 4 tasks of 3 batches each, in one JVM (local mode): one preparation
     assertThat(out).hasSize(60);
     assertThat(PartitionProcessor.preparations() - before).isEqualTo(1);
