@@ -7,16 +7,18 @@ package org.vmap4j.privacy;
  * Meiser and Mohammadi 2018), for both ordered pairs of add-or-remove adjacency; the reported
  * {@code epsilon} is the larger of the two.
  *
- * <p><b>Upper bound.</b> Every loss is rounded up to the grid and every tail that is cut is moved
- * upward (to the lowest kept point, or to an infinite loss that counts fully in {@code delta}), so
- * the reported {@code epsilon} is never below the exact one. The rounding costs at most one
- * interval per step: after {@code k} steps the reported {@code epsilon} exceeds the exact one by at
+ * <p><b>Upper bound.</b> Each step's distribution is discretized by "connecting the dots"
+ * (Doroshenko, Ghazi, Kamath, Kumar and Manurangsi 2022): its {@code delta(epsilon)} equals the
+ * exact one at the grid points and lies above it in between, and it is dominated by the
+ * distribution with every loss rounded up to the grid. Tails cut after each convolution move upward
+ * (to the lowest kept point, or to an infinite loss that counts fully in {@code delta}). So the
+ * reported {@code epsilon} is never below the exact one, and exceeds it after {@code k} steps by at
  * most {@code k * discretizationInterval} (plus the effect of the at most about {@code 1e-15 * (2 +
  * 4 log2 k)} of mass cut from the tails, and of a {@code 1e-6} relative allowance on {@code delta}
- * for floating-point error). The exact value is typically much closer.
+ * for floating-point error). In practice it is far closer than that bound.
  *
  * <p><b>Cost.</b> One step is represented by about {@code (loss range) / discretizationInterval}
- * points (some 10^4 to 10^5 for DP-SGD parameters at the default {@code 1e-4}); {@code step(σ, q,
+ * points (from hundreds to a few hundred thousand at the default {@code 1e-4}); {@code step(σ, q,
  * k)} takes {@code O(log k)} FFTs over arrays as long as the composed distribution, whose width
  * grows like {@code sqrt(k)}. Halving the interval doubles memory and time and halves the bound on
  * the discretization error.

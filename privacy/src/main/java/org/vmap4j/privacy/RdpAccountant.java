@@ -13,7 +13,7 @@ import java.util.Arrays;
  * </pre>
  *
  * <p>RDP composes by addition, so a step costs one evaluation per order whatever the number of
- * steps. The bound is looser than {@link PldAccountant}'s (typically by 10-30% in epsilon for
+ * steps. The bound is looser than {@link PldAccountant}'s (typically by about 10% in epsilon for
  * DP-SGD parameters), and depends on the orders offered: a sparse set can only make it looser,
  * never wrong.
  */
