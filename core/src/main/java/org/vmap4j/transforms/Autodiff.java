@@ -25,6 +25,16 @@ public final class Autodiff {
 
   public static JvpOutcome jvp(Function<Object, Object> f, Object primal, Object tangent) {
     requireDifferentiable("jvp", "argument 0", primal);
+    return jvpWithIntegerLeaves(f, primal, tangent);
+  }
+
+  /**
+   * As {@link #jvp}, but integer and BOOL leaves are allowed and simply get no tangent: for the
+   * transforms of sub-programs (a loop's carry may hold an integer counter), where the user did not
+   * ask to differentiate with respect to them.
+   */
+  public static JvpOutcome jvpWithIntegerLeaves(
+      Function<Object, Object> f, Object primal, Object tangent) {
     Tree.Flat p = Tree.flatten(primal);
     Tree.Flat t = Tree.flatten(tangent);
     checkSameStructure("jvp", "tangent", p, t);
@@ -108,6 +118,14 @@ public final class Autodiff {
 
   public static VjpOutcome vjp(Function<Object, Object> f, Object primal, String transformName) {
     requireDifferentiable(transformName, "argument 0", primal);
+    return vjpWithIntegerLeaves(f, primal, transformName);
+  }
+
+  /**
+   * As {@link #vjp}, allowing integer and BOOL leaves (they get no cotangent): for sub-programs.
+   */
+  public static VjpOutcome vjpWithIntegerLeaves(
+      Function<Object, Object> f, Object primal, String transformName) {
     Tree.Flat in = Tree.flatten(primal);
     Tape tape = new Tape();
     try (Interpreters.Level level =

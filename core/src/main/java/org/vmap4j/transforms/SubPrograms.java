@@ -114,7 +114,8 @@ public final class SubPrograms {
             tangents.add(dIn[i] ? args.get(k++) : primals.get(i));
           }
           Autodiff.JvpOutcome o =
-              Autodiff.jvp(x -> p.evaluate(asTensors(x)), new ArrayList<>(primals), tangents);
+              Autodiff.jvpWithIntegerLeaves(
+                  x -> p.evaluate(asTensors(x)), new ArrayList<>(primals), tangents);
           List<Tensor> result = new ArrayList<>(asTensors(o.value()));
           List<Tensor> outTangents = asTensors(o.tangent());
           for (int i = 0; i < dOut.length; i++) {
@@ -144,7 +145,7 @@ public final class SubPrograms {
         args -> {
           int n = in.size();
           Autodiff.VjpOutcome o =
-              Autodiff.vjp(
+              Autodiff.vjpWithIntegerLeaves(
                   x -> p.evaluate(asTensors(x)), new ArrayList<>(args.subList(0, n)), "vjp");
           List<Tensor> cts = new ArrayList<>();
           for (int i = 0, k = n; i < dOut.length; i++) {
