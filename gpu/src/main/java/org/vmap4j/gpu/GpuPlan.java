@@ -167,25 +167,25 @@ public record GpuPlan(ExecutionPlan plan, List<Step> steps) {
       }
       return new TransposedGemm(p, List.copyOf(parts));
     }
-    try {
-      var k = IndexPrimitives.kernel(e);
-      if (k != null) {
-        return new Indexed(p, k.ptx(), k.n(), k.checksIndices(), k.startsFromOperand());
+    if (IndexPrimitives.handles(e)) {
+      String why = IndexPrimitives.unsupported(e);
+      if (why != null) {
+        return new OnCpu(s, why);
       }
-    } catch (UnsupportedOperationException x) {
-      return new OnCpu(s, x.getMessage());
+      var k = IndexPrimitives.kernel(e);
+      return new Indexed(p, k.ptx(), k.n(), k.checksIndices(), k.startsFromOperand());
     }
     var strided = StridedPrimitives.description(e);
     if (strided != null) {
-      try {
-        return new Strided(
-            p,
-            StridedPrimitives.render(e),
-            PtxKernelRenderer.outputs(strided),
-            PtxKernelRenderer.threads(strided));
-      } catch (UnsupportedOperationException x) {
-        return new OnCpu(s, x.getMessage());
+      String why = PtxKernelRenderer.unsupported(strided);
+      if (why != null) {
+        return new OnCpu(s, why);
       }
+      return new Strided(
+          p,
+          StridedPrimitives.render(e),
+          PtxKernelRenderer.outputs(strided),
+          PtxKernelRenderer.threads(strided));
     }
     if (e.primitive() == Reshape.RESHAPE) {
       return new Alias(p);
