@@ -3,6 +3,7 @@ package org.vmap4j.cpu;
 import static org.vmap4j.kernel.ScalarOp.*;
 
 import java.util.List;
+import java.util.function.Function;
 import org.vmap4j.DType;
 import org.vmap4j.kernel.Monoid;
 import org.vmap4j.kernel.ScalarOp;
@@ -38,21 +39,21 @@ public final class JavaScalarOps {
                     case I64 -> "(long) Long.signum(" + x.get(0) + ")";
                     default -> "Math.signum(" + x.get(0) + ")";
                   })
-          .add(EXP, math("Math.exp(%s)"))
-          .add(LOG, math("Math.log(%s)"))
-          .add(LOG1P, math("Math.log1p(%s)"))
-          .add(EXPM1, math("Math.expm1(%s)"))
-          .add(SIN, math("Math.sin(%s)"))
-          .add(COS, math("Math.cos(%s)"))
-          .add(TANH, math("Math.tanh(%s)"))
-          .add(LOGISTIC, math("1.0 / (1.0 + Math.exp(-%s))"))
-          .add(SQRT, math("Math.sqrt(%s)"))
-          .add(RSQRT, math("1.0 / Math.sqrt(%s)"))
+          .add(EXP, math(x -> "Math.exp(" + x.get(0) + ")"))
+          .add(LOG, math(x -> "Math.log(" + x.get(0) + ")"))
+          .add(LOG1P, math(x -> "Math.log1p(" + x.get(0) + ")"))
+          .add(EXPM1, math(x -> "Math.expm1(" + x.get(0) + ")"))
+          .add(SIN, math(x -> "Math.sin(" + x.get(0) + ")"))
+          .add(COS, math(x -> "Math.cos(" + x.get(0) + ")"))
+          .add(TANH, math(x -> "Math.tanh(" + x.get(0) + ")"))
+          .add(LOGISTIC, math(x -> "1.0 / (1.0 + Math.exp(-" + x.get(0) + "))"))
+          .add(SQRT, math(x -> "Math.sqrt(" + x.get(0) + ")"))
+          .add(RSQRT, math(x -> "1.0 / Math.sqrt(" + x.get(0) + ")"))
           .add(ADD, infix("+"))
           .add(SUB, infix("-"))
           .add(MUL, infix("*"))
           .add(DIV, infix("/"))
-          .add(POW, math("Math.pow(%s, %s)"))
+          .add(POW, math(x -> "Math.pow(" + x.get(0) + ", " + x.get(1) + ")"))
           .add(MAX, (t, in, x) -> "Math.max(" + x.get(0) + ", " + x.get(1) + ")")
           .add(MIN, (t, in, x) -> "Math.min(" + x.get(0) + ", " + x.get(1) + ")")
           .add(LT, infix("<"))
@@ -130,12 +131,12 @@ public final class JavaScalarOps {
   }
 
   /**
-   * A {@code double}-valued {@code java.lang.Math} expression ({@code %s} per operand), narrowed
-   * back to float for F32.
+   * A {@code double}-valued {@code java.lang.Math} expression of the operands, narrowed back to
+   * float for F32.
    */
-  private static Row math(String doubleExpression) {
+  private static Row math(Function<List<String>, String> doubleExpression) {
     return (t, in, x) -> {
-      String e = String.format(doubleExpression, x.toArray());
+      String e = doubleExpression.apply(x);
       return t == DType.F32 ? "(float) (" + e + ")" : e;
     };
   }
