@@ -11,12 +11,12 @@ import org.vmap4j.cpu.BufferPool;
 import org.vmap4j.cpu.CpuTensor;
 import org.vmap4j.cpu.ElementwiseKernels;
 import org.vmap4j.cpu.FusedReductions;
-import org.vmap4j.cpu.Reductions;
+import org.vmap4j.cpu.JavaScalarOps;
 import org.vmap4j.ir.Equation;
 import org.vmap4j.ir.Program;
 import org.vmap4j.ir.Var;
+import org.vmap4j.kernel.KernelDescription;
 import org.vmap4j.prim.BroadcastInDim;
-import org.vmap4j.prim.Reduce;
 
 /**
  * An optimized program ready to run on the CPU: fused kernels and single primitives in order,
@@ -38,7 +38,7 @@ public final class Executable implements org.vmap4j.backend.CompiledProgram {
     this.steps = List.copyOf(steps);
     for (Fusion.Step s : this.steps) {
       if (s instanceof Fusion.FusedStep f) {
-        javaStatements.put(f, KernelExpression.javaStatements(f.temps()));
+        javaStatements.put(f, JavaScalarOps.statements(f.kernel().steps()));
       }
     }
   }
@@ -53,30 +53,12 @@ public final class Executable implements org.vmap4j.backend.CompiledProgram {
     return (int) steps.stream().filter(s -> s instanceof Fusion.FusedStep).count();
   }
 
-  /**
-   * A fused kernel as a backend sees it: the temporaries, which one is the result, the input dtypes
-   * (x0, x1, ... in order), the iteration shape, and the reduction (null for none) over the
-   * trailing {@code reducedDims} dimensions.
-   */
-  public record KernelDescription(
-      List<KernelExpression.Temp> temps,
-      String result,
-      org.vmap4j.DType resultType,
-      List<org.vmap4j.DType> inputTypes,
-      int[] shape,
-      Reduce reduce,
-      int reducedDims) {}
-
   /** The fused kernels of this plan, in execution order. */
   public List<KernelDescription> kernels() {
     List<KernelDescription> out = new ArrayList<>();
     for (Fusion.Step s : steps) {
       if (s instanceof Fusion.FusedStep f) {
-        List<org.vmap4j.DType> in = new ArrayList<>();
-        f.inputs().forEach(i -> in.add(i.viewType().dtype()));
-        out.add(
-            new KernelDescription(
-                f.temps(), f.result(), f.resultType(), in, f.shape(), f.reduce(), f.reduced()));
+        out.add(f.kernel());
       }
     }
     return out;
@@ -195,25 +177,18 @@ public final class Executable implements org.vmap4j.backend.CompiledProgram {
                   new CpuTensor[] {value}, in.broadcast(), in.viewType());
     }
     TensorType outType = f.output().type();
-    if (f.reduce() == null) {
-      return ElementwiseKernels.apply(javaStatements.get(f), f.result(), views, outType);
+    KernelDescription k = f.kernel();
+    if (k.reduce() == null) {
+      return ElementwiseKernels.apply(javaStatements.get(f), k.result(), views, outType);
     }
     return FusedReductions.apply(
         javaStatements.get(f),
-        f.result(),
-        f.resultType(),
+        k.result(),
+        k.resultType(),
         views,
-        f.shape(),
-        f.reduced(),
-        monoid(f.reduce()),
+        k.shape(),
+        k.reducedDims(),
+        k.reduce(),
         outType);
-  }
-
-  private static Reductions.Monoid monoid(Reduce r) {
-    return switch (r) {
-      case REDUCE_SUM -> Reductions.Monoid.SUM;
-      case REDUCE_MAX -> Reductions.Monoid.MAX;
-      case REDUCE_MIN -> Reductions.Monoid.MIN;
-    };
   }
 }

@@ -16,6 +16,10 @@ import org.vmap4j.core.TensorType;
 import org.vmap4j.ir.Equation;
 import org.vmap4j.ir.Program;
 import org.vmap4j.ir.Var;
+import org.vmap4j.kernel.KernelDescription;
+import org.vmap4j.kernel.ScalarOp;
+import org.vmap4j.kernel.ScalarPrimitive;
+import org.vmap4j.kernel.ScalarStep;
 import org.vmap4j.prim.BroadcastInDim;
 import org.vmap4j.prim.Reduce;
 
@@ -45,24 +49,18 @@ public final class Fusion {
   public record Input(Var source, Params broadcast, TensorType viewType) {}
 
   /**
-   * A fused kernel, described independently of any target language: temporaries computed from the
-   * inputs x0..xk ({@link KernelExpression.Temp}), the temporary that is the result, computed at
-   * {@code shape} and written to {@code output}, or reduced over the trailing {@code reduced} dims
-   * by {@code reduce}. The CPU backend renders it as Java; a GPU backend renders the same
-   * description as PTX.
+   * A fused kernel of the plan: the backend-independent {@link KernelDescription} (its inputs
+   * x0..xk are {@code inputs}, in order), written to {@code output}. The CPU backend renders the
+   * description as Java; the GPU backend renders the same description as PTX.
    */
-  public record FusedStep(
-      List<Input> inputs,
-      List<KernelExpression.Temp> temps,
-      String result,
-      DType resultType,
-      int[] shape,
-      Reduce reduce,
-      int reduced,
-      Var output)
+  public record FusedStep(List<Input> inputs, KernelDescription kernel, Var output)
       implements Step {
     public FusedStep {
-      temps = List.copyOf(temps);
+      inputs = List.copyOf(inputs);
+      if (inputs.size() != kernel.inputTypes().size()) {
+        throw new IllegalArgumentException(
+            inputs.size() + " inputs for a kernel of " + kernel.inputTypes().size());
+      }
     }
   }
 
@@ -90,14 +88,14 @@ public final class Fusion {
         Var v = e.inputs().get(0);
         if (in != null
             && !assigned.contains(in)
-            && KernelExpression.isElementwise(in.primitive())
+            && in.primitive() instanceof ScalarPrimitive
             && consumers.get(v).size() == 1
             && !programOutputs.contains(v)) {
           reduce = e;
           root = in;
         }
       }
-      if (!KernelExpression.isElementwise(root.primitive())) {
+      if (!(root.primitive() instanceof ScalarPrimitive)) {
         continue;
       }
       List<Equation> members = grow(root, producer, consumers, programOutputs, assigned);
@@ -152,8 +150,7 @@ public final class Fusion {
             continue;
           }
           boolean elementwise =
-              KernelExpression.isElementwise(pe.primitive())
-                  && Arrays.equals(v.type().shape(), shape);
+              pe.primitive() instanceof ScalarPrimitive && Arrays.equals(v.type().shape(), shape);
           if (elementwise || pe.primitive() == BroadcastInDim.BROADCAST_IN_DIM) {
             members.add(pe);
             changed = true;
@@ -181,7 +178,7 @@ public final class Fusion {
     Map<Var, String> names = new IdentityHashMap<>();
     Map<String, Integer> inputIndex = new LinkedHashMap<>();
     List<Input> inputs = new ArrayList<>();
-    List<KernelExpression.Temp> temps = new ArrayList<>();
+    List<ScalarStep> temps = new ArrayList<>();
     for (Equation e : ordered) {
       if (e.primitive() == BroadcastInDim.BROADCAST_IN_DIM) {
         continue;
@@ -211,20 +208,22 @@ public final class Fusion {
       Var out = e.outputs().get(0);
       String t = "t" + temps.size();
       names.put(out, t);
-      temps.add(
-          new KernelExpression.Temp(
-              t, e.primitive(), e.params(), out.type().dtype(), operands, operandTypes));
+      ScalarOp op = ((ScalarPrimitive) e.primitive()).scalarOp();
+      temps.add(new ScalarStep(t, op, out.type().dtype(), operands, operandTypes));
     }
     Var rootOut = root.outputs().get(0);
     int reduced = reduce == null ? 0 : reduce.params().ints("axes").length;
-    return new FusedStep(
-        inputs,
-        temps,
-        names.get(rootOut),
-        rootOut.type().dtype(),
-        rootOut.type().shape(),
-        reduce == null ? null : (Reduce) reduce.primitive(),
-        reduced,
-        reduce == null ? rootOut : reduce.outputs().get(0));
+    List<DType> inputTypes = new ArrayList<>();
+    inputs.forEach(i -> inputTypes.add(i.viewType().dtype()));
+    KernelDescription kernel =
+        new KernelDescription(
+            temps,
+            names.get(rootOut),
+            rootOut.type().dtype(),
+            inputTypes,
+            rootOut.type().shape(),
+            reduce == null ? null : ((Reduce) reduce.primitive()).monoid(),
+            reduced);
+    return new FusedStep(inputs, kernel, reduce == null ? rootOut : reduce.outputs().get(0));
   }
 }

@@ -3,6 +3,7 @@ package org.vmap4j.cpu;
 import org.vmap4j.DType;
 import org.vmap4j.core.Shapes;
 import org.vmap4j.core.TensorType;
+import org.vmap4j.kernel.Monoid;
 
 /**
  * A fused map-reduce: an element-wise computation over inputs of one shape, reduced over that
@@ -38,7 +39,7 @@ public final class FusedReductions {
       CpuTensor[] inputs,
       int[] shape,
       int reduced,
-      Reductions.Monoid monoid,
+      Monoid monoid,
       TensorType outType) {
     int keptRank = shape.length - reduced;
     int[] keptShape = Shapes.select(shape, Shapes.range(0, keptRank));
@@ -105,9 +106,10 @@ public final class FusedReductions {
       DType expressionType,
       DType[] dtypes,
       boolean[] broadcastInner,
-      Reductions.Monoid monoid,
+      Monoid monoid,
       DType outType) {
-    String at = Storage.javaType(monoid.accumulator(expressionType));
+    DType accumulator = JavaScalarOps.accumulator(monoid, expressionType);
+    String at = Storage.javaType(accumulator);
     StringBuilder sb = new StringBuilder();
     sb.append(
         "public void run(Object[] in, int[] off, int[] rs, Object out, int rowFrom, int rowTo,"
@@ -125,10 +127,12 @@ public final class FusedReductions {
     for (int i = 0; i < dtypes.length; i++) {
       sb.append(String.format("    final int b%d = off[%d] + r * rs[%d];%n", i, i, i));
     }
-    sb.append(String.format("    %s acc = (%s) %s;%n", at, at, monoid.init(expressionType)));
+    sb.append(String.format("    %s acc = (%s) %s;%n", at, at, JavaScalarOps.identity(monoid)));
     sb.append("    for (int j = 0; j < length; j++) {\n");
     sb.append(perElement).append(statements);
-    sb.append("      acc = ").append(monoid.combine("acc", "(" + expression + ")")).append(";\n");
+    sb.append("      acc = ")
+        .append(JavaScalarOps.combine(monoid, accumulator, "acc", "(" + expression + ")"))
+        .append(";\n");
     sb.append("    }\n");
     sb.append(String.format("    y[r] = (%s) acc;%n", ot));
     sb.append("  }\n}\n");

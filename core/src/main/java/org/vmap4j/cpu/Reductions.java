@@ -3,6 +3,7 @@ package org.vmap4j.cpu;
 import org.vmap4j.DType;
 import org.vmap4j.core.Shapes;
 import org.vmap4j.core.TensorType;
+import org.vmap4j.kernel.Monoid;
 
 /**
  * Reductions over a set of axes (sum, max, min) and argmax along one axis, as generated loops. When
@@ -12,44 +13,6 @@ import org.vmap4j.core.TensorType;
  */
 public final class Reductions {
   private Reductions() {}
-
-  /** The combining operation of a reduction; renders its Java pieces for an element type. */
-  public enum Monoid {
-    SUM,
-    MAX,
-    MIN;
-
-    public String init(DType t) {
-      return switch (this) {
-        case SUM -> "0";
-        case MAX ->
-            switch (t) {
-              case F64, F32 -> "Double.NEGATIVE_INFINITY";
-              case I32 -> "Integer.MIN_VALUE";
-              default -> "Long.MIN_VALUE";
-            };
-        case MIN ->
-            switch (t) {
-              case F64, F32 -> "Double.POSITIVE_INFINITY";
-              case I32 -> "Integer.MAX_VALUE";
-              default -> "Long.MAX_VALUE";
-            };
-      };
-    }
-
-    public String combine(String acc, String v) {
-      return switch (this) {
-        case SUM -> acc + " + " + v;
-        case MAX -> "Math.max(" + acc + ", " + v + ")";
-        case MIN -> "Math.min(" + acc + ", " + v + ")";
-      };
-    }
-
-    /** Accumulate F32 sums in double: float accumulation loses digits over long rows. */
-    public DType accumulator(DType t) {
-      return this == SUM && t == DType.F32 ? DType.F64 : t;
-    }
-  }
 
   /** Reduces {@code x} over {@code axes} (sorted, distinct) into a tensor of {@code outType}. */
   public static CpuTensor reduce(CpuTensor x, int[] axes, Monoid op, TensorType outType) {
@@ -96,7 +59,8 @@ public final class Reductions {
 
   private static String source(Monoid op, DType t, boolean interleaved) {
     String et = Storage.javaType(t);
-    String at = Storage.javaType(op.accumulator(t));
+    DType accumulator = JavaScalarOps.accumulator(op, t);
+    String at = Storage.javaType(accumulator);
     StringBuilder sb = new StringBuilder();
     sb.append("public void run(Object xo, int off, Object yo, int rows, int length) {\n");
     sb.append(
@@ -104,19 +68,25 @@ public final class Reductions {
             "  final %s[] x = (%s[]) xo;%n  final %s[] y = (%s[]) yo;%n", et, et, et, et));
     if (interleaved) {
       sb.append(String.format("  final %s[] acc = new %s[rows];%n", at, at));
-      sb.append(String.format("  java.util.Arrays.fill(acc, (%s) %s);%n", at, op.init(t)));
+      sb.append(
+          String.format(
+              "  java.util.Arrays.fill(acc, (%s) %s);%n", at, JavaScalarOps.identity(op)));
       sb.append("  for (int j = 0; j < length; j++) {\n");
       sb.append("    final int b = off + j * rows;\n");
       sb.append("    for (int i = 0; i < rows; i++) {\n");
-      sb.append("      acc[i] = ").append(op.combine("acc[i]", "x[b + i]")).append(";\n");
+      sb.append("      acc[i] = ")
+          .append(JavaScalarOps.combine(op, accumulator, "acc[i]", "x[b + i]"))
+          .append(";\n");
       sb.append("    }\n  }\n");
       sb.append(String.format("  for (int i = 0; i < rows; i++) { y[i] = (%s) acc[i]; }%n", et));
     } else {
       sb.append("  for (int i = 0; i < rows; i++) {\n");
-      sb.append(String.format("    %s acc = (%s) %s;%n", at, at, op.init(t)));
+      sb.append(String.format("    %s acc = (%s) %s;%n", at, at, JavaScalarOps.identity(op)));
       sb.append("    final int b = off + i * length;\n");
       sb.append("    for (int j = 0; j < length; j++) {\n");
-      sb.append("      acc = ").append(op.combine("acc", "x[b + j]")).append(";\n");
+      sb.append("      acc = ")
+          .append(JavaScalarOps.combine(op, accumulator, "acc", "x[b + j]"))
+          .append(";\n");
       sb.append("    }\n");
       sb.append(String.format("    y[i] = (%s) acc;%n", et));
       sb.append("  }\n");

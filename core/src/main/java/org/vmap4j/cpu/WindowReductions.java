@@ -3,6 +3,7 @@ package org.vmap4j.cpu;
 import org.vmap4j.DType;
 import org.vmap4j.core.Shapes;
 import org.vmap4j.core.TensorType;
+import org.vmap4j.kernel.Monoid;
 
 /**
  * The eager CPU kernel of {@code reduce_window}: every result element combines the input elements
@@ -19,7 +20,7 @@ public final class WindowReductions {
       int[] window,
       int[] strides,
       int[] paddingLow,
-      Reductions.Monoid monoid,
+      Monoid monoid,
       TensorType outType) {
     CpuTensor out = CpuTensor.allocate(outType);
     if (outType.size() == 0) {
@@ -91,13 +92,7 @@ public final class WindowReductions {
 
   /** Folds the window taps of tail dimensions {@code d..} into {@code acc}. */
   private static double combine(
-      double[] src,
-      int base,
-      int[][][] offsets,
-      int[] o,
-      int d,
-      double acc,
-      Reductions.Monoid monoid) {
+      double[] src, int base, int[][][] offsets, int[] o, int d, double acc, Monoid monoid) {
     int[] taps = offsets[d][o[d]];
     boolean innermost = d == offsets.length - 1;
     for (int k = 0; k < taps.length; k++) {

@@ -1,5 +1,6 @@
 package org.vmap4j.prim;
 
+import java.util.List;
 import org.vmap4j.DType;
 import org.vmap4j.Tensor;
 import org.vmap4j.core.BatchRules;
@@ -10,61 +11,44 @@ import org.vmap4j.core.Tangents;
 import org.vmap4j.core.TensorType;
 import org.vmap4j.cpu.CpuTensor;
 import org.vmap4j.cpu.ElementwiseKernels;
+import org.vmap4j.cpu.JavaScalarOps;
+import org.vmap4j.kernel.ScalarOp;
+import org.vmap4j.kernel.ScalarPrimitive;
 
 /**
  * Element-wise arithmetic primitives of two operands of equal shape and dtype (broadcasting and
  * promotion happen in {@code Tensor} before these are bound).
  */
-public enum Binary implements SingleResultPrimitive {
-  ADD(false) {
+public enum Binary implements SingleResultPrimitive, ScalarPrimitive {
+  ADD(false, ScalarOp.ADD) {
     @Override
     Tensor[] partials(Tensor a, Tensor b, Tensor y) {
       return new Tensor[] {Tensor.ones(y.dtype(), y.shape()), Tensor.ones(y.dtype(), y.shape())};
     }
-
-    @Override
-    public String renderJava(DType t, String a, String b) {
-      return "(" + a + " + " + b + ")";
-    }
   },
-  SUB(false) {
+  SUB(false, ScalarOp.SUB) {
     @Override
     Tensor[] partials(Tensor a, Tensor b, Tensor y) {
       return new Tensor[] {
         Tensor.ones(y.dtype(), y.shape()), Tensor.full(y.dtype(), -1, y.shape())
       };
     }
-
-    @Override
-    public String renderJava(DType t, String a, String b) {
-      return "(" + a + " - " + b + ")";
-    }
   },
-  MUL(false) {
+  MUL(false, ScalarOp.MUL) {
     @Override
     Tensor[] partials(Tensor a, Tensor b, Tensor y) {
       return new Tensor[] {b, a};
     }
-
-    @Override
-    public String renderJava(DType t, String a, String b) {
-      return "(" + a + " * " + b + ")";
-    }
   },
   /** True division; floating only, so an integer quotient is never silently truncated. */
-  DIV(true) {
+  DIV(true, ScalarOp.DIV) {
     @Override
     Tensor[] partials(Tensor a, Tensor b, Tensor y) {
       Tensor inv = b.pow(-1);
       return new Tensor[] {inv, y.mul(inv).neg()};
     }
-
-    @Override
-    public String renderJava(DType t, String a, String b) {
-      return "(" + a + " / " + b + ")";
-    }
   },
-  POW(true) {
+  POW(true, ScalarOp.POW) {
     @Override
     Tensor[] partials(Tensor a, Tensor b, Tensor y) {
       // d/da = b a^(b-1), taken as 0 where b == 0: a^0 is the constant 1 even at a = 0, where the
@@ -85,48 +69,42 @@ public enum Binary implements SingleResultPrimitive {
       Tensor dB = Tensor.where(zeroBase, atZeroBase, y.mul(logA));
       return new Tensor[] {dA, dB};
     }
-
-    @Override
-    public String renderJava(DType t, String a, String b) {
-      return Elementwise.math(t, "Math.pow(" + a + ", " + b + ")");
-    }
   },
   /** Element-wise maximum; NaN if either operand is NaN. */
-  MAX(false) {
+  MAX(false, ScalarOp.MAX) {
     @Override
     Tensor[] partials(Tensor a, Tensor b, Tensor y) {
       // ties split the derivative evenly, as JAX does
       Tensor toA = a.gt(b).astype(y.dtype()).add(a.eq(b).astype(y.dtype()).mul(0.5));
       return new Tensor[] {toA, toA.neg().add(1)};
     }
-
-    @Override
-    public String renderJava(DType t, String a, String b) {
-      return "Math.max(" + a + ", " + b + ")";
-    }
   },
   /** Element-wise minimum; NaN if either operand is NaN. */
-  MIN(false) {
+  MIN(false, ScalarOp.MIN) {
     @Override
     Tensor[] partials(Tensor a, Tensor b, Tensor y) {
       Tensor toA = a.lt(b).astype(y.dtype()).add(a.eq(b).astype(y.dtype()).mul(0.5));
       return new Tensor[] {toA, toA.neg().add(1)};
     }
-
-    @Override
-    public String renderJava(DType t, String a, String b) {
-      return "Math.min(" + a + ", " + b + ")";
-    }
   };
 
   private final boolean floatingOnly;
+  private final ScalarOp op;
 
-  Binary(boolean floatingOnly) {
+  Binary(boolean floatingOnly, ScalarOp op) {
     this.floatingOnly = floatingOnly;
+    this.op = op;
+  }
+
+  @Override
+  public ScalarOp scalarOp() {
+    return op;
   }
 
   /** This operation as a Java expression of its operands, for element type {@code t}. */
-  public abstract String renderJava(DType t, String a, String b);
+  public String renderJava(DType t, String a, String b) {
+    return JavaScalarOps.render(op, t, List.of(t, t), List.of(a, b));
+  }
 
   /**
    * The partial derivatives {@code [d y / d a, d y / d b]} at (a, b) with result y, as tensors of

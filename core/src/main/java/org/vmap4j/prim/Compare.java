@@ -1,5 +1,6 @@
 package org.vmap4j.prim;
 
+import java.util.List;
 import org.vmap4j.DType;
 import org.vmap4j.Tensor;
 import org.vmap4j.core.BatchRules;
@@ -9,24 +10,33 @@ import org.vmap4j.core.SingleResultPrimitive;
 import org.vmap4j.core.TensorType;
 import org.vmap4j.cpu.CpuTensor;
 import org.vmap4j.cpu.ElementwiseKernels;
+import org.vmap4j.cpu.JavaScalarOps;
+import org.vmap4j.kernel.ScalarOp;
+import org.vmap4j.kernel.ScalarPrimitive;
 
 /** Element-wise comparisons of two operands of equal shape and dtype; the result is BOOL. */
-public enum Compare implements SingleResultPrimitive {
-  LT("<"),
-  LE("<="),
-  GT(">"),
-  GE(">="),
-  EQ("=="),
-  NE("!=");
+public enum Compare implements SingleResultPrimitive, ScalarPrimitive {
+  LT(ScalarOp.LT),
+  LE(ScalarOp.LE),
+  GT(ScalarOp.GT),
+  GE(ScalarOp.GE),
+  EQ(ScalarOp.EQ),
+  NE(ScalarOp.NE);
 
-  private final String javaOperator;
+  private final ScalarOp op;
 
-  Compare(String javaOperator) {
-    this.javaOperator = javaOperator;
+  Compare(ScalarOp op) {
+    this.op = op;
   }
 
+  @Override
+  public ScalarOp scalarOp() {
+    return op;
+  }
+
+  /** This comparison as a Java expression (the operands' dtype does not change it). */
   public String renderJava(String a, String b) {
-    return "(" + a + " " + javaOperator + " " + b + ")";
+    return JavaScalarOps.render(op, DType.BOOL, List.of(), List.of(a, b));
   }
 
   @Override

@@ -1,5 +1,6 @@
 package org.vmap4j.prim;
 
+import java.util.List;
 import org.vmap4j.DType;
 import org.vmap4j.Tensor;
 import org.vmap4j.core.BatchRules;
@@ -9,14 +10,21 @@ import org.vmap4j.core.SingleResultPrimitive;
 import org.vmap4j.core.TensorType;
 import org.vmap4j.cpu.CpuTensor;
 import org.vmap4j.cpu.ElementwiseKernels;
-import org.vmap4j.cpu.Storage;
+import org.vmap4j.cpu.JavaScalarOps;
+import org.vmap4j.kernel.ScalarOp;
+import org.vmap4j.kernel.ScalarPrimitive;
 
 /**
  * Element type conversion, parameter {@code dtype}. Floating to integer truncates toward zero as a
  * Java cast does (NaN becomes 0); anything to BOOL is "not zero"; BOOL to a number is 0 or 1.
  */
-public enum Convert implements SingleResultPrimitive {
+public enum Convert implements SingleResultPrimitive, ScalarPrimitive {
   CONVERT;
+
+  @Override
+  public ScalarOp scalarOp() {
+    return ScalarOp.CONVERT;
+  }
 
   public static Params params(DType to) {
     return Params.of("dtype", to);
@@ -28,17 +36,9 @@ public enum Convert implements SingleResultPrimitive {
     return in[0].withDType(params.dtype("dtype"));
   }
 
+  /** The cast of {@code x} from {@code from} to {@code to} as a Java expression. */
   public static String renderJava(DType from, DType to, String x) {
-    if (from == to) {
-      return x;
-    }
-    if (to == DType.BOOL) {
-      return "(" + x + " != 0)";
-    }
-    if (from == DType.BOOL) {
-      return "((" + Storage.javaType(to) + ") (" + x + " ? 1 : 0))";
-    }
-    return "((" + Storage.javaType(to) + ") " + x + ")";
+    return JavaScalarOps.render(ScalarOp.CONVERT, to, List.of(from), List.of(x));
   }
 
   @Override

@@ -46,14 +46,6 @@ final class Elementwise {
     }
   }
 
-  /**
-   * A call of a {@code double}-valued {@code java.lang.Math} expression, narrowed back to float for
-   * F32.
-   */
-  static String math(DType t, String doubleExpression) {
-    return t == DType.F32 ? "(float) (" + doubleExpression + ")" : doubleExpression;
-  }
-
   private static String join(TensorType[] in) {
     StringBuilder sb = new StringBuilder();
     for (int i = 0; i < in.length; i++) {

@@ -11,20 +11,26 @@ import org.vmap4j.core.SingleResultPrimitive;
 import org.vmap4j.core.TensorType;
 import org.vmap4j.cpu.CpuTensor;
 import org.vmap4j.cpu.Reductions;
+import org.vmap4j.kernel.Monoid;
 
 /**
  * Reductions over a set of axes (parameter {@code axes}: sorted, distinct, non-negative); the
  * reduced axes are removed from the shape.
  */
 public enum Reduce implements SingleResultPrimitive {
-  REDUCE_SUM(Reductions.Monoid.SUM),
-  REDUCE_MAX(Reductions.Monoid.MAX),
-  REDUCE_MIN(Reductions.Monoid.MIN);
+  REDUCE_SUM(Monoid.SUM),
+  REDUCE_MAX(Monoid.MAX),
+  REDUCE_MIN(Monoid.MIN);
 
-  private final Reductions.Monoid monoid;
+  private final Monoid monoid;
 
-  Reduce(Reductions.Monoid monoid) {
+  Reduce(Monoid monoid) {
     this.monoid = monoid;
+  }
+
+  /** How partial results combine (one definition for every backend's kernels). */
+  public Monoid monoid() {
+    return monoid;
   }
 
   public static Params params(int... axes) {
@@ -46,7 +52,7 @@ public enum Reduce implements SingleResultPrimitive {
                 + " are not sorted distinct dims of "
                 + x);
       }
-      if (monoid != Reductions.Monoid.SUM && x.dim(axes[i]) == 0) {
+      if (monoid != Monoid.SUM && x.dim(axes[i]) == 0) {
         throw new IllegalArgumentException(
             displayName() + ": cannot reduce over dimension " + axes[i] + " of size 0 in " + x);
       }

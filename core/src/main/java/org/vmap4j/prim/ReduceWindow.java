@@ -8,8 +8,8 @@ import org.vmap4j.core.Params;
 import org.vmap4j.core.SingleResultPrimitive;
 import org.vmap4j.core.TensorType;
 import org.vmap4j.cpu.CpuTensor;
-import org.vmap4j.cpu.Reductions;
 import org.vmap4j.cpu.WindowReductions;
+import org.vmap4j.kernel.Monoid;
 
 /**
  * Windowed reductions (pooling): along every dimension d a window of {@code window_dimensions[d]}
@@ -25,13 +25,13 @@ import org.vmap4j.cpu.WindowReductions;
  * the extreme of several overlapping windows collects all their cotangents.
  */
 public enum ReduceWindow implements SingleResultPrimitive {
-  REDUCE_WINDOW_SUM(Reductions.Monoid.SUM),
-  REDUCE_WINDOW_MAX(Reductions.Monoid.MAX),
-  REDUCE_WINDOW_MIN(Reductions.Monoid.MIN);
+  REDUCE_WINDOW_SUM(Monoid.SUM),
+  REDUCE_WINDOW_MAX(Monoid.MAX),
+  REDUCE_WINDOW_MIN(Monoid.MIN);
 
-  private final Reductions.Monoid monoid;
+  private final Monoid monoid;
 
-  ReduceWindow(Reductions.Monoid monoid) {
+  ReduceWindow(Monoid monoid) {
     this.monoid = monoid;
   }
 

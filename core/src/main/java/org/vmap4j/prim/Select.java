@@ -1,5 +1,6 @@
 package org.vmap4j.prim;
 
+import java.util.List;
 import org.vmap4j.DType;
 import org.vmap4j.Tensor;
 import org.vmap4j.core.BatchRules;
@@ -11,10 +12,18 @@ import org.vmap4j.core.Tangents;
 import org.vmap4j.core.TensorType;
 import org.vmap4j.cpu.CpuTensor;
 import org.vmap4j.cpu.ElementwiseKernels;
+import org.vmap4j.cpu.JavaScalarOps;
+import org.vmap4j.kernel.ScalarOp;
+import org.vmap4j.kernel.ScalarPrimitive;
 
 /** {@code select(cond, a, b)}: {@code a} where the BOOL {@code cond} is true, else {@code b}. */
-public enum Select implements SingleResultPrimitive {
+public enum Select implements SingleResultPrimitive, ScalarPrimitive {
   SELECT;
+
+  @Override
+  public ScalarOp scalarOp() {
+    return ScalarOp.SELECT;
+  }
 
   @Override
   public TensorType inferType(TensorType[] in, Params params) {
@@ -32,7 +41,11 @@ public enum Select implements SingleResultPrimitive {
 
   @Override
   public CpuTensor evaluate(CpuTensor[] in, Params params, TensorType out) {
-    return ElementwiseKernels.apply("(x0 ? x1 : x2)", in, out);
+    DType t = out.dtype();
+    String select =
+        JavaScalarOps.render(
+            ScalarOp.SELECT, t, List.of(DType.BOOL, t, t), List.of("x0", "x1", "x2"));
+    return ElementwiseKernels.apply(select, in, out);
   }
 
   @Override

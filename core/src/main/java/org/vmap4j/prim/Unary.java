@@ -1,6 +1,6 @@
 package org.vmap4j.prim;
 
-import java.util.function.BiFunction;
+import java.util.List;
 import org.vmap4j.DType;
 import org.vmap4j.Tensor;
 import org.vmap4j.core.BatchRules;
@@ -10,60 +10,45 @@ import org.vmap4j.core.SingleResultPrimitive;
 import org.vmap4j.core.TensorType;
 import org.vmap4j.cpu.CpuTensor;
 import org.vmap4j.cpu.ElementwiseKernels;
+import org.vmap4j.cpu.JavaScalarOps;
+import org.vmap4j.kernel.ScalarOp;
+import org.vmap4j.kernel.ScalarPrimitive;
 
 /**
- * Element-wise primitives of one operand. Each entry is the one place for its operation: which
- * dtypes it accepts and how it is computed (a Java expression over {@code x0}, rendered per dtype
- * and compiled into a loop).
+ * Element-wise primitives of one operand. Each entry is the one place for its rules: which dtypes
+ * it accepts, which scalar operation computes it (rendered by each backend's table: {@link
+ * JavaScalarOps} on the CPU) and its derivative.
  */
-public enum Unary implements SingleResultPrimitive {
-  NEG(false, (t, x) -> "(-" + x + ")", (x, y, g) -> g.neg()),
-  ABS(false, (t, x) -> "Math.abs(" + x + ")", (x, y, g) -> g.mul(x.sign())),
-  SIGN(
-      false,
-      (t, x) ->
-          switch (t) {
-            case I32 -> "Integer.signum(" + x + ")";
-            case I64 -> "(long) Long.signum(" + x + ")";
-            default -> "Math.signum(" + x + ")";
-          },
-      (x, y, g) -> null),
-  EXP(true, (t, x) -> Elementwise.math(t, "Math.exp(" + x + ")"), (x, y, g) -> g.mul(y)),
-  LOG(true, (t, x) -> Elementwise.math(t, "Math.log(" + x + ")"), (x, y, g) -> g.div(x)),
-  LOG1P(true, (t, x) -> Elementwise.math(t, "Math.log1p(" + x + ")"), (x, y, g) -> g.div(x.add(1))),
-  EXPM1(true, (t, x) -> Elementwise.math(t, "Math.expm1(" + x + ")"), (x, y, g) -> g.mul(y.add(1))),
-  SIN(true, (t, x) -> Elementwise.math(t, "Math.sin(" + x + ")"), (x, y, g) -> g.mul(x.cos())),
-  COS(
-      true,
-      (t, x) -> Elementwise.math(t, "Math.cos(" + x + ")"),
-      (x, y, g) -> g.mul(x.sin()).neg()),
-  TANH(
-      true,
-      (t, x) -> Elementwise.math(t, "Math.tanh(" + x + ")"),
-      (x, y, g) -> g.mul(y.square().neg().add(1))),
-  LOGISTIC(
-      true,
-      (t, x) -> Elementwise.math(t, "1.0 / (1.0 + Math.exp(-" + x + "))"),
-      (x, y, g) -> g.mul(y.mul(y.neg().add(1)))),
-  SQRT(true, (t, x) -> Elementwise.math(t, "Math.sqrt(" + x + ")"), (x, y, g) -> g.div(y.mul(2))),
-  RSQRT(
-      true,
-      (t, x) -> Elementwise.math(t, "1.0 / Math.sqrt(" + x + ")"),
-      (x, y, g) -> g.mul(y.div(x)).mul(-0.5)),
+public enum Unary implements SingleResultPrimitive, ScalarPrimitive {
+  NEG(false, ScalarOp.NEG, (x, y, g) -> g.neg()),
+  ABS(false, ScalarOp.ABS, (x, y, g) -> g.mul(x.sign())),
+  SIGN(false, ScalarOp.SIGN, (x, y, g) -> null),
+  EXP(true, ScalarOp.EXP, (x, y, g) -> g.mul(y)),
+  LOG(true, ScalarOp.LOG, (x, y, g) -> g.div(x)),
+  LOG1P(true, ScalarOp.LOG1P, (x, y, g) -> g.div(x.add(1))),
+  EXPM1(true, ScalarOp.EXPM1, (x, y, g) -> g.mul(y.add(1))),
+  SIN(true, ScalarOp.SIN, (x, y, g) -> g.mul(x.cos())),
+  COS(true, ScalarOp.COS, (x, y, g) -> g.mul(x.sin()).neg()),
+  TANH(true, ScalarOp.TANH, (x, y, g) -> g.mul(y.square().neg().add(1))),
+  LOGISTIC(true, ScalarOp.LOGISTIC, (x, y, g) -> g.mul(y.mul(y.neg().add(1)))),
+  SQRT(true, ScalarOp.SQRT, (x, y, g) -> g.div(y.mul(2))),
+  RSQRT(true, ScalarOp.RSQRT, (x, y, g) -> g.mul(y.div(x)).mul(-0.5)),
   /** The error function (Java has none: {@link ErrorFunction}); d/dx = 2/sqrt(pi)·exp(-x²). */
-  ERF(
-      true,
-      (t, x) -> Elementwise.math(t, "org.vmap4j.prim.ErrorFunction.erf(" + x + ")"),
-      (x, y, g) -> g.mul(x.square().neg().exp().mul(2 / Math.sqrt(Math.PI))));
+  ERF(true, ScalarOp.ERF, (x, y, g) -> g.mul(x.square().neg().exp().mul(2 / Math.sqrt(Math.PI))));
 
   private final boolean floatingOnly;
-  private final BiFunction<DType, String, String> java;
+  private final ScalarOp op;
   private final Chain chain;
 
-  Unary(boolean floatingOnly, BiFunction<DType, String, String> java, Chain chain) {
+  Unary(boolean floatingOnly, ScalarOp op, Chain chain) {
     this.floatingOnly = floatingOnly;
-    this.java = java;
+    this.op = op;
     this.chain = chain;
+  }
+
+  @Override
+  public ScalarOp scalarOp() {
+    return op;
   }
 
   /**
@@ -78,7 +63,7 @@ public enum Unary implements SingleResultPrimitive {
 
   /** This operation as a Java expression of {@code operand}, for element type {@code t}. */
   public String renderJava(DType t, String operand) {
-    return java.apply(t, operand);
+    return JavaScalarOps.render(op, t, List.of(t), List.of(operand));
   }
 
   @Override

@@ -4,8 +4,9 @@ import org.vmap4j.Tensor;
 
 /**
  * Logistic regression trained by full-batch gradient descent with the gradient written out by hand,
- * {@code X^T (sigmoid(X w + b) - y) / N}: what {@code grad} will derive automatically once autodiff
- * lands, and the reference it will be checked against.
+ * {@code X^T (sigmoid(X w + b) - y) / N}: the independent reference that the examples check {@code
+ * grad}'s result against (example 5 of {@link Main}), and the trainer of the model whose per-sample
+ * gradients the Spark example computes.
  */
 public final class LogisticRegressionByHand {
   private LogisticRegressionByHand() {}

@@ -48,15 +48,23 @@ public final class GemmPtx {
       long bRow,
       long bCol) {
     public Shape {
+      String why = unsupported(dtype, batch, m, n);
+      if (why != null) {
+        throw new UnsupportedOperationException(why);
+      }
+    }
+
+    /** Why no GEMM of these sizes is lowered, or null when one is. */
+    static String unsupported(DType dtype, long batch, int m, int n) {
       if (dtype != DType.F32 && dtype != DType.F64) {
-        throw new UnsupportedOperationException(
-            "GEMM in " + dtype + " is not lowered (f32, f64 are)");
+        return "GEMM in " + dtype + " is not lowered (f32, f64 are)";
       }
       if (batch > Integer.MAX_VALUE
           || (m + TILE - 1) / TILE > 65535
           || (n + TILE - 1) / TILE > 65535) {
-        throw new UnsupportedOperationException("GEMM grid too large");
+        return "GEMM grid too large";
       }
+      return null;
     }
 
     public int gridX() {

@@ -5,6 +5,7 @@ import java.util.List;
 import org.vmap4j.compiler.ExecutionPlan;
 import org.vmap4j.compiler.Fusion;
 import org.vmap4j.ir.Equation;
+import org.vmap4j.kernel.KernelDescription;
 import org.vmap4j.prim.DotGeneral;
 import org.vmap4j.prim.Reshape;
 
@@ -31,10 +32,7 @@ public record GpuPlan(ExecutionPlan plan, List<Step> steps) {
   public record Kernel(Fusion.FusedStep source, String ptx, int n, long threads) implements Step {
     @Override
     public String describe() {
-      return "gpu fused "
-          + source.resultType().shortName()
-          + java.util.Arrays.toString(source.shape())
-          + (source.reduce() == null ? "" : " " + source.reduce().displayName());
+      return "gpu fused " + source.kernel().describe();
     }
   }
 
@@ -144,13 +142,16 @@ public record GpuPlan(ExecutionPlan plan, List<Step> steps) {
 
   private static Step place(Fusion.Step s) {
     if (s instanceof Fusion.FusedStep f) {
-      try {
-        String ptx = PtxKernelRenderer.render(f);
-        var d = PtxKernelRenderer.description(f);
-        return new Kernel(f, ptx, PtxKernelRenderer.outputs(d), PtxKernelRenderer.threads(d));
-      } catch (UnsupportedOperationException e) {
-        return new OnCpu(s, e.getMessage());
+      KernelDescription k = f.kernel();
+      String why = PtxKernelRenderer.unsupported(k);
+      if (why != null) {
+        return new OnCpu(s, why);
       }
+      return new Kernel(
+          f,
+          PtxKernelRenderer.render(f),
+          PtxKernelRenderer.outputs(k),
+          PtxKernelRenderer.threads(k));
     }
     Fusion.PrimitiveStep p = (Fusion.PrimitiveStep) s;
     Equation e = p.equation();
@@ -158,14 +159,14 @@ public record GpuPlan(ExecutionPlan plan, List<Step> steps) {
       return new OnCpu(s, CONTROL_FLOW_ON_CPU + " (" + e.primitive().displayName() + ")");
     }
     if (e.primitive() == DotGeneral.DOT_GENERAL) {
-      try {
-        GemmPtx.Shape shape = DotGeneralGemm.shape(e);
-        return new Gemm(p, shape, GemmPtx.render(shape));
-      } catch (UnsupportedOperationException x) {
-        if (!x.getMessage().contains(DotGeneralGemm.NOT_ADJACENT)) {
-          return new OnCpu(s, x.getMessage());
-        }
+      DotGeneralGemm.Mapping mapping = DotGeneralGemm.map(e);
+      if (mapping instanceof DotGeneralGemm.Direct d) {
+        return new Gemm(p, d.shape(), GemmPtx.render(d.shape()));
       }
+      if (mapping instanceof DotGeneralGemm.Unsupported u) {
+        return new OnCpu(s, u.reason());
+      }
+      // NotAdjacent: transposes into GEMM order, then the GEMM
       var t = TransposedDotGeneral.lower(e);
       List<Step> parts = new ArrayList<>();
       for (Equation transpose : t.transposes()) {
@@ -179,25 +180,25 @@ public record GpuPlan(ExecutionPlan plan, List<Step> steps) {
       }
       return new TransposedGemm(p, List.copyOf(parts));
     }
-    try {
-      var k = IndexPrimitives.kernel(e);
-      if (k != null) {
-        return new Indexed(p, k.ptx(), k.n(), k.checksIndices(), k.startsFromOperand());
+    if (IndexPrimitives.handles(e)) {
+      String why = IndexPrimitives.unsupported(e);
+      if (why != null) {
+        return new OnCpu(s, why);
       }
-    } catch (UnsupportedOperationException x) {
-      return new OnCpu(s, x.getMessage());
+      var k = IndexPrimitives.kernel(e);
+      return new Indexed(p, k.ptx(), k.n(), k.checksIndices(), k.startsFromOperand());
     }
     var strided = StridedPrimitives.description(e);
     if (strided != null) {
-      try {
-        return new Strided(
-            p,
-            StridedPrimitives.render(e),
-            PtxKernelRenderer.outputs(strided),
-            PtxKernelRenderer.threads(strided));
-      } catch (UnsupportedOperationException x) {
-        return new OnCpu(s, x.getMessage());
+      String why = PtxKernelRenderer.unsupported(strided);
+      if (why != null) {
+        return new OnCpu(s, why);
       }
+      return new Strided(
+          p,
+          StridedPrimitives.render(e),
+          PtxKernelRenderer.outputs(strided),
+          PtxKernelRenderer.threads(strided));
     }
     if (e.primitive() == Reshape.RESHAPE) {
       return new Alias(p);

@@ -46,10 +46,43 @@ final class IndexPrimitives {
   /** The input of gather and scatter_add that holds the indices. */
   static final int INDICES = 1;
 
+  /** Whether {@code e} is one of these primitives. */
+  static boolean handles(Equation e) {
+    var p = e.primitive();
+    return p == Pad.PAD
+        || p == Concatenate.CONCATENATE
+        || p == Gather.GATHER
+        || p == ScatterAdd.SCATTER_ADD
+        || p == Argmax.ARGMAX;
+  }
+
+  /**
+   * Why {@code e} (one of these primitives) has no kernel here, or null when it has one: the dtypes
+   * the kernels below do not handle. Placement asks this before {@link #kernel}.
+   */
+  static String unsupported(Equation e) {
+    var p = e.primitive();
+    DType operand = e.inputs().get(0).type().dtype();
+    if (p == Gather.GATHER || p == ScatterAdd.SCATTER_ADD) {
+      DType indices = e.inputs().get(INDICES).type().dtype();
+      if (indices != DType.I32 && indices != DType.I64) {
+        return "indices of " + indices + " are not lowered";
+      }
+      if (p == ScatterAdd.SCATTER_ADD && operand == DType.BOOL) {
+        return "scatter_add of bool is not lowered";
+      }
+    }
+    if (p == Argmax.ARGMAX && operand == DType.BOOL) {
+      return "argmax of bool is not lowered";
+    }
+    return null;
+  }
+
   /**
    * The kernel computing {@code e}, or null when {@code e} is none of these primitives.
    *
-   * @throws UnsupportedOperationException for a dtype these kernels do not handle
+   * @throws UnsupportedOperationException for a dtype these kernels do not handle (see {@link
+   *     #unsupported})
    */
   static Kernel kernel(Equation e) {
     var p = e.primitive();

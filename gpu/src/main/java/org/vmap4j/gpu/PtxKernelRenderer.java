@@ -5,11 +5,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.vmap4j.DType;
-import org.vmap4j.compiler.Executable;
 import org.vmap4j.compiler.Fusion;
-import org.vmap4j.compiler.KernelExpression;
 import org.vmap4j.core.Shapes;
-import org.vmap4j.prim.Reduce;
+import org.vmap4j.kernel.KernelDescription;
+import org.vmap4j.kernel.Monoid;
+import org.vmap4j.kernel.ScalarStep;
 
 /**
  * Renders a fused kernel (the compiler's target-independent description, the same one the CPU
@@ -32,33 +32,46 @@ public final class PtxKernelRenderer {
   private PtxKernelRenderer() {}
 
   /** Renders {@code k} with every input a contiguous array of the kernel's shape. */
-  public static String render(Executable.KernelDescription k) {
+  public static String render(KernelDescription k) {
     return render(k, new ArrayList<>(java.util.Collections.nCopies(k.inputTypes().size(), null)));
   }
 
   /** Renders a fused step of a plan, reading broadcast inputs with stride 0. */
   public static String render(Fusion.FusedStep f) {
-    return render(description(f), inputStrides(f));
+    return render(f.kernel(), inputStrides(f));
   }
 
-  /** The kernel description of a plan's fused step (as {@link Executable#kernels()} gives it). */
-  public static Executable.KernelDescription description(Fusion.FusedStep f) {
-    List<DType> in = new ArrayList<>();
-    f.inputs().forEach(i -> in.add(i.viewType().dtype()));
-    return new Executable.KernelDescription(
-        f.temps(), f.result(), f.resultType(), in, f.shape(), f.reduce(), f.reduced());
+  /**
+   * Why this renderer cannot render {@code k}, or null when it can: the first scalar step whose
+   * operation or dtypes the PTX table does not lower, or a kernel-level limit. Placement asks this
+   * before rendering (a value, not an exception).
+   */
+  public static String unsupported(KernelDescription k) {
+    if (Shapes.size(k.shape()) < 0 || (long) Shapes.size(k.shape()) * 8 > Long.MAX_VALUE / 2) {
+      return "kernel too large";
+    }
+    if (k.reduce() != null && k.resultType() == DType.BOOL) {
+      return "reductions of bool are not lowered to PTX (f32, f64, i32, i64 are)";
+    }
+    for (ScalarStep t : k.steps()) {
+      String why = PtxLowering.unsupported(t);
+      if (why != null) {
+        return why;
+      }
+    }
+    return null;
   }
 
   /**
    * How many threads a launch of the kernel needs: one per element, or one warp per output element
    * for reductions.
    */
-  public static long threads(Executable.KernelDescription k) {
+  public static long threads(KernelDescription k) {
     return k.reduce() == null ? Shapes.size(k.shape()) : 32L * outputs(k);
   }
 
   /** The value of the {@code n} parameter: elements, or output elements for reductions. */
-  public static int outputs(Executable.KernelDescription k) {
+  public static int outputs(KernelDescription k) {
     int[] s = k.shape();
     return Shapes.size(java.util.Arrays.copyOf(s, s.length - k.reducedDims()));
   }
@@ -91,26 +104,22 @@ public final class PtxKernelRenderer {
    * Renders {@code k}; {@code inputStrides.get(i)} gives input i's strides over the kernel shape,
    * null for a contiguous input of that shape.
    *
-   * @throws UnsupportedOperationException naming the first dtype or primitive not lowered
+   * @throws UnsupportedOperationException with {@link #unsupported}'s reason when it gives one
    */
-  public static String render(Executable.KernelDescription k, List<int[]> inputStrides) {
+  public static String render(KernelDescription k, List<int[]> inputStrides) {
     return render(k, inputStrides, new int[k.inputTypes().size()]);
   }
 
   /**
-   * Like {@link #render(Executable.KernelDescription, List)}, with input i's elements starting at
-   * element {@code baseOffsets[i]} of its array (a slice).
+   * Like {@link #render(KernelDescription, List)}, with input i's elements starting at element
+   * {@code baseOffsets[i]} of its array (a slice).
    */
-  public static String render(
-      Executable.KernelDescription k, List<int[]> inputStrides, int[] baseOffsets) {
-    if (Shapes.size(k.shape()) < 0 || (long) Shapes.size(k.shape()) * 8 > Long.MAX_VALUE / 2) {
-      throw new UnsupportedOperationException("kernel too large");
+  public static String render(KernelDescription k, List<int[]> inputStrides, int[] baseOffsets) {
+    String why = unsupported(k);
+    if (why != null) {
+      throw new UnsupportedOperationException(why);
     }
     DType resultType = k.resultType();
-    if (k.reduce() != null && resultType == DType.BOOL) {
-      throw new UnsupportedOperationException(
-          "reductions of bool are not lowered to PTX (f32, f64, i32, i64 are)");
-    }
     PtxRegisters regs = new PtxRegisters();
     List<String> body = new ArrayList<>();
     int inputs = k.inputTypes().size();
@@ -185,7 +194,7 @@ public final class PtxKernelRenderer {
    * The kernel body at flat element index {@code index}: loads, temporaries; the result register.
    */
   private static String element(
-      Executable.KernelDescription k,
+      KernelDescription k,
       List<int[]> inputStrides,
       int[] baseOffsets,
       String index,
@@ -207,7 +216,7 @@ public final class PtxKernelRenderer {
       }
       reg.put("x" + i, v);
     }
-    for (KernelExpression.Temp t : k.temps()) {
+    for (ScalarStep t : k.steps()) {
       String dst = regs.of(t.dtype());
       List<String> ops = new ArrayList<>();
       t.operands().forEach(o -> ops.add(reg.get(o)));
@@ -269,7 +278,7 @@ public final class PtxKernelRenderer {
 
   /** One warp per output element; see the class comment. */
   private static void reduction(
-      Executable.KernelDescription k,
+      KernelDescription k,
       List<int[]> inputStrides,
       int[] baseOffsets,
       String gid,
@@ -294,7 +303,7 @@ public final class PtxKernelRenderer {
     body.add("setp.ge.u32 " + outside + ", " + warp + ", " + n + ";");
     body.add("@" + outside + " bra DONE;");
     String acc = regs.of(t);
-    body.add("mov." + s + " " + acc + ", " + identity(k.reduce(), t) + ";");
+    body.add("mov." + s + " " + acc + ", " + PtxRegisters.constant(t, k.reduce().identity()) + ";");
     String first = regs.b32();
     body.add("mul.lo.u32 " + first + ", " + warp + ", " + reduced + ";");
     String j = regs.b32();
@@ -330,26 +339,13 @@ public final class PtxKernelRenderer {
     store(t, out, warp, acc, regs, body);
   }
 
-  private static String identity(Reduce r, DType t) {
-    return PtxRegisters.constant(
-        t,
-        switch (r) {
-          case REDUCE_SUM -> 0.0;
-          case REDUCE_MAX -> Double.NEGATIVE_INFINITY;
-          case REDUCE_MIN -> Double.POSITIVE_INFINITY;
-        });
-  }
-
+  /** {@code dst = a (+) b} by the monoid's scalar operation, through the PTX table. */
   private static List<String> combine(
-      Reduce r, DType t, String dst, String a, String b, PtxRegisters regs) {
-    if (t.isInteger()) {
-      return List.of(PtxLowering.integerCombine(r, t, dst, a, b));
-    }
-    return switch (r) {
-      case REDUCE_SUM ->
-          List.of("add.rn." + PtxRegisters.suffix(t) + " " + dst + ", " + a + ", " + b + ";");
-      case REDUCE_MAX -> PtxLowering.maxMin("max", t, dst, a, b, regs);
-      case REDUCE_MIN -> PtxLowering.maxMin("min", t, dst, a, b, regs);
-    };
+      Monoid m, DType t, String dst, String a, String b, PtxRegisters regs) {
+    return PtxLowering.lower(
+        new ScalarStep(dst, m.combine(), t, List.of(a, b), List.of(t, t)),
+        dst,
+        List.of(a, b),
+        regs);
   }
 }

@@ -2,22 +2,19 @@ package org.vmap4j.gpu;
 
 import static org.vmap4j.gpu.PtxRegisters.constant;
 import static org.vmap4j.gpu.PtxRegisters.suffix;
+import static org.vmap4j.kernel.ScalarOp.*;
 
 import java.util.ArrayList;
 import java.util.List;
 import org.vmap4j.DType;
-import org.vmap4j.compiler.KernelExpression;
-import org.vmap4j.core.Primitive;
-import org.vmap4j.prim.Binary;
-import org.vmap4j.prim.Compare;
-import org.vmap4j.prim.Convert;
-import org.vmap4j.prim.Select;
-import org.vmap4j.prim.Unary;
+import org.vmap4j.kernel.ScalarOp;
+import org.vmap4j.kernel.ScalarOpTable;
+import org.vmap4j.kernel.ScalarStep;
 
 /**
- * The GPU backend's lowering of each element-wise primitive to PTX instructions. Core stays free of
- * CUDA, so this table lives here rather than in each primitive; it is the one place for the PTX
- * form of each primitive.
+ * The GPU backend's renderer of scalar operations ({@link #TABLE}, one row per {@link ScalarOp}):
+ * the one place for the PTX form of each operation. Core stays free of CUDA, so this table lives
+ * here; a row says which dtypes it lowers as a value (placement runs the rest on the CPU).
  *
  * <p>Accuracy: the CPU computes F32 transcendentals in double and rounds, so they are correctly
  * rounded; here F32 {@code exp}, {@code logistic} and {@code tanh} are built from the hardware's
@@ -46,108 +43,237 @@ final class PtxLowering {
 
   private PtxLowering() {}
 
+  /** How one row computes its operation, once its dtypes are known to be lowered. */
+  @FunctionalInterface
+  interface Lower {
+    List<String> lower(DType out, String dst, List<String> ops, PtxRegisters regs);
+  }
+
+  /** One row of the table: which dtypes it lowers, and how. */
+  interface Row {
+    /** Why this row does not lower these dtypes; null when it does. */
+    String unsupported(DType out, List<DType> operandTypes);
+
+    List<String> lower(
+        DType out, List<DType> operandTypes, String dst, List<String> ops, PtxRegisters regs);
+  }
+
+  /**
+   * The GPU backend's renderer of scalar operations: one row per {@link ScalarOp}, each with its
+   * floating and integer (Java's two's-complement) forms.
+   */
+  static final ScalarOpTable<Row> TABLE =
+      ScalarOpTable.<Row>builder("cuda")
+          .add(
+              NEG,
+              numeric(
+                  (t, d, o, r) -> List.of("neg." + suffix(t) + " " + d + ", " + o.get(0) + ";"),
+                  (t, d, o, r) -> List.of("sub." + suffix(t) + " " + d + ", 0, " + o.get(0) + ";")))
+          .add(
+              ABS,
+              numeric(
+                  (t, d, o, r) -> List.of("abs." + suffix(t) + " " + d + ", " + o.get(0) + ";"),
+                  (t, d, o, r) -> integerAbs(t, d, o.get(0), r)))
+          .add(
+              SIGN,
+              numeric(
+                  (t, d, o, r) -> sign(t, d, o.get(0), r),
+                  (t, d, o, r) -> integerSign(t, d, o.get(0), r)))
+          .add(
+              SQRT,
+              floatingOnly(
+                  (t, d, o, r) ->
+                      List.of("sqrt.rn." + suffix(t) + " " + d + ", " + o.get(0) + ";")))
+          .add(
+              RSQRT,
+              floatingOnly(
+                  (t, d, o, r) -> {
+                    String q = r.of(t);
+                    return List.of(
+                        "sqrt.rn." + suffix(t) + " " + q + ", " + o.get(0) + ";",
+                        "rcp.rn." + suffix(t) + " " + d + ", " + q + ";");
+                  }))
+          .add(
+              EXP,
+              floatingOnly(
+                  (t, d, o, r) ->
+                      t == DType.F32 ? exp(d, o.get(0), r) : math(PtxF64Math.Fn.EXP, t, d, o, r)))
+          // f32 too: lg2.approx alone has a poor relative accuracy near x = 1
+          .add(LOG, floatingOnly((t, d, o, r) -> math(PtxF64Math.Fn.LOG, t, d, o, r)))
+          .add(LOG1P, floatingOnly((t, d, o, r) -> math(PtxF64Math.Fn.LOG1P, t, d, o, r)))
+          .add(EXPM1, floatingOnly((t, d, o, r) -> math(PtxF64Math.Fn.EXPM1, t, d, o, r)))
+          .add(
+              SIN,
+              floatingOnly(
+                  (t, d, o, r) ->
+                      t == DType.F32
+                          ? sinCos("sin", d, o.get(0), r)
+                          : math(PtxF64Math.Fn.SIN, t, d, o, r)))
+          .add(
+              COS,
+              floatingOnly(
+                  (t, d, o, r) ->
+                      t == DType.F32
+                          ? sinCos("cos", d, o.get(0), r)
+                          : math(PtxF64Math.Fn.COS, t, d, o, r)))
+          .add(
+              TANH,
+              floatingOnly(
+                  (t, d, o, r) ->
+                      t == DType.F32 ? tanh(d, o.get(0), r) : math(PtxF64Math.Fn.TANH, t, d, o, r)))
+          .add(
+              LOGISTIC,
+              floatingOnly(
+                  (t, d, o, r) ->
+                      t == DType.F32
+                          ? logistic(d, o.get(0), r)
+                          : math(PtxF64Math.Fn.LOGISTIC, t, d, o, r)))
+          .add(ADD, numeric(instruction("add.rn"), instruction("add")))
+          .add(SUB, numeric(instruction("sub.rn"), instruction("sub")))
+          .add(MUL, numeric(instruction("mul.rn"), instruction("mul.lo")))
+          .add(DIV, floatingOnly(instruction("div.rn")))
+          .add(POW, floatingOnly((t, d, o, r) -> math(PtxF64Math.Fn.POW, t, d, o, r)))
+          .add(
+              MAX,
+              numeric(
+                  (t, d, o, r) -> maxMin("max", t, d, o.get(0), o.get(1), r), instruction("max")))
+          .add(
+              MIN,
+              numeric(
+                  (t, d, o, r) -> maxMin("min", t, d, o.get(0), o.get(1), r), instruction("min")))
+          .add(comparison("lt"), LT)
+          .add(comparison("le"), LE)
+          .add(comparison("gt"), GT)
+          .add(comparison("ge"), GE)
+          .add(comparison("eq"), EQ)
+          .add(comparison("ne"), NE)
+          .add(SELECT, new SelectRow())
+          .add(CONVERT, new ConvertRow())
+          .build();
+
   /** PTX lines computing {@code dst} (a register) from operand registers. */
-  static List<String> lower(
-      KernelExpression.Temp t, String dst, List<String> ops, PtxRegisters regs) {
-    Primitive p = t.primitive();
-    DType out = t.dtype();
-    List<String> integer = lowerInteger(t, dst, ops, regs);
-    if (integer != null) {
-      return integer;
+  static List<String> lower(ScalarStep t, String dst, List<String> ops, PtxRegisters regs) {
+    String why = unsupported(t);
+    if (why != null) {
+      throw new IllegalArgumentException(why);
     }
-    for (DType d : t.operandTypes()) {
-      if (d != DType.F32 && d != DType.F64 && d != DType.BOOL) {
-        throw unsupported(t, "operand dtype " + d + " is not lowered to PTX");
-      }
-    }
-    if (p instanceof Binary b) {
-      String s = floating(t);
-      String a = ops.get(0);
-      String c = ops.get(1);
-      return switch (b) {
-        case ADD -> List.of("add.rn." + s + " " + dst + ", " + a + ", " + c + ";");
-        case SUB -> List.of("sub.rn." + s + " " + dst + ", " + a + ", " + c + ";");
-        case MUL -> List.of("mul.rn." + s + " " + dst + ", " + a + ", " + c + ";");
-        case DIV -> List.of("div.rn." + s + " " + dst + ", " + a + ", " + c + ";");
-        case MAX, MIN -> maxMin(b == Binary.MAX ? "max" : "min", out, dst, a, c, regs);
-        case POW -> math(PtxF64Math.Fn.POW, out, dst, ops, regs);
-      };
-    }
-    if (p instanceof Unary u) {
-      String s = floating(t);
-      String a = ops.get(0);
-      boolean f32 = out == DType.F32;
-      return switch (u) {
-        case NEG -> List.of("neg." + s + " " + dst + ", " + a + ";");
-        case ABS -> List.of("abs." + s + " " + dst + ", " + a + ";");
-        case SIGN -> sign(out, dst, a, regs);
-        case SQRT -> List.of("sqrt.rn." + s + " " + dst + ", " + a + ";");
-        case RSQRT -> {
-          String r = regs.of(out);
-          yield List.of(
-              "sqrt.rn." + s + " " + r + ", " + a + ";",
-              "rcp.rn." + s + " " + dst + ", " + r + ";");
-        }
-        case EXP -> f32 ? exp(dst, a, regs) : math(PtxF64Math.Fn.EXP, out, dst, ops, regs);
-        // f32 too: lg2.approx alone has a poor relative accuracy near x = 1
-        case LOG -> math(PtxF64Math.Fn.LOG, out, dst, ops, regs);
-        case LOG1P -> math(PtxF64Math.Fn.LOG1P, out, dst, ops, regs);
-        case EXPM1 -> math(PtxF64Math.Fn.EXPM1, out, dst, ops, regs);
-        case SIN, COS -> {
-          if (!f32) {
-            yield math(u == Unary.SIN ? PtxF64Math.Fn.SIN : PtxF64Math.Fn.COS, out, dst, ops, regs);
-          }
-          yield sinCos(u == Unary.SIN ? "sin" : "cos", dst, a, regs);
-        }
-        case TANH -> f32 ? tanh(dst, a, regs) : math(PtxF64Math.Fn.TANH, out, dst, ops, regs);
-        case LOGISTIC -> {
-          if (!f32) {
-            yield math(PtxF64Math.Fn.LOGISTIC, out, dst, ops, regs);
-          }
-          // 1 / (1 + exp(-x)): no cancellation anywhere, so exp's accuracy carries over
-          List<String> lines = new ArrayList<>();
-          String m = regs.f32();
-          String e = regs.f32();
-          lines.add("neg.f32 " + m + ", " + a + ";");
-          lines.addAll(exp(e, m, regs));
-          lines.add("add.rn.f32 " + e + ", " + e + ", 0f3F800000;");
-          lines.add("rcp.rn.f32 " + dst + ", " + e + ";");
-          yield lines;
-        }
-        default -> throw unsupported(t, u.displayName() + " is not lowered to PTX yet");
-      };
-    }
-    if (p instanceof Compare c) {
-      DType in = t.operandTypes().get(0);
-      if (!in.isFloating()) {
-        throw unsupported(t, "comparisons of " + in + " are not lowered");
-      }
-      return compare(c, in, dst, ops.get(0), ops.get(1));
-    }
-    if (p == Select.SELECT) {
-      return select(floating(t), dst, ops);
-    }
-    if (p == Convert.CONVERT) {
-      return convert(t, dst, ops.get(0));
-    }
-    throw unsupported(t, p.displayName() + " is not lowered to PTX yet");
+    return TABLE.row(t.op()).lower(t.dtype(), t.operandTypes(), dst, ops, regs);
   }
 
-  private static String floating(KernelExpression.Temp t) {
-    if (!t.dtype().isFloating()) {
-      throw unsupported(t, "only f32 and f64 arithmetic is lowered");
-    }
-    for (DType d : t.operandTypes()) {
-      if (d != t.dtype() && !(t.primitive() == Select.SELECT && d == DType.BOOL)) {
-        throw unsupported(t, "mixed operand dtypes");
-      }
-    }
-    return suffix(t.dtype());
+  /** Why {@code t} is not lowered to PTX, or null when it is. */
+  static String unsupported(ScalarStep t) {
+    Row row = TABLE.row(t.op());
+    String why = row == null ? TABLE.missing(t.op()) : row.unsupported(t.dtype(), t.operandTypes());
+    return why == null
+        ? null
+        : "cannot lower "
+            + t.op().name().toLowerCase(java.util.Locale.ROOT)
+            + " ("
+            + t.dtype()
+            + ") to PTX: "
+            + why;
   }
 
-  private static List<String> convert(KernelExpression.Temp t, String dst, String a) {
-    DType from = t.operandTypes().get(0);
-    DType to = t.dtype();
+  /** Operations of one numeric dtype (operands and result); null {@code integer}: floating only. */
+  private static Row numeric(Lower floating, Lower integer) {
+    return new Row() {
+      @Override
+      public String unsupported(DType out, List<DType> in) {
+        for (DType d : in) {
+          if (d != out) {
+            return "mixed operand dtypes";
+          }
+        }
+        if (out.isInteger()) {
+          return integer == null ? "floating only" : null;
+        }
+        return out.isFloating() ? null : "only f32 and f64 arithmetic is lowered";
+      }
+
+      @Override
+      public List<String> lower(
+          DType out, List<DType> in, String dst, List<String> ops, PtxRegisters regs) {
+        return (out.isInteger() ? integer : floating).lower(out, dst, ops, regs);
+      }
+    };
+  }
+
+  private static Row floatingOnly(Lower floating) {
+    return numeric(floating, null);
+  }
+
+  /** {@code <op>.<type> dst, a, b;} ({@code op} carries its rounding or {@code .lo}). */
+  private static Lower instruction(String op) {
+    return (t, d, o, r) ->
+        List.of(op + "." + suffix(t) + " " + d + ", " + o.get(0) + ", " + o.get(1) + ";");
+  }
+
+  /** A comparison of two operands of one numeric dtype; see {@link #compare}. */
+  private static Row comparison(String op) {
+    return new Row() {
+      @Override
+      public String unsupported(DType out, List<DType> in) {
+        if (in.get(0) != in.get(1)) {
+          return "mixed operand dtypes";
+        }
+        return in.get(0) == DType.BOOL ? "comparisons of bool are not lowered" : null;
+      }
+
+      @Override
+      public List<String> lower(
+          DType out, List<DType> in, String dst, List<String> ops, PtxRegisters regs) {
+        return compare(op, in.get(0), dst, ops.get(0), ops.get(1));
+      }
+    };
+  }
+
+  /** {@code select(pred, onTrue, onFalse)} of numeric values. */
+  private static final class SelectRow implements Row {
+    @Override
+    public String unsupported(DType out, List<DType> in) {
+      if (in.get(1) != out || in.get(2) != out) {
+        return "mixed operand dtypes";
+      }
+      return out == DType.BOOL ? "only f32 and f64 arithmetic is lowered" : null;
+    }
+
+    @Override
+    public List<String> lower(
+        DType out, List<DType> in, String dst, List<String> ops, PtxRegisters regs) {
+      return select(suffix(out), dst, ops);
+    }
+  }
+
+  /** Java's casts between any two of F32, F64, I32, I64 and BOOL. */
+  private static final class ConvertRow implements Row {
+    @Override
+    public String unsupported(DType out, List<DType> in) {
+      return null;
+    }
+
+    @Override
+    public List<String> lower(
+        DType out, List<DType> in, String dst, List<String> ops, PtxRegisters regs) {
+      DType from = in.get(0);
+      return from.isInteger() || out.isInteger()
+          ? convertInteger(from, out, dst, ops.get(0), regs)
+          : convert(from, out, dst, ops.get(0));
+    }
+  }
+
+  /** 1 / (1 + exp(-x)): no cancellation anywhere, so exp's accuracy carries over. */
+  private static List<String> logistic(String dst, String a, PtxRegisters regs) {
+    List<String> lines = new ArrayList<>();
+    String m = regs.f32();
+    String e = regs.f32();
+    lines.add("neg.f32 " + m + ", " + a + ";");
+    lines.addAll(exp(e, m, regs));
+    lines.add("add.rn.f32 " + e + ", " + e + ", 0f3F800000;");
+    lines.add("rcp.rn.f32 " + dst + ", " + e + ";");
+    return lines;
+  }
+
+  private static List<String> convert(DType from, DType to, String dst, String a) {
     if (from == to) {
       return List.of(
           (to == DType.BOOL ? "mov.pred " : "mov." + suffix(to) + " ") + dst + ", " + a + ";");
@@ -177,24 +303,16 @@ final class PtxLowering {
       return List.of(
           "setp.neu." + suffix(from) + " " + dst + ", " + a + ", " + constant(from, 0) + ";");
     }
-    throw unsupported(t, "conversion " + from + " -> " + to + " is not lowered");
+    throw new IllegalArgumentException("conversion " + from + " -> " + to + " is not lowered");
   }
 
   /**
    * {@code setp} for a comparison of two {@code in} values. For floats, {@code ne} is the unordered
    * form: NaN != x is true, as in Java; every other comparison with NaN is false.
    */
-  private static List<String> compare(Compare c, DType in, String dst, String a, String b) {
-    String op =
-        switch (c) {
-          case LT -> "lt";
-          case LE -> "le";
-          case GT -> "gt";
-          case GE -> "ge";
-          case EQ -> "eq";
-          case NE -> in.isFloating() ? "neu" : "ne";
-        };
-    return List.of("setp." + op + "." + suffix(in) + " " + dst + ", " + a + ", " + b + ";");
+  private static List<String> compare(String op, DType in, String dst, String a, String b) {
+    String setp = op.equals("ne") && in.isFloating() ? "neu" : op;
+    return List.of("setp." + setp + "." + suffix(in) + " " + dst + ", " + a + ", " + b + ";");
   }
 
   /** {@code select(pred, onTrue, onFalse)} on values of PTX type {@code suffix}. */
@@ -340,96 +458,40 @@ final class PtxLowering {
         : PtxF64Math.lowerF32(fn, dst, ops, regs);
   }
 
-  private static UnsupportedOperationException unsupported(KernelExpression.Temp t, String why) {
-    return new UnsupportedOperationException(
-        "cannot lower " + t.primitive().displayName() + " (" + t.dtype() + ") to PTX: " + why);
-  }
-
   // ---- integers (I32, I64): Java's two's-complement arithmetic and casts ----
 
-  /**
-   * PTX for a temporary that produces or reads I32/I64 values, with Java's semantics: add, sub and
-   * mul wrap around; neg and abs of the minimum value give the minimum value; conversions from
-   * floating types truncate toward zero, saturate, and give 0 for NaN (made explicit here rather
-   * than relying on cvt's handling of NaN); to BOOL is "not zero". Null when no operand or result
-   * is an integer (the floating table below applies). There is no integer division: core's div is
-   * floating only.
-   */
-  private static List<String> lowerInteger(
-      KernelExpression.Temp t, String dst, List<String> ops, PtxRegisters regs) {
-    DType out = t.dtype();
-    boolean integer = out.isInteger();
-    for (DType d : t.operandTypes()) {
-      integer |= d.isInteger();
-    }
-    if (!integer) {
-      return null;
-    }
-    Primitive p = t.primitive();
-    if (p == Convert.CONVERT) {
-      return convertInteger(t, t.operandTypes().get(0), out, dst, ops.get(0), regs);
-    }
-    for (DType d : t.operandTypes()) {
-      if (d != out && !(p == Select.SELECT && d == DType.BOOL) && !(p instanceof Compare)) {
-        throw unsupported(t, "mixed operand dtypes");
-      }
-    }
-    if (p instanceof Compare c) {
-      DType in = t.operandTypes().get(0);
-      if (t.operandTypes().get(1) != in) {
-        throw unsupported(t, "mixed operand dtypes");
-      }
-      return compare(c, in, dst, ops.get(0), ops.get(1));
-    }
-    String s = suffix(out);
-    if (p == Select.SELECT) {
-      return select(s, dst, ops);
-    }
-    if (p instanceof Binary b) {
-      String a = ops.get(0);
-      String c = ops.get(1);
-      return switch (b) {
-        case ADD -> List.of("add." + s + " " + dst + ", " + a + ", " + c + ";");
-        case SUB -> List.of("sub." + s + " " + dst + ", " + a + ", " + c + ";");
-        case MUL -> List.of("mul.lo." + s + " " + dst + ", " + a + ", " + c + ";");
-        case MAX -> List.of("max." + s + " " + dst + ", " + a + ", " + c + ";");
-        case MIN -> List.of("min." + s + " " + dst + ", " + a + ", " + c + ";");
-        default -> throw unsupported(t, b.displayName() + " is floating only");
-      };
-    }
-    if (p instanceof Unary u) {
-      String a = ops.get(0);
-      return switch (u) {
-        case NEG -> List.of("sub." + s + " " + dst + ", 0, " + a + ";");
-        case ABS -> {
-          String negated = regs.of(out);
-          String negative = regs.pred();
-          yield List.of(
-              "sub." + s + " " + negated + ", 0, " + a + ";",
-              "setp.lt." + s + " " + negative + ", " + a + ", 0;",
-              "selp." + s + " " + dst + ", " + negated + ", " + a + ", " + negative + ";");
-        }
-        case SIGN -> {
-          String positive = regs.pred();
-          String negative = regs.pred();
-          String up = regs.of(out);
-          String down = regs.of(out);
-          yield List.of(
-              "setp.gt." + s + " " + positive + ", " + a + ", 0;",
-              "setp.lt." + s + " " + negative + ", " + a + ", 0;",
-              "selp." + s + " " + up + ", 1, 0, " + positive + ";",
-              "selp." + s + " " + down + ", 1, 0, " + negative + ";",
-              "sub." + s + " " + dst + ", " + up + ", " + down + ";");
-        }
-        default -> throw unsupported(t, u.displayName() + " is floating only");
-      };
-    }
-    throw unsupported(t, p.displayName() + " of integers is not lowered to PTX");
+  // Java's semantics: add, sub and mul wrap around; neg and abs of the minimum value give the
+  // minimum value; conversions from floating types truncate toward zero, saturate, and give 0 for
+  // NaN (made explicit here rather than relying on cvt's handling of NaN); to BOOL is "not zero".
+  // There is no integer division: core's div is floating only.
+
+  private static List<String> integerAbs(DType t, String dst, String a, PtxRegisters regs) {
+    String s = suffix(t);
+    String negated = regs.of(t);
+    String negative = regs.pred();
+    return List.of(
+        "sub." + s + " " + negated + ", 0, " + a + ";",
+        "setp.lt." + s + " " + negative + ", " + a + ", 0;",
+        "selp." + s + " " + dst + ", " + negated + ", " + a + ", " + negative + ";");
+  }
+
+  private static List<String> integerSign(DType t, String dst, String a, PtxRegisters regs) {
+    String s = suffix(t);
+    String positive = regs.pred();
+    String negative = regs.pred();
+    String up = regs.of(t);
+    String down = regs.of(t);
+    return List.of(
+        "setp.gt." + s + " " + positive + ", " + a + ", 0;",
+        "setp.lt." + s + " " + negative + ", " + a + ", 0;",
+        "selp." + s + " " + up + ", 1, 0, " + positive + ";",
+        "selp." + s + " " + down + ", 1, 0, " + negative + ";",
+        "sub." + s + " " + dst + ", " + up + ", " + down + ";");
   }
 
   /** Java's casts between integers and the other dtypes. */
   private static List<String> convertInteger(
-      KernelExpression.Temp t, DType from, DType to, String dst, String a, PtxRegisters regs) {
+      DType from, DType to, String dst, String a, PtxRegisters regs) {
     if (from == to) {
       return List.of("mov." + suffix(to) + " " + dst + ", " + a + ";");
     }
@@ -457,17 +519,6 @@ final class PtxLowering {
     if (to == DType.BOOL) {
       return List.of("setp.ne." + suffix(from) + " " + dst + ", " + a + ", 0;");
     }
-    throw unsupported(t, "conversion " + from + " -> " + to + " is not lowered");
-  }
-
-  /** One step of an integer sum/max/min reduction (wrapping sum, as Java's). */
-  static String integerCombine(org.vmap4j.prim.Reduce r, DType t, String dst, String a, String b) {
-    String op =
-        switch (r) {
-          case REDUCE_SUM -> "add.";
-          case REDUCE_MAX -> "max.";
-          case REDUCE_MIN -> "min.";
-        };
-    return op + suffix(t) + " " + dst + ", " + a + ", " + b + ";";
+    throw new IllegalArgumentException("conversion " + from + " -> " + to + " is not lowered");
   }
 }

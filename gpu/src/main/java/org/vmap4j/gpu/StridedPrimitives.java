@@ -1,10 +1,9 @@
 package org.vmap4j.gpu;
 
-import java.util.List;
 import org.vmap4j.DType;
-import org.vmap4j.compiler.Executable;
 import org.vmap4j.core.Shapes;
 import org.vmap4j.ir.Equation;
+import org.vmap4j.kernel.KernelDescription;
 import org.vmap4j.prim.BroadcastInDim;
 import org.vmap4j.prim.Reduce;
 import org.vmap4j.prim.Slice;
@@ -22,25 +21,19 @@ final class StridedPrimitives {
   private StridedPrimitives() {}
 
   /** The kernel computing {@code e}, or null when {@code e} is not one of these primitives. */
-  static Executable.KernelDescription description(Equation e) {
+  static KernelDescription description(Equation e) {
     DType t = e.outputs().get(0).type().dtype();
     int[] out = e.outputs().get(0).type().shape();
     if (e.primitive() == Transpose.TRANSPOSE
         || e.primitive() == BroadcastInDim.BROADCAST_IN_DIM
         || e.primitive() == Slice.SLICE) {
-      return new Executable.KernelDescription(List.of(), "x0", t, List.of(t), out, null, 0);
+      return KernelDescription.copy(t, out, null, 0);
     }
     if (e.primitive() instanceof Reduce r) {
       int[] in = e.inputs().get(0).type().shape();
       int[] perm = reducedLast(in.length, e.params().ints("axes"));
-      return new Executable.KernelDescription(
-          List.of(),
-          "x0",
-          t,
-          List.of(t),
-          Shapes.select(in, perm),
-          r,
-          e.params().ints("axes").length);
+      return KernelDescription.copy(
+          t, Shapes.select(in, perm), r.monoid(), e.params().ints("axes").length);
     }
     return null;
   }
@@ -94,7 +87,7 @@ final class StridedPrimitives {
   }
 
   static String render(Equation e) {
-    Executable.KernelDescription d = description(e);
+    KernelDescription d = description(e);
     return PtxKernelRenderer.render(
         d, java.util.Collections.singletonList(inputStrides(e)), new int[] {baseOffset(e)});
   }

@@ -61,14 +61,12 @@ final class TransposedDotGeneral {
   /** Whether each of the three groups collapses to one stride in the contiguous layout. */
   private static boolean adjacent(TensorType t, int[] a, int[] b, int[] c) {
     int[] strides = Shapes.contiguousStrides(t.shape());
-    try {
-      DotGeneralGemm.stride(t.shape(), strides, a, "");
-      DotGeneralGemm.stride(t.shape(), strides, b, "");
-      DotGeneralGemm.stride(t.shape(), strides, c, "");
-      return true;
-    } catch (UnsupportedOperationException x) {
-      return false;
+    for (int[] group : new int[][] {a, b, c}) {
+      if (DotGeneralGemm.stride(t.shape(), strides, group) == DotGeneralGemm.NOT_ADJACENT) {
+        return false;
+      }
     }
+    return true;
   }
 
   private static Equation transpose(Var v, int[] first, int[] second, int[] third) {

@@ -170,7 +170,8 @@ class IndexMathTest {
             CpuTensor view =
                 org.vmap4j.prim.BroadcastInDim.BROADCAST_IN_DIM.evaluate(
                     new CpuTensor[] {src}, in.broadcast(), in.viewType());
-            double[] got = strided(k.source().shape(), strides.get(i), 0, 0, null, flat(src));
+            double[] got =
+                strided(k.source().kernel().shape(), strides.get(i), 0, 0, null, flat(src));
             assertClose(e.program() + " input " + i, got, flat(view));
             checked++;
           }
@@ -205,7 +206,7 @@ class IndexMathTest {
       int[] strides,
       int base,
       int reducedDims,
-      org.vmap4j.prim.Reduce reduce,
+      org.vmap4j.kernel.Monoid reduce,
       double[] x) {
     int total = Shapes.size(shape);
     int reduced =
@@ -217,9 +218,9 @@ class IndexMathTest {
           reduce == null
               ? 0
               : switch (reduce) {
-                case REDUCE_SUM -> 0;
-                case REDUCE_MAX -> Double.NEGATIVE_INFINITY;
-                case REDUCE_MIN -> Double.POSITIVE_INFINITY;
+                case SUM -> 0;
+                case MAX -> Double.NEGATIVE_INFINITY;
+                case MIN -> Double.POSITIVE_INFINITY;
               };
       int count = reducedDims == 0 ? 1 : reduced;
       for (int j = 0; j < count; j++) {
@@ -235,9 +236,9 @@ class IndexMathTest {
             reduce == null
                 ? v
                 : switch (reduce) {
-                  case REDUCE_SUM -> acc + v;
-                  case REDUCE_MAX -> Math.max(acc, v);
-                  case REDUCE_MIN -> Math.min(acc, v);
+                  case SUM -> acc + v;
+                  case MAX -> Math.max(acc, v);
+                  case MIN -> Math.min(acc, v);
                 };
       }
       out[o] = acc;

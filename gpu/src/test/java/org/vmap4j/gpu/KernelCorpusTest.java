@@ -56,7 +56,7 @@ class KernelCorpusTest {
     long reductions =
         corpus.stream()
             .flatMap(e -> e.plan().steps().stream())
-            .filter(s -> s instanceof GpuPlan.Kernel k && k.source().reduce() != null)
+            .filter(s -> s instanceof GpuPlan.Kernel k && k.source().kernel().reduce() != null)
             .count();
     long gemms =
         corpus.stream()

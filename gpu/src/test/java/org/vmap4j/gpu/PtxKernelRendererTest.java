@@ -17,6 +17,7 @@ import org.vmap4j.Func;
 import org.vmap4j.Tensor;
 import org.vmap4j.compiler.Executable;
 import org.vmap4j.compiler.ProgramCompiler;
+import org.vmap4j.kernel.KernelDescription;
 
 /**
  * The compiler's fused kernels, rendered as PTX, compile to cubin with the in-process nvPTXCompiler
@@ -26,7 +27,7 @@ import org.vmap4j.compiler.ProgramCompiler;
 class PtxKernelRendererTest {
   static final Tensor X = Tensor.zeros(DType.F32, 8, 16);
 
-  static Executable.KernelDescription onlyKernel(Function<List<Tensor>, Tensor> f, int inputs) {
+  static KernelDescription onlyKernel(Function<List<Tensor>, Tensor> f, int inputs) {
     List<Tensor> args = java.util.Collections.nCopies(inputs, X);
     Executable e = ProgramCompiler.compile(Func.trace(f, args));
     assertThat(e.kernels()).hasSize(1);
@@ -36,7 +37,7 @@ class PtxKernelRendererTest {
   @ParameterizedTest
   @ValueSource(strings = {"sm_80", "sm_90"})
   void elementwiseChainCompilesToCubin(String target) {
-    Executable.KernelDescription k =
+    KernelDescription k =
         onlyKernel(
             l ->
                 Tensor.where(
@@ -54,7 +55,7 @@ class PtxKernelRendererTest {
 
   @Test
   void everyLoweredPrimitiveCompiles() {
-    Executable.KernelDescription k =
+    KernelDescription k =
         onlyKernel(
             l -> {
               Tensor a = l.get(0);
@@ -71,7 +72,7 @@ class PtxKernelRendererTest {
   @Test
   void ptxasAcceptsTheRenderedKernel() throws IOException, InterruptedException {
     assumeThat(onPath("ptxas")).as("ptxas on PATH").isTrue();
-    Executable.KernelDescription k = onlyKernel(l -> l.get(0).mul(l.get(1)).exp(), 2);
+    KernelDescription k = onlyKernel(l -> l.get(0).mul(l.get(1)).exp(), 2);
     Path ptx = Files.createTempFile("vmap4j", ".ptx");
     Path cubin = Files.createTempFile("vmap4j", ".cubin");
     Files.writeString(ptx, PtxKernelRenderer.render(k));

@@ -9,24 +9,23 @@ import org.vmap4j.Tensor;
  * {@code [B, ...]} tensor per input column, in column order) to flat, batched outputs (one {@code
  * [B, ...]} tensor per output column).
  *
- * <p>Today the only implementation is {@link EagerKernel}: the user's per-example function, run
- * under {@code vmap} eagerly on each batch. When core's {@code jit} lands, a kernel holding the
- * traced and optimized {@code Program} (cache key: the program's hash) replaces it without any
- * change to the executor side, which only sees this interface: batching, Arrow conversion, error
- * handling and output writing stay as they are.
+ * <p>Two implementations: {@link ProgramKernel}, the program the driver traced (cache key: the
+ * program's hash), used whenever the function traces; and {@link EagerKernel}, the function itself
+ * jitted on each executor, for the functions that do not trace on the driver. The executor side
+ * (batching, Arrow conversion, error handling, output writing) sees only this interface.
  */
 public interface BatchKernel extends Serializable {
 
   /**
    * The key under which an executor JVM keeps the prepared kernel, so that it is prepared once per
-   * JVM and reused by every batch and task: unique per {@link VmapUdf#transform} today, the
-   * program's hash once programs exist.
+   * JVM and reused by every batch and task: the program's hash for a {@link ProgramKernel}, unique
+   * per {@link VmapUdf#transform} for an {@link EagerKernel}.
    */
   String cacheKey();
 
   /**
-   * Everything done once per executor JVM: today, receiving the unmapped constants (already rebuilt
-   * from the broadcast); with programs, compiling.
+   * Everything done once per executor JVM: receiving the unmapped constants (already rebuilt from
+   * the broadcast) and compiling.
    *
    * @param constants the unmapped constants' pytree, or null when there are none
    */

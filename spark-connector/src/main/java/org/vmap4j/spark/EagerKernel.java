@@ -16,8 +16,8 @@ import org.vmap4j.transforms.Vmap;
 /**
  * The per-example function itself, shipped by Java serialization and run under {@code vmap} on each
  * batch: one call per batch, never one per row. Each executor JVM compiles the vmapped function
- * with core's {@code jit} (see {@link #prepare}); shipping the driver's traced program instead of
- * the function is the next step (see {@link BatchKernel}).
+ * with core's {@code jit} (see {@link #prepare}). Used only where the driver could not trace the
+ * function; otherwise the driver ships its traced program ({@link ProgramKernel}).
  */
 final class EagerKernel implements BatchKernel {
   private static final long serialVersionUID = 1L;

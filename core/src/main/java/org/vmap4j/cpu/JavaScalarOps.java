@@ -1,0 +1,144 @@
+package org.vmap4j.cpu;
+
+import static org.vmap4j.kernel.ScalarOp.*;
+
+import java.util.List;
+import java.util.function.Function;
+import org.vmap4j.DType;
+import org.vmap4j.kernel.Monoid;
+import org.vmap4j.kernel.ScalarOp;
+import org.vmap4j.kernel.ScalarOpTable;
+import org.vmap4j.kernel.ScalarStep;
+
+/**
+ * The CPU backend's renderer of scalar operations: one Java expression per {@link ScalarOp}, over
+ * operand expressions, compiled by Janino into the loops of {@link ElementwiseKernels}, {@link
+ * FusedReductions} and {@link Reductions}. Eager evaluation and jitted kernels render through this
+ * one table, so they compute bit-identical results. Transcendentals call {@code java.lang.Math} in
+ * double and round F32 results once (correctly rounded where Math is).
+ */
+public final class JavaScalarOps {
+  private JavaScalarOps() {}
+
+  /** One row: the Java expression of an operation with result dtype {@code out}. */
+  @FunctionalInterface
+  public interface Row {
+    String render(DType out, List<DType> operandTypes, List<String> x);
+  }
+
+  /** Every scalar operation has a row: the CPU runs whatever the GPU does not. */
+  public static final ScalarOpTable<Row> TABLE =
+      ScalarOpTable.<Row>builder("cpu")
+          .add(NEG, (t, in, x) -> "(-" + x.get(0) + ")")
+          .add(ABS, (t, in, x) -> "Math.abs(" + x.get(0) + ")")
+          .add(
+              SIGN,
+              (t, in, x) ->
+                  switch (t) {
+                    case I32 -> "Integer.signum(" + x.get(0) + ")";
+                    case I64 -> "(long) Long.signum(" + x.get(0) + ")";
+                    default -> "Math.signum(" + x.get(0) + ")";
+                  })
+          .add(EXP, math(x -> "Math.exp(" + x.get(0) + ")"))
+          .add(LOG, math(x -> "Math.log(" + x.get(0) + ")"))
+          .add(LOG1P, math(x -> "Math.log1p(" + x.get(0) + ")"))
+          .add(EXPM1, math(x -> "Math.expm1(" + x.get(0) + ")"))
+          .add(SIN, math(x -> "Math.sin(" + x.get(0) + ")"))
+          .add(COS, math(x -> "Math.cos(" + x.get(0) + ")"))
+          .add(TANH, math(x -> "Math.tanh(" + x.get(0) + ")"))
+          .add(LOGISTIC, math(x -> "1.0 / (1.0 + Math.exp(-" + x.get(0) + "))"))
+          .add(SQRT, math(x -> "Math.sqrt(" + x.get(0) + ")"))
+          .add(RSQRT, math(x -> "1.0 / Math.sqrt(" + x.get(0) + ")"))
+          .add(ERF, math(x -> "org.vmap4j.prim.ErrorFunction.erf(" + x.get(0) + ")"))
+          .add(ADD, infix("+"))
+          .add(SUB, infix("-"))
+          .add(MUL, infix("*"))
+          .add(DIV, infix("/"))
+          .add(POW, math(x -> "Math.pow(" + x.get(0) + ", " + x.get(1) + ")"))
+          .add(MAX, (t, in, x) -> "Math.max(" + x.get(0) + ", " + x.get(1) + ")")
+          .add(MIN, (t, in, x) -> "Math.min(" + x.get(0) + ", " + x.get(1) + ")")
+          .add(LT, infix("<"))
+          .add(LE, infix("<="))
+          .add(GT, infix(">"))
+          .add(GE, infix(">="))
+          .add(EQ, infix("=="))
+          .add(NE, infix("!="))
+          .add(SELECT, (t, in, x) -> "(" + x.get(0) + " ? " + x.get(1) + " : " + x.get(2) + ")")
+          .add(CONVERT, (t, in, x) -> convert(in.get(0), t, x.get(0)))
+          .build();
+
+  /** The Java expression of {@code op} over {@code operands} (of {@code operandTypes}). */
+  public static String render(
+      ScalarOp op, DType out, List<DType> operandTypes, List<String> operands) {
+    Row row = TABLE.row(op);
+    if (row == null) {
+      throw new IllegalStateException(TABLE.missing(op));
+    }
+    return row.render(out, operandTypes, operands);
+  }
+
+  /** Java statements declaring each step's temporary, in order. */
+  public static String statements(List<ScalarStep> steps) {
+    StringBuilder sb = new StringBuilder();
+    for (ScalarStep s : steps) {
+      sb.append("      final ")
+          .append(Storage.javaType(s.dtype()))
+          .append(' ')
+          .append(s.name())
+          .append(" = ")
+          .append(render(s.op(), s.dtype(), s.operandTypes(), s.operands()))
+          .append(";\n");
+    }
+    return sb.toString();
+  }
+
+  /** The monoid's identity as a Java expression, cast to the accumulator's type by the caller. */
+  static String identity(Monoid m) {
+    double v = m.identity();
+    return v == Double.NEGATIVE_INFINITY
+        ? "Double.NEGATIVE_INFINITY"
+        : v == Double.POSITIVE_INFINITY ? "Double.POSITIVE_INFINITY" : Double.toString(v);
+  }
+
+  /** {@code acc} combined with {@code v} by the monoid's operation. */
+  static String combine(Monoid m, DType accumulator, String acc, String v) {
+    return render(m.combine(), accumulator, List.of(accumulator, accumulator), List.of(acc, v));
+  }
+
+  /**
+   * The dtype the CPU accumulates in: F64 for F32 sums (a float accumulator loses digits over long
+   * rows), the element dtype otherwise. (The GPU sums F32 in F32 over a tree of partial sums.)
+   */
+  static DType accumulator(Monoid m, DType t) {
+    return m == Monoid.SUM && t == DType.F32 ? DType.F64 : t;
+  }
+
+  /** Java's casts; to BOOL is "not zero", from BOOL is 0 or 1. */
+  private static String convert(DType from, DType to, String x) {
+    if (from == to) {
+      return x;
+    }
+    if (to == DType.BOOL) {
+      return "(" + x + " != 0)";
+    }
+    if (from == DType.BOOL) {
+      return "((" + Storage.javaType(to) + ") (" + x + " ? 1 : 0))";
+    }
+    return "((" + Storage.javaType(to) + ") " + x + ")";
+  }
+
+  private static Row infix(String operator) {
+    return (t, in, x) -> "(" + x.get(0) + " " + operator + " " + x.get(1) + ")";
+  }
+
+  /**
+   * A {@code double}-valued {@code java.lang.Math} expression of the operands, narrowed back to
+   * float for F32.
+   */
+  private static Row math(Function<List<String>, String> doubleExpression) {
+    return (t, in, x) -> {
+      String e = doubleExpression.apply(x);
+      return t == DType.F32 ? "(float) (" + e + ")" : e;
+    };
+  }
+}
