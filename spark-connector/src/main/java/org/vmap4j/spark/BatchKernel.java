@@ -41,5 +41,13 @@ public interface BatchKernel extends Serializable {
      *     output columns were declared
      */
     List<Tensor> run(List<Tensor> inputs);
+
+    /**
+     * Runs one batch whose first row is row {@code firstRow} of partition {@code partition}: what
+     * keys per-row random numbers ({@link VmapUdf#randomness}); other kernels ignore it.
+     */
+    default List<Tensor> run(List<Tensor> inputs, int partition, long firstRow) {
+      return run(inputs);
+    }
   }
 }

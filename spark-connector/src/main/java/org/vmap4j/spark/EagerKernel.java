@@ -41,13 +41,18 @@ final class EagerKernel implements BatchKernel {
   private final Binding binding;
   private final List<String> columns;
 
+  /** What random primitives do under the batch's vmap (the driver's run on zeros included). */
+  private final org.vmap4j.Randomness randomness;
+
   EagerKernel(
       String cacheKey,
       SerializableFunction<Object[], Object> callable,
       int arity,
       boolean hasConstants,
       Binding binding,
-      List<String> columns) {
+      List<String> columns,
+      org.vmap4j.Randomness randomness) {
+    this.randomness = Objects.requireNonNull(randomness);
     this.cacheKey = Objects.requireNonNull(cacheKey);
     Objects.requireNonNull(callable);
     this.callable =
@@ -112,7 +117,7 @@ final class EagerKernel implements BatchKernel {
     for (int i = 0; i < arity; i++) {
       dims[i] = hasConstants && i == 0 ? null : 0;
     }
-    return VmapOptions.defaults().inDims(InDims.of(dims));
+    return VmapOptions.defaults().inDims(InDims.of(dims)).randomness(randomness);
   }
 
   /** The function's arguments for one call: constants first when there are any. */

@@ -23,6 +23,10 @@ final class InputDependence {
     List<Var> inputs = program.inputs();
     dependent.addAll(inputs.subList(Math.min(firstInput, inputs.size()), inputs.size()));
     for (Equation e : program.equations()) {
+      if (e.primitive().isRandom()) {
+        dependent.addAll(e.outputs()); // random numbers vary by row as inputs do
+        continue;
+      }
       for (Var in : e.inputs()) {
         if (dependent.contains(in)) {
           dependent.addAll(e.outputs());

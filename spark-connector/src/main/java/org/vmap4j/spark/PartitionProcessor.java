@@ -316,7 +316,7 @@ final class PartitionProcessor implements FlatMapFunction<Iterator<InternalRow>,
       for (int c = 0; c < inputs.length; c++) {
         batch[c] = buffers[c].tensor(n);
       }
-      List<Tensor> results = prepared().run(List.of(batch));
+      List<Tensor> results = prepared().run(List.of(batch), partition, firstRow);
       if (results.size() != outputs.length) {
         throw new IllegalStateException(
             "the function returned "

@@ -39,10 +39,14 @@ final class ProgramKernel implements BatchKernel {
   private final String hash;
   private final int constantLeaves;
 
+  /** The udf's seed for per-row random numbers ({@link VmapUdf#randomness}); null: none. */
+  private final Long seed;
+
   /** Where input column i's tensor goes among the program's batch inputs (maps flatten by key). */
   private final int[] inputPosition;
 
-  private ProgramKernel(byte[] program, int constantLeaves, int[] inputPosition) {
+  private ProgramKernel(byte[] program, int constantLeaves, int[] inputPosition, Long seed) {
+    this.seed = seed;
     this.program = program;
     this.hash = "program-" + sha256(program);
     this.constantLeaves = constantLeaves;
@@ -53,7 +57,8 @@ final class ProgramKernel implements BatchKernel {
    * Traces {@code kernel}'s function on the driver at the per-example shapes; null when it cannot
    * be staged (the caller then ships the function, see {@link EagerKernel}).
    */
-  static ProgramKernel trace(EagerKernel kernel, Object constants, List<Tensor> perExample) {
+  static ProgramKernel trace(
+      EagerKernel kernel, Object constants, List<Tensor> perExample, Long seed) {
     Object[] args = kernel.arguments(constants, perExample);
     Staging.Traced traced = Staging.trace(kernel.function(), args, "trace");
     if (!traced.captured().isEmpty()) {
@@ -76,7 +81,8 @@ final class ProgramKernel implements BatchKernel {
         return null;
       }
     }
-    return new ProgramKernel(ProgramSerializer.toBytes(traced.program()), constantLeaves, position);
+    return new ProgramKernel(
+        ProgramSerializer.toBytes(traced.program()), constantLeaves, position, seed);
   }
 
   /** {@code jit(vmap(program))}, the constants unmapped and the per-example inputs mapped. */
@@ -107,9 +113,10 @@ final class ProgramKernel implements BatchKernel {
     return ProgramSerializer.fromBytes(program);
   }
 
+  /** The program's hash, and the seed of per-row random numbers: prepared kernels hold the seed. */
   @Override
   public String cacheKey() {
-    return hash;
+    return seed == null ? hash : hash + " seed " + seed;
   }
 
   @Override
@@ -128,6 +135,10 @@ final class ProgramKernel implements BatchKernel {
     // same program and other constants (another model's parameters) share the compilation.
     if (COMPILED.size() >= MAX_COMPILED) {
       COMPILED.clear();
+    }
+    if (seed != null) {
+      return new RowKeyedRandomness(
+          ProgramSerializer.fromBytes(program), seed, fixed, inputPosition);
     }
     TaskBackend.PerTask compiled = COMPILED.computeIfAbsent(hash, k -> compile(program));
     return inputs -> {
@@ -151,7 +162,7 @@ final class ProgramKernel implements BatchKernel {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof ProgramKernel k && k.hash.equals(hash);
+    return o instanceof ProgramKernel k && k.hash.equals(hash) && Objects.equals(k.seed, seed);
   }
 
   @Override

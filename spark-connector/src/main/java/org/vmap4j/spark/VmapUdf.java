@@ -113,6 +113,11 @@ public final class VmapUdf {
    */
   private boolean namesFromColumns;
 
+  /** What core's random primitives in the function do ({@link #randomness(Randomness)}). */
+  private org.vmap4j.Randomness randomness = org.vmap4j.Randomness.ERROR;
+
+  private long seed;
+
   /** The column whose value error messages quote for a bad row; null: none. */
   private String keyColumn;
 
@@ -195,6 +200,8 @@ public final class VmapUdf {
     copy.argumentShapes = argumentShapes;
     copy.namesFromColumns = namesFromColumns;
     copy.keyColumn = keyColumn;
+    copy.randomness = randomness;
+    copy.seed = seed;
     return copy;
   }
 
@@ -290,6 +297,37 @@ public final class VmapUdf {
     VmapUdf copy = copy();
     copy.keyColumn = Objects.requireNonNull(column, "column");
     return copy;
+  }
+
+  /**
+   * What core's random primitives ({@code Tensor.randomUniform(s, ...)}, {@code randomNormal}) in
+   * the function do: {@code ERROR} (the default) refuses them; {@code DIFFERENT} gives each row its
+   * own numbers, keyed by ({@link #seed(long)}, the seed written in the function, the row's
+   * partition, its index in the partition), so a retried task or a second run of the same plan
+   * draws the same numbers for the same row, whatever the batch size. {@code SAME} is not supported
+   * (use a constant instead). A random call is nondeterministic to Catalyst, which then keeps
+   * filters above it (a row's index in its partition must not depend on a later filter).
+   */
+  public VmapUdf randomness(org.vmap4j.Randomness mode) {
+    if (mode == org.vmap4j.Randomness.SAME) {
+      throw new IllegalArgumentException(
+          "vmapUdf: randomness(SAME) is not supported: draw the numbers once outside the function"
+              + " and pass them as constants(...), or use DIFFERENT for per-row numbers");
+    }
+    VmapUdf copy = copy();
+    copy.randomness = Objects.requireNonNull(mode);
+    return copy;
+  }
+
+  /** The seed that keys per-row random numbers under {@code randomness(DIFFERENT)}; 0 if unset. */
+  public VmapUdf seed(long seed) {
+    VmapUdf copy = copy();
+    copy.seed = seed;
+    return copy;
+  }
+
+  boolean isRandom() {
+    return randomness == org.vmap4j.Randomness.DIFFERENT;
   }
 
   String keyColumnName() {
@@ -634,7 +672,13 @@ public final class VmapUdf {
     InputColumn[] inputs = resolveInputs(data, schema);
     EagerKernel kernel =
         new EagerKernel(
-            UUID.randomUUID().toString(), callable, arity, hasConstants, binding, inputColumns);
+            UUID.randomUUID().toString(),
+            callable,
+            arity,
+            hasConstants,
+            binding,
+            inputColumns,
+            randomness);
     OutputColumn[] outputs = inferOutputs(kernel, inputs);
     return new Resolved(inputs, outputs, driverTraced(kernel, inputs));
   }
@@ -650,7 +694,8 @@ public final class VmapUdf {
     }
     String reason;
     try {
-      ProgramKernel p = ProgramKernel.trace(kernel, constants, perExample);
+      ProgramKernel p =
+          ProgramKernel.trace(kernel, constants, perExample, isRandom() ? seed : null);
       if (p != null) {
         InputDependence.warnIfConstant(p, inputColumns);
         return p;
@@ -658,6 +703,13 @@ public final class VmapUdf {
       reason = "it reads tensors it does not receive as arguments or constants";
     } catch (RuntimeException e) {
       reason = e.toString();
+    }
+    if (isRandom()) {
+      throw new IllegalArgumentException(
+          "vmapUdf: per-row random numbers (randomness(DIFFERENT)) need a function the driver"
+              + " can trace, and this one could not be traced ("
+              + reason
+              + ")");
     }
     OneTimeWarnings.warn(
         "untraceable: " + reason,

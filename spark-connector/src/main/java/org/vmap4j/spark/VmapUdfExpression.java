@@ -242,6 +242,15 @@ public final class VmapUdfExpression extends Expression implements Unevaluable {
     return udf.errorPolicy() == ErrorPolicy.ERROR_COLUMN;
   }
 
+  /**
+   * A call drawing per-row random numbers depends on each row's position: see {@link
+   * VmapUdf#randomness}.
+   */
+  @Override
+  public boolean deterministic() {
+    return !udf.isRandom() && super.deterministic();
+  }
+
   @Override
   public boolean foldable() {
     return false;

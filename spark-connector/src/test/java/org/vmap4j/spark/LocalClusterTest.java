@@ -28,6 +28,7 @@ import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.vmap4j.DType;
 import org.vmap4j.Func;
 import org.vmap4j.InDims;
 import org.vmap4j.Tensor;
@@ -256,11 +257,21 @@ class LocalClusterTest {
                     .shape(1, d)
                     .apply(
                         org.apache.spark.sql.functions.col("features"),
-                        org.apache.spark.sql.functions.col("noise")));
+                        org.apache.spark.sql.functions.col("noise")))
+            .withColumn(
+                "z", // core's random primitive, keyed by (seed, partition, row index)
+                VmapFunctions.vmapUdf(
+                        (Tensor f) -> f.add(Tensor.randomNormal(9, DType.F64, d).mul(0.1)).sum())
+                    .shape(0, d)
+                    .randomness(org.vmap4j.Randomness.DIFFERENT)
+                    .seed(2026)
+                    .apply(org.apache.spark.sql.functions.col("features")));
     List<Row> first = noisy.collectAsList();
     List<Row> second = noisy.collectAsList();
     DataFrameAssertions.assertRowsEqual(first, second, noisy.columns(), 0.0);
     assertThat(first.stream().map(r -> r.getDouble(r.fieldIndex("y"))).distinct().count())
+        .isEqualTo(first.size());
+    assertThat(first.stream().map(r -> r.getDouble(r.fieldIndex("z"))).distinct().count())
         .isEqualTo(first.size());
   }
 

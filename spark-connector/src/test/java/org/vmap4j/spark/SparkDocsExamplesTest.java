@@ -19,6 +19,7 @@ import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.vmap4j.DType;
+import org.vmap4j.Randomness;
 import org.vmap4j.Tensor;
 
 /** The snippets of docs/spark.md, as written there. */
@@ -123,6 +124,36 @@ class SparkDocsExamplesTest {
       assertThat(r.getDouble(r.fieldIndex("s"))).isCloseTo(expected, within(1e-12));
       assertThat(r.getDouble(r.fieldIndex("t"))).isCloseTo(expected, within(1e-12));
     }
+  }
+
+  @Test
+  void perRowRandomnessFromCoresPrimitives(SparkSession spark) {
+    Dataset<Row> df = Frames.idX(spark, Tensor.randomNormal(8, DType.F64, 20, 3), 2);
+
+    Dataset<Row> dropped =
+        vmapUdf(
+                (Tensor x) ->
+                    x.mul(Tensor.randomUniform(7, DType.F64, 3).ge(0.5).astype(DType.F64))
+                        .mul(2)) // dropout
+            .inputColumns("x")
+            .shape("x", 3)
+            .randomness(Randomness.DIFFERENT) // default ERROR: a random primitive is refused
+            .seed(2026)
+            .transform(df);
+
+    List<Row> first = dropped.collectAsList();
+    assertThat(dropped.collectAsList()).isEqualTo(first);
+    int kept = 0;
+    for (Row r : first) {
+      List<Double> x = r.getList(r.fieldIndex("x"));
+      List<Double> y = r.getList(r.fieldIndex("output"));
+      for (int i = 0; i < 3; i++) {
+        boolean keptHere = y.get(i) != 0;
+        assertThat(y.get(i)).isEqualTo(keptHere ? 2 * x.get(i) : 0.0);
+        kept += keptHere ? 1 : 0;
+      }
+    }
+    assertThat(kept).isBetween(10, 50); // about half of 60 elements kept: the rows differ
   }
 
   @Test
