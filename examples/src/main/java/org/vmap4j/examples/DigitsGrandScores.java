@@ -33,7 +33,8 @@ import org.vmap4j.spark.SerializableBiFunction;
  * row at a time, without vmap or Spark. Prints the highest-scoring rows and writes the histogram
  * {@code digits_cnn_grand_scores.png}.
  *
- * <p>Run: {@code ./mvnw -B -pl examples -am compile exec:exec -Dexample=DigitsGrandScores}
+ * <p>Run: {@code ./mvnw -B -pl examples -am test-compile exec:exec -Dmaven.test.skip=true
+ * -Dexample=DigitsGrandScores}
  */
 public final class DigitsGrandScores {
   private DigitsGrandScores() {}

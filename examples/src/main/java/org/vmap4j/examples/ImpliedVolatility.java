@@ -32,7 +32,8 @@ import org.vmap4j.spark.SerializableFunction;
  * against the closed-form vega, and the whole gradient of a few rows against central differences of
  * the bisection. It fails when a check does.
  *
- * <p>Run: {@code ./mvnw -B -pl examples -am compile exec:exec -Dexample=ImpliedVolatility}
+ * <p>Run: {@code ./mvnw -B -pl examples -am test-compile exec:exec -Dmaven.test.skip=true
+ * -Dexample=ImpliedVolatility}
  */
 public final class ImpliedVolatility {
   private ImpliedVolatility() {}
@@ -59,6 +60,9 @@ public final class ImpliedVolatility {
   static double volatilityTolerance(double spot, double vega) {
     return 1e-9 + 1e-12 * spot / vega;
   }
+
+  /** Rows whose vega is at least this have a well-determined implied volatility. */
+  static final double WELL_DETERMINED_VEGA = 0.01;
 
   /** Relative tolerance of vega and of the gradient against the closed form. */
   static final double VEGA_TOLERANCE = 1e-7;
@@ -255,6 +259,8 @@ public final class ImpliedVolatility {
     double maxTrueVolError = 0;
     double maxVegaRel = 0;
     int aboveOneE9 = 0;
+    int wellDetermined = 0;
+    double maxWellDetermined = 0;
     for (int i = 0; i < rows; i++) {
       double[] q = quotes.quotes()[i];
       double bisected = bisection(q[0], q[1], q[2], q[3], q[4]);
@@ -265,6 +271,10 @@ public final class ImpliedVolatility {
       maxOverTolerance = nanMax(maxOverTolerance, error / volatilityTolerance(q[1], vega));
       maxTrueVolError = nanMax(maxTrueVolError, Math.abs(vol[i] - quotes.trueVol()[i]));
       aboveOneE9 += error > 1e-9 ? 1 : 0;
+      if (vega >= WELL_DETERMINED_VEGA) {
+        wellDetermined++;
+        maxWellDetermined = nanMax(maxWellDetermined, error);
+      }
       double vegaByRule = 1 / gradient[5 * i + PRICE];
       maxVegaRel = nanMax(maxVegaRel, Math.abs(vegaByRule - vegaAtRoot) / vegaAtRoot);
     }
@@ -273,6 +283,10 @@ public final class ImpliedVolatility {
             + " above 1e-9, all within 1e-9 + 1e-12 spot / vega: worst at %.2f of it); max |Newton"
             + " - the volatility that priced the row| %.3g%n",
         maxVolError, aboveOneE9, maxOverTolerance, maxTrueVolError);
+    out.printf(
+        "   on the %d rows with vega >= %.2f (where a volatility error of 1e-9 moves the price by"
+            + " 1e-11 or more): max |Newton - bisection| %.3g%n",
+        wellDetermined, WELL_DETERMINED_VEGA, maxWellDetermined);
     out.printf(
         "   vega = 1 / (d vol / d price) from the custom rule against the closed-form vega at"
             + " Newton's volatility: max relative error %.3g%n",
