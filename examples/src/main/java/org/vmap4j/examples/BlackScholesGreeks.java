@@ -34,7 +34,8 @@ import org.vmap4j.spark.SerializableFunction;
  * program fails when any differs by more than {@link #TOLERANCE} of its column's scale. Also writes
  * {@code black_scholes_greeks.png}: delta and vega against spot for three expiries.
  *
- * <p>Run: {@code ./mvnw -B -pl examples -am compile exec:exec -Dexample=BlackScholesGreeks}
+ * <p>Run: {@code ./mvnw -B -pl examples -am test-compile exec:exec -Dmaven.test.skip=true
+ * -Dexample=BlackScholesGreeks}
  */
 public final class BlackScholesGreeks {
   private BlackScholesGreeks() {}

@@ -33,7 +33,8 @@ import org.vmap4j.spark.SerializableBiFunction;
  * loss (sampled coordinates of the same rows). The program fails when a check does. Prints the
  * distribution of gradient norms and writes it as {@code digits_gradient_norms.png}.
  *
- * <p>Run: {@code ./mvnw -B -pl examples -am compile exec:exec -Dexample=DigitsPerSampleGradients}
+ * <p>Run: {@code ./mvnw -B -pl examples -am test-compile exec:exec -Dmaven.test.skip=true
+ * -Dexample=DigitsPerSampleGradients}
  */
 public final class DigitsPerSampleGradients {
   private DigitsPerSampleGradients() {}

@@ -9,6 +9,7 @@ import static org.vmap4j.Func.vmap;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -27,17 +28,19 @@ import org.vmap4j.gpu.CudaAvailability;
  * products), a model written for one example applied to a batch, and logistic regression on the
  * breast cancer data with a hand-derived gradient, the same cases compiled with jit, and three jobs
  * on an embedded Spark: per-sample gradients on the breast cancer data, Black–Scholes Greeks as
- * per-row Jacobians, per-sample gradients of an MLP on the digits, implied volatility per row by
- * Newton's method in a whileLoop. Each prints its checks; the Spark jobs also write charts (PNG)
- * into {@code target/charts} (or {@code -Dvmap4j.charts=DIR}). Each Spark job also has a main
- * program of its own (see docs/examples.md).
+ * per-row Jacobians, implied volatility by Newton's method in a whileLoop (core and a vmapUdf),
+ * per-sample gradients of an MLP on the digits, and GraNd scores of a CNN trained by PyTorch (its
+ * safetensors weights) on the digits; also three-argument functions and Jacobians of records in
+ * core. Each prints its checks and how long it took; the Spark jobs also write charts (PNG) into
+ * {@code target/charts} (or {@code -Dvmap4j.charts=DIR}). Each Spark job also has a main program of
+ * its own (see docs/examples.md).
  */
 public final class Main {
   private Main() {}
 
   /** How much data the Spark sections use: all of it here, less in the tests. */
-  record Sizes(int options, int digitRows, int digitSteps) {
-    static final Sizes FULL = new Sizes(4000, Digits.ROWS, 200);
+  record Sizes(int options, int digitRows, int digitSteps, int quotes, int cnnRows) {
+    static final Sizes FULL = new Sizes(4000, Digits.ROWS, 200, 1000, Digits.ROWS);
   }
 
   public static void main(String[] args) {
@@ -49,9 +52,45 @@ public final class Main {
     return batched.sub(Tensor.stack(0, perExample)).abs().max().item();
   }
 
+  /**
+   * The difference, after checking it: sections 1 to 5 compare results that must agree up to
+   * rounding (F32 to 1e-5, F64 to 1e-12, a hand-derived gradient to 1e-10).
+   */
+  static double checked(double difference, double tolerance) {
+    if (!(difference <= tolerance)) {
+      throw new IllegalStateException(
+          String.format("check failed: difference %.3g above %.0e", difference, tolerance));
+    }
+    return difference;
+  }
+
+  /**
+   * Prints the title, runs the section, and prints its wall time and the CPU time of the whole
+   * process (Spark's task threads included) meanwhile: the machine may be shared.
+   */
+  static void section(PrintStream out, String title, Runnable body) {
+    out.println(title);
+    long wall = System.nanoTime();
+    long cpu = processCpuNanos();
+    body.run();
+    out.printf(
+        "   [%.1f s, %.1f s of CPU]%n",
+        (System.nanoTime() - wall) / 1e9, (processCpuNanos() - cpu) / 1e9);
+    out.println();
+  }
+
+  private static long processCpuNanos() {
+    return ManagementFactory.getOperatingSystemMXBean()
+            instanceof com.sun.management.OperatingSystemMXBean os
+        ? os.getProcessCpuTime()
+        : 0;
+  }
+
   static void run(PrintStream out, Path chartFolder, Sizes sizes) {
     out.println("vmap4j examples, on the CPU");
     out.println();
+    long wall = System.nanoTime();
+    long cpu = processCpuNanos();
 
     out.println("1. Batched dot products with vmap (torch.vmap tutorial, case 1), N=64, D=5");
     Tensor x = Tensor.randomNormal(1, DType.F32, 64, 5);
@@ -63,7 +102,8 @@ public final class Main {
       loop[i] = x.index(0, i).dot(y.index(0, i));
     }
     out.println("   vmap(Tensor::dot) first four: " + batched.slice(0, 0, 4));
-    out.println("   max abs difference to the per-pair loop: " + maxAbsDiff(batched, loop));
+    out.println(
+        "   max abs difference to the per-pair loop: " + checked(maxAbsDiff(batched, loop), 1e-5));
     out.println();
 
     out.println("2. A model written for one example, lifted to a batch with vmap (case 2)");
@@ -76,7 +116,9 @@ public final class Main {
       each[i] = model.apply(examples.index(0, i));
     }
     out.println("   vmap(model) on [8,5]: " + lifted);
-    out.println("   max abs difference to stacking model(example): " + maxAbsDiff(lifted, each));
+    out.println(
+        "   max abs difference to stacking model(example): "
+            + checked(maxAbsDiff(lifted, each), 1e-5));
     out.println();
 
     out.println("3. A full Jacobian in one call (case 3): f(x) = x ** 2, N = 5");
@@ -91,12 +133,13 @@ public final class Main {
     Tensor jacobian = vmap(pullback::pullback).apply(eye);
     out.println("   vmap(vjp(f, x)::pullback).apply(eye(5)) diagonal: " + jacobian.mul(eye).sum(1));
     out.println("   2x:                                          " + x5.mul(2));
-    out.println("   max abs difference to one vjp per row: " + maxAbsDiff(jacobian, rows));
+    out.println(
+        "   max abs difference to one vjp per row: " + checked(maxAbsDiff(jacobian, rows), 1e-12));
     out.println(
         "   max abs difference jacrev, jacfwd: "
-            + jacrev(square).apply(x5).sub(jacobian).abs().max().item()
+            + checked(jacrev(square).apply(x5).sub(jacobian).abs().max().item(), 1e-12)
             + ", "
-            + jacfwd(square).apply(x5).sub(jacobian).abs().max().item());
+            + checked(jacfwd(square).apply(x5).sub(jacobian).abs().max().item(), 1e-12));
     out.println();
 
     out.println("4. Per-sample gradients with vmap(grad(loss)) (case 4), 64 samples");
@@ -116,7 +159,9 @@ public final class Main {
             + grads.type()
             + ", first sample's norm "
             + grads.index(0, 0).square().sum().sqrt().item());
-    out.println("   max abs difference to the per-sample loop: " + maxAbsDiff(grads, loopGrads));
+    out.println(
+        "   max abs difference to the per-sample loop: "
+            + checked(maxAbsDiff(grads, loopGrads), 1e-12));
     out.println();
 
     out.println(
@@ -142,40 +187,67 @@ public final class Main {
         LogisticRegressionByHand.gradient(trained, features, labels);
     out.println(
         "   grad(loss) against the hand-derived gradient, max abs difference: "
-            + auto.w().sub(byHand.w()).abs().max().maximum(auto.b().sub(byHand.b()).abs()).item());
+            + checked(
+                auto.w().sub(byHand.w()).abs().max().maximum(auto.b().sub(byHand.b()).abs()).item(),
+                1e-10));
     Tensor probabilities = features.slice(0, 0, 5).matmul(trained.w()).add(trained.b()).sigmoid();
     out.println("   P(benign) for the first 5 rows: " + probabilities);
     out.println("   their labels:                   " + labels.slice(0, 0, 5));
     out.println();
 
-    out.println("6. The same cases compiled with jit (one thread)");
-    JitTimings.run(out);
-    out.println();
+    out.printf(
+        "   [sections 1 to 5: %.1f s, %.1f s of CPU]%n%n",
+        (System.nanoTime() - wall) / 1e9, (processCpuNanos() - cpu) / 1e9);
+
+    section(out, "6. The same cases compiled with jit (one thread)", () -> JitTimings.run(out));
+
+    section(
+        out,
+        "7. Three-argument functions (Fn3, gradAll) and Jacobians of a record, in core",
+        () -> NewTransformForms.run(out));
 
     SparkSession spark = ExampleSpark.start("vmap4j examples");
     try {
-      out.println("7. Per-sample gradients on an embedded Spark (local[*]), breast cancer data");
-      SparkPerSampleGradients.run(
-          spark, out, Files.createTempDirectory("vmap4j-breast-cancer-gradients"), chartFolder);
-      out.println();
-
-      out.println("8. Black-Scholes Greeks as per-row Jacobians on Spark");
-      BlackScholesGreeks.run(spark, out, chartFolder, sizes.options());
-      out.println();
-
-      out.println("9. Per-sample gradients of an MLP on the digits, on Spark");
-      DigitsPerSampleGradients.run(spark, out, chartFolder, sizes.digitRows(), sizes.digitSteps());
-      out.println();
-
-      out.println("10. Implied volatility per row: Newton in a whileLoop, on Spark");
-      ImpliedVolatility.run(spark, out, sizes.options());
-      out.println();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      section(
+          out,
+          "8. Per-sample gradients on an embedded Spark (local[*]), breast cancer data",
+          () -> {
+            try {
+              SparkPerSampleGradients.run(
+                  spark,
+                  out,
+                  Files.createTempDirectory("vmap4j-breast-cancer-gradients"),
+                  chartFolder);
+            } catch (IOException e) {
+              throw new UncheckedIOException(e);
+            }
+          });
+      section(
+          out,
+          "9. Black-Scholes Greeks as per-row Jacobians on Spark",
+          () -> BlackScholesGreeks.run(spark, out, chartFolder, sizes.options()));
+      section(
+          out,
+          "10. Implied volatility by Newton's method in a whileLoop, vega by implicit"
+              + " differentiation, in core and in a vmapUdf on Spark",
+          () -> ImpliedVolatility.run(spark, out, sizes.quotes()));
+      section(
+          out,
+          "11. Per-sample gradients of an MLP on the digits, on Spark",
+          () ->
+              DigitsPerSampleGradients.run(
+                  spark, out, chartFolder, sizes.digitRows(), sizes.digitSteps()));
+      section(
+          out,
+          "12. GraNd scores of a CNN (PyTorch's weights from safetensors) on the digits, on Spark",
+          () -> DigitsGrandScores.run(spark, out, chartFolder, sizes.cnnRows()));
     } finally {
       spark.stop();
     }
 
-    out.println("11. GPU: " + CudaAvailability.probe().description());
+    out.println("13. GPU: " + CudaAvailability.probe().description());
+    out.printf(
+        "%nAll checks passed: %.1f s, %.1f s of CPU (this JVM, Maven's start not included)%n",
+        (System.nanoTime() - wall) / 1e9, (processCpuNanos() - cpu) / 1e9);
   }
 }

@@ -30,7 +30,8 @@ import org.vmap4j.spark.SerializableBiFunction;
  * worst) and the rows per second of the job, writes the gradients to Parquet and a histogram of the
  * gradient norms to {@code breast_cancer_gradient_norms.png}.
  *
- * <p>Run: {@code ./mvnw -B -pl examples -am compile exec:exec -Dexample=SparkPerSampleGradients}
+ * <p>Run: {@code ./mvnw -B -pl examples -am test-compile exec:exec -Dmaven.test.skip=true
+ * -Dexample=SparkPerSampleGradients}
  */
 public final class SparkPerSampleGradients {
   private SparkPerSampleGradients() {}

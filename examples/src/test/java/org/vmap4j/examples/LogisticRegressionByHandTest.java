@@ -71,7 +71,7 @@ class LogisticRegressionByHandTest {
     Main.run(
         new java.io.PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8),
         charts,
-        new Main.Sizes(200, 120, 20));
+        new Main.Sizes(200, 120, 20, 100, 120));
     String out = bytes.toString(java.nio.charset.StandardCharsets.UTF_8);
     assertThat(out)
         .contains(
@@ -79,19 +79,24 @@ class LogisticRegressionByHandTest {
             "4. Per-sample gradients",
             "5. Logistic regression",
             "6. The same cases compiled with jit",
-            "7. Per-sample gradients on an embedded Spark",
-            "8. Black-Scholes Greeks",
+            "7. Three-argument functions (Fn3, gradAll) and Jacobians of a record",
+            "8. Per-sample gradients on an embedded Spark",
+            "9. Black-Scholes Greeks",
             "Black-Scholes call prices and Greeks for 200 generated options",
-            "9. Per-sample gradients of an MLP on the digits",
+            "10. Implied volatility by Newton's method in a whileLoop",
+            "Implied volatility of 100 call prices",
+            "11. Per-sample gradients of an MLP on the digits",
             "on the UCI digits (120 images",
+            "12. GraNd scores of a CNN",
+            "on the digits, 120 rows",
             "checks passed",
             "check passed",
-            "10. Implied volatility per row",
-            "Implied volatility of 200 generated options",
-            "11. GPU: ");
+            "13. GPU: ",
+            "All checks passed");
     assertThat(charts.resolve("black_scholes_greeks.png")).isRegularFile();
     assertThat(charts.resolve("digits_gradient_norms.png")).isRegularFile();
     assertThat(charts.resolve("breast_cancer_gradient_norms.png")).isRegularFile();
+    assertThat(charts.resolve("digits_cnn_grand_scores.png")).isRegularFile();
     assertThat(out).doesNotContain("NaN");
     // the four seed cases agree with their loops to float precision
     java.util.regex.Matcher m =
