@@ -316,4 +316,35 @@ public final class Functional {
   public static Tensor adaptiveAvgPool2d(Tensor input, int[] outputSize) {
     return Convolutions.adaptiveAvgPool2d(input, outputSize);
   }
+
+  // ---------------------------------------------------------------- recurrent layers
+
+  /**
+   * {@code torch.nn.LSTM} with one layer, time first, as a function: input {@code [T, I]} (one
+   * sequence) or {@code [T, N, I]}; {@code h0}, {@code c0} {@code [1, H]} or {@code [1, N, H]}, or
+   * null for zeros; weights in PyTorch's layout ({@code weightIh [4H, I]}, {@code weightHh [4H,
+   * H]}, biases {@code [4H]} or null) and gate order (input, forget, cell, output). Returns the
+   * output sequence {@code [T, (N,) H]} and the final states {@code [1, (N,) H]}. A {@link
+   * org.vmap4j.Func#scan} over time: jit compiles one step into a loop.
+   */
+  public static Lstm.Result lstm(
+      Tensor input,
+      Tensor h0,
+      Tensor c0,
+      Tensor weightIh,
+      Tensor weightHh,
+      Tensor biasIh,
+      Tensor biasHh) {
+    return Recurrent.lstm(input, h0, c0, weightIh, weightHh, biasIh, biasHh);
+  }
+
+  /**
+   * {@code torch.nn.GRU} with one layer, time first, as a function: as {@link #lstm} without the
+   * cell state, weights {@code [3H, ...]} with gates in PyTorch's order (reset, update, new; the
+   * reset gate scales {@code W_hn h + b_hn}). Returns the output sequence and the final state.
+   */
+  public static Gru.Result gru(
+      Tensor input, Tensor h0, Tensor weightIh, Tensor weightHh, Tensor biasIh, Tensor biasHh) {
+    return Recurrent.gru(input, h0, weightIh, weightHh, biasIh, biasHh);
+  }
 }
