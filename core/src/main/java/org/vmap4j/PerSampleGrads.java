@@ -172,9 +172,10 @@ public final class PerSampleGrads<P, X> {
   }
 
   /**
-   * The optimized programs the compiled route runs for {@link #squaredNorms}, {@link #clippedSum}
-   * and {@link #dot} at these arguments' shapes, as text: an equation marked {@code rewrite=...}
-   * shows where the compiler computed a reduction from a layer's factors (docs/persample.md).
+   * The optimized programs the compiled route runs for {@link #squaredNorms}, {@link #clippedSum},
+   * {@link #dot} and {@link #project} (at k=4) at these arguments' shapes, as text: an equation
+   * marked {@code rewrite=...} shows where the compiler computed a reduction from a layer's factors
+   * (docs/persample.md).
    */
   public String explain(P params, X batch) {
     checkBatch(batch);
@@ -187,7 +188,10 @@ public final class PerSampleGrads<P, X> {
             Func.trace(composedClippedSum(loss), params, batch, c))
         + "\ndot "
         + org.vmap4j.compiler.ProgramCompiler.optimize(
-            Func.trace(composedDot(loss), params, batch, params));
+            Func.trace(composedDot(loss), params, batch, params))
+        + "\nproject "
+        + org.vmap4j.compiler.ProgramCompiler.optimize(
+            Func.trace(composedProjection(loss), params, batch, projectionFactors(params, 4, 0)));
   }
 
   // ------------------------------------------------------------ the compositions, as a user writes

@@ -32,7 +32,10 @@ import org.vmap4j.prim.Transpose;
  *       V}, marked {@code rewrite="ghost_clipped_sum"};
  *   <li>{@code reduce_sum[axes=(1,2)](G * R)} with {@code R} the same for every example (a dot
  *       product with a reference gradient) is {@code Σ_t (u_t R) · v_t}, marked {@code
- *       rewrite="per_sample_dot"}.
+ *       rewrite="per_sample_dot"};
+ *   <li>{@code p_jᵀ G q_j} for every row j of fixed {@code P:[k,M]} and {@code Q:[k,N]} (a
+ *       projection whose rows are rank one, {@code PerSampleGrads.project}) is {@code Σ_t (P u_t) ∘
+ *       (Q v_t)}, marked {@code rewrite="rank_one_projection"} (with the norm's cost rule).
  * </ul>
  *
  * The mark is a parameter {@code rewrite} on the equation that produces the reduction's result, so
@@ -82,6 +85,9 @@ final class PerSampleGradientRewrites {
       Var out = e.outputs().get(0);
       if (Arrays.equals(axes, new int[] {0})) {
         return batchSum(summed, out);
+      }
+      if (Arrays.equals(axes, new int[] {2})) {
+        return rankOneProjection(summed, out);
       }
       if (!Arrays.equals(axes, new int[] {1, 2})) {
         return false;
@@ -166,6 +172,86 @@ final class PerSampleGradientRewrites {
       Var both = emit(Binary.MUL, Params.NONE, uu, vv);
       emitInto(out, Reduce.REDUCE_SUM, Reduce.params(1, 2).with(MARK, "ghost_norm"), both);
       return true;
+    }
+
+    /**
+     * {@code out[b,j] = p_jᵀ G[b] q_j}, staged as {@code
+     * reduce_sum[axes=(2)](transpose[perm=(1,0,2)]( dot_general(P, G)) * broadcast(Q))} (what
+     * {@code vmap} makes of {@code P.matmul(g).mul(Q) .sum(1)}), is {@code Σ_t (P u_t) ∘ (Q v_t)}:
+     * {@code B·T·k·(M+N)} instead of {@code B·k·M·N} (when {@code T·(M+N) < M·N}, always for {@code
+     * T = 1}).
+     */
+    private boolean rankOneProjection(Var summed, Var out) {
+      Equation mul = producer.get(summed);
+      if (mul == null || mul.primitive() != Binary.MUL) {
+        return false;
+      }
+      for (int side = 0; side < 2; side++) {
+        Var rows = projectedRows(mul.inputs().get(side));
+        Var q = sharedAcrossBatch(mul.inputs().get(1 - side)); // [k,N]
+        if (rows == null || q == null) {
+          continue;
+        }
+        Equation dot = producer.get(rows);
+        Var p = dot.inputs().get(0);
+        PerSampleOuterProducts.Outer g =
+            PerSampleOuterProducts.match(dot.inputs().get(1), producer);
+        if (g == null || q.type().dim(0) != p.type().dim(0) || q.type().dim(1) != g.cols()) {
+          continue;
+        }
+        if ((long) g.time() * (g.rows() + g.cols()) >= (long) g.rows() * g.cols()) {
+          return false; // forming G is cheaper for long sequences
+        }
+        int[] none = new int[0];
+        int featureU = g.hasTime() ? 3 - g.timeAxisU() : 1;
+        int featureV = g.hasTime() ? 3 - g.timeAxisV() : 1;
+        Var pu =
+            emit(
+                DotGeneral.DOT_GENERAL,
+                DotGeneral.params(new int[] {featureU}, new int[] {1}, none, none),
+                g.u(),
+                p);
+        Var qv =
+            emit(
+                DotGeneral.DOT_GENERAL,
+                DotGeneral.params(new int[] {featureV}, new int[] {1}, none, none),
+                g.v(),
+                q);
+        if (!g.hasTime()) {
+          emitInto(out, Binary.MUL, Params.of(MARK, "rank_one_projection"), pu, qv);
+        } else {
+          Var both = emit(Binary.MUL, Params.NONE, pu, qv);
+          emitInto(
+              out, Reduce.REDUCE_SUM, Reduce.params(1).with(MARK, "rank_one_projection"), both);
+        }
+        return true;
+      }
+      return false;
+    }
+
+    /**
+     * The {@code dot_general(P:[k,M], G:[B,M,N])} (contracting M, giving {@code [k,B,N]}) that
+     * {@code v} transposes to {@code [B,k,N]}, or null.
+     */
+    private Var projectedRows(Var v) {
+      Equation t = producer.get(v);
+      if (t == null
+          || t.primitive() != Transpose.TRANSPOSE
+          || !Arrays.equals(t.params().ints("perm"), new int[] {1, 0, 2})) {
+        return null;
+      }
+      Var r = t.inputs().get(0);
+      Equation dot = producer.get(r);
+      if (dot == null
+          || dot.primitive() != DotGeneral.DOT_GENERAL
+          || dot.inputs().get(0).type().ndim() != 2
+          || dot.inputs().get(1).type().ndim() != 3
+          || !Arrays.equals(dot.params().ints("lhs_contract"), new int[] {1})
+          || !Arrays.equals(dot.params().ints("rhs_contract"), new int[] {1})
+          || dot.params().ints("lhs_batch").length != 0) {
+        return null;
+      }
+      return r;
     }
 
     /** {@code [B,T,T]}: the products of every pair of time steps of one example. */

@@ -176,6 +176,7 @@ class PerSampleGradsTest {
       assertEquals(2 * m.depth(), count(text, "rewrite=ghost_norm"), text);
       assertEquals(m.depth(), count(text, "rewrite=ghost_clipped_sum"), text);
       assertEquals(m.depth(), count(text, "rewrite=per_sample_dot"), text);
+      assertEquals(m.depth(), count(text, "rewrite=rank_one_projection"), text);
     }
   }
 
@@ -263,6 +264,18 @@ class PerSampleGradsTest {
             .explain(longSeq.params(1), longSeq.batch(2, 3));
     String longNorms = longText.substring(0, longText.indexOf("clippedSum"));
     assertEquals(0, count(longNorms, "rewrite=ghost_norm"), longNorms);
+    assertEquals(2, count(shortText, "rewrite=rank_one_projection"), shortText);
+    assertEquals(0, count(longText, "rewrite=rank_one_projection"), longText);
+    for (Mlp model : List.of(m, longSeq)) {
+      Tensor compiled =
+          PerSampleGrads.<List<Tensor>, Tensor>of(model::loss)
+              .project(model.params(1), model.batch(2, 3), 5, 9);
+      Tensor materialized =
+          PerSampleGrads.<List<Tensor>, Tensor>of(model::loss)
+              .materialized()
+              .project(model.params(1), model.batch(2, 3), 5, 9);
+      assertClose(materialized.toDoubleArray(), compiled.toDoubleArray(), "sequence projection");
+    }
     checkAll(m::loss, m.params(1), m.batch(2, 3), "short sequences");
     checkAll(longSeq::loss, longSeq.params(1), longSeq.batch(2, 3), "long sequences");
   }
@@ -302,6 +315,7 @@ class PerSampleGradsTest {
     assertEquals(4, count(text, "rewrite=ghost_norm"), text);
     assertEquals(2, count(text, "rewrite=ghost_clipped_sum"), text);
     assertEquals(2, count(text, "rewrite=per_sample_dot"), text);
+    assertEquals(2, count(text, "rewrite=rank_one_projection"), text);
     double[][] g = new double[b][];
     double[] sq = new double[b];
     for (int i = 0; i < b; i++) {
