@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.function.BiFunction;
 import org.junit.jupiter.api.Test;
 import org.vmap4j.DType;
+import org.vmap4j.Fn3;
 import org.vmap4j.Func;
 import org.vmap4j.InDims;
 import org.vmap4j.PerSampleGrads;
@@ -41,7 +42,7 @@ class PerSampleDocsExamplesTest {
       assertThat(docs).as("docs/persample.md holds the snippet%n%s", snippet).contains(snippet);
       found++;
     }
-    assertThat(found).isEqualTo(2);
+    assertThat(found).isEqualTo(3);
   }
 
   @Test
@@ -89,5 +90,24 @@ class PerSampleDocsExamplesTest {
     // no [32,128,256] or [32,256,10] per-sample weight gradient is left
     assertThat(optimized.toString()).doesNotContain("[32,128,256]").doesNotContain("[32,256,10]");
     assertThat(squaredNorms.allClose(perExample.apply(params, xs), 1e-9, 1e-12)).isTrue();
+  }
+
+  @Test
+  void resultsIntoReusedBuffers() {
+    BiFunction<Mlp, Tensor, Tensor> loss =
+        (p, x) -> x.matmul(p.w1()).add(p.b1()).tanh().matmul(p.w2()).add(p.b2()).logSumExp(0);
+    BiFunction<Mlp, Tensor, Mlp> perSample = Func.vmap(Func.grad(loss), InDims.of(null, 0));
+    Tensor[] batches = {xs, Tensor.randomNormal(5, DType.F64, 32, 128)};
+    Mlp last = null;
+    // --- docs/persample.md
+    Fn3<Mlp, Tensor, Mlp, Mlp> compiled = Func.jitReusing(perSample);
+    Mlp grads = null;
+    for (Tensor batch : batches) {
+      grads = compiled.apply(params, batch, grads); // writes into the previous result's arrays
+      // ... use grads before the next call; an earlier result must not be read again
+    }
+    // ---
+    last = grads;
+    assertThat(last.w1().allClose(perSample.apply(params, batches[1]).w1(), 1e-12, 1e-12)).isTrue();
   }
 }
