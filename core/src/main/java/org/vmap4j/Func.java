@@ -263,6 +263,25 @@ public final class Func {
   }
 
   /**
+   * {@link #jit(Function)} whose calls take back an earlier result for reuse (JAX's buffer
+   * donation): {@code apply(a, previous)} writes into the arrays of {@code previous} (a result of
+   * an earlier call on this thread, or null) instead of fresh ones, so a loop that hands each
+   * result back allocates no fresh result arrays. {@code previous} must not be read afterwards.
+   */
+  @SuppressWarnings("unchecked")
+  public static <A, R> BiFunction<A, R, R> jitReusing(Function<A, R> f) {
+    Jit compiled = new Jit(args -> f.apply((A) args[0]));
+    return (a, previous) -> (R) compiled.call(new Object[] {a}, previous);
+  }
+
+  /** {@link #jitReusing(Function)} for two arguments: {@code apply(a, b, previous)}. */
+  @SuppressWarnings("unchecked")
+  public static <A, B, R> Fn3<A, B, R, R> jitReusing(BiFunction<A, B, R> f) {
+    Jit compiled = new Jit(args -> f.apply((A) args[0], (B) args[1]));
+    return (a, b, previous) -> (R) compiled.call(new Object[] {a, b}, previous);
+  }
+
+  /**
    * {@link #jit(Function)} compiled for a chosen backend, e.g. {@code Func.jit(f,
    * Backends.select("gpu"))}; plain {@code jit(f)} uses {@code -Dvmap4j.backend} (default cpu).
    * Inputs and results stay host tensors whatever the backend.

@@ -85,6 +85,26 @@ public final class Executable implements org.vmap4j.backend.CompiledProgram {
             });
   }
 
+  /**
+   * Runs the program after taking back the arrays of {@code donated}, results of earlier calls of
+   * this executable on this thread that the caller will not read again, so that this call's
+   * allocations (its results' included) reuse them instead of touching fresh memory. Tensors of
+   * {@code donated} that are not such results (inputs passed through, constants) are left alone.
+   * After the call, {@code donated} may hold this call's numbers or be overwritten by later calls.
+   */
+  public List<CpuTensor> run(List<CpuTensor> args, List<CpuTensor> donated) {
+    BufferPool pool = pools.get();
+    for (CpuTensor t : donated) {
+      pool.giveBack(t.data());
+    }
+    return run(args);
+  }
+
+  /** How many allocations this executable's pool on this thread served with new arrays. */
+  public long freshBuffers() {
+    return pools.get().freshCount();
+  }
+
   /** How many allocations this executable's pool on this thread served from recycled arrays. */
   public long reusedBuffers() {
     return pools.get().reusedCount();

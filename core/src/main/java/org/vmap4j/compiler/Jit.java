@@ -62,6 +62,16 @@ public final class Jit {
   }
 
   public Object call(Object[] args) {
+    return call(args, null);
+  }
+
+  /**
+   * {@link #call(Object[])}, donating the arrays of {@code donated} (a result of an earlier call of
+   * this function on this thread, or null) for this call's allocations, so that a loop that hands
+   * each result back allocates no fresh result arrays (CPU executables; elsewhere the donation is
+   * ignored). The caller must not read {@code donated} afterwards.
+   */
+  public Object call(Object[] args, Object donated) {
     List<TreeDef> defs = new ArrayList<>();
     List<Tensor> leaves = new ArrayList<>();
     List<TensorType> types = new ArrayList<>();
@@ -89,7 +99,18 @@ public final class Jit {
       }
       List<CpuTensor> in = new ArrayList<>();
       leaves.forEach(t -> in.add((CpuTensor) t));
-      List<CpuTensor> out = e.executable().run(in);
+      List<CpuTensor> out;
+      if (donated != null && e.executable() instanceof Executable cpu) {
+        List<CpuTensor> given = new ArrayList<>();
+        for (Tensor t : Tree.leaves(donated)) {
+          if (t instanceof CpuTensor c) {
+            given.add(c);
+          }
+        }
+        out = cpu.run(in, given);
+      } else {
+        out = e.executable().run(in);
+      }
       return traced.resultDef().unflatten(out);
     }
     List<Tensor> in = new ArrayList<>(leaves);

@@ -4,7 +4,8 @@ import org.vmap4j.ir.Program;
 
 /**
  * Optimizes a program and plans its execution: simplification, common subexpressions, constant
- * folding, dead code, then fusion into loop kernels.
+ * folding, per-sample gradient reductions from their factors ({@link PerSampleGradientRewrites}),
+ * dead code, then fusion into loop kernels.
  */
 public final class ProgramCompiler {
   private ProgramCompiler() {}
@@ -15,6 +16,9 @@ public final class ProgramCompiler {
     q = CommonSubexpressions.run(q);
     q = ConstantFolding.run(q);
     q = AlgebraicSimplification.run(q);
+    q = CommonSubexpressions.run(q);
+    // After simplification, which gives per-sample outer products the form the rewrites match.
+    q = PerSampleGradientRewrites.run(q);
     q = CommonSubexpressions.run(q);
     return DeadCodeElimination.run(q);
   }

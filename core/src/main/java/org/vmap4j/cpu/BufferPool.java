@@ -8,6 +8,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.WeakHashMap;
 import java.util.function.Supplier;
 import org.vmap4j.DType;
 
@@ -25,11 +26,41 @@ public final class BufferPool {
 
   private final Map<Key, ArrayDeque<Object>> free = new HashMap<>();
   private final List<Object> handedOut = new ArrayList<>();
+
+  /**
+   * Arrays this pool handed out that left as results: the only arrays {@link #giveBack} accepts (an
+   * input, a program constant or a foreign array must never be recycled). Weak, so results the
+   * caller drops are collected as usual.
+   */
+  private final Set<Object> results = Collections.newSetFromMap(new WeakHashMap<>());
+
   private long reused;
+  private long fresh;
 
   /** How many allocations this pool has served from recycled arrays. */
   public long reusedCount() {
     return reused;
+  }
+
+  /** How many allocations this pool has served with new arrays. */
+  public long freshCount() {
+    return fresh;
+  }
+
+  /**
+   * Takes back the array of an earlier result of this pool (the caller donates it: it must not read
+   * that result again), to serve a later allocation of the same dtype and length. Returns false,
+   * and takes nothing, for any other array (an input, a constant, another pool's result, one
+   * already given back).
+   */
+  public boolean giveBack(Object array) {
+    if (!results.remove(array)) {
+      return false;
+    }
+    free.computeIfAbsent(
+            new Key(Storage.dtypeOf(array), Storage.length(array)), k -> new ArrayDeque<>())
+        .add(array);
+    return true;
   }
 
   /**
@@ -52,6 +83,8 @@ public final class BufferPool {
         free.computeIfAbsent(
                 new Key(Storage.dtypeOf(a), Storage.length(a)), k -> new ArrayDeque<>())
             .add(a);
+      } else {
+        results.add(a);
       }
     }
     handedOut.clear();
@@ -72,6 +105,7 @@ public final class BufferPool {
       pool.reused++;
     } else {
       a = Storage.newArray(dtype, length);
+      pool.fresh++;
     }
     pool.handedOut.add(a);
     return a;

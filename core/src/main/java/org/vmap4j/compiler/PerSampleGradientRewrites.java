@@ -1,0 +1,356 @@
+package org.vmap4j.compiler;
+
+import java.util.Arrays;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import org.vmap4j.core.Params;
+import org.vmap4j.core.Primitive;
+import org.vmap4j.core.TensorType;
+import org.vmap4j.ir.Equation;
+import org.vmap4j.ir.Program;
+import org.vmap4j.ir.Var;
+import org.vmap4j.prim.Binary;
+import org.vmap4j.prim.BroadcastInDim;
+import org.vmap4j.prim.DotGeneral;
+import org.vmap4j.prim.Reduce;
+import org.vmap4j.prim.Reshape;
+import org.vmap4j.prim.Transpose;
+
+/**
+ * Reductions of per-sample gradients of linear layers computed without the per-sample gradients. A
+ * per-sample gradient {@code G[b] = Σ_t u_{b,t} ⊗ v_{b,t}} (see {@link PerSampleOuterProducts}) is
+ * {@code B·M·N} numbers; the reductions programs take of it have closed forms in its factors:
+ *
+ * <ul>
+ *   <li>{@code reduce_sum[axes=(1,2)](G * G)}, the squared norm per example, is {@code <U Uᵀ, V
+ *       Vᵀ>} (over the time axis), costing {@code B·T²·(M+N)} instead of {@code B·T·M·N}: rewritten
+ *       when that is cheaper ({@code T·(M+N) < M·N}, always for {@code T = 1}), marked {@code
+ *       rewrite="ghost_norm"};
+ *   <li>{@code reduce_sum[axes=(0)](G * c)} with {@code c} varying only along the batch (a clipped
+ *       or weighted sum), or {@code reduce_sum[axes=(0)](G)}, is one matrix product {@code (c ∘ U)ᵀ
+ *       V}, marked {@code rewrite="ghost_clipped_sum"};
+ *   <li>{@code reduce_sum[axes=(1,2)](G * R)} with {@code R} the same for every example (a dot
+ *       product with a reference gradient) is {@code Σ_t (u_t R) · v_t}, marked {@code
+ *       rewrite="per_sample_dot"};
+ *   <li>{@code p_jᵀ G q_j} for every row j of fixed {@code P:[k,M]} and {@code Q:[k,N]} (a
+ *       projection whose rows are rank one, {@code PerSampleGrads.project}) is {@code Σ_t (P u_t) ∘
+ *       (Q v_t)}, marked {@code rewrite="rank_one_projection"} (with the norm's cost rule).
+ * </ul>
+ *
+ * The mark is a parameter {@code rewrite} on the equation that produces the reduction's result, so
+ * it shows in the program text. Anything else is left as it was (the per-sample gradient is then
+ * materialized, as written); dead code elimination removes {@code G} once no reduction reads it.
+ */
+final class PerSampleGradientRewrites {
+  private PerSampleGradientRewrites() {}
+
+  static final String MARK = "rewrite";
+
+  static Program run(Program p) {
+    return new Pass(p).run();
+  }
+
+  private static final class Pass {
+    private final Program source;
+    private final ProgramBuilder b;
+    private final Map<Var, Equation> producer = new IdentityHashMap<>();
+
+    Pass(Program source) {
+      this.source = source;
+      this.b = new ProgramBuilder(source);
+    }
+
+    Program run() {
+      for (Equation original : source.equations()) {
+        Equation e =
+            new Equation(
+                original.primitive(),
+                original.params(),
+                b.resolve(original.inputs()),
+                original.outputs());
+        if (!rewrite(e)) {
+          add(e);
+        }
+      }
+      return b.build();
+    }
+
+    private boolean rewrite(Equation e) {
+      if (e.primitive() != Reduce.REDUCE_SUM || e.inputs().get(0).type().ndim() != 3) {
+        return false;
+      }
+      int[] axes = e.params().ints("axes");
+      Var summed = e.inputs().get(0);
+      Var out = e.outputs().get(0);
+      if (Arrays.equals(axes, new int[] {0})) {
+        return batchSum(summed, out);
+      }
+      if (Arrays.equals(axes, new int[] {2})) {
+        return rankOneProjection(summed, out);
+      }
+      if (!Arrays.equals(axes, new int[] {1, 2})) {
+        return false;
+      }
+      Equation mul = producer.get(summed);
+      if (mul == null || mul.primitive() != Binary.MUL) {
+        return false;
+      }
+      Var x = mul.inputs().get(0);
+      Var y = mul.inputs().get(1);
+      if (x == y) {
+        PerSampleOuterProducts.Outer g = PerSampleOuterProducts.match(x, producer);
+        return g != null && squaredNorm(g, out);
+      }
+      for (int side = 0; side < 2; side++) {
+        Var gradient = side == 0 ? x : y;
+        Var other = side == 0 ? y : x;
+        PerSampleOuterProducts.Outer g = PerSampleOuterProducts.match(gradient, producer);
+        Var reference = sharedAcrossBatch(other);
+        if (g != null && reference != null) {
+          dotWithReference(g, reference, out);
+          return true;
+        }
+      }
+      return false;
+    }
+
+    /** {@code Σ_b c_b G[b]}, or {@code Σ_b G[b]}: one matrix product of the factors. */
+    private boolean batchSum(Var summed, Var out) {
+      PerSampleOuterProducts.Outer g = PerSampleOuterProducts.match(summed, producer);
+      Var scale = null;
+      if (g == null) {
+        Equation mul = producer.get(summed);
+        if (mul == null || mul.primitive() != Binary.MUL) {
+          return false;
+        }
+        for (int side = 0; side < 2 && g == null; side++) {
+          Var gradient = mul.inputs().get(side);
+          scale = perExampleScale(mul.inputs().get(1 - side));
+          g = scale == null ? null : PerSampleOuterProducts.match(gradient, producer);
+        }
+        if (g == null) {
+          return false;
+        }
+      }
+      Var u = g.u();
+      if (scale != null) {
+        Var spread =
+            emit(
+                BroadcastInDim.BROADCAST_IN_DIM,
+                BroadcastInDim.params(u.type().shape(), new int[] {0}),
+                scale);
+        u = emit(Binary.MUL, Params.NONE, u, spread);
+      }
+      int[] lc = g.hasTime() ? new int[] {0, g.timeAxisU()} : new int[] {0};
+      int[] rc = g.hasTime() ? new int[] {0, g.timeAxisV()} : new int[] {0};
+      emitInto(
+          out,
+          DotGeneral.DOT_GENERAL,
+          DotGeneral.params(lc, rc, new int[0], new int[0]).with(MARK, "ghost_clipped_sum"),
+          u,
+          g.v());
+      return true;
+    }
+
+    /** {@code |G[b]|² = Σ_{t,s} (u_t·u_s)(v_t·v_s)}, when cheaper than forming {@code G}. */
+    private boolean squaredNorm(PerSampleOuterProducts.Outer g, Var out) {
+      if (!g.hasTime()) {
+        Var uu =
+            emit(Reduce.REDUCE_SUM, Reduce.params(1), emit(Binary.MUL, Params.NONE, g.u(), g.u()));
+        Var vv =
+            emit(Reduce.REDUCE_SUM, Reduce.params(1), emit(Binary.MUL, Params.NONE, g.v(), g.v()));
+        emitInto(out, Binary.MUL, Params.of(MARK, "ghost_norm"), uu, vv);
+        return true;
+      }
+      long t = g.time();
+      if (t * (g.rows() + g.cols()) >= (long) g.rows() * g.cols()) {
+        return false; // the materialized gradient is the cheaper way for long sequences
+      }
+      Var uu = gram(g.u(), 3 - g.timeAxisU());
+      Var vv = gram(g.v(), 3 - g.timeAxisV());
+      Var both = emit(Binary.MUL, Params.NONE, uu, vv);
+      emitInto(out, Reduce.REDUCE_SUM, Reduce.params(1, 2).with(MARK, "ghost_norm"), both);
+      return true;
+    }
+
+    /**
+     * {@code out[b,j] = p_jᵀ G[b] q_j}, staged as {@code
+     * reduce_sum[axes=(2)](transpose[perm=(1,0,2)]( dot_general(P, G)) * broadcast(Q))} (what
+     * {@code vmap} makes of {@code P.matmul(g).mul(Q) .sum(1)}), is {@code Σ_t (P u_t) ∘ (Q v_t)}:
+     * {@code B·T·k·(M+N)} instead of {@code B·k·M·N} (when {@code T·(M+N) < M·N}, always for {@code
+     * T = 1}).
+     */
+    private boolean rankOneProjection(Var summed, Var out) {
+      Equation mul = producer.get(summed);
+      if (mul == null || mul.primitive() != Binary.MUL) {
+        return false;
+      }
+      for (int side = 0; side < 2; side++) {
+        Var rows = projectedRows(mul.inputs().get(side));
+        Var q = sharedAcrossBatch(mul.inputs().get(1 - side)); // [k,N]
+        if (rows == null || q == null) {
+          continue;
+        }
+        Equation dot = producer.get(rows);
+        Var p = dot.inputs().get(0);
+        PerSampleOuterProducts.Outer g =
+            PerSampleOuterProducts.match(dot.inputs().get(1), producer);
+        if (g == null || q.type().dim(0) != p.type().dim(0) || q.type().dim(1) != g.cols()) {
+          continue;
+        }
+        if ((long) g.time() * (g.rows() + g.cols()) >= (long) g.rows() * g.cols()) {
+          return false; // forming G is cheaper for long sequences
+        }
+        int[] none = new int[0];
+        int featureU = g.hasTime() ? 3 - g.timeAxisU() : 1;
+        int featureV = g.hasTime() ? 3 - g.timeAxisV() : 1;
+        Var pu =
+            emit(
+                DotGeneral.DOT_GENERAL,
+                DotGeneral.params(new int[] {featureU}, new int[] {1}, none, none),
+                g.u(),
+                p);
+        Var qv =
+            emit(
+                DotGeneral.DOT_GENERAL,
+                DotGeneral.params(new int[] {featureV}, new int[] {1}, none, none),
+                g.v(),
+                q);
+        if (!g.hasTime()) {
+          emitInto(out, Binary.MUL, Params.of(MARK, "rank_one_projection"), pu, qv);
+        } else {
+          Var both = emit(Binary.MUL, Params.NONE, pu, qv);
+          emitInto(
+              out, Reduce.REDUCE_SUM, Reduce.params(1).with(MARK, "rank_one_projection"), both);
+        }
+        return true;
+      }
+      return false;
+    }
+
+    /**
+     * The {@code dot_general(P:[k,M], G:[B,M,N])} (contracting M, giving {@code [k,B,N]}) that
+     * {@code v} transposes to {@code [B,k,N]}, or null.
+     */
+    private Var projectedRows(Var v) {
+      Equation t = producer.get(v);
+      if (t == null
+          || t.primitive() != Transpose.TRANSPOSE
+          || !Arrays.equals(t.params().ints("perm"), new int[] {1, 0, 2})) {
+        return null;
+      }
+      Var r = t.inputs().get(0);
+      Equation dot = producer.get(r);
+      if (dot == null
+          || dot.primitive() != DotGeneral.DOT_GENERAL
+          || dot.inputs().get(0).type().ndim() != 2
+          || dot.inputs().get(1).type().ndim() != 3
+          || !Arrays.equals(dot.params().ints("lhs_contract"), new int[] {1})
+          || !Arrays.equals(dot.params().ints("rhs_contract"), new int[] {1})
+          || dot.params().ints("lhs_batch").length != 0) {
+        return null;
+      }
+      return r;
+    }
+
+    /** {@code [B,T,T]}: the products of every pair of time steps of one example. */
+    private Var gram(Var x, int featureAxis) {
+      int[] f = {featureAxis};
+      int[] batch = {0};
+      return emit(DotGeneral.DOT_GENERAL, DotGeneral.params(f, f, batch, batch), x, x);
+    }
+
+    /** {@code <G[b], R> = Σ_t (u_t R) · v_t}. */
+    private void dotWithReference(PerSampleOuterProducts.Outer g, Var reference, Var out) {
+      int[] none = new int[0];
+      if (!g.hasTime()) {
+        Var ur =
+            emit(
+                DotGeneral.DOT_GENERAL,
+                DotGeneral.params(new int[] {1}, new int[] {0}, none, none),
+                g.u(),
+                reference);
+        Var both = emit(Binary.MUL, Params.NONE, ur, g.v());
+        emitInto(out, Reduce.REDUCE_SUM, Reduce.params(1).with(MARK, "per_sample_dot"), both);
+        return;
+      }
+      // u R keeps u's batch and time axes in order: [B,T,N]; v must then be [B,T,N] too.
+      Var ur =
+          emit(
+              DotGeneral.DOT_GENERAL,
+              DotGeneral.params(new int[] {3 - g.timeAxisU()}, new int[] {0}, none, none),
+              g.u(),
+              reference);
+      Var v = g.v();
+      if (g.timeAxisV() == 2) {
+        v = emit(Transpose.TRANSPOSE, Transpose.params(0, 2, 1), v);
+      }
+      Var both = emit(Binary.MUL, Params.NONE, ur, v);
+      emitInto(out, Reduce.REDUCE_SUM, Reduce.params(1, 2).with(MARK, "per_sample_dot"), both);
+    }
+
+    /** The {@code [M,N]} tensor {@code v:[B,M,N]} repeats for every example, or null. */
+    private Var sharedAcrossBatch(Var v) {
+      Equation e = producer.get(v);
+      if (e == null
+          || e.primitive() != BroadcastInDim.BROADCAST_IN_DIM
+          || !Arrays.equals(e.params().ints("dims"), new int[] {1, 2})) {
+        return null;
+      }
+      Var r = e.inputs().get(0);
+      int[] shape = v.type().shape();
+      return r.type().dim(0) == shape[1] && r.type().dim(1) == shape[2] ? r : null;
+    }
+
+    /** The {@code [B]} scale that {@code v:[B,M,N]} applies per example, or null. */
+    private Var perExampleScale(Var v) {
+      Equation e = producer.get(v);
+      if (e == null || e.primitive() != BroadcastInDim.BROADCAST_IN_DIM) {
+        return null;
+      }
+      Var c = e.inputs().get(0);
+      int[] dims = e.params().ints("dims");
+      int batch = v.type().dim(0);
+      if (Arrays.equals(dims, new int[] {0}) && c.type().dim(0) == batch) {
+        return c;
+      }
+      if (Arrays.equals(dims, new int[] {0, 1, 2})
+          && Arrays.equals(c.type().shape(), new int[] {batch, 1, 1})) {
+        return emit(Reshape.RESHAPE, Reshape.params(batch), c);
+      }
+      return null;
+    }
+
+    private Var emit(Primitive prim, Params params, Var... inputs) {
+      TensorType[] in = new TensorType[inputs.length];
+      for (int i = 0; i < in.length; i++) {
+        in[i] = inputs[i].type();
+      }
+      Var out = new Var(prim.inferTypes(in, params)[0]);
+      add(new Equation(prim, params, List.of(inputs), List.of(out)));
+      return out;
+    }
+
+    /** Emits the equation that produces {@code out}, the variable the rewritten one produced. */
+    private void emitInto(Var out, Primitive prim, Params params, Var... inputs) {
+      TensorType[] in = new TensorType[inputs.length];
+      for (int i = 0; i < in.length; i++) {
+        in[i] = inputs[i].type();
+      }
+      TensorType t = prim.inferTypes(in, params)[0];
+      if (!t.equals(out.type())) {
+        throw new IllegalStateException(
+            "per-sample rewrite " + params + " gives " + t + " for " + out.type());
+      }
+      add(new Equation(prim, params, List.of(inputs), List.of(out)));
+    }
+
+    private void add(Equation e) {
+      b.add(e);
+      for (Var v : e.outputs()) {
+        producer.put(v, e);
+      }
+    }
+  }
+}
