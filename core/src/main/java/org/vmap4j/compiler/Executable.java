@@ -103,6 +103,15 @@ public final class Executable implements org.vmap4j.backend.CompiledProgram {
             });
   }
 
+  /**
+   * Hands the storage of {@code dead}, results of earlier {@link #run} calls on this thread that
+   * nobody reads any more, back to this executable's pool (see {@link BufferPool#recycle}).
+   */
+  public void recycle(List<CpuTensor> dead) {
+    BufferPool pool = pools.get();
+    dead.forEach(t -> pool.recycle(t.data()));
+  }
+
   /** How many allocations this executable's pool on this thread served from recycled arrays. */
   public long reusedBuffers() {
     return pools.get().reusedCount();
@@ -178,10 +187,25 @@ public final class Executable implements org.vmap4j.backend.CompiledProgram {
 
   /**
    * Runs the branches and bodies of control-flow steps as their own compiled executables (optimized
-   * and fused like any program), compiled on first use and kept with the sub-program.
+   * and fused like any program), compiled on first use and kept with the sub-program. A loop's dead
+   * carries go back to the body executable's pool, so the body's next turn writes into them.
    */
   static final ProgramRunner COMPILED_SUB_PROGRAMS =
-      (sub, args) -> ((Executable) sub.compiledForm(ProgramCompiler::compile)).run(args);
+      new ProgramRunner() {
+        @Override
+        public List<CpuTensor> run(Program sub, List<CpuTensor> args) {
+          return compiled(sub).run(args);
+        }
+
+        @Override
+        public void release(Program sub, List<CpuTensor> dead) {
+          compiled(sub).recycle(dead);
+        }
+
+        private Executable compiled(Program sub) {
+          return (Executable) sub.compiledForm(ProgramCompiler::compile);
+        }
+      };
 
   private CpuTensor runFused(Fusion.FusedStep f, Map<Var, CpuTensor> env) {
     CpuTensor[] views = new CpuTensor[f.inputs().size()];

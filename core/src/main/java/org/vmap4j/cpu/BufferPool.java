@@ -8,6 +8,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.WeakHashMap;
 import java.util.function.Supplier;
 import org.vmap4j.DType;
 
@@ -17,6 +18,11 @@ import org.vmap4j.DType;
  * allocates the same sizes every call. While a pool is {@link #using active} on a thread, {@link
  * Storage#allocate} takes zero-filled arrays from it; at the end, every array is returned except
  * those the results hold (their storage belongs to the caller from then on).
+ *
+ * <p>A caller that knows a result is dead before the garbage collector does (a loop whose carry is
+ * replaced every turn) can hand its arrays back with {@link #recycle}, so that the next call reuses
+ * them instead of touching fresh memory: a loop then runs in two sets of carry arrays, whatever its
+ * trip count.
  */
 public final class BufferPool {
   private static final ThreadLocal<BufferPool> ACTIVE = new ThreadLocal<>();
@@ -25,6 +31,10 @@ public final class BufferPool {
 
   private final Map<Key, ArrayDeque<Object>> free = new HashMap<>();
   private final List<Object> handedOut = new ArrayList<>();
+  // Arrays this pool allocated that left it in a result: the only ones recycle() takes back (an
+  // array it never allocated may be a program constant or a caller's input). Weak, so results
+  // that are never handed back are collected as usual.
+  private final Map<Object, Boolean> escaped = new WeakHashMap<>();
   private long reused;
 
   /** How many allocations this pool has served from recycled arrays. */
@@ -48,14 +58,31 @@ public final class BufferPool {
     Set<Object> escaping = Collections.newSetFromMap(new IdentityHashMap<>());
     escaping.addAll(kept.apply(result));
     for (Object a : handedOut) {
-      if (!escaping.contains(a)) {
-        free.computeIfAbsent(
-                new Key(Storage.dtypeOf(a), Storage.length(a)), k -> new ArrayDeque<>())
-            .add(a);
+      if (escaping.contains(a)) {
+        escaped.put(a, Boolean.TRUE);
+      } else {
+        release(a);
       }
     }
     handedOut.clear();
     return result;
+  }
+
+  /**
+   * Takes back an array that a result of an earlier {@link #using} call held, for the next call to
+   * reuse. The caller promises that nothing reads the array any more. Arrays this pool did not hand
+   * out in a result (constants, inputs, another pool's arrays) are ignored, as is a second recycle
+   * of the same array.
+   */
+  public void recycle(Object array) {
+    if (escaped.remove(array) != null) {
+      release(array);
+    }
+  }
+
+  private void release(Object a) {
+    free.computeIfAbsent(new Key(Storage.dtypeOf(a), Storage.length(a)), k -> new ArrayDeque<>())
+        .add(a);
   }
 
   /** An array from the active pool, zero-filled; null when no pool is active. */

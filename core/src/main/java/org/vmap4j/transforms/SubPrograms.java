@@ -109,12 +109,30 @@ public final class SubPrograms {
         args -> {
           int n = in.size();
           List<Tensor> primals = args.subList(0, n);
+          // Only the floating inputs are differentiated; integer and BOOL ones (a loop counter)
+          // enter as constants, since jvp refuses to differentiate with respect to them.
+          List<Tensor> dPrimals = new ArrayList<>();
           List<Tensor> tangents = new ArrayList<>();
           for (int i = 0, k = n; i < n; i++) {
-            tangents.add(dIn[i] ? args.get(k++) : primals.get(i));
+            if (dIn[i]) {
+              dPrimals.add(primals.get(i));
+              tangents.add(args.get(k++));
+            }
           }
           Autodiff.JvpOutcome o =
-              Autodiff.jvp(x -> p.evaluate(asTensors(x)), new ArrayList<>(primals), tangents);
+              Autodiff.jvp(
+                  x -> {
+                    List<Tensor> d = asTensors(x);
+                    List<Tensor> all = new ArrayList<>(primals);
+                    for (int i = 0, k = 0; i < n; i++) {
+                      if (dIn[i]) {
+                        all.set(i, d.get(k++));
+                      }
+                    }
+                    return p.evaluate(all);
+                  },
+                  dPrimals,
+                  tangents);
           List<Tensor> result = new ArrayList<>(asTensors(o.value()));
           List<Tensor> outTangents = asTensors(o.tangent());
           for (int i = 0; i < dOut.length; i++) {
