@@ -93,16 +93,22 @@ public final class Executable implements org.vmap4j.backend.CompiledProgram {
    * After the call, {@code donated} may hold this call's numbers or be overwritten by later calls.
    */
   public List<CpuTensor> run(List<CpuTensor> args, List<CpuTensor> donated) {
-    BufferPool pool = pools.get();
-    for (CpuTensor t : donated) {
-      pool.giveBack(t.data());
-    }
+    recycle(donated);
     return run(args);
   }
 
   /** How many allocations this executable's pool on this thread served with new arrays. */
   public long freshBuffers() {
     return pools.get().freshCount();
+  }
+
+  /**
+   * Hands the storage of {@code dead}, results of earlier {@link #run} calls on this thread that
+   * nobody reads any more, back to this executable's pool (see {@link BufferPool#giveBack}).
+   */
+  public void recycle(List<CpuTensor> dead) {
+    BufferPool pool = pools.get();
+    dead.forEach(t -> pool.giveBack(t.data()));
   }
 
   /** How many allocations this executable's pool on this thread served from recycled arrays. */
@@ -180,10 +186,25 @@ public final class Executable implements org.vmap4j.backend.CompiledProgram {
 
   /**
    * Runs the branches and bodies of control-flow steps as their own compiled executables (optimized
-   * and fused like any program), compiled on first use and kept with the sub-program.
+   * and fused like any program), compiled on first use and kept with the sub-program. A loop's dead
+   * carries go back to the body executable's pool, so the body's next turn writes into them.
    */
   static final ProgramRunner COMPILED_SUB_PROGRAMS =
-      (sub, args) -> ((Executable) sub.compiledForm(ProgramCompiler::compile)).run(args);
+      new ProgramRunner() {
+        @Override
+        public List<CpuTensor> run(Program sub, List<CpuTensor> args) {
+          return compiled(sub).run(args);
+        }
+
+        @Override
+        public void release(Program sub, List<CpuTensor> dead) {
+          compiled(sub).recycle(dead);
+        }
+
+        private Executable compiled(Program sub) {
+          return (Executable) sub.compiledForm(ProgramCompiler::compile);
+        }
+      };
 
   private CpuTensor runFused(Fusion.FusedStep f, Map<Var, CpuTensor> env) {
     CpuTensor[] views = new CpuTensor[f.inputs().size()];

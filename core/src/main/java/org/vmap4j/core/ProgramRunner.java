@@ -16,6 +16,14 @@ import org.vmap4j.ir.Program;
 public interface ProgramRunner {
   List<CpuTensor> run(Program program, List<CpuTensor> args);
 
+  /**
+   * Says that {@code dead}, results of earlier {@link #run} calls of {@code program}, are no longer
+   * read by anyone (a loop's previous carry), so their storage may serve the program's next run.
+   * The caller must leave out every value still in use (one that the new carry or a stacked output
+   * still holds). By default nothing is reused.
+   */
+  default void release(Program program, List<CpuTensor> dead) {}
+
   /** Binds each equation eagerly. */
   ProgramRunner INTERPRETED =
       (program, args) -> {

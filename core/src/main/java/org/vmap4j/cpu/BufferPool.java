@@ -18,6 +18,11 @@ import org.vmap4j.DType;
  * allocates the same sizes every call. While a pool is {@link #using active} on a thread, {@link
  * Storage#allocate} takes zero-filled arrays from it; at the end, every array is returned except
  * those the results hold (their storage belongs to the caller from then on).
+ *
+ * <p>A caller that knows a result is dead before the garbage collector does (a loop whose carry is
+ * replaced every turn, a caller of {@code Func.jitReusing} donating its previous result) hands its
+ * arrays back with {@link #giveBack}, so that the next call reuses them instead of touching fresh
+ * memory: a loop then runs in two sets of carry arrays, whatever its trip count.
  */
 public final class BufferPool {
   private static final ThreadLocal<BufferPool> ACTIVE = new ThreadLocal<>();
@@ -57,10 +62,13 @@ public final class BufferPool {
     if (!results.remove(array)) {
       return false;
     }
-    free.computeIfAbsent(
-            new Key(Storage.dtypeOf(array), Storage.length(array)), k -> new ArrayDeque<>())
-        .add(array);
+    release(array);
     return true;
+  }
+
+  private void release(Object a) {
+    free.computeIfAbsent(new Key(Storage.dtypeOf(a), Storage.length(a)), k -> new ArrayDeque<>())
+        .add(a);
   }
 
   /**
@@ -79,12 +87,10 @@ public final class BufferPool {
     Set<Object> escaping = Collections.newSetFromMap(new IdentityHashMap<>());
     escaping.addAll(kept.apply(result));
     for (Object a : handedOut) {
-      if (!escaping.contains(a)) {
-        free.computeIfAbsent(
-                new Key(Storage.dtypeOf(a), Storage.length(a)), k -> new ArrayDeque<>())
-            .add(a);
-      } else {
+      if (escaping.contains(a)) {
         results.add(a);
+      } else {
+        release(a);
       }
     }
     handedOut.clear();

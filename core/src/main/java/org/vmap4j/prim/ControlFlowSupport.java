@@ -2,11 +2,16 @@ package org.vmap4j.prim;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Set;
 import org.vmap4j.Tensor;
 import org.vmap4j.core.BatchRules;
+import org.vmap4j.core.ProgramRunner;
 import org.vmap4j.core.TensorType;
 import org.vmap4j.cpu.CpuTensor;
+import org.vmap4j.ir.Program;
 
 /** Small helpers the rules of {@link Cond}, {@link While} and {@link Scan} share. */
 final class ControlFlowSupport {
@@ -96,6 +101,32 @@ final class ControlFlowSupport {
 
   static List<TensorType> types(TensorType[] types, int from, int to) {
     return new ArrayList<>(Arrays.asList(types).subList(from, to));
+  }
+
+  /**
+   * Hands {@code dead} (results of earlier runs of {@code program}; null entries are skipped) back
+   * to the runner for reuse, except values whose storage one of {@code live} still shares: a body
+   * may pass a carry or an operand through unchanged, move one carry into another's place, or
+   * return one array in two places.
+   */
+  @SafeVarargs
+  static void releaseDead(
+      ProgramRunner runner, Program program, List<CpuTensor> dead, List<? extends Tensor>... live) {
+    Set<Object> inUse = Collections.newSetFromMap(new IdentityHashMap<>());
+    for (List<? extends Tensor> values : live) {
+      for (Tensor t : values) {
+        if (t != null) {
+          inUse.add(((CpuTensor) t).data());
+        }
+      }
+    }
+    List<CpuTensor> free = new ArrayList<>();
+    for (CpuTensor t : dead) {
+      if (t != null && !inUse.contains(t.data())) {
+        free.add(t);
+      }
+    }
+    runner.release(program, free);
   }
 
   /** A 0-d BOOL tensor's value. */

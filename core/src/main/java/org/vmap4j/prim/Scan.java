@@ -8,7 +8,10 @@ import static org.vmap4j.prim.ControlFlowSupport.spread;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Set;
 import org.vmap4j.Tensor;
 import org.vmap4j.core.BatchRules;
 import org.vmap4j.core.Batched;
@@ -135,6 +138,9 @@ public enum Scan implements SubProgramPrimitive {
     List<CpuTensor> carry = ControlFlowSupport.slice(inputs, 0, l.carry);
     List<CpuTensor> consts = ControlFlowSupport.slice(inputs, l.carry + l.xs, inputs.length);
     Tensor[][] ys = new Tensor[l.ys][l.length];
+    List<CpuTensor> operands = Arrays.asList(inputs);
+    List<CpuTensor> stepOutputs = new ArrayList<>();
+    Set<Object> heldByOutputs = Collections.newSetFromMap(new IdentityHashMap<>());
     for (int step = 0; step < l.length; step++) {
       int t = l.reverse ? l.length - 1 - step : step;
       List<CpuTensor> in = new ArrayList<>(carry);
@@ -143,10 +149,19 @@ public enum Scan implements SubProgramPrimitive {
       }
       in.addAll(consts);
       List<CpuTensor> out = runner.run(body, in);
-      carry = out.subList(0, l.carry);
+      List<CpuTensor> next = out.subList(0, l.carry);
       for (int j = 0; j < l.ys; j++) {
         ys[j][t] = out.get(l.carry + j);
+        stepOutputs.add(out.get(l.carry + j));
+        heldByOutputs.add(out.get(l.carry + j).data());
       }
+      if (step > 0) {
+        // The previous carry is dead unless an output slice or the new carry still holds it.
+        List<CpuTensor> dead = new ArrayList<>();
+        carry.forEach(c -> dead.add(heldByOutputs.contains(c.data()) ? null : c));
+        ControlFlowSupport.releaseDead(runner, body, dead, next, operands);
+      }
+      carry = next;
     }
     CpuTensor[] result = new CpuTensor[outputTypes.length];
     for (int i = 0; i < l.carry; i++) {
@@ -156,6 +171,11 @@ public enum Scan implements SubProgramPrimitive {
       TensorType t = outputTypes[l.carry + j];
       result[l.carry + j] =
           (CpuTensor) (l.length == 0 ? Tensor.zeros(t.dtype(), t.shape()) : Tensor.stack(0, ys[j]));
+    }
+    if (l.length > 0) {
+      // Stacked: the per-step outputs are dead unless the final carry or an operand holds one.
+      ControlFlowSupport.releaseDead(
+          runner, body, stepOutputs, carry, operands, Arrays.asList(result));
     }
     return result;
   }

@@ -94,7 +94,9 @@ public enum While implements SubProgramPrimitive {
     List<CpuTensor> condConsts = ControlFlowSupport.slice(inputs, l.carry, l.carry + l.condConsts);
     List<CpuTensor> bodyConsts =
         ControlFlowSupport.slice(inputs, l.carry + l.condConsts, inputs.length);
+    List<CpuTensor> operands = Arrays.asList(inputs);
     List<CpuTensor> carry = ControlFlowSupport.slice(inputs, 0, l.carry);
+    boolean carryFromBody = false;
     while (true) {
       List<CpuTensor> condIn = new ArrayList<>(carry);
       condIn.addAll(condConsts);
@@ -103,7 +105,14 @@ public enum While implements SubProgramPrimitive {
       }
       List<CpuTensor> bodyIn = new ArrayList<>(carry);
       bodyIn.addAll(bodyConsts);
-      carry = runner.run(body, bodyIn);
+      List<CpuTensor> next = runner.run(body, bodyIn);
+      if (carryFromBody) {
+        // The previous turn's carry is dead: the next turn writes its results into it rather than
+        // into fresh memory (the operands belong to the caller and are never handed back).
+        ControlFlowSupport.releaseDead(runner, body, carry, next, operands);
+      }
+      carry = next;
+      carryFromBody = true;
     }
   }
 
