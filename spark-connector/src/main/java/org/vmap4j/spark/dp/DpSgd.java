@@ -1,5 +1,6 @@
 package org.vmap4j.spark.dp;
 
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.List;
@@ -63,6 +64,9 @@ public final class DpSgd<P> {
   private Long insecureNoiseSeed;
   private long rowCount = -1;
   private UnaryOperator<VmapUdf> udfOptions = u -> u;
+  private long checkpointEvery = 0;
+  private Path checkpointDir;
+  private Path resumeDir;
 
   private DpSgd(SerializableBiFunction<P, ?, Tensor> loss, P initialParams) {
     this.loss = Objects.requireNonNull(loss, "loss");
@@ -171,6 +175,30 @@ public final class DpSgd<P> {
     return this;
   }
 
+  /**
+   * Writes a checkpoint (parameters, momentum, master seed, accountant history, step) to {@code
+   * dir} after every {@code k} steps, replacing the previous one.
+   */
+  public DpSgd<P> checkpointEvery(long k, Path dir) {
+    if (k <= 0) {
+      throw new IllegalArgumentException("DpSgd: checkpointEvery needs k > 0, got " + k);
+    }
+    this.checkpointEvery = k;
+    this.checkpointDir = Objects.requireNonNull(dir, "dir");
+    return this;
+  }
+
+  /**
+   * Continues the run checkpointed in {@code dir}: its parameters, momentum, master seed and spent
+   * privacy, up to {@link #steps} in all. With the same configuration and data it ends with the
+   * parameters an uninterrupted run would have (bit for bit when the noise is the insecure seeded
+   * one; with {@code SecureRandom} the remaining noise is fresh, as it should be).
+   */
+  public DpSgd<P> resumeFrom(Path dir) {
+    this.resumeDir = Objects.requireNonNull(dir, "dir");
+    return this;
+  }
+
   /** Trains on {@code data}; cache it first (every step samples it). */
   public DpSgdResult<P> fit(Dataset<Row> data) {
     validate(data);
@@ -201,27 +229,39 @@ public final class DpSgd<P> {
     }
     FlatParameters layout = new FlatParameters(initialParams);
     double[] theta = layout.flatten(initialParams);
-    MomentumSgd optimizer = new MomentumSgd(learningRate, momentum, new double[layout.size()]);
+    double[] velocity = new double[layout.size()];
     PrivacyAccountant accountant = accounting.newAccountant();
+    long start = 0;
+    if (resumeDir != null) {
+      Checkpoint c = resumedCheckpoint(layout.size());
+      seed = c.masterSeed();
+      theta = c.params();
+      velocity = c.velocity();
+      start = c.stepsDone();
+      for (long t = 0; t < start; t++) {
+        accountant.step(noiseMultiplier, sampleRate, 1); // as the interrupted run did
+      }
+    }
+    MomentumSgd optimizer = new MomentumSgd(learningRate, momentum, velocity);
     double expectedBatch = sampleRate * n;
-    long[] sampled = new long[(int) plannedSteps];
-    double epsilon = 0;
-    for (long t = 0; t < plannedSteps; t++) {
+    long[] sampled = new long[(int) Math.max(0, plannedSteps - start)];
+    double epsilon = start > 0 ? accountant.epsilon(delta) : 0;
+    for (long t = start; t < plannedSteps; t++) {
       @SuppressWarnings("unchecked")
       P current = (P) layout.unflatten(theta);
       ClippedGradientSum sum = new ClippedGradientSum(gradients(current, shapes), layout.size());
       Dataset<Row> rows = ClippedGradientSum.sample(data, sampleRate, StepSeeds.forStep(seed, t));
       double[] sumAndCount = sum.sumWithCount(rows);
       double[] g = Arrays.copyOf(sumAndCount, layout.size());
-      noise.addTo(g, noiseMultiplier * clipNorm);
+      noise.addTo(g, noiseMultiplier * clipNorm, t);
       for (int i = 0; i < g.length; i++) {
         g[i] /= expectedBatch;
       }
       optimizer.update(theta, g);
       accountant.step(noiseMultiplier, sampleRate, 1);
       epsilon = accountant.epsilon(delta);
-      sampled[(int) t] = (long) sumAndCount[layout.size()];
-      DpSgdStep report = new DpSgdStep(t, sampled[(int) t], epsilon);
+      sampled[(int) (t - start)] = (long) sumAndCount[layout.size()];
+      DpSgdStep report = new DpSgdStep(t, sampled[(int) (t - start)], epsilon);
       LOG.log(
           System.Logger.Level.INFO,
           () ->
@@ -234,11 +274,48 @@ public final class DpSgd<P> {
                   report.epsilon(),
                   delta));
       listener.onStep(report);
+      if (checkpointEvery > 0 && (t + 1) % checkpointEvery == 0) {
+        new Checkpoint(
+                t + 1, seed, noiseMultiplier, sampleRate, theta.clone(), optimizer.velocity())
+            .writeTo(checkpointDir);
+      }
     }
     @SuppressWarnings("unchecked")
     P trained = (P) layout.unflatten(theta);
     return new DpSgdResult<>(
         trained, plannedSteps, epsilon, delta, sampled, seed, plannedSteps < steps);
+  }
+
+  /** The checkpoint to resume from, checked against this configuration. */
+  private Checkpoint resumedCheckpoint(int dimension) {
+    Checkpoint c = Checkpoint.readFrom(resumeDir);
+    if (c.noiseMultiplier() != noiseMultiplier || c.sampleRate() != sampleRate) {
+      throw new IllegalArgumentException(
+          "DpSgd: the checkpoint in "
+              + resumeDir
+              + " was taken with noiseMultiplier "
+              + c.noiseMultiplier()
+              + " and sampleRate "
+              + c.sampleRate()
+              + ", this run has "
+              + noiseMultiplier
+              + " and "
+              + sampleRate);
+    }
+    if (c.params().length != dimension) {
+      throw new IllegalArgumentException(
+          "DpSgd: the checkpoint in "
+              + resumeDir
+              + " has "
+              + c.params().length
+              + " parameters, the initial parameters have "
+              + dimension);
+    }
+    if (masterSeed != null && masterSeed != c.masterSeed()) {
+      throw new IllegalArgumentException(
+          "DpSgd: masterSeed differs from the checkpoint's in " + resumeDir + "; leave it unset");
+    }
+    return c;
   }
 
   private PerSampleGradients gradients(P params, Map<String, int[]> shapes) {

@@ -1,9 +1,12 @@
 package org.vmap4j.spark.dp;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import org.apache.spark.sql.Dataset;
@@ -12,6 +15,7 @@ import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 import org.vmap4j.Tensor;
 import org.vmap4j.privacy.PldAccountant;
 import org.vmap4j.privacy.RdpAccountant;
@@ -89,11 +93,11 @@ class DpSgdTest {
 
     double[] theta = START.clone();
     double[] velocity = new double[D + 1];
-    Random noise = new Random(NOISE);
     List<Long> counts = new ArrayList<>();
     for (int t = 0; t < steps; t++) {
       List<Row> rows = data.sample(false, Q, StepSeeds.forStep(MASTER, t)).collectAsList();
       counts.add((long) rows.size());
+      Random noise = new Random(StepSeeds.forStep(NOISE, t));
       double[] sum = new double[D + 1];
       for (Row row : rows) {
         double[] g =
@@ -175,7 +179,7 @@ class DpSgdTest {
     assertThat(data.sample(false, q, StepSeeds.forStep(MASTER, 0)).count()).isZero();
     DpSgdResult<Params> r = trainer(1).sampleRate(q).momentum(0).fit(data);
 
-    Random noise = new Random(NOISE);
+    Random noise = new Random(StepSeeds.forStep(NOISE, 0));
     double[] expected = new double[D + 1];
     for (int i = 0; i <= D; i++) {
       expected[i] = START[i] - LR * SIGMA * C * noise.nextGaussian() / (q * N);
@@ -185,5 +189,31 @@ class DpSgdTest {
     for (int i = 0; i <= D; i++) {
       assertThat(got[i]).isCloseTo(expected[i], within(1e-9));
     }
+  }
+
+  @Test
+  void resumingFromACheckpointGivesTheParametersOfAnUninterruptedRun(
+      SparkSession spark, @TempDir Path tmp) {
+    DpSgdResult<Params> whole = trainer(6).fit(data);
+
+    DpSgdResult<Params> firstHalf = trainer(4).checkpointEvery(2, tmp).fit(data);
+    DpSgdResult<Params> resumed = trainer(6).resumeFrom(tmp).fit(data);
+
+    assertThat(firstHalf.sampledRows()).containsExactly(Arrays.copyOf(whole.sampledRows(), 4));
+    assertThat(resumed.sampledRows())
+        .containsExactly(Arrays.copyOfRange(whole.sampledRows(), 4, 6));
+    assertThat(resumed.steps()).isEqualTo(6);
+    assertThat(flat(resumed.params())).isEqualTo(flat(whole.params())); // bit for bit
+    assertThat(flat(firstHalf.params())).isNotEqualTo(flat(whole.params()));
+    assertThat(resumed.epsilon()).isEqualTo(whole.epsilon());
+    assertThat(resumed.masterSeed()).isEqualTo(MASTER);
+  }
+
+  @Test
+  void aCheckpointOfAnotherConfigurationIsRefused(SparkSession spark, @TempDir Path tmp) {
+    trainer(2).checkpointEvery(2, tmp).fit(data);
+    assertThatThrownBy(() -> trainer(4).noiseMultiplier(2 * SIGMA).resumeFrom(tmp).fit(data))
+        .hasMessageContaining("was taken with noiseMultiplier 0.8 and sampleRate 0.25")
+        .hasMessageContaining("this run has 1.6 and 0.25");
   }
 }
