@@ -39,8 +39,8 @@ public final class Main {
   private Main() {}
 
   /** How much data the Spark sections use: all of it here, less in the tests. */
-  record Sizes(int options, int digitRows, int digitSteps, int quotes, int cnnRows) {
-    static final Sizes FULL = new Sizes(4000, Digits.ROWS, 200, 1000, Digits.ROWS);
+  record Sizes(int options, int digitRows, int digitSteps, int quotes, int cnnRows, int dpSteps) {
+    static final Sizes FULL = new Sizes(4000, Digits.ROWS, 200, 1000, Digits.ROWS, 40);
   }
 
   public static void main(String[] args) {
@@ -241,11 +241,20 @@ public final class Main {
           out,
           "12. GraNd scores of a CNN (PyTorch's weights from safetensors) on the digits, on Spark",
           () -> DigitsGrandScores.run(spark, out, chartFolder, sizes.cnnRows()));
+      section(
+          out,
+          "13. Per-sample gradient norms and clipped sums without forming the per-sample"
+              + " gradients, in core",
+          () -> PerSampleReductions.run(out));
+      section(
+          out,
+          "14. Differentially private training on Spark (DP-SGD), RDP and PLD accounting",
+          () -> PrivateTraining.run(spark, out, sizes.dpSteps()));
     } finally {
       spark.stop();
     }
 
-    out.println("13. GPU: " + CudaAvailability.probe().description());
+    out.println("15. GPU: " + CudaAvailability.probe().description());
     out.printf(
         "%nAll checks passed: %.1f s, %.1f s of CPU (this JVM, Maven's start not included)%n",
         (System.nanoTime() - wall) / 1e9, (processCpuNanos() - cpu) / 1e9);

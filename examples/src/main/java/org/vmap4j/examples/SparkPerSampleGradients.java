@@ -79,20 +79,7 @@ public final class SparkPerSampleGradients {
     int n = x.shape()[0];
     int d = x.shape()[1];
 
-    StructType schema =
-        new StructType()
-            .add("row", DataTypes.IntegerType, false)
-            .add("features", DataTypes.createArrayType(DataTypes.DoubleType, false), false)
-            .add("label", DataTypes.DoubleType, false);
-    List<Row> rows = new ArrayList<>(n);
-    double[] xs = x.toDoubleArray();
-    double[] ys = y.toDoubleArray();
-    for (int i = 0; i < n; i++) {
-      double[] f = new double[d];
-      System.arraycopy(xs, i * d, f, 0, d);
-      rows.add(RowFactory.create(i, f, ys[i]));
-    }
-    Dataset<Row> df = spark.createDataFrame(rows, schema);
+    Dataset<Row> df = frame(spark, x, y);
 
     SerializableBiFunction<Params, Map<String, Tensor>, Tensor> loss =
         SparkPerSampleGradients::loss;
@@ -181,5 +168,26 @@ public final class SparkPerSampleGradients {
                 "log10 of the gradient norm",
                 series,
                 30)));
+  }
+
+  /** The examples as rows ({@code row}, {@code features} array, {@code label}). */
+  static Dataset<Row> frame(SparkSession spark, Tensor x, Tensor y) {
+    int n = x.shape()[0];
+    int d = x.shape()[1];
+    StructType schema =
+        new StructType()
+            .add("row", DataTypes.IntegerType, false)
+            .add("features", DataTypes.createArrayType(DataTypes.DoubleType, false), false)
+            .add("label", DataTypes.DoubleType, false);
+    List<Row> rows = new ArrayList<>(n);
+    double[] xs = x.toDoubleArray();
+    double[] ys = y.toDoubleArray();
+    for (int i = 0; i < n; i++) {
+      double[] f = new double[d];
+      System.arraycopy(xs, i * d, f, 0, d);
+      rows.add(RowFactory.create(i, f, ys[i]));
+    }
+    Dataset<Row> df = spark.createDataFrame(rows, schema);
+    return df;
   }
 }

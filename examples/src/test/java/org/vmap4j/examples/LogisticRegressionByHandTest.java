@@ -71,7 +71,7 @@ class LogisticRegressionByHandTest {
     Main.run(
         new java.io.PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8),
         charts,
-        new Main.Sizes(200, 120, 20, 100, 120));
+        new Main.Sizes(200, 120, 20, 100, 120, 20));
     String out = bytes.toString(java.nio.charset.StandardCharsets.UTF_8);
     assertThat(out)
         .contains(
@@ -91,7 +91,11 @@ class LogisticRegressionByHandTest {
             "on the digits, 120 rows",
             "checks passed",
             "check passed",
-            "13. GPU: ",
+            "13. Per-sample gradient norms and clipped sums",
+            "by the ghost-norm rewrite",
+            "14. Differentially private training on Spark",
+            "epsilon spent (RDP)",
+            "15. GPU: ",
             "All checks passed");
     assertThat(charts.resolve("black_scholes_greeks.png")).isRegularFile();
     assertThat(charts.resolve("digits_gradient_norms.png")).isRegularFile();
