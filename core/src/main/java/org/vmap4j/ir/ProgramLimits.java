@@ -19,6 +19,7 @@ public final class ProgramLimits {
   private final long maxTotalConstantElements;
   private final int maxRank;
   private final int maxStringLength;
+  private final long maxLoopIterations;
 
   private ProgramLimits(
       int maxBytes,
@@ -28,7 +29,8 @@ public final class ProgramLimits {
       int maxTensorElements,
       long maxTotalConstantElements,
       int maxRank,
-      int maxStringLength) {
+      int maxStringLength,
+      long maxLoopIterations) {
     this.maxBytes = positive("maxBytes", maxBytes);
     this.maxEquations = positive("maxEquations", maxEquations);
     this.maxVariables = positive("maxVariables", maxVariables);
@@ -38,6 +40,7 @@ public final class ProgramLimits {
         nonNegative("maxTotalConstantElements", maxTotalConstantElements);
     this.maxRank = nonNegative("maxRank", maxRank);
     this.maxStringLength = positive("maxStringLength", maxStringLength);
+    this.maxLoopIterations = nonNegative("maxLoopIterations", maxLoopIterations);
   }
 
   /**
@@ -46,7 +49,7 @@ public final class ProgramLimits {
    * Mi constant elements in all, rank 16, strings of 64 characters.
    */
   public static ProgramLimits defaults() {
-    return new ProgramLimits(64 << 20, 100_000, 400_000, 16, 1 << 24, 1L << 24, 16, 64);
+    return new ProgramLimits(64 << 20, 100_000, 400_000, 8, 1 << 24, 1L << 24, 16, 64, 1_000_000);
   }
 
   /** The most bytes a serialized program may have. */
@@ -59,7 +62,8 @@ public final class ProgramLimits {
         maxTensorElements,
         maxTotalConstantElements,
         maxRank,
-        maxStringLength);
+        maxStringLength,
+        maxLoopIterations);
   }
 
   /** The most equations, counting those of every sub-program. */
@@ -72,7 +76,8 @@ public final class ProgramLimits {
         maxTensorElements,
         maxTotalConstantElements,
         maxRank,
-        maxStringLength);
+        maxStringLength,
+        maxLoopIterations);
   }
 
   /** The most variables (inputs, constants, equation results), counting every sub-program's. */
@@ -85,7 +90,8 @@ public final class ProgramLimits {
         maxTensorElements,
         maxTotalConstantElements,
         maxRank,
-        maxStringLength);
+        maxStringLength,
+        maxLoopIterations);
   }
 
   /**
@@ -101,7 +107,8 @@ public final class ProgramLimits {
         maxTensorElements,
         maxTotalConstantElements,
         maxRank,
-        maxStringLength);
+        maxStringLength,
+        maxLoopIterations);
   }
 
   /** The most elements of any one tensor the program declares: inputs, constants and results. */
@@ -114,7 +121,8 @@ public final class ProgramLimits {
         n,
         maxTotalConstantElements,
         maxRank,
-        maxStringLength);
+        maxStringLength,
+        maxLoopIterations);
   }
 
   /** The most constant elements in all (the captured weights the program carries). */
@@ -127,7 +135,8 @@ public final class ProgramLimits {
         maxTensorElements,
         n,
         maxRank,
-        maxStringLength);
+        maxStringLength,
+        maxLoopIterations);
   }
 
   /** The most dimensions of any tensor. */
@@ -140,7 +149,8 @@ public final class ProgramLimits {
         maxTensorElements,
         maxTotalConstantElements,
         n,
-        maxStringLength);
+        maxStringLength,
+        maxLoopIterations);
   }
 
   /** The longest string (a primitive or parameter name, a string parameter), in bytes. */
@@ -153,7 +163,33 @@ public final class ProgramLimits {
         maxTensorElements,
         maxTotalConstantElements,
         maxRank,
+        n,
+        maxLoopIterations);
+  }
+
+  /**
+   * The most turns of any one loop: a {@code scan}'s length is checked when the program is read,
+   * and every {@code while} loop gets this cap as its {@code max_iterations} parameter, so a loop
+   * that runs longer fails when it reaches the cap. Loops nested in loops multiply: the work of a
+   * program is bounded by this to the power of the nesting depth, so keep both small for clients
+   * you do not trust. (Loops also stop when their thread is interrupted, as a cancelled Spark task
+   * is.)
+   */
+  public ProgramLimits withMaxLoopIterations(long n) {
+    return new ProgramLimits(
+        maxBytes,
+        maxEquations,
+        maxVariables,
+        maxNestingDepth,
+        maxTensorElements,
+        maxTotalConstantElements,
+        maxRank,
+        maxStringLength,
         n);
+  }
+
+  public long maxLoopIterations() {
+    return maxLoopIterations;
   }
 
   public int maxBytes() {
@@ -206,6 +242,8 @@ public final class ProgramLimits {
         + maxRank
         + ", maxStringLength="
         + maxStringLength
+        + ", maxLoopIterations="
+        + maxLoopIterations
         + "]";
   }
 

@@ -18,6 +18,8 @@ import org.vmap4j.core.TensorType;
 import org.vmap4j.cpu.CpuTensor;
 import org.vmap4j.cpu.Storage;
 import org.vmap4j.prim.Primitives;
+import org.vmap4j.prim.Scan;
+import org.vmap4j.prim.While;
 
 /**
  * Reads the body of a serialized program (see {@link ProgramSerializer} for the layout) from a byte
@@ -91,6 +93,9 @@ final class ProgramReader {
       where.pop();
       where.push("equation " + i + " (" + prim.displayName() + ")");
       Params params = readParams(prim, depth);
+      if (untrusted) {
+        params = boundLoops(prim, params);
+      }
       List<Var> inputs = readVars("operand", vars, defined);
       int nOut = count("result count", 0, n - (long) defined);
       List<Var> outputs = vars.subList(defined, defined + nOut);
@@ -266,6 +271,34 @@ final class ProgramReader {
       out.add(vars.get(id));
     }
     return out;
+  }
+
+  /**
+   * Bounds the turns of a loop: a scan's length is known and checked now; a while loop gets the
+   * limit as its iteration cap (the smaller of the client's and ours), enforced as it runs.
+   */
+  private Params boundLoops(Primitive prim, Params params) {
+    long limit = limits.maxLoopIterations();
+    try {
+      if (prim == Scan.SCAN && params.integer("length") > limit) {
+        throw reject(
+            "scan of length "
+                + params.integer("length")
+                + " is longer than "
+                + limit
+                + ", the limit (ProgramLimits.withMaxLoopIterations)");
+      }
+      if (prim == While.WHILE) {
+        boolean capped = params.asMap().containsKey(While.MAX_ITERATIONS);
+        long cap = capped ? Math.min(params.longValue(While.MAX_ITERATIONS), limit) : limit;
+        return params.with(While.MAX_ITERATIONS, cap);
+      }
+      return params;
+    } catch (RejectedProgramException e) {
+      throw e;
+    } catch (IllegalArgumentException e) {
+      throw reject(e.getMessage(), e);
+    }
   }
 
   /** Runs the primitive's own shape rule, the one eager evaluation and tracing use. */

@@ -51,7 +51,8 @@ public final class ProgramSerializer {
           .withMaxTensorElements(Integer.MAX_VALUE)
           .withMaxTotalConstantElements(Long.MAX_VALUE)
           .withMaxRank(Integer.MAX_VALUE)
-          .withMaxStringLength(Integer.MAX_VALUE);
+          .withMaxStringLength(Integer.MAX_VALUE)
+          .withMaxLoopIterations(Long.MAX_VALUE);
 
   private ProgramSerializer() {}
 

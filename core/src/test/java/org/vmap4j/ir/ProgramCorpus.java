@@ -2,6 +2,7 @@ package org.vmap4j.ir;
 
 import static org.vmap4j.core.Interpreters.bind1;
 
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BiFunction;
@@ -21,12 +22,14 @@ import org.vmap4j.prim.ReduceWindow;
 final class ProgramCorpus {
   private ProgramCorpus() {}
 
+  /** In a fixed order, so that a fuzz case's seed always names the same bytes. */
   static Map<String, Program> all() {
-    return Map.of(
-        "mlp", mlp(),
-        "per-sample grad of mlp", perSampleGradOfMlp(),
-        "control flow", controlFlow(),
-        "conv", conv());
+    Map<String, Program> m = new LinkedHashMap<>();
+    m.put("mlp", mlp());
+    m.put("per-sample grad of mlp", perSampleGradOfMlp());
+    m.put("control flow", controlFlow());
+    m.put("conv", conv());
+    return m;
   }
 
   private static Tensor w1() {
