@@ -313,9 +313,9 @@ final class ProgramReader {
     } catch (RuntimeException e) {
       throw reject(
           "the operands "
-              + Arrays.toString(inTypes)
+              + brief(Arrays.toString(inTypes))
               + " and parameters "
-              + params
+              + brief(params.toString())
               + " are not valid for "
               + prim.displayName()
               + ": "
@@ -327,13 +327,13 @@ final class ProgramReader {
     if (!Arrays.asList(inferred).equals(declared)) {
       throw reject(
           "the equation declares results "
-              + declared
+              + brief(declared.toString())
               + " but "
               + prim.displayName()
               + " of "
-              + Arrays.toString(inTypes)
+              + brief(Arrays.toString(inTypes))
               + " gives "
-              + Arrays.toString(inferred));
+              + brief(Arrays.toString(inferred)));
     }
   }
 
@@ -408,6 +408,11 @@ final class ProgramReader {
       throw reject(what + " " + quoted(s) + " is not an identifier ([A-Za-z_][A-Za-z0-9_]*)");
     }
     return s;
+  }
+
+  /** A description cut to a readable length (operand lists and int arrays can be long). */
+  private static String brief(String s) {
+    return s.length() <= 300 ? s : s.substring(0, 300) + "...";
   }
 
   /** A string from the bytes made safe to print: non-printable and non-ASCII characters escaped. */

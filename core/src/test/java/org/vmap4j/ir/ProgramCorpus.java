@@ -16,8 +16,9 @@ import org.vmap4j.prim.ReduceWindow;
 
 /**
  * Small, valid programs traced through the public API, the seeds of the untrusted-bytes tests: an
- * MLP, per-sample gradients of the MLP, a program with control flow (cond, a while loop, a scan)
- * and a convolution with pooling.
+ * MLP, per-sample gradients of the MLP, a program with control flow (cond, a while loop, a scan), a
+ * convolution with pooling, and one with indexed primitives whose indices are constants (gather,
+ * its gradient scatter_add, concatenate, argmax): mutated indices must fail cleanly at run time.
  */
 final class ProgramCorpus {
   private ProgramCorpus() {}
@@ -29,6 +30,7 @@ final class ProgramCorpus {
     m.put("per-sample grad of mlp", perSampleGradOfMlp());
     m.put("control flow", controlFlow());
     m.put("conv", conv());
+    m.put("indexing", indexing());
     return m;
   }
 
@@ -95,6 +97,22 @@ final class ProgramCorpus {
                     bind1(ConvGeneralDilated.CONV_GENERAL_DILATED, p, x, w).tanh())
                 .sum();
     return Func.trace(f, Tensor.randomNormal(7, DType.F64, 1, 1, 5, 6));
+  }
+
+  /** Rows of a captured table at captured indices, joined, with the table's gradient. */
+  static Program indexing() {
+    Tensor table = Tensor.randomNormal(8, DType.F64, 6, 4);
+    Tensor idx = Tensor.of(new int[] {5, 0, 3}, 3);
+    Function<Tensor, Tensor> f =
+        x -> {
+          Tensor rows = table.index(0, idx).matmul(x);
+          Tensor joined = Tensor.concat(0, rows, rows.slice(0, 0, 2));
+          Tensor best = joined.argmax(0).astype(DType.F64);
+          Tensor gradTable =
+              Func.grad((Tensor t) -> t.index(0, idx).matmul(x).square().sum()).apply(table);
+          return gradTable.sum(0).add(joined.softmax(0).sum().mul(best));
+        };
+    return Func.trace(f, Tensor.randomNormal(9, DType.F64, 4));
   }
 
   /** Inputs for a program: seeded normal values of each input's type. */

@@ -18,8 +18,10 @@ import org.vmap4j.prim.While;
  * reads mutated or random bytes with {@link ProgramSerializer#fromUntrustedBytes} and, when they
  * are accepted, compiles the program and runs it on small inputs. The only exception allowed out is
  * {@link RejectedProgramException}, and only with no cause or an {@link IllegalArgumentException}
- * cause (a shape rule rejecting cleanly, not crashing). Prints one line per failure and {@code OK
- * cases=N accepted=M} at the end; exits 1 on a failure and 2 on a case that hangs.
+ * cause (a shape rule rejecting cleanly, not crashing); running an accepted program may also end in
+ * the two documented run-time refusals: a while loop at its iteration cap, and an index (data,
+ * unknown when the program is read) outside the operand it indexes. Prints one line per failure and
+ * {@code OK cases=N accepted=M} at the end; exits 1 on a failure and 2 on a case that hangs.
  *
  * <p>Arguments: seed, number of cases (defaults 20261206, 3000).
  */
@@ -33,6 +35,10 @@ public final class ProgramFuzzMain {
           .withMaxLoopIterations(10_000);
 
   private static final long CASE_SECONDS = 20;
+
+  private static final java.util.regex.Pattern OUT_OF_RANGE =
+      java.util.regex.Pattern.compile(
+          "^[a-z_]+: index -?\\d+ at flat position \\d+ of the indices \\S+ is outside \\[0, \\d+\\)");
 
   private ProgramFuzzMain() {}
 
@@ -108,8 +114,13 @@ public final class ProgramFuzzMain {
     try {
       ProgramCompiler.compile(p).run(inputs);
     } catch (IllegalArgumentException e) {
-      // the one documented run-time refusal: a while loop reaching the cap the reader gave it
+      // a documented run-time refusal: a while loop reaching the cap the reader gave it
       if (!String.valueOf(e.getMessage()).contains(While.MAX_ITERATIONS)) {
+        throw e;
+      }
+    } catch (IndexOutOfBoundsException e) {
+      // the other: an index (data, so only known at run time) outside the indexed operand, named
+      if (!OUT_OF_RANGE.matcher(String.valueOf(e.getMessage())).find()) {
         throw e;
       }
     }

@@ -79,8 +79,18 @@ final class ProgramMutator {
 
   private static Case inflatedInt(Random r, byte[] base) {
     byte[] b = base.clone();
-    int pos = r.nextInt(b.length - 3);
     ByteBuffer buf = ByteBuffer.wrap(b);
+    int pos = r.nextInt(b.length - 3);
+    // half the time, aim at a count, length, dimension or variable index: a small int
+    boolean aim = r.nextBoolean();
+    for (int tries = 0; aim && tries < 200; tries++) {
+      int p = r.nextInt(b.length - 3);
+      int v = buf.getInt(p);
+      if (v >= 0 && v <= 64) {
+        pos = p;
+        break;
+      }
+    }
     int old = buf.getInt(pos);
     int value =
         r.nextBoolean()
