@@ -29,6 +29,7 @@ public enum Pad implements SingleResultPrimitive {
     int[] low = p.ints("low");
     int[] high = p.ints("high");
     int[] interior = p.ints("interior");
+    p.real("value"); // read here so that a value of the wrong type fails with the shape rule
     if (low.length != x.ndim() || high.length != x.ndim() || interior.length != x.ndim()) {
       throw new IllegalArgumentException("pad: " + p + " does not match the rank of " + x);
     }

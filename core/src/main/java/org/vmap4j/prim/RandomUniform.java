@@ -35,6 +35,9 @@ public enum RandomUniform implements SingleResultPrimitive {
   @Override
   public TensorType inferType(TensorType[] in, Params p) {
     Binary.requireArity("random_uniform", in, 0);
+    // read here so that a seed or offset of the wrong type fails with the shape rule
+    p.longValue("seed");
+    p.longValue("offset");
     TensorType t = new TensorType(p.dtype("dtype"), p.ints("shape"));
     Elementwise.requireFloating("random_uniform", t.dtype());
     return t;

@@ -74,6 +74,7 @@ public enum Scan implements SubProgramPrimitive {
       int c = p.integer("num_carry");
       int x = p.integer("num_xs");
       int length = p.integer("length");
+      p.integer("save_every"); // read here so that one of the wrong type fails with the shape rule
       int in = body.inputs().size();
       int out = body.outputs().size();
       if (c < 0 || x < 0 || length < 0 || (long) c + x > in || c > out) {

@@ -118,6 +118,36 @@ class UntrustedProgramTest {
   }
 
   @Test
+  void everyParameterOfTheCorpusIsTypeChecked() {
+    int checked = 0;
+    for (Map.Entry<String, Program> c : ProgramCorpus.all().entrySet()) {
+      Program p = c.getValue();
+      for (int i = 0; i < p.equations().size(); i++) {
+        Equation e = p.equations().get(i);
+        for (Map.Entry<String, Object> param : e.params().asMap().entrySet()) {
+          // a value of another type: an int where anything else was, a string for an int
+          Object wrong = param.getValue() instanceof Integer ? "text" : 7;
+          Program changed = withEquation(p, i, e.params().with(param.getKey(), wrong));
+          byte[] b = ProgramSerializer.toBytes(changed);
+          assertThatThrownBy(() -> ProgramSerializer.fromUntrustedBytes(b, LIMITS))
+              .as(c.getKey() + ", " + e.primitive().displayName() + " " + param.getKey())
+              .isInstanceOf(RejectedProgramException.class)
+              .hasMessageContaining("parameter '" + param.getKey() + "'");
+          checked++;
+        }
+      }
+    }
+    assertThat(checked).isGreaterThan(40);
+  }
+
+  private static Program withEquation(Program p, int index, Params params) {
+    List<Equation> eqs = new java.util.ArrayList<>(p.equations());
+    Equation e = eqs.get(index);
+    eqs.set(index, new Equation(e.primitive(), params, e.inputs(), e.outputs()));
+    return new Program(p.inputs(), p.constVars(), p.constValues(), eqs, p.outputs());
+  }
+
+  @Test
   void anEquationWhoseShapesItsRuleRejectsIsRejected() {
     Var a = new Var(new TensorType(DType.F64, 3));
     Var b = new Var(new TensorType(DType.F64, 4));
