@@ -98,6 +98,20 @@ class UntrustedProgramTest {
   }
 
   @Test
+  void aHostilePrimitiveNameIsRejectedAndPrintedEscaped() {
+    // same length as REDUCE_SUM, so the string's length field stays right
+    byte[] b =
+        replaceAscii(
+            ProgramSerializer.toBytes(oneEquation(Params.of("axes", new int[] {0}))),
+            "REDUCE_SUM",
+            "x\");\n/*a*/");
+    assertThatThrownBy(() -> ProgramSerializer.fromUntrustedBytes(b, LIMITS))
+        .isInstanceOf(RejectedProgramException.class)
+        .hasMessageContaining("primitive name \"x\\u0022);\\u000a/*a*/\" is not an identifier")
+        .hasMessageNotContaining("\n");
+  }
+
+  @Test
   void aHostileStringParameterIsRejectedToo() {
     Program p = oneEquation(Params.of("axes", new int[] {0}, "note", "*/ }\n.entry x"));
     assertThatThrownBy(
