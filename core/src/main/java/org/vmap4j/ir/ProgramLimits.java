@@ -3,12 +3,13 @@ package org.vmap4j.ir;
 /**
  * Bounds on a serialized program read from an untrusted source ({@link
  * ProgramSerializer#fromUntrustedBytes}), such as the bytes a Spark Connect client sends. Each
- * bound caps what the reader may allocate or what the program may make a server allocate or recurse
- * into, so a hostile or corrupt program is rejected before anything large is allocated. Immutable:
- * each {@code with...} method returns a copy with one bound changed.
+ * bound caps what the reader may allocate or what the program may make a server allocate, recurse
+ * into or repeat, so a hostile or corrupt program is rejected before anything large is allocated.
+ * Immutable: each {@code with...} method returns a copy with one bound changed.
  *
  * <p>{@link #defaults()} fits programs traced from per-example functions (models up to millions of
- * parameters, a few thousand equations); raise a bound for larger programs.
+ * parameters, a few thousand equations); raise a bound for larger programs. The table of defaults
+ * is in docs/design.md ("Untrusted programs").
  */
 public final class ProgramLimits {
   private final int maxBytes;
@@ -16,6 +17,7 @@ public final class ProgramLimits {
   private final int maxVariables;
   private final int maxNestingDepth;
   private final int maxTensorElements;
+  private final long maxTotalElements;
   private final long maxTotalConstantElements;
   private final int maxRank;
   private final int maxStringLength;
@@ -27,6 +29,7 @@ public final class ProgramLimits {
       int maxVariables,
       int maxNestingDepth,
       int maxTensorElements,
+      long maxTotalElements,
       long maxTotalConstantElements,
       int maxRank,
       int maxStringLength,
@@ -36,6 +39,7 @@ public final class ProgramLimits {
     this.maxVariables = positive("maxVariables", maxVariables);
     this.maxNestingDepth = nonNegative("maxNestingDepth", maxNestingDepth);
     this.maxTensorElements = positive("maxTensorElements", maxTensorElements);
+    this.maxTotalElements = nonNegative("maxTotalElements", maxTotalElements);
     this.maxTotalConstantElements =
         nonNegative("maxTotalConstantElements", maxTotalConstantElements);
     this.maxRank = nonNegative("maxRank", maxRank);
@@ -45,21 +49,24 @@ public final class ProgramLimits {
 
   /**
    * 64 MiB of bytes, 100,000 equations and 400,000 variables in all (sub-programs included),
-   * sub-programs nested 16 deep, 16 Mi elements per tensor (every variable, not only constants), 16
-   * Mi constant elements in all, rank 16, strings of 64 characters.
+   * sub-programs nested 8 deep, 16 Mi elements per tensor and 64 Mi in all (every variable, not
+   * only constants), 16 Mi constant elements in all, rank 16, strings of 64 bytes, loops of
+   * 1,000,000 turns.
    */
   public static ProgramLimits defaults() {
-    return new ProgramLimits(64 << 20, 100_000, 400_000, 8, 1 << 24, 1L << 24, 16, 64, 1_000_000);
+    return new ProgramLimits(
+        64 << 20, 100_000, 400_000, 8, 1 << 24, 1L << 26, 1L << 24, 16, 64, 1_000_000);
   }
 
   /** The most bytes a serialized program may have. */
-  public ProgramLimits withMaxBytes(int n) {
+  public ProgramLimits withMaxBytes(int value) {
     return new ProgramLimits(
-        n,
+        value,
         maxEquations,
         maxVariables,
         maxNestingDepth,
         maxTensorElements,
+        maxTotalElements,
         maxTotalConstantElements,
         maxRank,
         maxStringLength,
@@ -67,13 +74,14 @@ public final class ProgramLimits {
   }
 
   /** The most equations, counting those of every sub-program. */
-  public ProgramLimits withMaxEquations(int n) {
+  public ProgramLimits withMaxEquations(int value) {
     return new ProgramLimits(
         maxBytes,
-        n,
+        value,
         maxVariables,
         maxNestingDepth,
         maxTensorElements,
+        maxTotalElements,
         maxTotalConstantElements,
         maxRank,
         maxStringLength,
@@ -81,13 +89,14 @@ public final class ProgramLimits {
   }
 
   /** The most variables (inputs, constants, equation results), counting every sub-program's. */
-  public ProgramLimits withMaxVariables(int n) {
+  public ProgramLimits withMaxVariables(int value) {
     return new ProgramLimits(
         maxBytes,
         maxEquations,
-        n,
+        value,
         maxNestingDepth,
         maxTensorElements,
+        maxTotalElements,
         maxTotalConstantElements,
         maxRank,
         maxStringLength,
@@ -98,13 +107,14 @@ public final class ProgramLimits {
    * How deep sub-programs (the branches and bodies of control flow) may nest: 0 allows no control
    * flow, 1 allows a loop whose body has none, and so on.
    */
-  public ProgramLimits withMaxNestingDepth(int n) {
+  public ProgramLimits withMaxNestingDepth(int value) {
     return new ProgramLimits(
         maxBytes,
         maxEquations,
         maxVariables,
-        n,
+        value,
         maxTensorElements,
+        maxTotalElements,
         maxTotalConstantElements,
         maxRank,
         maxStringLength,
@@ -112,13 +122,33 @@ public final class ProgramLimits {
   }
 
   /** The most elements of any one tensor the program declares: inputs, constants and results. */
-  public ProgramLimits withMaxTensorElements(int n) {
+  public ProgramLimits withMaxTensorElements(int value) {
     return new ProgramLimits(
         maxBytes,
         maxEquations,
         maxVariables,
         maxNestingDepth,
-        n,
+        value,
+        maxTotalElements,
+        maxTotalConstantElements,
+        maxRank,
+        maxStringLength,
+        maxLoopIterations);
+  }
+
+  /**
+   * The most elements of all the tensors the program declares together (every variable of every
+   * sub-program counted once): a bound on the memory one run of the program can need per example,
+   * however many equations it has.
+   */
+  public ProgramLimits withMaxTotalElements(long value) {
+    return new ProgramLimits(
+        maxBytes,
+        maxEquations,
+        maxVariables,
+        maxNestingDepth,
+        maxTensorElements,
+        value,
         maxTotalConstantElements,
         maxRank,
         maxStringLength,
@@ -126,44 +156,47 @@ public final class ProgramLimits {
   }
 
   /** The most constant elements in all (the captured weights the program carries). */
-  public ProgramLimits withMaxTotalConstantElements(long n) {
+  public ProgramLimits withMaxTotalConstantElements(long value) {
     return new ProgramLimits(
         maxBytes,
         maxEquations,
         maxVariables,
         maxNestingDepth,
         maxTensorElements,
-        n,
+        maxTotalElements,
+        value,
         maxRank,
         maxStringLength,
         maxLoopIterations);
   }
 
   /** The most dimensions of any tensor. */
-  public ProgramLimits withMaxRank(int n) {
+  public ProgramLimits withMaxRank(int value) {
     return new ProgramLimits(
         maxBytes,
         maxEquations,
         maxVariables,
         maxNestingDepth,
         maxTensorElements,
+        maxTotalElements,
         maxTotalConstantElements,
-        n,
+        value,
         maxStringLength,
         maxLoopIterations);
   }
 
   /** The longest string (a primitive or parameter name, a string parameter), in bytes. */
-  public ProgramLimits withMaxStringLength(int n) {
+  public ProgramLimits withMaxStringLength(int value) {
     return new ProgramLimits(
         maxBytes,
         maxEquations,
         maxVariables,
         maxNestingDepth,
         maxTensorElements,
+        maxTotalElements,
         maxTotalConstantElements,
         maxRank,
-        n,
+        value,
         maxLoopIterations);
   }
 
@@ -175,21 +208,18 @@ public final class ProgramLimits {
    * you do not trust. (Loops also stop when their thread is interrupted, as a cancelled Spark task
    * is.)
    */
-  public ProgramLimits withMaxLoopIterations(long n) {
+  public ProgramLimits withMaxLoopIterations(long value) {
     return new ProgramLimits(
         maxBytes,
         maxEquations,
         maxVariables,
         maxNestingDepth,
         maxTensorElements,
+        maxTotalElements,
         maxTotalConstantElements,
         maxRank,
         maxStringLength,
-        n);
-  }
-
-  public long maxLoopIterations() {
-    return maxLoopIterations;
+        value);
   }
 
   public int maxBytes() {
@@ -212,6 +242,10 @@ public final class ProgramLimits {
     return maxTensorElements;
   }
 
+  public long maxTotalElements() {
+    return maxTotalElements;
+  }
+
   public long maxTotalConstantElements() {
     return maxTotalConstantElements;
   }
@@ -224,9 +258,14 @@ public final class ProgramLimits {
     return maxStringLength;
   }
 
+  public long maxLoopIterations() {
+    return maxLoopIterations;
+  }
+
   @Override
   public String toString() {
-    return "ProgramLimits[maxBytes="
+    return "ProgramLimits["
+        + "maxBytes="
         + maxBytes
         + ", maxEquations="
         + maxEquations
@@ -236,6 +275,8 @@ public final class ProgramLimits {
         + maxNestingDepth
         + ", maxTensorElements="
         + maxTensorElements
+        + ", maxTotalElements="
+        + maxTotalElements
         + ", maxTotalConstantElements="
         + maxTotalConstantElements
         + ", maxRank="

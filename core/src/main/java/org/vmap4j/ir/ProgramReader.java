@@ -49,6 +49,7 @@ final class ProgramReader {
   private int equations;
   private int variables;
   private long constantElements;
+  private long totalElements;
 
   ProgramReader(ByteBuffer in, ProgramLimits limits, boolean untrusted, String versions) {
     this.in = in;
@@ -138,6 +139,14 @@ final class ProgramReader {
                 + limits.maxTensorElements()
                 + " elements, the limit (ProgramLimits.withMaxTensorElements)");
       }
+    }
+    totalElements += size;
+    if (totalElements > limits.maxTotalElements()) {
+      in.position(offset);
+      throw reject(
+          "the program's tensors have more than "
+              + limits.maxTotalElements()
+              + " elements together, the limit (ProgramLimits.withMaxTotalElements)");
     }
     return new TensorType(dtype, shape);
   }

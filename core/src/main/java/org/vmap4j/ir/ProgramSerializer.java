@@ -49,6 +49,7 @@ public final class ProgramSerializer {
           .withMaxVariables(Integer.MAX_VALUE)
           .withMaxNestingDepth(Integer.MAX_VALUE)
           .withMaxTensorElements(Integer.MAX_VALUE)
+          .withMaxTotalElements(Long.MAX_VALUE)
           .withMaxTotalConstantElements(Long.MAX_VALUE)
           .withMaxRank(Integer.MAX_VALUE)
           .withMaxStringLength(Integer.MAX_VALUE)

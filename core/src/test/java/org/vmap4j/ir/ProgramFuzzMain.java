@@ -30,6 +30,7 @@ public final class ProgramFuzzMain {
   static final ProgramLimits LIMITS =
       ProgramLimits.defaults()
           .withMaxTensorElements(1 << 12)
+          .withMaxTotalElements(1 << 18)
           .withMaxTotalConstantElements(1 << 14)
           .withMaxEquations(2_000)
           .withMaxLoopIterations(10_000);

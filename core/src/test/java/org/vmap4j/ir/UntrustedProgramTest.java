@@ -222,6 +222,9 @@ class UntrustedProgramTest {
     assertThatThrownBy(() -> ProgramSerializer.fromUntrustedBytes(b, LIMITS.withMaxNestingDepth(0)))
         .hasMessageContaining("ProgramLimits.withMaxNestingDepth")
         .hasMessageContaining("parameter 'true_branch'");
+    assertThatThrownBy(
+            () -> ProgramSerializer.fromUntrustedBytes(b, LIMITS.withMaxTotalElements(20)))
+        .hasMessageContaining("ProgramLimits.withMaxTotalElements");
     assertThatThrownBy(() -> ProgramSerializer.fromUntrustedBytes(b, LIMITS.withMaxRank(0)))
         .hasMessageContaining("ProgramLimits.withMaxRank");
     assertThatThrownBy(() -> ProgramSerializer.fromUntrustedBytes(b, LIMITS.withMaxStringLength(3)))
