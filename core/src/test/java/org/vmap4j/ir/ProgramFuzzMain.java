@@ -8,6 +8,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import org.vmap4j.Func;
+import org.vmap4j.Tensor;
 import org.vmap4j.compiler.ProgramCompiler;
 import org.vmap4j.cpu.CpuTensor;
 import org.vmap4j.prim.While;
@@ -114,6 +117,17 @@ public final class ProgramFuzzMain {
     ProgramCorpus.inputsFor(p, 1).forEach(t -> inputs.add((CpuTensor) t));
     try {
       ProgramCompiler.compile(p).run(inputs);
+      // as a Spark server runs it: batched over rows (vmap), staged and compiled (jit)
+      Function<List<Tensor>, List<Tensor>> perExample = p::evaluate;
+      Func.jit(Func.vmap(perExample)).apply(batchOfTwo(inputs));
+      if (isScalarLoss(p)) {
+        // per-sample gradients of the first input, as the server's PerSampleGradients asks
+        Function<List<Tensor>, List<Tensor>> grads =
+            l ->
+                List.of(
+                    Func.grad((Tensor x) -> p.evaluate(withFirst(l, x)).get(0)).apply(l.get(0)));
+        Func.jit(Func.vmap(grads)).apply(batchOfTwo(inputs));
+      }
     } catch (IllegalArgumentException e) {
       // a documented run-time refusal: a while loop reaching the cap the reader gave it
       if (!String.valueOf(e.getMessage()).contains(While.MAX_ITERATIONS)) {
@@ -126,6 +140,26 @@ public final class ProgramFuzzMain {
       }
     }
     return true;
+  }
+
+  private static boolean isScalarLoss(Program p) {
+    return p.outputs().size() == 1
+        && p.outputTypes().get(0).ndim() == 0
+        && p.outputTypes().get(0).dtype().isFloating()
+        && !p.inputs().isEmpty()
+        && p.inputTypes().get(0).dtype().isFloating();
+  }
+
+  private static List<Tensor> withFirst(List<Tensor> l, Tensor first) {
+    List<Tensor> out = new ArrayList<>(l);
+    out.set(0, first);
+    return out;
+  }
+
+  private static List<Tensor> batchOfTwo(List<CpuTensor> inputs) {
+    List<Tensor> batch = new ArrayList<>();
+    inputs.forEach(t -> batch.add(Tensor.stack(0, t, t)));
+    return batch;
   }
 
   private static String describe(Throwable t) {
