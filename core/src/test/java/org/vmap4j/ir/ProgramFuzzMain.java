@@ -19,12 +19,14 @@ import org.vmap4j.prim.While;
  * The fuzz run of {@link UntrustedProgramFuzzTest}, in a JVM of its own with a small heap (so an
  * {@code OutOfMemoryError} shows as one, and a hang can be ended by ending the JVM). Each case
  * reads mutated or random bytes with {@link ProgramSerializer#fromUntrustedBytes} and, when they
- * are accepted, compiles the program and runs it on small inputs. The only exception allowed out is
- * {@link RejectedProgramException}, and only with no cause or an {@link IllegalArgumentException}
- * cause (a shape rule rejecting cleanly, not crashing); running an accepted program may also end in
- * the two documented run-time refusals: a while loop at its iteration cap, and an index (data,
- * unknown when the program is read) outside the operand it indexes. Prints one line per failure and
- * {@code OK cases=N accepted=M} at the end; exits 1 on a failure and 2 on a case that hangs.
+ * are accepted, compiles the program and runs it on small inputs, then as a Spark server would run
+ * it: under {@code jit(vmap)} over a batch of two and, for a scalar loss, {@code jit(vmap(grad))}.
+ * The only exception allowed out is {@link RejectedProgramException}, and only with no cause or an
+ * {@link IllegalArgumentException} cause (a shape rule rejecting cleanly, not crashing); running an
+ * accepted program may also end in the two documented run-time refusals: a while loop at its
+ * iteration cap, and an index (data, unknown when the program is read) outside the operand it
+ * indexes. Prints one line per failure and {@code OK cases=N accepted=M} at the end; exits 1 on a
+ * failure and 2 on a case that hangs.
  *
  * <p>Arguments: seed, number of cases (defaults 20261206, 3000).
  */
