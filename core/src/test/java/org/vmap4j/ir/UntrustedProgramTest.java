@@ -315,6 +315,45 @@ class UntrustedProgramTest {
         .isEqualTo(p.toString());
   }
 
+  @Test
+  void theDesignDocSnippet() {
+    List<String> replies = new java.util.ArrayList<>();
+    java.util.function.Consumer<String> reply = replies::add;
+    for (byte[] bytes :
+        List.of(
+            ProgramSerializer.toBytes(ProgramCorpus.mlp()),
+            java.util.Arrays.copyOf(ProgramSerializer.toBytes(ProgramCorpus.mlp()), 40))) {
+      List<CpuTensor> inputs = List.of((CpuTensor) Tensor.ones(DType.F64, 4));
+      List<CpuTensor> result = null;
+      // as in docs/design.md, "Untrusted programs"
+      ProgramLimits limits =
+          ProgramLimits.defaults().withMaxTensorElements(1 << 20).withMaxLoopIterations(10_000);
+      try {
+        Program program = ProgramSerializer.fromUntrustedBytes(bytes, limits);
+        result = ProgramCompiler.compile(program).run(inputs);
+      } catch (RejectedProgramException e) {
+        reply.accept(e.getMessage());
+      }
+      // the MLP's value, by hand: tanh(x W1) . w2 with x all ones
+      if (result != null) {
+        double[] w1 = Tensor.randomNormal(1, DType.F64, 4, 3).toDoubleArray();
+        double[] w2 = Tensor.randomNormal(2, DType.F64, 3).toDoubleArray();
+        double want = 0;
+        for (int j = 0; j < 3; j++) {
+          double h = 0;
+          for (int i = 0; i < 4; i++) {
+            h += w1[3 * i + j];
+          }
+          want += Math.tanh(h) * w2[j];
+        }
+        assertThat(result.get(0).item())
+            .isCloseTo(want, org.assertj.core.data.Offset.offset(1e-12));
+      }
+    }
+    assertThat(replies).hasSize(1);
+    assertThat(replies.get(0)).startsWith("rejected program: ").contains("at byte");
+  }
+
   private static Program oneEquation(Params params) {
     Var a = new Var(new TensorType(DType.F64, 3));
     Var s = new Var(new TensorType(DType.F64));
