@@ -328,6 +328,45 @@ public final class PerSampleGradients {
     }
   }
 
+  /**
+   * The program the executors run for {@code df}'s columns, after the compiler's passes, as text
+   * ({@code jit(vmap(...))} of the traced per-example function at {@code batchSize} rows, 1024 when
+   * unset): an equation marked {@code rewrite=...} shows that a norm, projection, dot or clipped
+   * column is computed from a layer's factors; without a mark, every row's gradient is formed.
+   */
+  public String explain(Dataset<Row> df) {
+    VmapUdf udf = toVmapUdf();
+    BatchKernel kernel = udf.plan(df).resolved().kernel();
+    if (!(kernel instanceof ProgramKernel traced)) {
+      return "not traced on the driver: executors run the function eagerly under vmap, without"
+          + " the compiler's rewrites";
+    }
+    org.vmap4j.ir.Program perExample = traced.program();
+    int constants = traced.constantLeaves();
+    int rows = udf.batchSize() > 0 ? udf.batchSize() : 1024;
+    List<Tensor> fixed = new ArrayList<>();
+    List<Tensor> batch = new ArrayList<>();
+    for (int i = 0; i < perExample.inputTypes().size(); i++) {
+      org.vmap4j.core.TensorType t = perExample.inputTypes().get(i);
+      if (i < constants) {
+        fixed.add(Tensor.zeros(t.dtype(), t.shape()));
+      } else {
+        int[] shape = new int[t.ndim() + 1];
+        shape[0] = rows;
+        System.arraycopy(t.shape(), 0, shape, 1, t.ndim());
+        batch.add(Tensor.zeros(t.dtype(), shape));
+      }
+    }
+    java.util.function.BiFunction<List<Tensor>, List<Tensor>, List<Tensor>> program =
+        (c, x) -> {
+          List<Tensor> in = new ArrayList<>(c);
+          in.addAll(x);
+          return perExample.evaluate(in);
+        };
+    return PerSampleGrads.optimizedProgram(
+        Func.vmap(program, org.vmap4j.InDims.of(null, 0)), fixed, batch);
+  }
+
   public Dataset<Row> transform(Dataset<Row> df) {
     return toVmapUdf().transform(df);
   }

@@ -17,11 +17,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.vmap4j.DType;
 import org.vmap4j.Func;
-import org.vmap4j.InDims;
 import org.vmap4j.PerSampleGrads;
 import org.vmap4j.Tensor;
 import org.vmap4j.Tree;
-import org.vmap4j.ir.Program;
 
 /**
  * The connector's per-sample reductions (projection, dot, norms without gradient columns, the
@@ -167,54 +165,19 @@ class PerSampleReductionsTest {
 
   @Test
   void withoutGradientColumnsTheExecutorsProgramIsRewritten(SparkSession spark) {
-    Dataset<Row> df = data(spark, N);
-    VmapUdf udf =
+    PerSampleGradients reductions =
         PerSampleGradients.of(PerSampleReductionsTest::loss, params())
             .inputColumns("features", "label")
             .withNorm("norm")
             .withDot("dot", params())
             .withProjection("proj", 4, 1)
-            .withoutGradients()
-            .toVmapUdf();
-    ProgramKernel kernel = (ProgramKernel) udf.plan(df).resolved().kernel();
-    Program perExample = kernel.program();
-    int constants = kernel.constantLeaves();
-    // what an executor compiles: jit(vmap(program)), the constants unmapped
-    BiFunction<List<Tensor>, List<Tensor>, List<Tensor>> program =
-        (c, x) -> {
-          List<Tensor> in = new ArrayList<>(c);
-          in.addAll(x);
-          return perExample.evaluate(in);
-        };
-    List<Tensor> inputs = zeros(perExample);
-    String optimized =
-        PerSampleGrads.optimizedProgram(
-            Func.vmap(program, InDims.of(null, 0)),
-            inputs.subList(0, constants),
-            batched(inputs.subList(constants, inputs.size()), 8));
+            .configure(u -> u.batchSize(8));
+    String optimized = reductions.withoutGradients().explain(data(spark, N));
     assertThat(optimized)
         .contains("rewrite=ghost_norm", "rewrite=per_sample_dot", "rewrite=rank_one_projection")
         .doesNotContain("[8," + D + "," + H + "]");
-  }
-
-  /** Zeros shaped like the program's inputs. */
-  private static List<Tensor> zeros(Program p) {
-    List<Tensor> out = new ArrayList<>();
-    for (var t : p.inputTypes()) {
-      out.add(Tensor.zeros(t.dtype(), t.shape()));
-    }
-    return out;
-  }
-
-  private static List<Tensor> batched(List<Tensor> perExample, int b) {
-    List<Tensor> out = new ArrayList<>();
-    for (Tensor t : perExample) {
-      int[] shape = new int[t.ndim() + 1];
-      shape[0] = b;
-      System.arraycopy(t.shape(), 0, shape, 1, t.ndim());
-      out.add(Tensor.randomNormal(7, t.dtype(), shape));
-    }
-    return out;
+    // with the gradient columns, each row's [D, H] gradient is an output, so it is formed
+    assertThat(reductions.explain(data(spark, N))).contains("[8," + D + "," + H + "]");
   }
 
   @Test
