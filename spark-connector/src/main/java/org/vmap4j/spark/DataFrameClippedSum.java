@@ -4,6 +4,8 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
@@ -28,6 +30,18 @@ import org.vmap4j.cpu.Parallelism;
 final class DataFrameClippedSum {
   private DataFrameClippedSum() {}
 
+  /**
+   * Per executor JVM, by a key drawn for each {@code clippedGradientSum} call (not the broadcast
+   * id, which a new SparkContext in the same JVM numbers from 0 again): the parameters rebuilt once
+   * and the compiled reductions, so the tasks of one call on an executor share one compilation per
+   * batch shape instead of tracing and compiling each their own.
+   */
+  private static final Map<String, Prepared> PREPARED = new ConcurrentHashMap<>();
+
+  private static final int MAX_PREPARED = 16;
+
+  private record Prepared(Object params, PerSampleGrads<Object, Object> grads) {}
+
   /** One partition's sums, leaf by leaf in pytree order, and its row count. */
   record Partial(double[][] sums, long rows) implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -45,9 +59,9 @@ final class DataFrameClippedSum {
     Broadcast<ShippedTree> shipped =
         JavaSparkContext.fromSparkContext(df.sparkSession().sparkContext())
             .broadcast(ShippedTree.of(params));
+    String key = java.util.UUID.randomUUID().toString();
     FlatMapFunction<Iterator<Row>, Partial> perPartition =
-        rows ->
-            List.of(partition(rows, loss, shipped.value(), reader, maxNorm, batchSize)).iterator();
+        rows -> List.of(partition(rows, loss, key, shipped, reader, maxNorm, batchSize)).iterator();
     List<Partial> partials = df.select(selected).javaRDD().mapPartitions(perPartition).collect();
 
     List<Tensor> leaves = Tree.leaves(params);
@@ -77,17 +91,24 @@ final class DataFrameClippedSum {
   private static Partial partition(
       Iterator<Row> rows,
       SerializableBiFunction<Object, Object, Tensor> loss,
-      ShippedTree shipped,
+      String key,
+      Broadcast<ShippedTree> shipped,
       RowBatch reader,
       double maxNorm,
       int batchSize) {
-    Object params = shipped.toPytree();
+    if (PREPARED.size() >= MAX_PREPARED) {
+      PREPARED.clear();
+    }
+    Prepared prepared =
+        PREPARED.computeIfAbsent(
+            key, k -> new Prepared(shipped.value().toPytree(), PerSampleGrads.of(loss::apply)));
+    Object params = prepared.params();
+    PerSampleGrads<Object, Object> grads = prepared.grads();
     List<Tensor> leaves = Tree.leaves(params);
     double[][] sums = new double[leaves.size()][];
     for (int i = 0; i < sums.length; i++) {
       sums[i] = new double[leaves.get(i).size()];
     }
-    PerSampleGrads<Object, Object> grads = PerSampleGrads.of(loss::apply);
     String where = "partition " + (TaskContext.get() == null ? 0 : TaskContext.getPartitionId());
     long count = 0;
     List<Row> batch = new ArrayList<>(batchSize);
