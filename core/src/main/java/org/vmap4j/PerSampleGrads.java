@@ -194,6 +194,16 @@ public final class PerSampleGrads<P, X> {
             Func.trace(composedProjection(loss), params, batch, projectionFactors(params, 4, 0)));
   }
 
+  /**
+   * The program {@link Func#jit} runs for {@code f} at these arguments' shapes, after the
+   * compiler's passes, as text: for a reduction of per-sample gradients written by hand, an
+   * equation marked {@code rewrite=...} shows that the compiler computed it from a layer's factors;
+   * no mark means the per-sample gradients are formed as written (docs/persample.md).
+   */
+  public static <A, B, R> String optimizedProgram(BiFunction<A, B, R> f, A a, B b) {
+    return org.vmap4j.compiler.ProgramCompiler.optimize(Func.trace(f, a, b)).toString();
+  }
+
   // ------------------------------------------------------------ the compositions, as a user writes
 
   private static <P, X> BiFunction<P, X, Tensor> composedSquaredNorms(
@@ -202,7 +212,12 @@ public final class PerSampleGrads<P, X> {
     return Func.vmap(perExample, InDims.of(null, 0));
   }
 
-  private static Tensor squaredNorm(Object gradient) {
+  /**
+   * One example's squared gradient norm over all leaves, {@code Σ_leaves sum(g²)}: written in the
+   * form the compiler's ghost-norm rewrite recognizes under {@code vmap} (use it inside a
+   * per-example function of your own, as the Spark connector does).
+   */
+  public static Tensor squaredNorm(Object gradient) {
     Tensor total = null;
     for (Tensor g : Tree.leaves(gradient)) {
       Tensor sq = g.square().sum();
@@ -242,43 +257,55 @@ public final class PerSampleGrads<P, X> {
 
   private static <P, X> Fn3<P, X, P, Tensor> composedDot(BiFunction<P, X, Tensor> loss) {
     BiFunction<P, X, P> grad = Func.grad(loss);
-    Fn3<P, X, P, Tensor> perExample =
-        (p, x, r) -> {
-          List<Tensor> gs = Tree.leaves(grad.apply(p, x));
-          List<Tensor> rs = Tree.leaves(r);
-          Tensor total = null;
-          for (int i = 0; i < gs.size(); i++) {
-            Tensor d = gs.get(i).mul(rs.get(i)).sum();
-            total = total == null ? d : total.add(d);
-          }
-          return total;
-        };
+    Fn3<P, X, P, Tensor> perExample = (p, x, r) -> dotWith(grad.apply(p, x), r);
     return Func.vmap(perExample, InDims.of(null, 0, null));
+  }
+
+  /**
+   * One example's {@code <g, reference>} summed over all leaves (the reference has the gradient's
+   * structure), in the form the compiler's per-sample dot rewrite recognizes under {@code vmap}.
+   */
+  public static Tensor dotWith(Object gradient, Object reference) {
+    List<Tensor> gs = Tree.leaves(gradient);
+    List<Tensor> rs = Tree.leaves(reference);
+    Tensor total = null;
+    for (int i = 0; i < gs.size(); i++) {
+      Tensor d = gs.get(i).mul(rs.get(i)).sum();
+      total = total == null ? d : total.add(d);
+    }
+    return total;
   }
 
   private static <P, X> Fn3<P, X, List<List<Tensor>>, Tensor> composedProjection(
       BiFunction<P, X, Tensor> loss) {
     BiFunction<P, X, P> grad = Func.grad(loss);
     Fn3<P, X, List<List<Tensor>>, Tensor> perExample =
-        (p, x, factors) -> {
-          List<Tensor> gs = Tree.leaves(grad.apply(p, x));
-          Tensor total = null;
-          for (int i = 0; i < gs.size(); i++) {
-            Tensor g = gs.get(i);
-            List<Tensor> f = factors.get(i);
-            Tensor part;
-            if (f.size() == 2) {
-              Tensor g2 = g.reshape(g.shape()[0], g.size() / g.shape()[0]);
-              part = f.get(0).matmul(g2).mul(f.get(1)).sum(1);
-            } else {
-              part = f.get(0).matmul(g.reshape(g.size()));
-            }
-            total = total == null ? part : total.add(part);
-          }
-          int k = total.shape()[0];
-          return total.mul(1.0 / Math.sqrt(k));
-        };
+        (p, x, factors) -> projected(grad.apply(p, x), factors);
     return Func.vmap(perExample, InDims.of(null, 0, null));
+  }
+
+  /**
+   * One example's gradient projected by the factors of {@link #projectionFactors}: {@code [k]},
+   * {@code Ω g / √k}, in the form the compiler's rank-one projection rewrite recognizes under
+   * {@code vmap}.
+   */
+  public static Tensor projected(Object gradient, List<List<Tensor>> factors) {
+    List<Tensor> gs = Tree.leaves(gradient);
+    Tensor total = null;
+    for (int i = 0; i < gs.size(); i++) {
+      Tensor g = gs.get(i);
+      List<Tensor> f = factors.get(i);
+      Tensor part;
+      if (f.size() == 2) {
+        Tensor g2 = g.reshape(g.shape()[0], g.size() / g.shape()[0]);
+        part = f.get(0).matmul(g2).mul(f.get(1)).sum(1);
+      } else {
+        part = f.get(0).matmul(g.reshape(g.size()));
+      }
+      total = total == null ? part : total.add(part);
+    }
+    int k = total.shape()[0];
+    return total.mul(1.0 / Math.sqrt(k));
   }
 
   // ------------------------------------------------------------ argument checks

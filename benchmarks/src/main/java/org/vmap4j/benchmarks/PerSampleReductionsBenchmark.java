@@ -44,6 +44,7 @@ public class PerSampleReductionsBenchmark {
   BiFunction<PeerWorkloads.Mlp, PeerWorkloads.Sample, Tensor> normsComposed;
   BiFunction<PeerWorkloads.Mlp, PeerWorkloads.Sample, PeerWorkloads.Mlp> perSampleGrads;
   BiFunction<PeerWorkloads.Mlp, PeerWorkloads.Sample, PeerWorkloads.Mlp> batchGradient;
+  BiFunction<PeerWorkloads.Mlp, PeerWorkloads.Sample, Tensor> batchLoss;
   PerSampleGrads<PeerWorkloads.Mlp, PeerWorkloads.Sample> reductions;
 
   Tensor w256;
@@ -86,6 +87,10 @@ public class PerSampleReductionsBenchmark {
             Func.grad(
                 (PeerWorkloads.Mlp p, PeerWorkloads.Sample s) ->
                     Func.vmap(PeerWorkloads::mlpLoss, InDims.of(null, 0)).apply(p, s).sum()));
+    batchLoss =
+        Func.jit(
+            (PeerWorkloads.Mlp p, PeerWorkloads.Sample s) ->
+                Func.vmap(PeerWorkloads::mlpLoss, InDims.of(null, 0)).apply(p, s).sum());
     reductions = PerSampleGrads.of(PeerWorkloads::mlpLoss);
 
     w256 = Tensor.randomNormal(6, DType.F32, 256).div(16);
@@ -127,6 +132,15 @@ public class PerSampleReductionsBenchmark {
   @Benchmark
   public PeerWorkloads.Mlp mlpBatchGradientJit() {
     return batchGradient.apply(mlp, batch);
+  }
+
+  /**
+   * The forward pass alone (the summed loss, jit): the floor of every reduction, which all need the
+   * layers' inputs; where their time goes beyond it is the backward pass and the reductions.
+   */
+  @Benchmark
+  public Tensor mlpForwardLossJit() {
+    return batchLoss.apply(mlp, batch);
   }
 
   @Benchmark

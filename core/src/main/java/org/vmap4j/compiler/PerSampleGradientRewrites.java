@@ -48,7 +48,25 @@ final class PerSampleGradientRewrites {
   static final String MARK = "rewrite";
 
   static Program run(Program p) {
+    // This pass runs in every jit compile. Every rewrite starts at a reduce_sum of a rank-3
+    // value (the [B, M, N] per-sample gradient); a program without one, which is what most
+    // programs without a per-sample gradient are, is returned as it is without being rebuilt.
+    return hasCandidate(p) ? rewriteAll(p) : p;
+  }
+
+  /** The pass over every equation, without the check for a place to start. */
+  static Program rewriteAll(Program p) {
     return new Pass(p).run();
+  }
+
+  /** Whether some equation is a {@code reduce_sum} of a rank-3 value, where a rewrite can start. */
+  static boolean hasCandidate(Program p) {
+    for (Equation e : p.equations()) {
+      if (e.primitive() == Reduce.REDUCE_SUM && e.inputs().get(0).type().ndim() == 3) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static final class Pass {

@@ -86,7 +86,7 @@ enum Differentiated {
   }
 
   /** Leaf paths as a user writes them: record components and map keys by name, indices [i]. */
-  private static void paths(TreeDef def, String path, List<String> out) {
+  static void paths(TreeDef def, String path, List<String> out) {
     switch (def.kind()) {
       case LEAF -> out.add(path);
       case NONE -> {}

@@ -1,13 +1,17 @@
 package org.vmap4j.spark;
 
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.function.UnaryOperator;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.StructType;
 import org.vmap4j.Func;
+import org.vmap4j.PerSampleGrads;
 import org.vmap4j.Tensor;
 import org.vmap4j.Tree;
 import org.vmap4j.TreeDef;
@@ -34,32 +38,47 @@ import org.vmap4j.TreeDef;
  * each row's gradient to a norm of at most the bound, as DP-SGD does.
  */
 public final class PerSampleGradients {
+  /**
+   * The clipped gradient sum of a DataFrame ({@link #clippedGradientSum}): {@code sum} has the
+   * parameters' structure, {@code rows} is the number of rows summed.
+   */
+  public record ClippedSum<P>(P sum, long rows) {}
+
   private final SerializableBiFunction<Object, Object, Tensor> loss;
   private final Object params;
-  private final List<String> columns;
-  private final String prefix;
-  private final boolean flat;
-  private final String normColumn;
-  private final double clip;
-  private final UnaryOperator<VmapUdf> options;
+  private List<String> columns = List.of();
+  private String prefix = "grad";
+  private boolean flat;
+  private boolean gradients = true;
+  private String normColumn;
+  private double clip;
+  private String projectionColumn;
+  private int projectionK;
+  private long projectionSeed;
+  private String dotColumn;
+  private Object reference;
+  private UnaryOperator<VmapUdf> options = u -> u;
 
-  private PerSampleGradients(
-      SerializableBiFunction<Object, Object, Tensor> loss,
-      Object params,
-      List<String> columns,
-      String prefix,
-      boolean flat,
-      String normColumn,
-      double clip,
-      UnaryOperator<VmapUdf> options) {
+  private PerSampleGradients(SerializableBiFunction<Object, Object, Tensor> loss, Object params) {
     this.loss = loss;
     this.params = params;
-    this.columns = columns;
-    this.prefix = prefix;
-    this.flat = flat;
-    this.normColumn = normColumn;
-    this.clip = clip;
-    this.options = options;
+  }
+
+  private PerSampleGradients copy() {
+    PerSampleGradients c = new PerSampleGradients(loss, params);
+    c.columns = columns;
+    c.prefix = prefix;
+    c.flat = flat;
+    c.gradients = gradients;
+    c.normColumn = normColumn;
+    c.clip = clip;
+    c.projectionColumn = projectionColumn;
+    c.projectionK = projectionK;
+    c.projectionSeed = projectionSeed;
+    c.dotColumn = dotColumn;
+    c.reference = reference;
+    c.options = options;
+    return c;
   }
 
   /**
@@ -72,37 +91,35 @@ public final class PerSampleGradients {
     Objects.requireNonNull(lossFn, "lossFn");
     Tree.flatten(params);
     SerializableBiFunction<Object, Object, Tensor> loss = (p, x) -> lossFn.apply((P) p, (X) x);
-    return new PerSampleGradients(loss, params, List.of(), "grad", false, null, 0, u -> u);
+    return new PerSampleGradients(loss, params);
   }
 
   /** The example's columns: one gives a tensor, several a {@code Map<String, Tensor>}. */
   public PerSampleGradients inputColumns(String... names) {
-    return new PerSampleGradients(
-        loss, params, List.of(names), prefix, flat, normColumn, clip, options);
+    PerSampleGradients c = copy();
+    c.columns = List.of(names);
+    return c;
   }
 
   /** The prefix of the gradient columns' names ({@code grad} by default). */
   public PerSampleGradients prefix(String columnPrefix) {
-    return new PerSampleGradients(
-        loss,
-        params,
-        columns,
-        Objects.requireNonNull(columnPrefix),
-        flat,
-        normColumn,
-        clip,
-        options);
+    PerSampleGradients c = copy();
+    c.prefix = Objects.requireNonNull(columnPrefix);
+    return c;
   }
 
   /** One flat gradient vector column instead of one column per parameter leaf. */
   public PerSampleGradients flat() {
-    return new PerSampleGradients(loss, params, columns, prefix, true, normColumn, clip, options);
+    PerSampleGradients c = copy();
+    c.flat = true;
+    return c;
   }
 
   /** Adds a column with each row's gradient L2 norm (before clipping). */
   public PerSampleGradients withNorm(String column) {
-    return new PerSampleGradients(
-        loss, params, columns, prefix, flat, Objects.requireNonNull(column), clip, options);
+    PerSampleGradients c = copy();
+    c.normColumn = Objects.requireNonNull(column);
+    return c;
   }
 
   /** Scales each row's gradient by {@code min(1, maxNorm / norm)}. */
@@ -111,8 +128,57 @@ public final class PerSampleGradients {
       throw new IllegalArgumentException(
           "clipNorm must be a positive finite bound, got " + maxNorm);
     }
-    return new PerSampleGradients(
-        loss, params, columns, prefix, flat, normColumn, maxNorm, options);
+    PerSampleGradients c = copy();
+    c.clip = maxNorm;
+    return c;
+  }
+
+  /**
+   * Adds a column {@code [k]} with each row's gradient (before clipping) projected to {@code k}
+   * dimensions: {@code Ω g / √k}, with core's {@link PerSampleGrads#projectionFactors} at {@code
+   * (k, seed)} (Kronecker-factored Gaussian rows). The same {@code (params' shapes, k, seed)} give
+   * the same {@code Ω} on every machine, and the same numbers as core's {@link
+   * PerSampleGrads#project}. The factors ({@code k·(M + N)} numbers for an {@code [M, N]} leaf, not
+   * {@code k·M·N}) are derived from the seed on the driver and broadcast once with the parameters,
+   * never per row.
+   */
+  public PerSampleGradients withProjection(String column, int k, long seed) {
+    Objects.requireNonNull(column, "column");
+    if (k < 1) {
+      throw new IllegalArgumentException(
+          "PerSampleGradients.withProjection: k is the projection's dimension and must be at"
+              + " least 1, got "
+              + k);
+    }
+    PerSampleGradients c = copy();
+    c.projectionColumn = column;
+    c.projectionK = k;
+    c.projectionSeed = seed;
+    return c;
+  }
+
+  /**
+   * Adds a column with each row's {@code <g, reference>} (before clipping), summed over all leaves
+   * (TracIn, gradient alignment); {@code reference} has the parameters' structure and shapes.
+   */
+  public <P> PerSampleGradients withDot(String column, P reference) {
+    Objects.requireNonNull(column, "column");
+    checkReference(reference);
+    PerSampleGradients c = copy();
+    c.dotColumn = column;
+    c.reference = reference;
+    return c;
+  }
+
+  /**
+   * Leaves the gradient columns out: only the norm, projection and dot columns are computed, and
+   * the compiler then computes them from each linear layer's input and output gradient without
+   * forming any row's gradient (docs/persample.md).
+   */
+  public PerSampleGradients withoutGradients() {
+    PerSampleGradients c = copy();
+    c.gradients = false;
+    return c;
   }
 
   /**
@@ -122,8 +188,31 @@ public final class PerSampleGradients {
   public PerSampleGradients configure(UnaryOperator<VmapUdf> more) {
     Objects.requireNonNull(more, "more");
     UnaryOperator<VmapUdf> before = options;
-    return new PerSampleGradients(
-        loss, params, columns, prefix, flat, normColumn, clip, u -> more.apply(before.apply(u)));
+    PerSampleGradients c = copy();
+    c.options = u -> more.apply(before.apply(u));
+    return c;
+  }
+
+  /**
+   * The sum over every row of {@code df} of the row's gradient clipped to norm at most {@link
+   * #clipNorm}'s bound, with the number of rows: {@code Σ_rows g · min(1, C / (|g| + 1e-6))}, as
+   * core's {@link PerSampleGrads#clippedSum} computes it per batch (the compiler's ghost clipping:
+   * for linear layers no row's gradient is formed). An empty DataFrame gives zeros and 0 rows. The
+   * input columns are read as numeric or boolean scalars or (nested) arrays; the batch size is
+   * {@link VmapUdf#batchSize}'s (set through {@link #configure}), 1024 when unset. Partition sums
+   * are added in partition order: a rerun gives bit-identical sums.
+   */
+  @SuppressWarnings("unchecked")
+  public <P> ClippedSum<P> clippedGradientSum(Dataset<Row> df) {
+    if (clip == 0) {
+      throw new IllegalStateException(
+          "PerSampleGradients.clippedGradientSum: set the clipping bound first with"
+              + " clipNorm(maxNorm)");
+    }
+    VmapUdf udf = toVmapUdf();
+    int rows = udf.batchSize() > 0 ? udf.batchSize() : 1024;
+    Object[] sumAndRows = DataFrameClippedSum.run(loss, params, columns, clip, rows, df);
+    return new ClippedSum<>((P) sumAndRows[0], (Long) sumAndRows[1]);
   }
 
   /** The names of the gradient columns, in order (the norm column, if any, follows). */
@@ -141,23 +230,141 @@ public final class PerSampleGradients {
     if (columns.isEmpty()) {
       throw new IllegalStateException("PerSampleGradients: name the example's inputColumns(...)");
     }
+    Outputs outputs =
+        new Outputs(
+            gradients,
+            flat,
+            normColumn != null,
+            clip,
+            projectionColumn == null ? 0 : projectionK,
+            dotColumn != null);
+    if (!gradients && !outputs.norm() && outputs.projectionK() == 0 && !outputs.dot()) {
+      throw new IllegalStateException(
+          "PerSampleGradients: withoutGradients() leaves no column; add withNorm, withProjection"
+              + " or withDot");
+    }
     SerializableBiFunction<Object, Object, Tensor> lossFn = loss;
-    boolean flatten = flat;
-    boolean norm = normColumn != null;
-    double bound = clip;
-    SerializableBiFunction<Object, Object, List<Tensor>> fn =
-        (p, x) -> gradients(lossFn, p, x, flatten, norm, bound);
-    List<String> names = new ArrayList<>(gradientColumns());
-    if (norm) {
+    List<String> names = new ArrayList<>(gradients ? gradientColumns() : List.of());
+    if (outputs.norm()) {
       names.add(normColumn);
     }
+    if (outputs.projectionK() > 0) {
+      names.add(projectionColumn);
+    }
+    if (outputs.dot()) {
+      names.add(dotColumn);
+    }
+    boolean onlyParams = outputs.projectionK() == 0 && !outputs.dot();
+    Object constants = onlyParams ? params : constants();
+    SerializableBiFunction<Object, Object, List<Tensor>> fn =
+        onlyParams
+            ? (p, x) -> outputs.of(lossFn, p, x, null, null)
+            : (c, x) -> {
+              Map<?, ?> m = (Map<?, ?>) c;
+              return outputs.of(
+                  lossFn, m.get("params"), x, m.get("reference"), projection(m.get("projection")));
+            };
+    // the constants' integer check names the parameters' own paths, whatever else travels along
+    Differentiated.CONSTANTS.checkConstants("PerSampleGradients", params);
     VmapUdf udf =
         VmapFunctions.vmapUdf(fn)
-            .constants(params)
+            .constants(constants)
             .inputColumns(columns.toArray(new String[0]))
-            .outputColumns(names.toArray(new String[0]))
-            .differentiates(Differentiated.CONSTANTS, "PerSampleGradients");
+            .outputColumns(names.toArray(new String[0]));
+    if (onlyParams) {
+      udf = udf.differentiates(Differentiated.CONSTANTS, "PerSampleGradients");
+    }
     return options.apply(udf);
+  }
+
+  /** The parameters with the dot's reference and the projection's factors, as one pytree. */
+  private Map<String, Object> constants() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("params", params);
+    if (reference != null && dotColumn != null) {
+      m.put("reference", reference);
+    }
+    if (projectionColumn != null) {
+      m.put("projection", PerSampleGrads.projectionFactors(params, projectionK, projectionSeed));
+    }
+    return m;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static List<List<Tensor>> projection(Object factors) {
+    return (List<List<Tensor>>) factors;
+  }
+
+  /** Throws unless {@code reference} has the parameters' structure and leaf shapes, naming both. */
+  private void checkReference(Object reference) {
+    Objects.requireNonNull(reference, "reference");
+    Tree.Flat p = Tree.flatten(params);
+    Tree.Flat r = Tree.flatten(reference);
+    if (!p.def().equals(r.def())) {
+      throw new IllegalArgumentException(
+          "PerSampleGradients.withDot: the reference must have the parameters' structure "
+              + p.def()
+              + ", got "
+              + r.def());
+    }
+    List<String> paths = new ArrayList<>();
+    Differentiated.paths(p.def(), "", paths);
+    for (int i = 0; i < paths.size(); i++) {
+      int[] ps = p.leaves().get(i).shape();
+      int[] rs = r.leaves().get(i).shape();
+      if (!Arrays.equals(ps, rs)) {
+        String path = paths.get(i).isEmpty() ? "(the parameters tensor itself)" : paths.get(i);
+        throw new IllegalArgumentException(
+            "PerSampleGradients.withDot: reference leaf "
+                + path
+                + " has shape "
+                + Arrays.toString(rs)
+                + " but parameter "
+                + path
+                + " has shape "
+                + Arrays.toString(ps)
+                + "; the reference must be shaped like the parameters");
+      }
+    }
+  }
+
+  /**
+   * The program the executors run for {@code df}'s columns, after the compiler's passes, as text
+   * ({@code jit(vmap(...))} of the traced per-example function at {@code batchSize} rows, 1024 when
+   * unset): an equation marked {@code rewrite=...} shows that a norm, projection, dot or clipped
+   * column is computed from a layer's factors; without a mark, every row's gradient is formed.
+   */
+  public String explain(Dataset<Row> df) {
+    VmapUdf udf = toVmapUdf();
+    BatchKernel kernel = udf.plan(df).resolved().kernel();
+    if (!(kernel instanceof ProgramKernel traced)) {
+      return "not traced on the driver: executors run the function eagerly under vmap, without"
+          + " the compiler's rewrites";
+    }
+    org.vmap4j.ir.Program perExample = traced.program();
+    int constants = traced.constantLeaves();
+    int rows = udf.batchSize() > 0 ? udf.batchSize() : 1024;
+    List<Tensor> fixed = new ArrayList<>();
+    List<Tensor> batch = new ArrayList<>();
+    for (int i = 0; i < perExample.inputTypes().size(); i++) {
+      org.vmap4j.core.TensorType t = perExample.inputTypes().get(i);
+      if (i < constants) {
+        fixed.add(Tensor.zeros(t.dtype(), t.shape()));
+      } else {
+        int[] shape = new int[t.ndim() + 1];
+        shape[0] = rows;
+        System.arraycopy(t.shape(), 0, shape, 1, t.ndim());
+        batch.add(Tensor.zeros(t.dtype(), shape));
+      }
+    }
+    java.util.function.BiFunction<List<Tensor>, List<Tensor>, List<Tensor>> program =
+        (c, x) -> {
+          List<Tensor> in = new ArrayList<>(c);
+          in.addAll(x);
+          return perExample.evaluate(in);
+        };
+    return PerSampleGrads.optimizedProgram(
+        Func.vmap(program, org.vmap4j.InDims.of(null, 0)), fixed, batch);
   }
 
   public Dataset<Row> transform(Dataset<Row> df) {
@@ -168,43 +375,56 @@ public final class PerSampleGradients {
     return toVmapUdf().outputSchema(df);
   }
 
-  /** The per-example computation: gradient leaves, optionally clipped, flattened, with the norm. */
-  static List<Tensor> gradients(
-      SerializableBiFunction<Object, Object, Tensor> loss,
-      Object p,
-      Object x,
-      boolean flat,
-      boolean withNorm,
-      double clip) {
-    Object g = Func.grad(loss).apply(p, x);
-    List<Tensor> leaves = new ArrayList<>(Tree.leaves(g));
-    Tensor norm = null;
-    if (withNorm || clip > 0) {
-      Tensor sq = null;
-      for (Tensor t : leaves) {
-        Tensor s = t.square().sum();
-        sq = sq == null ? s : sq.add(s);
+  /**
+   * Which columns the per-example function returns, in this order: the gradient leaves (or one flat
+   * vector; clipped when {@code clip > 0}), the norm, the projection, the dot. The reductions are
+   * core's per-example forms ({@link PerSampleGrads#squaredNorm}, {@link PerSampleGrads#projected},
+   * {@link PerSampleGrads#dotWith}), which the compiler rewrites under the executors' {@code
+   * jit(vmap(...))}.
+   */
+  record Outputs(
+      boolean gradients, boolean flat, boolean norm, double clip, int projectionK, boolean dot)
+      implements java.io.Serializable {
+    List<Tensor> of(
+        SerializableBiFunction<Object, Object, Tensor> loss,
+        Object p,
+        Object x,
+        Object reference,
+        List<List<Tensor>> factors) {
+      Object g = Func.grad(loss).apply(p, x);
+      List<Tensor> out = new ArrayList<>();
+      if (gradients) {
+        out.addAll(gradientLeaves(g, flat, clip));
       }
-      norm = sq.sqrt();
+      if (norm) {
+        out.add(PerSampleGrads.squaredNorm(g).sqrt());
+      }
+      if (projectionK > 0) {
+        out.add(PerSampleGrads.projected(g, factors));
+      }
+      if (dot) {
+        out.add(PerSampleGrads.dotWith(g, reference));
+      }
+      return out;
     }
+  }
+
+  /** The gradient leaves, optionally clipped, optionally flattened into one vector. */
+  static List<Tensor> gradientLeaves(Object g, boolean flat, double clip) {
+    List<Tensor> leaves = new ArrayList<>(Tree.leaves(g));
     if (clip > 0) {
+      Tensor norm = PerSampleGrads.squaredNorm(g).sqrt();
       Tensor factor = norm.pow(-1).mul(clip).minimum(1.0);
       leaves.replaceAll(t -> t.mul(factor));
     }
-    List<Tensor> out = new ArrayList<>();
-    if (flat) {
-      Tensor[] parts = new Tensor[leaves.size()];
-      for (int i = 0; i < parts.length; i++) {
-        parts[i] = leaves.get(i).reshape(-1);
-      }
-      out.add(parts.length == 1 ? parts[0] : Tensor.concat(0, parts));
-    } else {
-      out.addAll(leaves);
+    if (!flat) {
+      return leaves;
     }
-    if (withNorm) {
-      out.add(norm);
+    Tensor[] parts = new Tensor[leaves.size()];
+    for (int i = 0; i < parts.length; i++) {
+      parts[i] = leaves.get(i).reshape(-1);
     }
-    return out;
+    return List.of(parts.length == 1 ? parts[0] : Tensor.concat(0, parts));
   }
 
   static void paths(TreeDef def, String path, List<String> out) {

@@ -32,6 +32,9 @@ public class VmapKryoRegistrator implements KryoRegistrator {
     kryo.register(ShippedTree.class, new JavaSerializer());
     kryo.register(EagerKernel.class, new JavaSerializer());
     kryo.register(ProgramKernel.class, new JavaSerializer());
+    // a partition's clipped gradient sums (PerSampleGradients.clippedGradientSum's task results)
+    kryo.register(DataFrameClippedSum.Partial.class, new JavaSerializer());
+    kryo.register(DataFrameClippedSum.Partial[].class);
     kryo.register(float[].class);
     kryo.register(double[].class);
     kryo.register(int[].class);

@@ -1,0 +1,301 @@
+package org.vmap4j.spark;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BiFunction;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.vmap4j.DType;
+import org.vmap4j.Func;
+import org.vmap4j.PerSampleGrads;
+import org.vmap4j.Tensor;
+import org.vmap4j.Tree;
+
+/**
+ * The connector's per-sample reductions (projection, dot, norms without gradient columns, the
+ * DataFrame clipped sum) against a per-row loop of core's {@code grad} on the collected rows (F64,
+ * 1e-9), and the compiler's rewrites on the program the executors run.
+ */
+@ExtendWith(SharedSpark.class)
+class PerSampleReductionsTest {
+  static final double TOL = 1e-9;
+  static final int N = 57;
+  static final int D = 6;
+  static final int H = 5;
+
+  /** A one-hidden-layer logistic model: two linear layers, so the rewrites have work to do. */
+  record Mlp(Tensor w1, Tensor b1, Tensor w2, Tensor b2) {}
+
+  static Tensor loss(Mlp p, Map<String, Tensor> e) {
+    Tensor z = e.get("features").matmul(p.w1()).add(p.b1()).tanh().matmul(p.w2()).add(p.b2());
+    // softplus(z) - y z, softplus as a logSumExp of (0, z): smooth and stable
+    return Tensor.stack(0, z.mul(0), z).logSumExp(0).sub(e.get("label").mul(z));
+  }
+
+  static Mlp params() {
+    return new Mlp(
+        Tensor.randomNormal(31, DType.F64, D, H).mul(0.5),
+        Tensor.randomNormal(32, DType.F64, H).mul(0.1),
+        Tensor.randomNormal(33, DType.F64, H).mul(0.5),
+        Tensor.scalar(0.2));
+  }
+
+  static Dataset<Row> data(SparkSession spark, int n) {
+    StructType schema =
+        new StructType()
+            .add("id", DataTypes.LongType)
+            .add("features", DataTypes.createArrayType(DataTypes.DoubleType))
+            .add("label", DataTypes.DoubleType);
+    Tensor x = Tensor.randomNormal(34, DType.F64, Math.max(n, 1), D);
+    List<Row> rows = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      rows.add(
+          RowFactory.create(
+              (long) i, x.index(0, i).toDoubleArray(), (double) (i % 3 == 0 ? 1 : 0)));
+    }
+    return Frames.frame(spark, rows, schema, 3);
+  }
+
+  /** Each collected row's own gradient, one {@code grad} call per row (no vmap, no rewrite). */
+  static List<Mlp> perRowGradients(List<Row> rows) {
+    Tensor x = Frames.f64(rows, "features");
+    Tensor y = Frames.f64(rows, "label");
+    BiFunction<Mlp, Map<String, Tensor>, Mlp> grad = Func.grad(PerSampleReductionsTest::loss);
+    List<Mlp> out = new ArrayList<>();
+    for (int i = 0; i < rows.size(); i++) {
+      out.add(grad.apply(params(), Map.of("features", x.index(0, i), "label", y.index(0, i))));
+    }
+    return out;
+  }
+
+  @Test
+  void projectionColumnIsTheSeededProjectionOfEachRowsGradient(SparkSession spark) {
+    int k = 7;
+    long seed = 99;
+    List<Row> rows =
+        PerSampleGradients.of(PerSampleReductionsTest::loss, params())
+            .inputColumns("features", "label")
+            .withProjection("proj", k, seed)
+            .configure(u -> u.batchSize(10))
+            .transform(data(spark, N))
+            .collectAsList();
+
+    // Ω's row j, leaf by leaf: p_j ⊗ q_j for a matrix leaf, w_j for a vector or scalar leaf
+    List<List<Tensor>> f = PerSampleGrads.projectionFactors(params(), k, seed);
+    List<Mlp> grads = perRowGradients(rows);
+    double[] want = new double[N * k];
+    for (int i = 0; i < N; i++) {
+      List<Tensor> g = Tree.leaves(grads.get(i));
+      for (int j = 0; j < k; j++) {
+        double s = 0;
+        for (int l = 0; l < g.size(); l++) {
+          double[] gv = g.get(l).toDoubleArray();
+          if (f.get(l).size() == 2) {
+            double[] pj = f.get(l).get(0).index(0, j).toDoubleArray();
+            double[] qj = f.get(l).get(1).index(0, j).toDoubleArray();
+            for (int a = 0; a < pj.length; a++) {
+              for (int b = 0; b < qj.length; b++) {
+                s += pj[a] * gv[a * qj.length + b] * qj[b];
+              }
+            }
+          } else {
+            double[] wj = f.get(l).get(0).index(0, j).toDoubleArray();
+            for (int a = 0; a < wj.length; a++) {
+              s += wj[a] * gv[a];
+            }
+          }
+        }
+        want[i * k + j] = s / Math.sqrt(k);
+      }
+    }
+    assertThat(Frames.f64(rows, "proj").allClose(Tensor.of(want, N, k), 0, TOL)).isTrue();
+    // the gradient columns are still there (withoutGradients() leaves them out)
+    assertThat(rows.get(0).schema().fieldNames()).contains("grad_w1", "grad_b2", "proj");
+  }
+
+  @Test
+  void dotColumnIsEachRowsGradientDottedWithTheReference(SparkSession spark) {
+    Mlp reference =
+        new Mlp(
+            Tensor.randomNormal(41, DType.F64, D, H),
+            Tensor.randomNormal(42, DType.F64, H),
+            Tensor.randomNormal(43, DType.F64, H),
+            Tensor.scalar(-0.7));
+    List<Row> rows =
+        PerSampleGradients.of(PerSampleReductionsTest::loss, params())
+            .inputColumns("features", "label")
+            .withDot("tracin", reference)
+            .withNorm("norm")
+            .withoutGradients()
+            .configure(u -> u.batchSize(16))
+            .transform(data(spark, N))
+            .collectAsList();
+
+    assertThat(rows.get(0).schema().fieldNames())
+        .containsExactly("id", "features", "label", "norm", "tracin");
+    List<Mlp> grads = perRowGradients(rows);
+    double[] dots = new double[N];
+    double[] norms = new double[N];
+    for (int i = 0; i < N; i++) {
+      List<Tensor> g = Tree.leaves(grads.get(i));
+      List<Tensor> r = Tree.leaves(reference);
+      for (int l = 0; l < g.size(); l++) {
+        double[] gv = g.get(l).toDoubleArray();
+        double[] rv = r.get(l).toDoubleArray();
+        for (int a = 0; a < gv.length; a++) {
+          dots[i] += gv[a] * rv[a];
+          norms[i] += gv[a] * gv[a];
+        }
+      }
+      norms[i] = Math.sqrt(norms[i]);
+    }
+    assertThat(Frames.f64(rows, "tracin").allClose(Tensor.of(dots, N), 0, TOL)).isTrue();
+    assertThat(Frames.f64(rows, "norm").allClose(Tensor.of(norms, N), 0, TOL)).isTrue();
+  }
+
+  @Test
+  void withoutGradientColumnsTheExecutorsProgramIsRewritten(SparkSession spark) {
+    PerSampleGradients reductions =
+        PerSampleGradients.of(PerSampleReductionsTest::loss, params())
+            .inputColumns("features", "label")
+            .withNorm("norm")
+            .withDot("dot", params())
+            .withProjection("proj", 4, 1)
+            .configure(u -> u.batchSize(8));
+    String optimized = reductions.withoutGradients().explain(data(spark, N));
+    assertThat(optimized)
+        .contains("rewrite=ghost_norm", "rewrite=per_sample_dot", "rewrite=rank_one_projection")
+        .doesNotContain("[8," + D + "," + H + "]");
+    // with the gradient columns, each row's [D, H] gradient is an output, so it is formed
+    assertThat(reductions.explain(data(spark, N))).contains("[8," + D + "," + H + "]");
+  }
+
+  @Test
+  void clippedGradientSumOfADataFrameEqualsThePerRowLoop(SparkSession spark) {
+    double c = 0.3;
+    Dataset<Row> df = data(spark, N);
+    PerSampleGradients.ClippedSum<Mlp> sum =
+        PerSampleGradients.of(PerSampleReductionsTest::loss, params())
+            .inputColumns("features", "label")
+            .clipNorm(c)
+            .configure(u -> u.batchSize(8)) // several batches per partition, the last shorter
+            .clippedGradientSum(df);
+
+    List<Row> rows = df.collectAsList();
+    List<Mlp> grads = perRowGradients(rows);
+    List<Tensor> want = new ArrayList<>();
+    for (Tensor leaf : Tree.leaves(params())) {
+      want.add(Tensor.zeros(DType.F64, leaf.shape()));
+    }
+    for (Mlp g : grads) {
+      double sq = 0;
+      for (Tensor t : Tree.leaves(g)) {
+        for (double v : t.toDoubleArray()) {
+          sq += v * v;
+        }
+      }
+      double factor = Math.min(1, c / (Math.sqrt(sq) + 1e-6));
+      List<Tensor> leaves = Tree.leaves(g);
+      for (int l = 0; l < want.size(); l++) {
+        want.set(l, want.get(l).add(leaves.get(l).mul(factor)));
+      }
+    }
+    assertThat(sum.rows()).isEqualTo(N);
+    List<Tensor> got = Tree.leaves(sum.sum());
+    for (int l = 0; l < want.size(); l++) {
+      assertThat(got.get(l).shape()).isEqualTo(want.get(l).shape());
+      assertThat(got.get(l).allClose(want.get(l), 0, TOL)).as("leaf %d", l).isTrue();
+    }
+    // clipping was active: some rows' gradients were longer than c
+    assertThat(grads.stream().anyMatch(g -> PerSampleGrads.squaredNorm(g).item() > c * c)).isTrue();
+  }
+
+  @Test
+  void anEmptyDataFrameSumsToZeroOverNoRows(SparkSession spark) {
+    PerSampleGradients.ClippedSum<Mlp> sum =
+        PerSampleGradients.of(PerSampleReductionsTest::loss, params())
+            .inputColumns("features", "label")
+            .clipNorm(1.0)
+            .clippedGradientSum(data(spark, 0));
+    assertThat(sum.rows()).isZero();
+    assertThat(sum.sum().w1().shape()).containsExactly(D, H);
+    for (Tensor t : Tree.leaves(sum.sum())) {
+      assertThat(t.abs().sum().item()).isZero();
+    }
+  }
+
+  @Test
+  void anEmptyDataFrameWithDeclaredShapesGivesNoRowsAndTheColumns(SparkSession spark) {
+    Dataset<Row> out =
+        PerSampleGradients.of(PerSampleReductionsTest::loss, params())
+            .inputColumns("features", "label")
+            .withProjection("proj", 3, 5)
+            .withoutGradients()
+            .configure(u -> u.shape("features", D))
+            .transform(data(spark, 0));
+    assertThat(out.schema().fieldNames()).containsExactly("id", "features", "label", "proj");
+    assertThat(out.collectAsList()).isEmpty();
+  }
+
+  @Test
+  void badInputIsRefusedNamingWhatIsWrong(SparkSession spark) {
+    PerSampleGradients g =
+        PerSampleGradients.of(PerSampleReductionsTest::loss, params())
+            .inputColumns("features", "label");
+    assertThatThrownBy(() -> g.withProjection("p", 0, 1))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("k is the projection's dimension and must be at least 1, got 0");
+    assertThatThrownBy(() -> g.withProjection("p", -3, 1)).hasMessageContaining("got -3");
+
+    Mlp wrongShape =
+        new Mlp(
+            Tensor.zeros(DType.F64, D, H),
+            Tensor.zeros(DType.F64, H),
+            Tensor.zeros(DType.F64, H + 1),
+            Tensor.scalar(0.0));
+    assertThatThrownBy(() -> g.withDot("d", wrongShape))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("reference leaf w2 has shape [6] but parameter w2 has shape [5]");
+    assertThatThrownBy(() -> g.withDot("d", List.of(Tensor.zeros(DType.F64, D, H))))
+        .hasMessageContaining("the reference must have the parameters' structure");
+
+    assertThatThrownBy(() -> g.clippedGradientSum(data(spark, 4)))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("clipNorm(maxNorm)");
+    assertThatThrownBy(() -> g.withoutGradients().toVmapUdf())
+        .hasMessageContaining("withoutGradients() leaves no column");
+    assertThatThrownBy(
+            () -> g.inputColumns("feature", "label").clipNorm(1).clippedGradientSum(data(spark, 4)))
+        .hasMessageContaining("input column 'feature' is not in the DataFrame");
+  }
+
+  @Test
+  void aRaggedRowInTheSumIsNamed(SparkSession spark) {
+    StructType schema =
+        new StructType()
+            .add("features", DataTypes.createArrayType(DataTypes.DoubleType))
+            .add("label", DataTypes.DoubleType);
+    List<Row> rows = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      rows.add(RowFactory.create(new double[i == 2 ? D - 1 : D], 1.0));
+    }
+    Dataset<Row> df = Frames.frame(spark, rows, schema, 1);
+    PerSampleGradients g =
+        PerSampleGradients.of(PerSampleReductionsTest::loss, params())
+            .inputColumns("features", "label")
+            .clipNorm(1);
+    assertThatThrownBy(() -> g.clippedGradientSum(df))
+        .hasMessageContaining(
+            "column 'features' has shape [5] in row 2 of partition 0 but [6] in its first row");
+  }
+}
