@@ -37,6 +37,8 @@ public final class DpSgdExecutorLoss {
   static final String KILL_MARKER = "vmap4j.test.dpsgd.killMarker";
 
   static final int STEPS = 3;
+  static final int ROWS = 180;
+  static final int FEATURES = 16;
 
   public static void anExecutorKilledMidStepChangesNothing(SparkSession spark) throws Exception {
     Dataset<Row> data = frame(spark);
@@ -90,7 +92,7 @@ public final class DpSgdExecutorLoss {
   static DpSgd<Params> trainer() {
     return DpSgd.of(
             LogisticData::loss,
-            new Params(Tensor.of(new double[] {0.1, -0.2, 0.3}), Tensor.scalar(0.0)))
+            new Params(Tensor.of(new double[FEATURES]).add(0.05), Tensor.scalar(0.0)))
         .inputColumns("features", "label")
         .sampleRate(0.3)
         .noiseMultiplier(1.0)
@@ -99,26 +101,28 @@ public final class DpSgdExecutorLoss {
         .steps(STEPS)
         .learningRate(0.5)
         .momentum(0.5)
-        .rowCount(90)
+        .rowCount(ROWS)
         .masterSeed(5)
         .insecureSeededNoiseForTestsOnly(6);
   }
 
   /**
-   * 90 rows in 3 partitions, read through a source whose partition 1 halts its executor JVM (as
-   * abruptly as kill -9) when the kill is armed and its marker file does not exist yet.
+   * {@link #ROWS} rows of {@link #FEATURES} features in 6 partitions (many partial sums of many
+   * coordinates: adding them in another order would change some bit, which the test would see),
+   * read through a source whose partition 1 halts its executor JVM (as abruptly as kill -9) when
+   * the kill is armed and its marker file does not exist yet.
    */
   static Dataset<Row> frame(SparkSession spark) {
     Random r = new Random(1);
-    double[][] x = new double[90][3];
-    double[] y = new double[90];
-    for (int i = 0; i < 90; i++) {
-      for (int j = 0; j < 3; j++) {
+    double[][] x = new double[ROWS][FEATURES];
+    double[] y = new double[ROWS];
+    for (int i = 0; i < ROWS; i++) {
+      for (int j = 0; j < FEATURES; j++) {
         x[i][j] = r.nextGaussian();
       }
       y[i] = x[i][0] - x[i][2] + 0.5 * r.nextGaussian() > 0 ? 1 : 0;
     }
-    Dataset<Row> data = LogisticData.frame(spark, x, y, 3);
+    Dataset<Row> data = LogisticData.frame(spark, x, y, 6);
     JavaRDD<Row> rows =
         data.javaRDD()
             .mapPartitionsWithIndex(
