@@ -313,4 +313,10 @@ class LocalClusterTest {
       spark.sparkContext().removeSparkListener(listener);
     }
   }
+
+  @Test
+  void anExecutorKilledMidDpSgdStepChangesNothing() throws Exception {
+    awaitExecutors(2);
+    org.vmap4j.spark.dp.DpSgdExecutorLoss.anExecutorKilledMidStepChangesNothing(spark);
+  }
 }

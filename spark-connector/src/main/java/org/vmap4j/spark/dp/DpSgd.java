@@ -36,9 +36,9 @@ import org.vmap4j.spark.VmapUdf;
  * sampled row's gradient clipped to norm {@code C} ({@link PerSampleGradients}) and sum them per
  * partition; the driver adds the partials in partition order, adds {@code N(0, σ²C²)} noise to
  * every coordinate from a {@link SecureRandom}, divides by the expected batch size {@code q·N},
- * takes an SGD-with-momentum step and advances the accountant. An empty sample is an ordinary step
- * (the update is noise only). {@code N} is the row count (counted once, or given by {@link
- * #rowCount}); it is treated as public.
+ * takes an SGD-with-momentum or {@link #adam Adam} step and advances the accountant. An empty
+ * sample is an ordinary step (the update is noise only). {@code N} is the row count (counted once,
+ * or given by {@link #rowCount}); it is treated as public.
  *
  * <p>Every configuration error is raised by {@link #fit} before any Spark job, naming the
  * parameter; the {@code δ < 1/N} check needs {@code N}, so it runs right after the count (before
@@ -57,6 +57,10 @@ public final class DpSgd<P> {
   private long steps = 0;
   private double learningRate = Double.NaN;
   private double momentum = 0;
+  private boolean adam = false;
+  private double beta1 = Double.NaN;
+  private double beta2 = Double.NaN;
+  private double adamEpsilon = Double.NaN;
   private Long masterSeed;
   private Accounting accounting = Accounting.RDP;
   private double targetEpsilon = Double.POSITIVE_INFINITY;
@@ -126,6 +130,24 @@ public final class DpSgd<P> {
   }
 
   /**
+   * Adam instead of SGD: moments with decay rates {@code beta1}, {@code beta2} in {@code [0, 1)},
+   * bias-corrected, and {@code epsilon > 0} added to the root of the second moment. It sees only
+   * the noisy gradient, so it spends no privacy of its own. Not combined with {@link #momentum}.
+   */
+  public DpSgd<P> adam(double beta1, double beta2, double epsilon) {
+    this.adam = true;
+    this.beta1 = beta1;
+    this.beta2 = beta2;
+    this.adamEpsilon = epsilon;
+    return this;
+  }
+
+  /** Adam with the usual {@code beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8}. */
+  public DpSgd<P> adam() {
+    return adam(0.9, 0.999, 1e-8);
+  }
+
+  /**
    * The seed every step's sampling seed derives from; by default one from {@link SecureRandom}.
    * Whoever knows it knows which rows each step used: keep it secret.
    */
@@ -176,8 +198,9 @@ public final class DpSgd<P> {
   }
 
   /**
-   * Writes a checkpoint (parameters, momentum, master seed, accountant history, step) to {@code
-   * dir} after every {@code k} steps, replacing the previous one.
+   * Writes a checkpoint to {@code dir} after every {@code k} steps, replacing the previous one:
+   * parameters and optimizer state as safetensors, step, seeds and accountant history (see
+   * docs/dp.md for the layout).
    */
   public DpSgd<P> checkpointEvery(long k, Path dir) {
     if (k <= 0) {
@@ -189,10 +212,10 @@ public final class DpSgd<P> {
   }
 
   /**
-   * Continues the run checkpointed in {@code dir}: its parameters, momentum, master seed and spent
-   * privacy, up to {@link #steps} in all. With the same configuration and data it ends with the
-   * parameters an uninterrupted run would have (bit for bit when the noise is the insecure seeded
-   * one; with {@code SecureRandom} the remaining noise is fresh, as it should be).
+   * Continues the run checkpointed in {@code dir}: its parameters, optimizer state, master seed and
+   * spent privacy, up to {@link #steps} in all. With the same configuration and data it ends with
+   * the parameters an uninterrupted run would have (bit for bit when the noise is the insecure
+   * seeded one; with {@code SecureRandom} the remaining noise is fresh, as it should be).
    */
   public DpSgd<P> resumeFrom(Path dir) {
     this.resumeDir = Objects.requireNonNull(dir, "dir");
@@ -229,20 +252,20 @@ public final class DpSgd<P> {
     }
     FlatParameters layout = new FlatParameters(initialParams);
     double[] theta = layout.flatten(initialParams);
-    double[] velocity = new double[layout.size()];
+    Map<String, double[]> optimizerState = Map.of();
     PrivacyAccountant accountant = accounting.newAccountant();
     long start = 0;
     if (resumeDir != null) {
-      Checkpoint c = resumedCheckpoint(layout.size());
+      Checkpoint c = resumedCheckpoint(layout);
       seed = c.masterSeed();
       theta = c.params();
-      velocity = c.velocity();
+      optimizerState = c.optimizerState();
       start = c.stepsDone();
       for (long t = 0; t < start; t++) {
         accountant.step(noiseMultiplier, sampleRate, 1); // as the interrupted run did
       }
     }
-    MomentumSgd optimizer = new MomentumSgd(learningRate, momentum, velocity);
+    FlatOptimizer optimizer = newOptimizer(layout.size(), optimizerState);
     double expectedBatch = sampleRate * n;
     long[] sampled = new long[(int) Math.max(0, plannedSteps - start)];
     double epsilon = start > 0 ? accountant.epsilon(delta) : 0;
@@ -257,7 +280,7 @@ public final class DpSgd<P> {
       for (int i = 0; i < g.length; i++) {
         g[i] /= expectedBatch;
       }
-      optimizer.update(theta, g);
+      optimizer.update(theta, g, t + 1);
       accountant.step(noiseMultiplier, sampleRate, 1);
       epsilon = accountant.epsilon(delta);
       sampled[(int) (t - start)] = (long) sumAndCount[layout.size()];
@@ -276,8 +299,16 @@ public final class DpSgd<P> {
       listener.onStep(report);
       if (checkpointEvery > 0 && (t + 1) % checkpointEvery == 0) {
         new Checkpoint(
-                t + 1, seed, noiseMultiplier, sampleRate, theta.clone(), optimizer.velocity())
-            .writeTo(checkpointDir);
+                t + 1,
+                seed,
+                insecureNoiseSeed,
+                noiseMultiplier,
+                sampleRate,
+                accounting,
+                optimizer.name(),
+                theta.clone(),
+                optimizer.state())
+            .writeTo(checkpointDir, layout);
       }
     }
     @SuppressWarnings("unchecked")
@@ -286,9 +317,24 @@ public final class DpSgd<P> {
         trained, plannedSteps, epsilon, delta, sampled, seed, plannedSteps < steps);
   }
 
+  /** The optimizer, fresh or with the state vectors of a checkpoint. */
+  private FlatOptimizer newOptimizer(int size, Map<String, double[]> state) {
+    if (adam) {
+      return new Adam(
+          learningRate,
+          beta1,
+          beta2,
+          adamEpsilon,
+          state.getOrDefault(Adam.FIRST_MOMENT, new double[size]),
+          state.getOrDefault(Adam.SECOND_MOMENT, new double[size]));
+    }
+    return new MomentumSgd(
+        learningRate, momentum, state.getOrDefault(MomentumSgd.VELOCITY, new double[size]));
+  }
+
   /** The checkpoint to resume from, checked against this configuration. */
-  private Checkpoint resumedCheckpoint(int dimension) {
-    Checkpoint c = Checkpoint.readFrom(resumeDir);
+  private Checkpoint resumedCheckpoint(FlatParameters layout) {
+    Checkpoint c = Checkpoint.readFrom(resumeDir, layout);
     if (c.noiseMultiplier() != noiseMultiplier || c.sampleRate() != sampleRate) {
       throw new IllegalArgumentException(
           "DpSgd: the checkpoint in "
@@ -302,14 +348,26 @@ public final class DpSgd<P> {
               + " and "
               + sampleRate);
     }
-    if (c.params().length != dimension) {
+    String optimizer = adam ? Adam.NAME : MomentumSgd.NAME;
+    if (!c.optimizer().equals(optimizer)) {
       throw new IllegalArgumentException(
           "DpSgd: the checkpoint in "
               + resumeDir
-              + " has "
-              + c.params().length
-              + " parameters, the initial parameters have "
-              + dimension);
+              + " was taken with the optimizer \""
+              + c.optimizer()
+              + "\", this run uses \""
+              + optimizer
+              + "\"");
+    }
+    if (!Objects.equals(c.insecureNoiseSeed(), insecureNoiseSeed)) {
+      throw new IllegalArgumentException(
+          "DpSgd: the checkpoint in "
+              + resumeDir
+              + " has insecure noise seed "
+              + c.insecureNoiseSeed()
+              + ", this run has "
+              + insecureNoiseSeed
+              + " (null: SecureRandom noise)");
     }
     if (masterSeed != null && masterSeed != c.masterSeed()) {
       throw new IllegalArgumentException(
@@ -406,6 +464,24 @@ public final class DpSgd<P> {
     }
     if (!(momentum >= 0 && momentum < 1)) {
       throw new IllegalArgumentException("DpSgd: momentum must be in [0, 1), got " + momentum);
+    }
+    if (adam) {
+      if (momentum != 0) {
+        throw new IllegalArgumentException(
+            "DpSgd: momentum applies to SGD; with adam(...) use beta1 instead (got momentum "
+                + momentum
+                + ")");
+      }
+      if (!(beta1 >= 0 && beta1 < 1)) {
+        throw new IllegalArgumentException("DpSgd: adam beta1 must be in [0, 1), got " + beta1);
+      }
+      if (!(beta2 >= 0 && beta2 < 1)) {
+        throw new IllegalArgumentException("DpSgd: adam beta2 must be in [0, 1), got " + beta2);
+      }
+      if (!(adamEpsilon > 0) || Double.isInfinite(adamEpsilon)) {
+        throw new IllegalArgumentException(
+            "DpSgd: adam epsilon must be positive and finite, got " + adamEpsilon);
+      }
     }
     if (!(targetEpsilon > 0)) {
       throw new IllegalArgumentException(

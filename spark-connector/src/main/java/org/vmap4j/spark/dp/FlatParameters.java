@@ -42,6 +42,26 @@ final class FlatParameters {
     return size;
   }
 
+  int leafCount() {
+    return shapes.size();
+  }
+
+  int[] leafShape(int leaf) {
+    return shapes.get(leaf).clone();
+  }
+
+  /**
+   * The leaf's name in a checkpoint: its pytree path without the leading dot ({@code "w"}, {@code
+   * "layers[0].b"}), or {@code "params"} for a tree that is one tensor.
+   */
+  String leafName(int leaf) {
+    String path = def.leafPaths().get(leaf);
+    if (path.isEmpty()) {
+      return "params";
+    }
+    return path.startsWith(".") ? path.substring(1) : path;
+  }
+
   double[] flatten(Object params) {
     double[] out = new double[size];
     int at = 0;

@@ -99,6 +99,14 @@ class DpSgdConfigurationTest {
   }
 
   @Test
+  void adamParameters(SparkSession spark) {
+    failsNaming(spark, t -> t.adam(1, 0.999, 1e-8), "adam beta1 must be in [0, 1), got 1.0");
+    failsNaming(spark, t -> t.adam(0.9, -0.1, 1e-8), "adam beta2 must be in [0, 1), got -0.1");
+    failsNaming(spark, t -> t.adam(0.9, 0.999, 0), "adam epsilon must be positive and finite");
+    failsNaming(spark, t -> t.momentum(0.5).adam(), "momentum applies to SGD; with adam(...)");
+  }
+
+  @Test
   void theGoodConfigurationReachesSpark(SparkSession spark) {
     assertThatThrownBy(() -> good().fit(poisoned(spark))).hasMessageContaining("a Spark job ran");
     assertThat(good()).isNotNull();

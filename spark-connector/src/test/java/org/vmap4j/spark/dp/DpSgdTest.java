@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -17,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.vmap4j.Tensor;
+import org.vmap4j.nn.SafeTensors;
 import org.vmap4j.privacy.PldAccountant;
 import org.vmap4j.privacy.RdpAccountant;
 import org.vmap4j.spark.SharedSpark;
@@ -54,8 +57,8 @@ class DpSgdTest {
   }
 
   /**
-   * Away from 0: at a logit of exactly 0 the stable loss's relu and abs have kinks, where autodiff
-   * returns a subgradient that is not sigmoid(0) - y.
+   * Any start works with the smooth loss (its gradient at a logit of 0 is sigmoid(0) - y too); a
+   * nonzero one keeps the first steps from being symmetric in the coordinates.
    */
   static final double[] START = {0.1, -0.2, 0.3, -0.1, 0.05};
 
@@ -84,16 +87,17 @@ class DpSgdTest {
     return out;
   }
 
-  /** The same steps by hand: same sample call, hand gradient and clip, same noise draws. */
-  @Test
-  void stepsEqualAPlainJavaComputationOfTheSameSteps(SparkSession spark) {
-    int steps = 2;
-    List<DpSgdStep> reported = new ArrayList<>();
-    DpSgdResult<Params> r = trainer(steps).listener(reported::add).fit(data);
+  /** One optimizer update by hand: the noisy averaged gradient {@code g} of update {@code k}. */
+  interface HandUpdate {
+    void apply(double[] theta, double[] g, int k);
+  }
 
+  /**
+   * The steps by hand: same sample call, hand gradient and clip, same noise draws; the optimizer is
+   * {@code update}. Returns the parameters; adds each step's row count to {@code counts}.
+   */
+  static double[] byHand(int steps, HandUpdate update, List<Long> counts) {
     double[] theta = START.clone();
-    double[] velocity = new double[D + 1];
-    List<Long> counts = new ArrayList<>();
     for (int t = 0; t < steps; t++) {
       List<Row> rows = data.sample(false, Q, StepSeeds.forStep(MASTER, t)).collectAsList();
       counts.add((long) rows.size());
@@ -112,12 +116,33 @@ class DpSgdTest {
           sum[i] += g[i] * scale;
         }
       }
+      double[] g = new double[D + 1];
       for (int i = 0; i <= D; i++) {
-        double g = (sum[i] + SIGMA * C * noise.nextGaussian()) / (Q * N);
-        velocity[i] = MOMENTUM * velocity[i] + g;
-        theta[i] -= LR * velocity[i];
+        g[i] = (sum[i] + SIGMA * C * noise.nextGaussian()) / (Q * N);
       }
+      update.apply(theta, g, t + 1);
     }
+    return theta;
+  }
+
+  @Test
+  void stepsEqualAPlainJavaComputationOfTheSameSteps(SparkSession spark) {
+    int steps = 2;
+    List<DpSgdStep> reported = new ArrayList<>();
+    DpSgdResult<Params> r = trainer(steps).listener(reported::add).fit(data);
+
+    double[] velocity = new double[D + 1];
+    List<Long> counts = new ArrayList<>();
+    double[] theta =
+        byHand(
+            steps,
+            (th, g, k) -> {
+              for (int i = 0; i <= D; i++) {
+                velocity[i] = MOMENTUM * velocity[i] + g[i];
+                th[i] -= LR * velocity[i];
+              }
+            },
+            counts);
 
     assertThat(counts).allMatch(c -> c > 0);
     assertThat(reported.stream().map(DpSgdStep::sampledRows).toList()).isEqualTo(counts);
@@ -125,6 +150,48 @@ class DpSgdTest {
     double[] got = flat(r.params());
     for (int i = 0; i <= D; i++) {
       assertThat(got[i]).as("coordinate %d", i).isCloseTo(theta[i], within(1e-12));
+    }
+  }
+
+  static final double BETA1 = 0.8;
+  static final double BETA2 = 0.95;
+  static final double ADAM_EPS = 1e-3;
+  static final double ADAM_LR = 0.05;
+
+  static DpSgd<Params> adamTrainer(long steps) {
+    return trainer(steps).momentum(0).learningRate(ADAM_LR).adam(BETA1, BETA2, ADAM_EPS);
+  }
+
+  /** Adam, written out by hand from its definition, on the same noisy gradients. */
+  @Test
+  void adamStepsEqualAPlainJavaAdamOnTheSameNoisyGradients(SparkSession spark) {
+    int steps = 3;
+    DpSgdResult<Params> r = adamTrainer(steps).fit(data);
+
+    double[] m = new double[D + 1];
+    double[] v = new double[D + 1];
+    List<Long> counts = new ArrayList<>();
+    double[] theta =
+        byHand(
+            steps,
+            (th, g, k) -> {
+              for (int i = 0; i <= D; i++) {
+                m[i] = BETA1 * m[i] + (1 - BETA1) * g[i];
+                v[i] = BETA2 * v[i] + (1 - BETA2) * g[i] * g[i];
+                double mHat = m[i] / (1 - Math.pow(BETA1, k));
+                double vHat = v[i] / (1 - Math.pow(BETA2, k));
+                th[i] -= ADAM_LR * mHat / (Math.sqrt(vHat) + ADAM_EPS);
+              }
+            },
+            counts);
+
+    assertThat(r.sampledRows()).containsExactly(counts.get(0), counts.get(1), counts.get(2));
+    double[] got = flat(r.params());
+    double[] sgd = flat(trainer(steps).momentum(0).learningRate(ADAM_LR).fit(data).params());
+    for (int i = 0; i <= D; i++) {
+      assertThat(got[i]).as("coordinate %d", i).isCloseTo(theta[i], within(1e-12));
+      // a different optimizer: the test would not pass for SGD on the same gradients
+      assertThat(sgd[i]).as("sgd coordinate %d", i).isNotCloseTo(theta[i], within(1e-6));
     }
   }
 
@@ -207,6 +274,75 @@ class DpSgdTest {
     assertThat(flat(firstHalf.params())).isNotEqualTo(flat(whole.params()));
     assertThat(resumed.epsilon()).isEqualTo(whole.epsilon());
     assertThat(resumed.masterSeed()).isEqualTo(MASTER);
+  }
+
+  @Test
+  void resumingAnAdamRunFromACheckpointGivesTheParametersOfAnUninterruptedRun(
+      SparkSession spark, @TempDir Path tmp) throws Exception {
+    DpSgdResult<Params> whole = adamTrainer(5).fit(data);
+
+    DpSgdResult<Params> firstPart = adamTrainer(3).checkpointEvery(3, tmp).fit(data);
+    DpSgdResult<Params> resumed = adamTrainer(5).resumeFrom(tmp).fit(data);
+
+    assertThat(flat(resumed.params())).isEqualTo(flat(whole.params())); // bit for bit
+    assertThat(flat(firstPart.params())).isNotEqualTo(flat(whole.params()));
+    assertThat(resumed.epsilon()).isEqualTo(whole.epsilon());
+
+    // the checkpoint is ordinary safetensors: the parameters by leaf name, Adam's moments flat
+    Path step = tmp.resolve(Files.readString(tmp.resolve("latest")).trim());
+    Map<String, Tensor> params = SafeTensors.load(step.resolve("params.safetensors"));
+    assertThat(params.keySet()).containsExactly("w", "b");
+    assertThat(params.get("w").toDoubleArray()).isEqualTo(firstPart.params().w().toDoubleArray());
+    assertThat(params.get("b").item()).isEqualTo(firstPart.params().b().item());
+    Map<String, Tensor> adam = SafeTensors.load(step.resolve("optimizer.safetensors"));
+    assertThat(adam.keySet()).containsExactly("adam_m", "adam_v");
+    assertThat(adam.get("adam_v").shape()).containsExactly(D + 1);
+    assertThat(Files.readString(step.resolve("state.properties")))
+        .contains("stepsDone=3", "masterSeed=7", "accountant.steps=3", "optimizer=adam");
+  }
+
+  @Test
+  void missingOrDamagedCheckpointFilesAreNamedWithTheKey(SparkSession spark, @TempDir Path tmp)
+      throws Exception {
+    assertThatThrownBy(() -> trainer(4).resumeFrom(tmp).fit(data))
+        .hasMessageContaining("no checkpoint in " + tmp)
+        .hasMessageContaining(tmp.resolve("latest").toString());
+
+    trainer(2).checkpointEvery(2, tmp).fit(data);
+    Path step = tmp.resolve("step-000000000002");
+    Path state = step.resolve("state.properties");
+    String good = Files.readString(state);
+    Files.writeString(state, good.replaceAll("(?m)^masterSeed=.*$", ""));
+    assertThatThrownBy(() -> trainer(4).resumeFrom(tmp).fit(data))
+        .hasMessageContaining(state.toString())
+        .hasMessageContaining("lacks the key \"masterSeed\"");
+    Files.writeString(state, good.replace("stepsDone=2", "stepsDone=two"));
+    assertThatThrownBy(() -> trainer(4).resumeFrom(tmp).fit(data))
+        .hasMessageContaining("key \"stepsDone\" is not an integer: two");
+    Files.writeString(state, good);
+
+    Path params = step.resolve("params.safetensors");
+    byte[] bytes = Files.readAllBytes(params);
+    Files.write(params, Arrays.copyOf(bytes, bytes.length - 8));
+    assertThatThrownBy(() -> trainer(4).resumeFrom(tmp).fit(data))
+        .hasMessageContaining("damaged")
+        .hasMessageContaining(params.toString());
+    Files.delete(params);
+    assertThatThrownBy(() -> trainer(4).resumeFrom(tmp).fit(data))
+        .hasMessageContaining("checkpoint file " + params + " is missing");
+    Files.write(params, bytes);
+
+    // another model's parameters: the leaf is named
+    SafeTensors.save(
+        params, Map.of("w", Tensor.of(new double[D + 2], D + 2), "b", Tensor.scalar(0.0)));
+    assertThatThrownBy(() -> trainer(4).resumeFrom(tmp).fit(data))
+        .hasMessageContaining("tensor \"w\" has shape [6]")
+        .hasMessageContaining("leaf has [4]");
+    Files.write(params, bytes);
+
+    assertThatThrownBy(() -> adamTrainer(4).resumeFrom(tmp).fit(data))
+        .hasMessageContaining("optimizer \"sgd\", this run uses \"adam\"");
+    assertThat(trainer(4).resumeFrom(tmp).fit(data).steps()).isEqualTo(4); // intact again
   }
 
   @Test

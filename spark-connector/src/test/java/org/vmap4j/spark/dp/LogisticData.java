@@ -24,10 +24,14 @@ final class LogisticData {
           .add("features", DataTypes.createArrayType(DataTypes.DoubleType))
           .add("label", DataTypes.DoubleType);
 
-  /** Logistic loss of one example from its logit, written stably. */
+  /**
+   * Logistic loss of one example from its logit: {@code softplus(z) - y z}, softplus as the
+   * logSumExp of {@code (0, z)} (docs/spark.md's form), smooth everywhere and stable for large
+   * logits, so its autodiff gradient is {@code (sigmoid(z) - y) (x, 1)} also at {@code z = 0}.
+   */
   static Tensor loss(Params p, Map<String, Tensor> e) {
     Tensor z = e.get("features").dot(p.w()).add(p.b());
-    return z.relu().add(z.abs().neg().exp().log1p()).sub(e.get("label").mul(z));
+    return Tensor.stack(0, z.mul(0), z).logSumExp(0).sub(e.get("label").mul(z));
   }
 
   /** d loss / d (w, b) of one example, by hand: (sigmoid(z) - y) * (x, 1). */
