@@ -73,7 +73,7 @@ final class ClientProgram implements Serializable {
                 + Arrays.toString(want.shape())
                 + "; declare the argument's dtype and shape on the client to match the column"
                 + " (e.g. .dtype(0, DType."
-                + got.dtype()
+                + got.dtype().name()
                 + ")), or cast the column");
       }
       in.add(got);

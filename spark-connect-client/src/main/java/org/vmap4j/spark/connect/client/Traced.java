@@ -1,7 +1,6 @@
 package org.vmap4j.spark.connect.client;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.function.Function;
 import org.vmap4j.DType;
@@ -52,7 +51,10 @@ final class Traced {
         traced.resultDef());
   }
 
-  /** The shape declared for argument {@code i}: by position, else by its name; else an error. */
+  /**
+   * The shape declared for argument {@code i}: by position, else by its name, else (one argument,
+   * one shape declared by name) that shape, else scalar.
+   */
   static int[] shape(
       java.util.Map<Integer, int[]> byPosition,
       java.util.Map<String, int[]> byName,
@@ -66,30 +68,9 @@ final class Traced {
     if (s == null && names.size() == 1 && byName.size() == 1) {
       s = byName.values().iterator().next();
     }
-    if (s == null) {
-      throw new IllegalArgumentException(
-          transform
-              + ": the per-example shape of argument "
-              + i
-              + " ('"
-              + names.get(i)
-              + "') is not declared; a remote client traces the function before any data is"
-              + " read, so declare it with shape("
-              + i
-              + ", dims...) (shape() with no dims for a scalar); declared: by position "
-              + describe(byPosition)
-              + ", by name "
-              + describe(byName));
-    }
-    return s;
-  }
-
-  private static String describe(java.util.Map<?, int[]> shapes) {
-    StringBuilder s = new StringBuilder("{");
-    shapes.forEach(
-        (k, v) ->
-            s.append(s.length() > 1 ? ", " : "").append(k).append('=').append(Arrays.toString(v)));
-    return s.append('}').toString();
+    // undeclared: a scalar, as classic reads scalar columns; an array column then fails on the
+    // server with the argument, both shapes and the fix
+    return s == null ? new int[0] : s;
   }
 
   /**
