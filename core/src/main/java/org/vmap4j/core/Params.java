@@ -81,38 +81,58 @@ public final class Params {
     return v;
   }
 
+  /**
+   * The parameter as {@code type}; a parameter of another type (a program read from bytes someone
+   * else wrote) is an {@link IllegalArgumentException} naming it, not a ClassCastException.
+   */
+  private <T> T get(String name, Class<T> type, String typeName) {
+    Object v = get(name);
+    if (!type.isInstance(v)) {
+      throw new IllegalArgumentException(
+          "parameter '"
+              + name
+              + "' must be "
+              + typeName
+              + ", but it is "
+              + (v instanceof int[] ? "an int array" : v.getClass().getSimpleName())
+              + " in "
+              + this);
+    }
+    return type.cast(v);
+  }
+
   public int integer(String name) {
-    return (Integer) get(name);
+    return get(name, Integer.class, "an int");
   }
 
   public long longValue(String name) {
-    return (Long) get(name);
+    return get(name, Long.class, "a long");
   }
 
   public double real(String name) {
-    return (Double) get(name);
+    return get(name, Double.class, "a double");
   }
 
   public boolean bool(String name) {
-    return (Boolean) get(name);
+    return get(name, Boolean.class, "a boolean");
   }
 
   public String string(String name) {
-    return (String) get(name);
+    return get(name, String.class, "a string");
   }
 
   public DType dtype(String name) {
-    return (DType) get(name);
+    return get(name, DType.class, "a dtype");
   }
 
   /** A sub-program parameter (a branch of {@code cond}, the body of a loop). */
   public Program program(String name) {
-    return (Program) get(name);
+    return get(name, Program.class, "a program");
   }
 
   /** A copy of an int-array parameter. */
   public int[] ints(String name) {
-    return ((int[]) get(name)).clone();
+    return get(name, int[].class, "an int array").clone();
   }
 
   @Override

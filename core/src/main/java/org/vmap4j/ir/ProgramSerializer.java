@@ -1,11 +1,12 @@
 package org.vmap4j.ir;
 
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -14,20 +15,51 @@ import org.vmap4j.DType;
 import org.vmap4j.core.Params;
 import org.vmap4j.core.TensorType;
 import org.vmap4j.cpu.CpuTensor;
-import org.vmap4j.cpu.Storage;
-import org.vmap4j.prim.Primitives;
 
 /**
- * A compact binary form of a program, for shipping it to Spark executors: variables by index,
- * primitives by name, parameters with type tags, constants with their data. Versioned, so an
- * incompatible reader fails clearly. A sub-program parameter (a branch of cond, a loop body) is
- * written in place as a whole nested program, so control flow travels to executors intact.
+ * A compact binary form of a program, for shipping it to Spark executors and for programs a Spark
+ * Connect client sends: variables by index, primitives by name, parameters with type tags,
+ * constants with their data. A sub-program parameter (a branch of cond, a loop body) is written in
+ * place as a whole nested program, so control flow travels intact.
+ *
+ * <p>Layout (big-endian, {@link DataOutputStream} encodings): a header of the magic {@code "VMAP"},
+ * the format version ({@value #FORMAT_VERSION}) and the vmap4j version that wrote it (a UTF
+ * string); then the program: the variable count and each variable's type (dtype code, rank,
+ * dimensions); the input and constant counts and each constant's elements; the equation count and
+ * for each equation its primitive name, its parameters (count, then name, tag and value each), its
+ * operand variable indices (count, then indices) and its result count; finally the output variable
+ * indices. Sub-programs are programs without the header. A reader rejects another format version,
+ * naming both vmap4j versions.
+ *
+ * <p>{@link #fromBytes} is for bytes this library wrote itself (the executor side of a Spark job);
+ * {@link #fromUntrustedBytes} is for bytes from anyone else: bounded by {@link ProgramLimits} and
+ * validated before anything of the program runs.
  */
 public final class ProgramSerializer {
   private static final int MAGIC = 0x564d4150; // "VMAP"
-  private static final int VERSION = 1;
+
+  /** The layout's version: change it whenever the layout changes. */
+  public static final int FORMAT_VERSION = 2;
+
+  /** A reader of bytes we wrote: no bounds beyond the structure's own, no shape re-checks. */
+  private static final ProgramLimits TRUSTED =
+      ProgramLimits.defaults()
+          .withMaxBytes(Integer.MAX_VALUE)
+          .withMaxEquations(Integer.MAX_VALUE)
+          .withMaxVariables(Integer.MAX_VALUE)
+          .withMaxNestingDepth(Integer.MAX_VALUE)
+          .withMaxTensorElements(Integer.MAX_VALUE)
+          .withMaxTotalConstantElements(Long.MAX_VALUE)
+          .withMaxRank(Integer.MAX_VALUE)
+          .withMaxStringLength(Integer.MAX_VALUE)
+          .withMaxLoopIterations(Long.MAX_VALUE);
 
   private ProgramSerializer() {}
+
+  /** The vmap4j version of this library, as written in every program header. */
+  public static String libraryVersion() {
+    return LibraryVersion.VALUE;
+  }
 
   public static byte[] toBytes(Program p) {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -39,17 +71,93 @@ public final class ProgramSerializer {
     return bytes.toByteArray();
   }
 
+  /** Reads bytes that {@link #toBytes} wrote (a program this library traced itself). */
   public static Program fromBytes(byte[] data) {
-    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
-      return read(in);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    return read(data, TRUSTED, false);
+  }
+
+  /**
+   * Reads a program from bytes that anyone may have written (a remote client): rejects, with a
+   * {@link RejectedProgramException} naming what and where, bytes beyond {@code limits}, another
+   * format version (naming both vmap4j versions), unknown primitives and parameter tags, names that
+   * are not plain identifiers, variables used before they are defined, and equations whose operand
+   * shapes and dtypes their primitive's shape rule rejects or whose declared result types it does
+   * not give. Nothing is allocated from a length field before it is checked against the bytes left
+   * and the limits, and sub-programs are read no deeper than the limit.
+   */
+  public static Program fromUntrustedBytes(byte[] data, ProgramLimits limits) {
+    if (data.length > limits.maxBytes()) {
+      throw new RejectedProgramException(
+          "rejected program: "
+              + data.length
+              + " bytes is more than "
+              + limits.maxBytes()
+              + ", the limit (ProgramLimits.withMaxBytes)");
     }
+    return read(data, limits, true);
+  }
+
+  private static Program read(byte[] data, ProgramLimits limits, boolean untrusted) {
+    ByteBuffer in = ByteBuffer.wrap(data);
+    ProgramReader reader = new ProgramReader(in, limits, untrusted, "");
+    try {
+      String versions = readHeader(in, reader);
+      return new ProgramReader(in, limits, untrusted, versions).readTopLevel();
+    } catch (BufferUnderflowException e) {
+      throw reader.truncated(e);
+    }
+  }
+
+  /** Checks the header and returns the sentence naming the writer's and this reader's versions. */
+  private static String readHeader(ByteBuffer in, ProgramReader reader) {
+    if (in.remaining() < 8 || in.getInt() != MAGIC) {
+      in.position(0);
+      throw reader.reject("not a serialized vmap4j program (no \"VMAP\" header)");
+    }
+    int format = in.getInt();
+    String writer = format >= 2 ? readVersionString(in, reader) : "before 0.1.0";
+    String versions =
+        "the program was written by vmap4j "
+            + writer
+            + " (format "
+            + format
+            + "), this reader is vmap4j "
+            + libraryVersion()
+            + " (format "
+            + FORMAT_VERSION
+            + ")";
+    if (format != FORMAT_VERSION) {
+      throw reader.reject(
+          "unsupported program format: "
+              + versions
+              + "; use the same vmap4j version on both sides");
+    }
+    return versions;
+  }
+
+  private static String readVersionString(ByteBuffer in, ProgramReader reader) {
+    int length = Short.toUnsignedInt(in.getShort());
+    if (length > 64 || length > in.remaining()) {
+      throw reader.reject("the header's vmap4j version is " + length + " bytes long");
+    }
+    byte[] b = new byte[length];
+    in.get(b);
+    String s = new String(b, java.nio.charset.StandardCharsets.US_ASCII);
+    if (!s.matches("[A-Za-z0-9._+-]*")) {
+      throw reader.reject(
+          "the header's vmap4j version " + ProgramReader.quoted(s) + " is malformed");
+    }
+    return s;
   }
 
   public static void write(Program p, DataOutputStream out) throws IOException {
     out.writeInt(MAGIC);
-    out.writeInt(VERSION);
+    out.writeInt(FORMAT_VERSION);
+    out.writeUTF(libraryVersion());
+    writeBody(p, out);
+  }
+
+  private static void writeBody(Program p, DataOutputStream out) throws IOException {
     Map<Var, Integer> ids = new IdentityHashMap<>();
     List<Var> all = new ArrayList<>(p.inputs());
     all.addAll(p.constVars());
@@ -74,40 +182,11 @@ public final class ProgramSerializer {
     writeVars(p.outputs(), ids, out);
   }
 
+  /**
+   * Reads one whole program (header included) from the rest of the stream, as {@link #fromBytes}.
+   */
   public static Program read(DataInputStream in) throws IOException {
-    if (in.readInt() != MAGIC) {
-      throw new IOException("not a serialized vmap4j program");
-    }
-    int version = in.readInt();
-    if (version != VERSION) {
-      throw new IOException(
-          "serialized program version " + version + ", this reader knows " + VERSION);
-    }
-    int n = in.readInt();
-    List<Var> vars = new ArrayList<>(n);
-    for (int i = 0; i < n; i++) {
-      vars.add(new Var(readType(in)));
-    }
-    int nIn = in.readInt();
-    int nConst = in.readInt();
-    List<CpuTensor> consts = new ArrayList<>();
-    for (int i = 0; i < nConst; i++) {
-      consts.add(readData(vars.get(nIn + i).type(), in));
-    }
-    int nEq = in.readInt();
-    int next = nIn + nConst;
-    List<Equation> eqs = new ArrayList<>();
-    for (int i = 0; i < nEq; i++) {
-      String prim = in.readUTF();
-      Params params = readParams(in);
-      List<Var> inputs = readVars(vars, in);
-      int nOut = in.readInt();
-      eqs.add(
-          new Equation(Primitives.byName(prim), params, inputs, vars.subList(next, next + nOut)));
-      next += nOut;
-    }
-    List<Var> outputs = readVars(vars, in);
-    return new Program(vars.subList(0, nIn), vars.subList(nIn, nIn + nConst), consts, eqs, outputs);
+    return fromBytes(in.readAllBytes());
   }
 
   private static void writeType(TensorType t, DataOutputStream out) throws IOException {
@@ -118,30 +197,12 @@ public final class ProgramSerializer {
     }
   }
 
-  private static TensorType readType(DataInputStream in) throws IOException {
-    DType dtype = DType.values()[in.readByte()];
-    int[] shape = new int[in.readInt()];
-    for (int i = 0; i < shape.length; i++) {
-      shape[i] = in.readInt();
-    }
-    return new TensorType(dtype, shape);
-  }
-
   private static void writeVars(List<Var> vars, Map<Var, Integer> ids, DataOutputStream out)
       throws IOException {
     out.writeInt(vars.size());
     for (Var v : vars) {
       out.writeInt(ids.get(v));
     }
-  }
-
-  private static List<Var> readVars(List<Var> vars, DataInputStream in) throws IOException {
-    int n = in.readInt();
-    List<Var> out = new ArrayList<>(n);
-    for (int i = 0; i < n; i++) {
-      out.add(vars.get(in.readInt()));
-    }
-    return out;
   }
 
   private static void writeData(CpuTensor c, DataOutputStream out) throws IOException {
@@ -156,20 +217,6 @@ public final class ProgramSerializer {
         case BOOL -> out.writeBoolean(((boolean[]) data)[i]);
       }
     }
-  }
-
-  private static CpuTensor readData(TensorType t, DataInputStream in) throws IOException {
-    Object data = Storage.allocate(t.dtype(), t.size());
-    for (int i = 0; i < t.size(); i++) {
-      switch (t.dtype()) {
-        case F64 -> ((double[]) data)[i] = in.readDouble();
-        case F32 -> ((float[]) data)[i] = in.readFloat();
-        case I32 -> ((int[]) data)[i] = in.readInt();
-        case I64 -> ((long[]) data)[i] = in.readLong();
-        case BOOL -> ((boolean[]) data)[i] = in.readBoolean();
-      }
-    }
-    return CpuTensor.wrap(t.dtype(), data, t.shape());
   }
 
   private static void writeParams(Params p, DataOutputStream out) throws IOException {
@@ -197,7 +244,7 @@ public final class ProgramSerializer {
         out.writeByte(t.ordinal());
       } else if (v instanceof Program sub) {
         out.writeByte('P');
-        write(sub, out);
+        writeBody(sub, out);
       } else {
         int[] a = (int[]) v;
         out.writeByte('A');
@@ -207,33 +254,5 @@ public final class ProgramSerializer {
         }
       }
     }
-  }
-
-  private static Params readParams(DataInputStream in) throws IOException {
-    int n = in.readInt();
-    Object[] pairs = new Object[2 * n];
-    for (int i = 0; i < n; i++) {
-      pairs[2 * i] = in.readUTF();
-      byte tag = in.readByte();
-      pairs[2 * i + 1] =
-          switch (tag) {
-            case 'I' -> in.readInt();
-            case 'L' -> in.readLong();
-            case 'D' -> in.readDouble();
-            case 'Z' -> in.readBoolean();
-            case 'S' -> in.readUTF();
-            case 'T' -> DType.values()[in.readByte()];
-            case 'P' -> read(in);
-            case 'A' -> {
-              int[] a = new int[in.readInt()];
-              for (int k = 0; k < a.length; k++) {
-                a[k] = in.readInt();
-              }
-              yield a;
-            }
-            default -> throw new IOException("unknown parameter tag " + (char) tag);
-          };
-    }
-    return Params.of(pairs);
   }
 }

@@ -129,6 +129,17 @@ final class ControlFlowSupport {
     runner.release(program, free);
   }
 
+  /**
+   * Ends a host loop whose thread was interrupted (a cancelled Spark task, a timed-out caller), so
+   * that a long loop can be stopped from outside; the interrupt flag stays set for the caller.
+   */
+  static void stopIfInterrupted(String loop, long turn) {
+    if (Thread.currentThread().isInterrupted()) {
+      throw new java.util.concurrent.CancellationException(
+          loop + ": interrupted after " + turn + " iterations");
+    }
+  }
+
   /** A 0-d BOOL tensor's value. */
   static boolean truth(CpuTensor predicate) {
     return predicate.toBooleanArray()[0];

@@ -73,6 +73,24 @@ public enum Scan implements SubProgramPrimitive {
       Program body = p.program("body");
       int c = p.integer("num_carry");
       int x = p.integer("num_xs");
+      int length = p.integer("length");
+      int in = body.inputs().size();
+      int out = body.outputs().size();
+      if (c < 0 || x < 0 || length < 0 || (long) c + x > in || c > out) {
+        // only a program read from bytes can get here: traced scans are consistent
+        throw new IllegalArgumentException(
+            "scan: num_carry "
+                + c
+                + ", num_xs "
+                + x
+                + " and length "
+                + length
+                + " do not fit a body with "
+                + in
+                + " inputs and "
+                + out
+                + " outputs");
+      }
       return new Layout(
           c,
           x,
@@ -91,6 +109,14 @@ public enum Scan implements SubProgramPrimitive {
   public TensorType[] inferTypes(TensorType[] inputs, Params params) {
     Program body = params.program("body");
     Layout l = Layout.of(params);
+    if (inputs.length != l.carry + l.xs + l.consts) {
+      throw new IllegalArgumentException(
+          "scan: "
+              + inputs.length
+              + " operands for a body with "
+              + body.inputs().size()
+              + " inputs");
+    }
     List<TensorType> expected = new ArrayList<>();
     for (int i = 0; i < inputs.length; i++) {
       TensorType t = inputs[i];
@@ -142,6 +168,7 @@ public enum Scan implements SubProgramPrimitive {
     List<CpuTensor> stepOutputs = new ArrayList<>();
     Set<Object> heldByOutputs = Collections.newSetFromMap(new IdentityHashMap<>());
     for (int step = 0; step < l.length; step++) {
+      ControlFlowSupport.stopIfInterrupted("scan", step);
       int t = l.reverse ? l.length - 1 - step : step;
       List<CpuTensor> in = new ArrayList<>(carry);
       for (int i = 0; i < l.xs; i++) {

@@ -68,6 +68,7 @@ public enum Unary implements SingleResultPrimitive, ScalarPrimitive {
 
   @Override
   public TensorType inferType(TensorType[] in, Params params) {
+    Binary.requireArity(displayName(), in, 1);
     TensorType t = Elementwise.sameShapeAndType(displayName(), in);
     if (floatingOnly) {
       Elementwise.requireFloating(displayName(), t.dtype());

@@ -49,11 +49,47 @@ public enum While implements SubProgramPrimitive {
     return Params.of("cond", cond, "body", body);
   }
 
+  /**
+   * The optional parameter that caps the trip count: a loop that would run more turns fails with a
+   * message naming the cap. The reader of untrusted programs sets it on every loop ({@code
+   * ProgramLimits.withMaxLoopIterations}), so a client's loop that never ends cannot hold a
+   * server's thread; transforms carry it over to the loops they make.
+   */
+  public static final String MAX_ITERATIONS = "max_iterations";
+
+  /** {@code derived} with the iteration cap of {@code original}, if it has one. */
+  private static Params sameCap(Params original, Params derived) {
+    return original.asMap().containsKey(MAX_ITERATIONS)
+        ? derived.with(MAX_ITERATIONS, original.longValue(MAX_ITERATIONS))
+        : derived;
+  }
+
+  private static long cap(Params params) {
+    if (!params.asMap().containsKey(MAX_ITERATIONS)) {
+      return Long.MAX_VALUE;
+    }
+    long cap = params.longValue(MAX_ITERATIONS);
+    if (cap < 0) {
+      throw new IllegalArgumentException("whileLoop: negative " + MAX_ITERATIONS + " " + cap);
+    }
+    return cap;
+  }
+
   private record Layout(int carry, int condConsts, int bodyConsts) {
     static Layout of(Params params) {
       Program cond = params.program("cond");
       Program body = params.program("body");
       int n = body.outputs().size();
+      if (cond.inputs().size() < n || body.inputs().size() < n) {
+        // only a program read from bytes can get here: traced loops are consistent
+        throw new IllegalArgumentException(
+            "whileLoop: the body returns "
+                + n
+                + " carried values but the condition takes "
+                + cond.inputs().size()
+                + " inputs and the body "
+                + body.inputs().size());
+      }
       return new Layout(n, cond.inputs().size() - n, body.inputs().size() - n);
     }
   }
@@ -63,6 +99,15 @@ public enum While implements SubProgramPrimitive {
     Program cond = params.program("cond");
     Program body = params.program("body");
     Layout l = Layout.of(params);
+    cap(params);
+    if (inputs.length != l.carry + l.condConsts + l.bodyConsts) {
+      throw new IllegalArgumentException(
+          "whileLoop: "
+              + inputs.length
+              + " operands, but the carry and the captured values of the condition and the body"
+              + " are "
+              + (l.carry + l.condConsts + l.bodyConsts));
+    }
     List<TensorType> carry = Arrays.asList(inputs).subList(0, l.carry);
     List<TensorType> in = Arrays.asList(inputs);
     List<TensorType> condIn = new ArrayList<>(carry);
@@ -97,12 +142,23 @@ public enum While implements SubProgramPrimitive {
     List<CpuTensor> operands = Arrays.asList(inputs);
     List<CpuTensor> carry = ControlFlowSupport.slice(inputs, 0, l.carry);
     boolean carryFromBody = false;
-    while (true) {
+    long cap = cap(params);
+    for (long turn = 0; ; turn++) {
       List<CpuTensor> condIn = new ArrayList<>(carry);
       condIn.addAll(condConsts);
       if (!ControlFlowSupport.truth(runner.run(cond, condIn).get(0))) {
         return carry.toArray(new CpuTensor[0]);
       }
+      if (turn == cap) {
+        throw new IllegalArgumentException(
+            "whileLoop: still running after "
+                + cap
+                + " iterations, the cap on this loop ("
+                + MAX_ITERATIONS
+                + ", set from ProgramLimits.withMaxLoopIterations for programs from untrusted"
+                + " bytes)");
+      }
+      ControlFlowSupport.stopIfInterrupted("whileLoop", turn);
       List<CpuTensor> bodyIn = new ArrayList<>(carry);
       bodyIn.addAll(bodyConsts);
       List<CpuTensor> next = runner.run(body, bodyIn);
@@ -146,7 +202,8 @@ public enum While implements SubProgramPrimitive {
     }
     if (!bc.outBatched()[0]) {
       return new Batched(
-          Interpreters.bind(WHILE, params(bc.program(), bb.program()), operands), outDims);
+          Interpreters.bind(WHILE, sameCap(params, params(bc.program(), bb.program())), operands),
+          outDims);
     }
     Program perExampleCond = bc.program();
     Program perExampleBody = bb.program();
@@ -184,7 +241,8 @@ public enum While implements SubProgramPrimitive {
     List<Tensor> in = new ArrayList<>(Arrays.asList(operands).subList(0, bodyFrom));
     in.addAll(Arrays.asList(operands).subList(l.carry, args.length));
     return new Batched(
-        Interpreters.bind(WHILE, params(anyContinues, frozenBody), array(in)), outDims);
+        Interpreters.bind(WHILE, sameCap(params, params(anyContinues, frozenBody)), array(in)),
+        outDims);
   }
 
   /**
@@ -240,7 +298,7 @@ public enum While implements SubProgramPrimitive {
     in.addAll(kept(tangents, 0, l.carry, dCarry, bodyIn.subList(0, l.carry)));
     in.addAll(Arrays.asList(primals).subList(l.carry, primals.length));
     in.addAll(kept(tangents, bodyFrom, primals.length, dConst, bodyIn.subList(l.carry, n)));
-    Tensor[] out = Interpreters.bind(WHILE, params(jvpCond, jvpBody), array(in));
+    Tensor[] out = Interpreters.bind(WHILE, sameCap(params, params(jvpCond, jvpBody)), array(in));
     Tensor[] outTangents = new Tensor[l.carry];
     spread(Arrays.asList(out).subList(l.carry, l.carry + dc), dCarry, outTangents, 0);
     return new Tensor[][] {Arrays.copyOf(out, l.carry), outTangents};
