@@ -7,6 +7,7 @@ import java.util.List;
 import org.vmap4j.Tensor;
 import org.vmap4j.core.TensorType;
 import org.vmap4j.ir.Program;
+import org.vmap4j.ir.ProgramLimits;
 import org.vmap4j.ir.ProgramSerializer;
 
 /**
@@ -26,11 +27,12 @@ final class ClientProgram implements Serializable {
   }
 
   /**
-   * The one place where the server turns client bytes into a program: the switch to bounded,
-   * validating deserialization happens here.
+   * The one place where the server turns client bytes into a program: bounded and validated ({@link
+   * ProgramLimits#defaults()}: sizes, constants, types and shapes), a version mismatch named with
+   * both versions; anything else is a {@link org.vmap4j.ir.RejectedProgramException}.
    */
   static Program read(byte[] bytes) {
-    return ProgramSerializer.fromBytes(bytes);
+    return ProgramSerializer.fromUntrustedBytes(bytes, ProgramLimits.defaults());
   }
 
   Program program() {

@@ -52,15 +52,39 @@ final class RemoteUdfs {
 
   private static VmapUdf build(RemoteCall call) {
     ClientProgram program = new ClientProgram(call.program());
-    List<Tensor> constants = ClientProgram.read(call.constants()).evaluate(List.of());
-    if (!ClientProgram.read(call.constants()).inputs().isEmpty()) {
+    org.vmap4j.ir.Program constantsProgram = ClientProgram.read(call.constants());
+    if (!constantsProgram.inputs().isEmpty()) {
       throw new IllegalArgumentException(
-          "vmap4j Spark Connect: the constants must be a program of no inputs");
+          "vmap4j Spark Connect: the constants must be a program of no inputs, it has "
+              + constantsProgram.inputs().size());
     }
+    List<Tensor> constants = constantsProgram.evaluate(List.of());
     List<String> names = call.argumentNames();
     if (names.isEmpty()) {
       throw new IllegalArgumentException(
           "vmap4j Spark Connect: a call needs at least one argument");
+    }
+    int inputs = program.program().inputs().size();
+    if (inputs != constants.size() + names.size()) {
+      throw new IllegalArgumentException(
+          "vmap4j Spark Connect: the program takes "
+              + inputs
+              + " inputs, but the call has "
+              + constants.size()
+              + " constants and "
+              + names.size()
+              + " arguments "
+              + names);
+    }
+    int outputs = program.program().outputs().size();
+    boolean oneOutput = call.kind() != RemoteCall.Kind.VMAP_UDF;
+    if (oneOutput ? outputs != 1 : outputs != call.outputNames().size()) {
+      throw new IllegalArgumentException(
+          "vmap4j Spark Connect: the program has "
+              + outputs
+              + " outputs, the call names "
+              + call.outputNames()
+              + (oneOutput ? " (a loss or Jacobian function has one output)" : ""));
     }
     VmapUdf udf =
         switch (call.kind()) {
