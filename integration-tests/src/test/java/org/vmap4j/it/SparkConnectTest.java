@@ -3,13 +3,16 @@ package org.vmap4j.it;
 import static org.apache.spark.sql.functions.col;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.vmap4j.spark.connect.client.VmapFunctions.vmapUdf;
 
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
+import java.util.function.BiFunction;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -223,6 +226,67 @@ class SparkConnectTest {
     assertThat(r.collectAsList()).isEmpty();
     assertThat(r.schema().simpleString()).isEqualTo(classic.getProperty("empty.schema"));
   }
+
+  /** The snippets of docs/spark-connect.md, as written there (the server on this test's port). */
+  @Test
+  void docsSnippets() {
+    SparkSession spark = SparkSession.builder().remote(server.url()).getOrCreate();
+    Dataset<Row> df =
+        spark
+            .createDataFrame(ConnectFixtures.rows(ROWS, false), ConnectFixtures.SCHEMA)
+            .drop("label");
+
+    // df: id bigint, x array<double> (3 per row)
+    double[] w = {0.5, -1, 2};
+    VmapUdf score = vmapUdf((Tensor x) -> x.dot(Tensor.of(w)).sigmoid()).shape("x", 3);
+    Dataset<Row> scored = df.withColumn("score", score.apply(col("x")));
+
+    score.inputColumns("x").register(spark, "score"); // a SQL function of this session
+    df.createOrReplaceTempView("points");
+    Dataset<Row> high = spark.sql("SELECT id, score(x) AS s FROM points WHERE score(x) > 0.5");
+
+    assertThat(scored.columns()).containsExactly("id", "x", "score");
+    List<Row> highRows = high.collectAsList();
+    long expected =
+        java.util.stream.IntStream.range(0, ROWS)
+            .mapToObj(ConnectFixtures::x)
+            .filter(x -> 1 / (1 + Math.exp(-(x[0] * w[0] + x[1] * w[1] + x[2] * w[2]))) > 0.5)
+            .count();
+    assertThat(highRows).hasSize((int) expected).isNotEmpty();
+
+    Dataset<Row> data = data(ROWS, false).withColumnRenamed("x", "features");
+    {
+      Dataset<Row> dfFeatures = data;
+      Params params = new Params(Tensor.of(new double[] {0.3, -0.2, 0.7}), Tensor.scalar(0.1));
+      df = dfFeatures;
+      BiFunction<Params, Map<String, Tensor>, Tensor> loss =
+          (p, row) -> {
+            Tensor z = row.get("features").dot(p.w()).add(p.b());
+            return Tensor.stack(0, z.mul(0), z).logSumExp(0).sub(row.get("label").mul(z));
+          };
+      Dataset<Row> grads =
+          PerSampleGradients.of(loss, params)
+              .inputColumns("features", "label")
+              .shape("features", 3) // label: a scalar, needs no shape
+              .withNorm("grad_norm")
+              .clipNorm(1.0)
+              .transform(df); // ..., grad_w, grad_b, grad_norm
+      assertThat(grads.columns())
+          .containsExactly("id", "features", "label", "grad_w", "grad_b", "grad_norm");
+      assertThat(grads.count()).isEqualTo(ROWS);
+    }
+
+    df = data(ROWS, false);
+    Dataset<Row> jac =
+        Jacobians.of((Tensor v) -> v.sin().mul(v.sum()))
+            .inputColumn("x")
+            .shape(3)
+            .transform(df); // ..., jacobian: array<array<double>> [3, 3]
+    assertThat(jac.schema().apply("jacobian").dataType().simpleString())
+        .isEqualTo("array<array<double>>");
+  }
+
+  record Params(Tensor w, Tensor b) {}
 
   // ---- helpers ----
 
