@@ -76,7 +76,12 @@ class DockerComposeTest {
         .contains("image: " + image);
     assertThat(resolved)
         .contains("org.apache.spark.deploy.master.Master", "spark://spark-master:7077")
-        .contains("--class org.vmap4j.examples.Main");
+        .contains("--class org.vmap4j.examples.Main")
+        // the Spark Connect server with vmap4j's plugins (docs/spark-connect.md)
+        .contains(
+            "--class org.apache.spark.sql.connect.service.SparkConnectServer",
+            "spark.connect.extensions.expression.classes=org.vmap4j.spark.connect.VmapExpressionPlugin",
+            "spark.sql.extensions=org.vmap4j.spark.VmapSparkExtensions");
 
     // every bind mount's source exists: the jars this build packaged and the discovery script
     Matcher mount =
@@ -98,7 +103,12 @@ class DockerComposeTest {
     assertThat(services.out().lines().toList())
         .as(services.describe())
         .containsExactlyInAnyOrder(
-            "spark-master", "spark-worker-1", "spark-worker-2", "spark-worker-gpu", "submit");
+            "spark-master",
+            "spark-worker-1",
+            "spark-worker-2",
+            "spark-worker-gpu",
+            "submit",
+            "spark-connect");
   }
 
   @Test
