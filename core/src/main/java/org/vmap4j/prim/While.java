@@ -19,6 +19,7 @@ import org.vmap4j.core.ProgramRunner;
 import org.vmap4j.core.SubProgramPrimitive;
 import org.vmap4j.core.TensorType;
 import org.vmap4j.cpu.CpuTensor;
+import org.vmap4j.cpu.RowWhileLoop;
 import org.vmap4j.ir.Program;
 import org.vmap4j.transforms.Staging;
 import org.vmap4j.transforms.SubPrograms;
@@ -91,6 +92,9 @@ public enum While implements SubProgramPrimitive {
     Program cond = params.program("cond");
     Program body = params.program("body");
     Layout l = Layout.of(params);
+    if (params.asMap().containsKey(ROW_BODY)) {
+      return perRow(inputs, params, l);
+    }
     List<CpuTensor> condConsts = ControlFlowSupport.slice(inputs, l.carry, l.carry + l.condConsts);
     List<CpuTensor> bodyConsts =
         ControlFlowSupport.slice(inputs, l.carry + l.condConsts, inputs.length);
@@ -115,6 +119,30 @@ public enum While implements SubProgramPrimitive {
       carryFromBody = true;
     }
   }
+
+  /**
+   * A batched loop over one number per example, with its frozen form: {@code frozen_body} takes
+   * [carry, the condition's constants, the condition's and the body's constants]; the per-example
+   * programs take [carry, their own constants], each operand {@code [rows]} or shared (0-d).
+   */
+  private static CpuTensor[] perRow(CpuTensor[] inputs, Params params, Layout l) {
+    Program rowCond = params.program(ROW_COND);
+    Program rowBody = params.program(ROW_BODY);
+    int condConsts = rowCond.inputs().size() - l.carry;
+    int bodyFrom = l.carry + l.condConsts + condConsts;
+    return RowWhileLoop.run(
+        rowCond,
+        rowBody,
+        ControlFlowSupport.slice(inputs, 0, l.carry),
+        ControlFlowSupport.slice(inputs, l.carry, l.carry + condConsts),
+        ControlFlowSupport.slice(inputs, bodyFrom, inputs.length),
+        inputs[0].shape()[0]);
+  }
+
+  /** Parameters of a batched loop over one number per example: the one-example programs. */
+  private static final String ROW_COND = "row_cond";
+
+  private static final String ROW_BODY = "row_body";
 
   @Override
   public Batched batch(Tensor[] args, int[] dims, Params params, int batchSize) {
@@ -183,8 +211,13 @@ public enum While implements SubProgramPrimitive {
             "whileLoop");
     List<Tensor> in = new ArrayList<>(Arrays.asList(operands).subList(0, bodyFrom));
     in.addAll(Arrays.asList(operands).subList(l.carry, args.length));
-    return new Batched(
-        Interpreters.bind(WHILE, params(anyContinues, frozenBody), array(in)), outDims);
+    Params frozen = params(anyContinues, frozenBody);
+    if (RowWhileLoop.supports(cond, body)) {
+      // One number per example: on the CPU each row runs its own loop (see evaluate); the frozen
+      // programs stay the loop's meaning for every other rule and backend.
+      frozen = frozen.with(ROW_COND, cond).with(ROW_BODY, body);
+    }
+    return new Batched(Interpreters.bind(WHILE, frozen, array(in)), outDims);
   }
 
   /**

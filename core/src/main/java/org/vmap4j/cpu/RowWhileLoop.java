@@ -1,0 +1,237 @@
+package org.vmap4j.cpu;
+
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import org.vmap4j.DType;
+import org.vmap4j.core.TensorType;
+import org.vmap4j.ir.Equation;
+import org.vmap4j.ir.Program;
+import org.vmap4j.ir.Var;
+import org.vmap4j.kernel.ScalarPrimitive;
+import org.vmap4j.prim.BroadcastInDim;
+import org.vmap4j.prim.Reshape;
+
+/**
+ * A batched while loop whose condition and body work on one number per example (a per-row solver:
+ * Newton's method, a bisection, a fixed point) run as one generated Java loop per row, {@code for
+ * each row { load; while (cond) { body } store }}: each row stops at its own trip count and its
+ * carry stays in registers, where the array form of the batched loop runs every row as many turns
+ * as the slowest one and streams every carry through memory on every turn.
+ *
+ * <p>Applies when every input, output and constant of both programs is 0-d and every equation is an
+ * element-wise scalar operation (rendered by {@link JavaScalarOps}, as fused kernels are) or a 0-d
+ * reshape or broadcast. The results are those of the array form: each row computes the same
+ * operations on the same values in the same order.
+ */
+public final class RowWhileLoop {
+  private RowWhileLoop() {}
+
+  /** The generated loop over rows {@code [from, to)}. */
+  public interface Kernel {
+    void run(Object[] in, int[] off, Object[] out, int from, int to);
+  }
+
+  /** Whether {@code cond} and {@code body} (one example's) can run as a per-row loop. */
+  public static boolean supports(Program cond, Program body) {
+    return !body.outputs().isEmpty() && scalarOnly(cond) && scalarOnly(body);
+  }
+
+  private static boolean scalarOnly(Program p) {
+    for (Var v : p.inputs()) {
+      if (v.type().ndim() != 0) {
+        return false;
+      }
+    }
+    for (Var v : p.constVars()) {
+      if (v.type().ndim() != 0) {
+        return false;
+      }
+    }
+    for (Equation e : p.equations()) {
+      if (e.outputs().size() != 1 || e.outputs().get(0).type().ndim() != 0) {
+        return false;
+      }
+      for (Var v : e.inputs()) {
+        if (v.type().ndim() != 0) {
+          return false;
+        }
+      }
+      boolean identity =
+          (e.primitive() == BroadcastInDim.BROADCAST_IN_DIM || e.primitive() == Reshape.RESHAPE)
+              && e.inputs().get(0).type().dtype() == e.outputs().get(0).type().dtype();
+      if (!identity && !(e.primitive() instanceof ScalarPrimitive)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Runs the loop for {@code rows} examples. {@code carry}, {@code condConsts} and {@code
+   * bodyConsts} are the operands of the one-example programs, each {@code [rows]} (one value per
+   * row) or 0-d (the same for every row); returns the final carries, {@code [rows]} each.
+   */
+  public static CpuTensor[] run(
+      Program cond,
+      Program body,
+      List<CpuTensor> carry,
+      List<CpuTensor> condConsts,
+      List<CpuTensor> bodyConsts,
+      int rows) {
+    List<CpuTensor> in = new ArrayList<>(carry);
+    in.addAll(condConsts);
+    in.addAll(bodyConsts);
+    boolean[] perRow = new boolean[in.size()];
+    Object[] arrays = new Object[in.size()];
+    int[] offsets = new int[in.size()];
+    for (int i = 0; i < perRow.length; i++) {
+      CpuTensor t = in.get(i);
+      // a value broadcast to every row (stride 0) is read once, as a 0-d operand is
+      perRow[i] = t.ndim() == 1 && t.strides()[0] != 0;
+      CpuTensor c = perRow[i] && t.strides()[0] != 1 ? t.contiguous() : t;
+      arrays[i] = c.data();
+      offsets[i] = c.offset();
+    }
+    Kernel kernel = KernelCompiler.instance(source(cond, body, carry.size(), perRow), Kernel.class);
+    CpuTensor[] out = new CpuTensor[carry.size()];
+    Object[] outArrays = new Object[out.length];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = CpuTensor.allocate(new TensorType(body.outputs().get(i).type().dtype(), rows));
+      outArrays[i] = out[i].data();
+    }
+    Parallelism.forRange(rows, 64, (from, to) -> kernel.run(arrays, offsets, outArrays, from, to));
+    return out;
+  }
+
+  /** The loop's source: inputs are the carries, then the condition's and the body's constants. */
+  static String source(Program cond, Program body, int numCarry, boolean[] perRow) {
+    StringBuilder sb = new StringBuilder();
+    sb.append("public void run(Object[] in, int[] off, Object[] out, int from, int to) {\n");
+    List<DType> inTypes = new ArrayList<>();
+    for (int i = 0; i < numCarry; i++) {
+      inTypes.add(body.inputs().get(i).type().dtype());
+    }
+    cond.inputs()
+        .subList(numCarry, cond.inputs().size())
+        .forEach(v -> inTypes.add(v.type().dtype()));
+    body.inputs()
+        .subList(numCarry, body.inputs().size())
+        .forEach(v -> inTypes.add(v.type().dtype()));
+    for (int i = 0; i < inTypes.size(); i++) {
+      String t = Storage.javaType(inTypes.get(i));
+      sb.append("  final ").append(t).append("[] a").append(i).append(" = (").append(t);
+      sb.append("[]) in[").append(i).append("];\n");
+      if (!perRow[i]) {
+        // the same value for every row: read once
+        sb.append("  final ").append(t).append(" in").append(i).append(" = a").append(i);
+        sb.append("[off[").append(i).append("]];\n");
+      }
+    }
+    for (int i = 0; i < numCarry; i++) {
+      String t = Storage.javaType(inTypes.get(i));
+      sb.append("  final ").append(t).append("[] y").append(i).append(" = (").append(t);
+      sb.append("[]) out[").append(i).append("];\n");
+    }
+    Map<Var, String> condNames = new IdentityHashMap<>();
+    Map<Var, String> bodyNames = new IdentityHashMap<>();
+    sb.append(constants(cond, "kc", condNames)).append(constants(body, "kb", bodyNames));
+    sb.append("  for (int r = from; r < to; r++) {\n");
+    for (int i = 0; i < numCarry; i++) {
+      sb.append("    ").append(Storage.javaType(inTypes.get(i))).append(" c").append(i);
+      if (perRow[i]) {
+        sb.append(" = a").append(i).append("[off[").append(i).append("] + r];\n");
+      } else {
+        sb.append(" = in").append(i).append(";\n");
+      }
+    }
+    int condConsts = cond.inputs().size() - numCarry;
+    for (int i = numCarry; i < inTypes.size(); i++) {
+      if (perRow[i]) {
+        sb.append("    final ").append(Storage.javaType(inTypes.get(i))).append(" in").append(i);
+        sb.append(" = a").append(i).append("[off[").append(i).append("] + r];\n");
+      }
+    }
+    for (int i = 0; i < cond.inputs().size(); i++) {
+      condNames.put(cond.inputs().get(i), i < numCarry ? "c" + i : "in" + i);
+    }
+    for (int i = 0; i < body.inputs().size(); i++) {
+      bodyNames.put(body.inputs().get(i), i < numCarry ? "c" + i : "in" + (i + condConsts));
+    }
+    sb.append("    while (true) {\n");
+    sb.append(statements(cond, "vc", condNames));
+    sb.append("      if (!").append(condNames.get(cond.outputs().get(0))).append(") break;\n");
+    sb.append(statements(body, "vb", bodyNames));
+    // through temporaries: a body may return the carries in another order
+    for (int i = 0; i < numCarry; i++) {
+      sb.append("      final ").append(Storage.javaType(inTypes.get(i))).append(" n").append(i);
+      sb.append(" = ").append(bodyNames.get(body.outputs().get(i))).append(";\n");
+    }
+    for (int i = 0; i < numCarry; i++) {
+      sb.append("      c").append(i).append(" = n").append(i).append(";\n");
+    }
+    sb.append("    }\n");
+    for (int i = 0; i < numCarry; i++) {
+      sb.append("    y").append(i).append("[r] = c").append(i).append(";\n");
+    }
+    sb.append("  }\n}\n");
+    return sb.toString();
+  }
+
+  /** The program's constants as final locals holding their exact values. */
+  private static String constants(Program p, String prefix, Map<Var, String> names) {
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < p.constVars().size(); i++) {
+      Var v = p.constVars().get(i);
+      CpuTensor value = p.constValues().get(i);
+      String name = prefix + i;
+      names.put(v, name);
+      sb.append("  final ").append(Storage.javaType(v.type().dtype())).append(' ').append(name);
+      sb.append(" = ").append(literal(value)).append(";\n");
+    }
+    return sb.toString();
+  }
+
+  private static String literal(CpuTensor t) {
+    Object data = t.data();
+    int at = t.offset();
+    return switch (t.dtype()) {
+      case F64 ->
+          "Double.longBitsToDouble(0x"
+              + Long.toHexString(Double.doubleToRawLongBits(((double[]) data)[at]))
+              + "L)";
+      case F32 ->
+          "Float.intBitsToFloat(0x"
+              + Integer.toHexString(Float.floatToRawIntBits(((float[]) data)[at]))
+              + ")";
+      case I32 -> "(" + ((int[]) data)[at] + ")";
+      case I64 -> "(" + ((long[]) data)[at] + "L)";
+      case BOOL -> Boolean.toString(((boolean[]) data)[at]);
+    };
+  }
+
+  /** One statement per equation, {@code final T name = expression;}. */
+  private static String statements(Program p, String prefix, Map<Var, String> names) {
+    StringBuilder sb = new StringBuilder();
+    int k = 0;
+    for (Equation e : p.equations()) {
+      Var out = e.outputs().get(0);
+      List<String> operands = new ArrayList<>();
+      List<DType> operandTypes = new ArrayList<>();
+      for (Var v : e.inputs()) {
+        operands.add(names.get(v));
+        operandTypes.add(v.type().dtype());
+      }
+      String expression =
+          e.primitive() instanceof ScalarPrimitive s
+              ? JavaScalarOps.render(s.scalarOp(), out.type().dtype(), operandTypes, operands)
+              : operands.get(0);
+      String name = prefix + k++;
+      names.put(out, name);
+      sb.append("      final ").append(Storage.javaType(out.type().dtype())).append(' ');
+      sb.append(name).append(" = ").append(expression).append(";\n");
+    }
+    return sb.toString();
+  }
+}
