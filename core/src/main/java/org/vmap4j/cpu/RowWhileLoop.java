@@ -105,6 +105,14 @@ public final class RowWhileLoop {
     return out;
   }
 
+  /**
+   * Rows advanced together in one loop: a single row's turn is a chain of dependent operations (a
+   * division waits for the multiplications before it), so the core idles between them; the chains
+   * of independent rows fill those gaps. A row that is done keeps its carry while its partners
+   * finish (as in the frozen array form: same results), which costs a few extra turns.
+   */
+  static final int LANES = 4;
+
   /** The loop's source: inputs are the carries, then the condition's and the body's constants. */
   static String source(Program cond, Program body, int numCarry, boolean[] perRow) {
     StringBuilder sb = new StringBuilder();
@@ -134,49 +142,95 @@ public final class RowWhileLoop {
       sb.append("  final ").append(t).append("[] y").append(i).append(" = (").append(t);
       sb.append("[]) out[").append(i).append("];\n");
     }
-    Map<Var, String> condNames = new IdentityHashMap<>();
-    Map<Var, String> bodyNames = new IdentityHashMap<>();
-    sb.append(constants(cond, "kc", condNames)).append(constants(body, "kb", bodyNames));
-    sb.append("  for (int r = from; r < to; r++) {\n");
-    for (int i = 0; i < numCarry; i++) {
-      sb.append("    ").append(Storage.javaType(inTypes.get(i))).append(" c").append(i);
-      if (perRow[i]) {
-        sb.append(" = a").append(i).append("[off[").append(i).append("] + r];\n");
-      } else {
-        sb.append(" = in").append(i).append(";\n");
-      }
-    }
-    int condConsts = cond.inputs().size() - numCarry;
-    for (int i = numCarry; i < inTypes.size(); i++) {
-      if (perRow[i]) {
-        sb.append("    final ").append(Storage.javaType(inTypes.get(i))).append(" in").append(i);
-        sb.append(" = a").append(i).append("[off[").append(i).append("] + r];\n");
-      }
-    }
-    for (int i = 0; i < cond.inputs().size(); i++) {
-      condNames.put(cond.inputs().get(i), i < numCarry ? "c" + i : "in" + i);
-    }
-    for (int i = 0; i < body.inputs().size(); i++) {
-      bodyNames.put(body.inputs().get(i), i < numCarry ? "c" + i : "in" + (i + condConsts));
-    }
-    sb.append("    while (true) {\n");
-    sb.append(statements(cond, "vc", condNames));
-    sb.append("      if (!").append(condNames.get(cond.outputs().get(0))).append(") break;\n");
-    sb.append(statements(body, "vb", bodyNames));
-    // through temporaries: a body may return the carries in another order
-    for (int i = 0; i < numCarry; i++) {
-      sb.append("      final ").append(Storage.javaType(inTypes.get(i))).append(" n").append(i);
-      sb.append(" = ").append(bodyNames.get(body.outputs().get(i))).append(";\n");
-    }
-    for (int i = 0; i < numCarry; i++) {
-      sb.append("      c").append(i).append(" = n").append(i).append(";\n");
-    }
-    sb.append("    }\n");
-    for (int i = 0; i < numCarry; i++) {
-      sb.append("    y").append(i).append("[r] = c").append(i).append(";\n");
-    }
+    Map<Var, String> constNames = new IdentityHashMap<>();
+    sb.append(constants(cond, "kc", constNames)).append(constants(body, "kb", constNames));
+    sb.append("  int r = from;\n");
+    sb.append("  for (; r + ").append(LANES).append(" <= to; r += ").append(LANES).append(") {\n");
+    sb.append(rows(cond, body, numCarry, perRow, inTypes, constNames, LANES));
+    sb.append("  }\n");
+    sb.append("  for (; r < to; r++) {\n");
+    sb.append(rows(cond, body, numCarry, perRow, inTypes, constNames, 1));
     sb.append("  }\n}\n");
     return sb.toString();
+  }
+
+  /** The loop over {@code lanes} rows from {@code r}: load, turn while any continues, store. */
+  private static String rows(
+      Program cond,
+      Program body,
+      int numCarry,
+      boolean[] perRow,
+      List<DType> inTypes,
+      Map<Var, String> constNames,
+      int lanes) {
+    StringBuilder sb = new StringBuilder();
+    int condConsts = cond.inputs().size() - numCarry;
+    List<Map<Var, String>> condNames = new ArrayList<>();
+    List<Map<Var, String>> bodyNames = new ArrayList<>();
+    for (int l = 0; l < lanes; l++) {
+      String lane = "_" + l;
+      String row = "r + " + l;
+      for (int i = 0; i < inTypes.size(); i++) {
+        String t = Storage.javaType(inTypes.get(i));
+        String value = perRow[i] ? "a" + i + "[off[" + i + "] + " + row + "]" : "in" + i;
+        if (i < numCarry) {
+          sb.append("    ").append(t).append(" c").append(i).append(lane);
+          sb.append(" = ").append(value).append(";\n");
+        } else if (perRow[i]) {
+          sb.append("    final ").append(t).append(" in").append(i).append(lane);
+          sb.append(" = ").append(value).append(";\n");
+        }
+      }
+      Map<Var, String> cn = new IdentityHashMap<>(constNames);
+      Map<Var, String> bn = new IdentityHashMap<>(constNames);
+      for (int i = 0; i < cond.inputs().size(); i++) {
+        cn.put(cond.inputs().get(i), inputName(i, numCarry, perRow, lane));
+      }
+      for (int i = 0; i < body.inputs().size(); i++) {
+        int at = i < numCarry ? i : i + condConsts;
+        bn.put(body.inputs().get(i), inputName(at, numCarry, perRow, lane));
+      }
+      condNames.add(cn);
+      bodyNames.add(bn);
+    }
+    sb.append("    while (true) {\n");
+    StringBuilder any = new StringBuilder();
+    for (int l = 0; l < lanes; l++) {
+      sb.append(statements(cond, "vc", "_" + l, condNames.get(l)));
+      sb.append("      final boolean go_").append(l).append(" = ");
+      sb.append(condNames.get(l).get(cond.outputs().get(0))).append(";\n");
+      any.append(l == 0 ? "" : " | ").append("go_").append(l);
+    }
+    sb.append("      if (!(").append(any).append(")) break;\n");
+    for (int l = 0; l < lanes; l++) {
+      String lane = "_" + l;
+      sb.append(statements(body, "vb", lane, bodyNames.get(l)));
+      // through temporaries: a body may return the carries in another order
+      for (int i = 0; i < numCarry; i++) {
+        sb.append("      final ").append(Storage.javaType(inTypes.get(i))).append(" n").append(i);
+        sb.append(lane).append(" = ").append(bodyNames.get(l).get(body.outputs().get(i)));
+        sb.append(";\n");
+      }
+      for (int i = 0; i < numCarry; i++) {
+        String c = "c" + i + lane;
+        String n = "n" + i + lane;
+        // a single row stops at its own condition; a lane that is done keeps its carry
+        sb.append("      ").append(c).append(" = ");
+        sb.append(lanes == 1 ? n : "go" + lane + " ? " + n + " : " + c).append(";\n");
+      }
+    }
+    sb.append("    }\n");
+    for (int l = 0; l < lanes; l++) {
+      for (int i = 0; i < numCarry; i++) {
+        sb.append("    y").append(i).append("[r + ").append(l).append("] = c").append(i);
+        sb.append("_").append(l).append(";\n");
+      }
+    }
+    return sb.toString();
+  }
+
+  private static String inputName(int i, int numCarry, boolean[] perRow, String lane) {
+    return i < numCarry ? "c" + i + lane : perRow[i] ? "in" + i + lane : "in" + i;
   }
 
   /** The program's constants as final locals holding their exact values. */
@@ -212,7 +266,7 @@ public final class RowWhileLoop {
   }
 
   /** One statement per equation, {@code final T name = expression;}. */
-  private static String statements(Program p, String prefix, Map<Var, String> names) {
+  private static String statements(Program p, String prefix, String lane, Map<Var, String> names) {
     StringBuilder sb = new StringBuilder();
     int k = 0;
     for (Equation e : p.equations()) {
@@ -227,7 +281,7 @@ public final class RowWhileLoop {
           e.primitive() instanceof ScalarPrimitive s
               ? JavaScalarOps.render(s.scalarOp(), out.type().dtype(), operandTypes, operands)
               : operands.get(0);
-      String name = prefix + k++;
+      String name = prefix + k++ + lane;
       names.put(out, name);
       sb.append("      final ").append(Storage.javaType(out.type().dtype())).append(' ');
       sb.append(name).append(" = ").append(expression).append(";\n");

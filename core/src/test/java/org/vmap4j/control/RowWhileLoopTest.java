@@ -11,9 +11,12 @@ import org.vmap4j.DType;
 import org.vmap4j.Func;
 import org.vmap4j.InDims;
 import org.vmap4j.Tensor;
+import org.vmap4j.compiler.ProgramCompiler;
 import org.vmap4j.core.Params;
+import org.vmap4j.cpu.CpuTensor;
 import org.vmap4j.ir.Equation;
 import org.vmap4j.ir.Program;
+import org.vmap4j.ir.ProgramSerializer;
 import org.vmap4j.prim.While;
 
 /**
@@ -110,6 +113,21 @@ class RowWhileLoopTest {
       assertThat(got.get(k).toDoubleArray())
           .as("carry %d", k)
           .containsExactly(want.get(k).toDoubleArray());
+    }
+  }
+
+  @Test
+  void theRowLoopTravelsInASerializedProgram() {
+    Tensor a = Tensor.randomUniform(10, DType.F64, ROWS).mul(20).sub(10);
+    Tensor tol = Tensor.scalar(DType.F64, 1e-12);
+    Program traced = Func.trace(BATCHED, a, tol);
+    Program back = ProgramSerializer.fromBytes(ProgramSerializer.toBytes(traced));
+    assertThat(rowLoops(back)).isEqualTo(1);
+    double[][] want = plain(a.toDoubleArray(), 1e-12);
+    List<CpuTensor> got =
+        ProgramCompiler.compile(back).run(List.of((CpuTensor) a, (CpuTensor) tol));
+    for (int k = 0; k < 5; k++) {
+      assertThat(got.get(k).toDoubleArray()).as("carry %d", k).containsExactly(want[k]);
     }
   }
 
