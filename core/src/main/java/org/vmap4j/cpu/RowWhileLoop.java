@@ -15,15 +15,18 @@ import org.vmap4j.prim.Reshape;
 
 /**
  * A batched while loop whose condition and body work on one number per example (a per-row solver:
- * Newton's method, a bisection, a fixed point) run as one generated Java loop per row, {@code for
- * each row { load; while (cond) { body } store }}: each row stops at its own trip count and its
- * carry stays in registers, where the array form of the batched loop runs every row as many turns
- * as the slowest one and streams every carry through memory on every turn.
+ * Newton's method, a bisection, a fixed point) run as one generated Java loop over the rows, {@code
+ * for each group of rows { load; while (any continues) { body; keep the carry of rows that are done
+ * } store }}: carries stay in registers and a group stops at its own slowest row, where the array
+ * form of the batched loop runs every row as many turns as the slowest of all and streams every
+ * carry through memory on every turn.
  *
  * <p>Applies when every input, output and constant of both programs is 0-d and every equation is an
  * element-wise scalar operation (rendered by {@link JavaScalarOps}, as fused kernels are) or a 0-d
  * reshape or broadcast. The results are those of the array form: each row computes the same
- * operations on the same values in the same order.
+ * operations on the same values in the same order. Rows advance {@link #LANES} at a time (a group
+ * turns until its slowest row is done), which keeps the core busy where one row's dependent chain
+ * would leave it waiting.
  */
 public final class RowWhileLoop {
   private RowWhileLoop() {}

@@ -36,7 +36,9 @@ import org.vmap4j.transforms.SubPrograms;
  *       loop itself make it so. When the condition is the same for every example the loop stays as
  *       it is. When it is batched, the loop runs while <b>any</b> example continues, and examples
  *       that are done keep their carry (the body's result is selected away for them): every example
- *       costs as many iterations as the longest one.
+ *       costs as many iterations as the longest one. When the loop works on one number per example,
+ *       the CPU runs it as a generated loop over the rows instead ({@code RowWhileLoop}), with the
+ *       same results.
  *   <li>JVP: one loop carrying primal and tangent together (the body's JVP program).
  *   <li>VJP: not defined, since a reverse pass needs every intermediate carry and the trip count is
  *       unknown in advance; the error names {@code Func.scan} with a fixed length, or a custom
