@@ -19,8 +19,9 @@ import org.vmap4j.Tensor;
 
 /**
  * A per-row solver: Newton's method for y^3 + y = a on 2^20 rows (F64), written for one row with
- * {@code Func.whileLoop} and run as {@code jit(vmap(solve))} (one batched loop; rows that converge
- * early are frozen), against a plain Java loop over the rows, each with its own Newton loop, in one
+ * {@code Func.whileLoop} and run as {@code jit(vmap(solve))} (one batched loop over one number per
+ * row, which the CPU runs as a generated loop over the rows, four at a time: see {@code
+ * RowWhileLoop}), against a plain Java loop over the rows, each with its own Newton loop, in one
  * run. Both stop a row when its step is below 1e-12. Run: {@code java -jar
  * benchmarks/target/benchmarks.jar ControlFlow}.
  */

@@ -1,8 +1,10 @@
 package org.vmap4j.core;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.vmap4j.DType;
@@ -67,6 +69,19 @@ public final class Params {
       pairs[i] = value;
     }
     return of(pairs);
+  }
+
+  /** A copy without the named parameters (those absent are ignored). */
+  public Params without(String... names) {
+    List<String> dropped = List.of(names);
+    List<Object> pairs = new ArrayList<>();
+    for (Map.Entry<String, Object> e : values.entrySet()) {
+      if (!dropped.contains(e.getKey())) {
+        pairs.add(e.getKey());
+        pairs.add(e.getValue());
+      }
+    }
+    return of(pairs.toArray());
   }
 
   public Map<String, Object> asMap() {

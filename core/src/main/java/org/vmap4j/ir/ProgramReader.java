@@ -300,7 +300,7 @@ final class ProgramReader {
       if (prim == While.WHILE) {
         boolean capped = params.asMap().containsKey(While.MAX_ITERATIONS);
         long cap = capped ? Math.min(params.longValue(While.MAX_ITERATIONS), limit) : limit;
-        return params.with(While.MAX_ITERATIONS, cap);
+        return While.withoutRowPrograms(params).with(While.MAX_ITERATIONS, cap);
       }
       return params;
     } catch (RejectedProgramException e) {

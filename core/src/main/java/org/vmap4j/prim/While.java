@@ -19,6 +19,7 @@ import org.vmap4j.core.ProgramRunner;
 import org.vmap4j.core.SubProgramPrimitive;
 import org.vmap4j.core.TensorType;
 import org.vmap4j.cpu.CpuTensor;
+import org.vmap4j.cpu.RowWhileLoop;
 import org.vmap4j.ir.Program;
 import org.vmap4j.transforms.Staging;
 import org.vmap4j.transforms.SubPrograms;
@@ -35,7 +36,9 @@ import org.vmap4j.transforms.SubPrograms;
  *       loop itself make it so. When the condition is the same for every example the loop stays as
  *       it is. When it is batched, the loop runs while <b>any</b> example continues, and examples
  *       that are done keep their carry (the body's result is selected away for them): every example
- *       costs as many iterations as the longest one.
+ *       costs as many iterations as the longest one. When the loop works on one number per example,
+ *       the CPU runs it as a generated loop over the rows instead ({@code RowWhileLoop}), with the
+ *       same results.
  *   <li>JVP: one loop carrying primal and tangent together (the body's JVP program).
  *   <li>VJP: not defined, since a reverse pass needs every intermediate carry and the trip count is
  *       unknown in advance; the error names {@code Func.scan} with a fixed length, or a custom
@@ -136,6 +139,9 @@ public enum While implements SubProgramPrimitive {
     Program cond = params.program("cond");
     Program body = params.program("body");
     Layout l = Layout.of(params);
+    if (params.asMap().containsKey(ROW_BODY)) {
+      return perRow(inputs, params, l);
+    }
     List<CpuTensor> condConsts = ControlFlowSupport.slice(inputs, l.carry, l.carry + l.condConsts);
     List<CpuTensor> bodyConsts =
         ControlFlowSupport.slice(inputs, l.carry + l.condConsts, inputs.length);
@@ -171,6 +177,40 @@ public enum While implements SubProgramPrimitive {
       carryFromBody = true;
     }
   }
+
+  /**
+   * A batched loop over one number per example, with its frozen form: {@code frozen_body} takes
+   * [carry, the condition's constants, the condition's and the body's constants]; the per-example
+   * programs take [carry, their own constants], each operand {@code [rows]} or shared (0-d).
+   */
+  private static CpuTensor[] perRow(CpuTensor[] inputs, Params params, Layout l) {
+    Program rowCond = params.program(ROW_COND);
+    Program rowBody = params.program(ROW_BODY);
+    int condConsts = rowCond.inputs().size() - l.carry;
+    int bodyFrom = l.carry + l.condConsts + condConsts;
+    return RowWhileLoop.run(
+        rowCond,
+        rowBody,
+        ControlFlowSupport.slice(inputs, 0, l.carry),
+        ControlFlowSupport.slice(inputs, l.carry, l.carry + condConsts),
+        ControlFlowSupport.slice(inputs, bodyFrom, inputs.length),
+        inputs[0].shape()[0],
+        cap(params));
+  }
+
+  /**
+   * {@code params} without the per-row programs that {@link #batch} adds. A reader of untrusted
+   * bytes drops them: they are an execution shortcut whose agreement with the frozen programs (the
+   * loop's meaning) only our own batching rule guarantees; the loop then runs in its array form.
+   */
+  public static Params withoutRowPrograms(Params params) {
+    return params.without(ROW_COND, ROW_BODY);
+  }
+
+  /** Parameters of a batched loop over one number per example: the one-example programs. */
+  private static final String ROW_COND = "row_cond";
+
+  private static final String ROW_BODY = "row_body";
 
   @Override
   public Batched batch(Tensor[] args, int[] dims, Params params, int batchSize) {
@@ -240,9 +280,13 @@ public enum While implements SubProgramPrimitive {
             "whileLoop");
     List<Tensor> in = new ArrayList<>(Arrays.asList(operands).subList(0, bodyFrom));
     in.addAll(Arrays.asList(operands).subList(l.carry, args.length));
-    return new Batched(
-        Interpreters.bind(WHILE, sameCap(params, params(anyContinues, frozenBody)), array(in)),
-        outDims);
+    Params frozen = sameCap(params, params(anyContinues, frozenBody));
+    if (RowWhileLoop.supports(cond, body)) {
+      // One number per example: on the CPU each row runs its own loop (see evaluate); the frozen
+      // programs stay the loop's meaning for every other rule and backend.
+      frozen = frozen.with(ROW_COND, cond).with(ROW_BODY, body);
+    }
+    return new Batched(Interpreters.bind(WHILE, frozen, array(in)), outDims);
   }
 
   /**

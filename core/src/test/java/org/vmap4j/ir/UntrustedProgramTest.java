@@ -270,6 +270,47 @@ class UntrustedProgramTest {
   }
 
   @Test
+  void aPerRowLoopOverScalarsStopsAtTheLoopLimitToo() {
+    // one number per example: vmap runs it as the generated per-row loop (RowWhileLoop)
+    Function<Tensor, Tensor> forever =
+        x -> Func.whileLoop((Tensor a) -> a.gt(-1.0), a -> a.add(1.0), x);
+    Program p = Func.trace(forever, Tensor.scalar(0.0));
+    Program back =
+        ProgramSerializer.fromUntrustedBytes(
+            ProgramSerializer.toBytes(p), LIMITS.withMaxLoopIterations(500));
+    Function<Tensor, Tensor> batched = Func.vmap((Tensor x) -> back.evaluate(List.of(x)).get(0));
+    assertThatThrownBy(() -> batched.apply(Tensor.zeros(DType.F64, 7)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("still running after 500 iterations");
+    // rows that end below the cap: each at its own trip count
+    Function<Tensor, Tensor> toTen =
+        x -> Func.whileLoop((Tensor a) -> a.lt(10.0), a -> a.add(1.0), x);
+    Program q =
+        ProgramSerializer.fromUntrustedBytes(
+            ProgramSerializer.toBytes(Func.trace(toTen, Tensor.scalar(0.0))),
+            LIMITS.withMaxLoopIterations(10));
+    Function<Tensor, Tensor> batchedQ = Func.vmap((Tensor x) -> q.evaluate(List.of(x)).get(0));
+    assertThat(
+            batchedQ.apply(Tensor.of(new double[] {0.0, 5.5, 12.0, 0.5, 9.0}, 5)).toDoubleArray())
+        .containsExactly(10.0, 10.5, 12.0, 10.5, 10.0);
+  }
+
+  @Test
+  void perRowLoopProgramsFromAClientAreDroppedTheArrayFormRuns() {
+    Function<Tensor, Tensor> toTen =
+        xs ->
+            Func.vmap((Tensor x) -> Func.whileLoop((Tensor a) -> a.lt(10.0), a -> a.add(1.0), x))
+                .apply(xs);
+    Program p = Func.trace(toTen, Tensor.zeros(DType.F64, 4));
+    assertThat(p.toString()).contains("row_body");
+    Program back = ProgramSerializer.fromUntrustedBytes(ProgramSerializer.toBytes(p), LIMITS);
+    assertThat(back.toString()).doesNotContain("row_body").contains("max_iterations");
+    List<CpuTensor> in = List.of((CpuTensor) Tensor.of(new double[] {0.0, 5.5, 12.0, 9.0}, 4));
+    assertThat(ProgramCompiler.compile(back).run(in).get(0).toDoubleArray())
+        .containsExactly(10.0, 10.5, 12.0, 10.0);
+  }
+
+  @Test
   void aScanLongerThanTheLoopLimitIsRejected() {
     byte[] b = ProgramSerializer.toBytes(ProgramCorpus.controlFlow());
     assertThatThrownBy(
