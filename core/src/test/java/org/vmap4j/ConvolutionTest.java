@@ -14,6 +14,9 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import org.junit.jupiter.api.Test;
 import org.vmap4j.core.Params;
+import org.vmap4j.core.TensorType;
+import org.vmap4j.cpu.Convolution;
+import org.vmap4j.cpu.CpuTensor;
 import org.vmap4j.ir.Program;
 import org.vmap4j.ir.ProgramSerializer;
 import org.vmap4j.prim.ConvGeneralDilated;
@@ -163,6 +166,68 @@ class ConvolutionTest {
         conv(Reference.nonContiguous(x, g.lhs(), t), Reference.tensor(w, g.rhs(), t), g.params());
     double[] want = directConv(x, g.lhs(), w, g.rhs(), g.params(), got.shape());
     assertClose(got, want, got.shape(), f64 ? 1e-12 : 1e-5, g.toString());
+  }
+
+  /**
+   * The two layouts of the CPU kernel, each forced, over the same random geometries (the primitive
+   * picks one by shape, so each alone would be tested only on the shapes that pick it).
+   */
+  @Property(tries = 200)
+  void bothKernelLayoutsEqualTheDirectLoop(@ForAll long seed, @ForAll boolean f64) {
+    Random r = new Random(seed);
+    Geometry g = randomGeometry(r);
+    double[] x = Reference.randomData(r.nextLong(), Reference.size(g.lhs()));
+    double[] w = Reference.randomData(r.nextLong(), Reference.size(g.rhs()));
+    DType t = f64 ? DType.F64 : DType.F32;
+    CpuTensor lhs = (CpuTensor) Reference.nonContiguous(x, g.lhs(), t);
+    CpuTensor rhs = (CpuTensor) Reference.tensor(w, g.rhs(), t);
+    TensorType out =
+        ConvGeneralDilated.CONV_GENERAL_DILATED.inferType(
+            new TensorType[] {lhs.type(), rhs.type()}, g.params());
+    Params p = g.params();
+    Convolution.Geometry geometry =
+        new Convolution.Geometry(
+            p.ints("window_strides"),
+            p.ints("padding_low"),
+            p.ints("lhs_dilation"),
+            p.ints("rhs_dilation"),
+            p.integer("feature_group_count"),
+            p.integer("batch_group_count"));
+    double[] want = directConv(x, g.lhs(), w, g.rhs(), p, out.shape());
+    for (Convolution.Layout layout : Convolution.Layout.values()) {
+      Tensor got = Convolution.evaluate(lhs, rhs, geometry, out, layout);
+      assertClose(got, want, out.shape(), f64 ? 1e-12 : 1e-5, layout + " " + g);
+    }
+  }
+
+  /**
+   * Windows long enough for the vector tiles and their scalar tails (rows of 37 and 41 taps, 5
+   * filters: a 4 x 3 tile plus leftover rows and columns), where the random geometries above have
+   * windows of at most 3.
+   */
+  @Test
+  void patchLayoutHandlesLongRowsAndLeftoverTiles() {
+    for (DType t : new DType[] {DType.F32, DType.F64}) {
+      int[] xs = {2, 3, 9, 44};
+      int[] ws = {5, 3, 6, 41};
+      Params p =
+          ConvGeneralDilated.params(
+              new int[] {1, 1},
+              new int[] {1, 2},
+              new int[] {1, 0},
+              new int[] {1, 1},
+              new int[] {1, 1},
+              1,
+              1);
+      double[] x = Reference.randomData(11, Reference.size(xs));
+      double[] w = Reference.randomData(12, Reference.size(ws));
+      Tensor got = conv(Reference.tensor(x, xs, t), Reference.tensor(w, ws, t), p);
+      assertThat(got.shape()).containsExactly(2, 5, 6, 6);
+      assertThat(Convolution.chosenLayout(new int[] {6, 41}, new int[] {6, 6}))
+          .isEqualTo(Convolution.Layout.PATCHES);
+      double[] want = directConv(x, xs, w, ws, p, got.shape());
+      assertClose(got, want, got.shape(), t == DType.F64 ? 1e-12 : 1e-4, "long rows " + t);
+    }
   }
 
   @Test
