@@ -21,6 +21,7 @@ import org.vmap4j.ir.Program;
 import org.vmap4j.ir.ProgramSerializer;
 import org.vmap4j.prim.ConvGeneralDilated;
 import org.vmap4j.prim.ReduceWindow;
+import org.vmap4j.prim.SelectAndScatter;
 
 /**
  * conv_general_dilated and reduce_window against plain direct loops written here from the
@@ -538,6 +539,140 @@ class ConvolutionTest {
         assertClose(gotGrads.index(0, b), one, 1e-12, op + " vmap(grad) " + g);
       }
     }
+  }
+
+  /** The definition: each window's source value added at its first max (min) of x, row-major. */
+  static double[] directSelectAndScatter(
+      double[] x, int[] xs, double[] source, int[] sourceShape, Params p, boolean max) {
+    int[] window = p.ints("window_dimensions");
+    int[] strides = p.ints("window_strides");
+    int[] low = p.ints("padding_low");
+    double[] y = new double[x.length];
+    Reference.forEachIndex(
+        sourceShape,
+        o -> {
+          int[] chosen = {-1};
+          Reference.forEachIndex(
+              window,
+              k -> {
+                int[] i = new int[xs.length];
+                for (int d = 0; d < xs.length; d++) {
+                  i[d] = o[d] * strides[d] + k[d] - low[d];
+                  if (i[d] < 0 || i[d] >= xs[d]) {
+                    return;
+                  }
+                }
+                int at = Reference.flat(xs, i);
+                if (chosen[0] < 0 || (max ? x[at] > x[chosen[0]] : x[at] < x[chosen[0]])) {
+                  chosen[0] = at;
+                }
+              });
+          if (chosen[0] >= 0) {
+            y[chosen[0]] += source[Reference.flat(sourceShape, o)];
+          }
+        });
+    return y;
+  }
+
+  /**
+   * select_and_scatter_add against the definition, on small integers so that windows tie often (the
+   * first extreme must win), with a strided view as operand.
+   */
+  @Property(tries = 300)
+  void selectAndScatterEqualsTheDirectLoop(@ForAll long seed, @ForAll boolean f64) {
+    Random r = new Random(seed);
+    Window g = randomWindow(r);
+    double[] x = new double[Reference.size(g.shape())];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = r.nextInt(4);
+    }
+    DType t = f64 ? DType.F64 : DType.F32;
+    for (boolean max : new boolean[] {true, false}) {
+      ReduceWindow pool = max ? ReduceWindow.REDUCE_WINDOW_MAX : ReduceWindow.REDUCE_WINDOW_MIN;
+      int[] pooled = bind1(pool, g.params(), Reference.tensor(x, g.shape(), t)).shape();
+      double[] source = Reference.randomData(r.nextLong(), Reference.size(pooled));
+      SelectAndScatter op =
+          max
+              ? SelectAndScatter.SELECT_AND_SCATTER_ADD_MAX
+              : SelectAndScatter.SELECT_AND_SCATTER_ADD_MIN;
+      Tensor got =
+          bind1(
+              op,
+              g.params(),
+              Reference.nonContiguous(x, g.shape(), t),
+              Reference.tensor(source, pooled, t));
+      double[] want = directSelectAndScatter(x, g.shape(), source, pooled, g.params(), max);
+      assertClose(got, want, g.shape(), f64 ? 1e-12 : 1e-5, op + " " + g);
+    }
+  }
+
+  /**
+   * select_and_scatter_add's own rules: linear in the source (JVP exact), its VJP in the source the
+   * transpose (inner products agree), zero in the operand; vmap with either or both operands
+   * batched equals a loop; second derivatives of max pooling (a Hessian-vector product, which
+   * differentiates the VJP) equal finite differences of the gradient.
+   */
+  @Property(tries = 100)
+  void selectAndScatterRulesAndSecondDerivatives(@ForAll long seed) {
+    Random r = new Random(seed);
+    Window g = randomWindow(r);
+    Tensor x = Tensor.randomNormal(r.nextLong(), DType.F64, g.shape());
+    int[] pooled = bind1(ReduceWindow.REDUCE_WINDOW_MAX, g.params(), x).shape();
+    SelectAndScatter op = SelectAndScatter.SELECT_AND_SCATTER_ADD_MAX;
+    Tensor s = Tensor.randomNormal(r.nextLong(), DType.F64, pooled);
+    Tensor ds = Tensor.randomNormal(r.nextLong(), DType.F64, pooled);
+    Function<Tensor, Tensor> inSource = src -> bind1(op, g.params(), x, src);
+    Tensor tangent = Func.jvp(inSource, s, ds).tangent();
+    assertClose(tangent, inSource.apply(s.add(ds)).sub(inSource.apply(s)), 1e-12, "jvp " + g);
+    Tensor u = Tensor.randomNormal(r.nextLong(), DType.F64, g.shape());
+    Tensor pulled = Func.vjp(inSource, s).pullback(u);
+    assertThat(inner(pulled, ds))
+        .as("transpose " + g)
+        .isCloseTo(inner(tangent, u), within(1e-9 * (1 + Math.abs(inner(tangent, u)))));
+    Tensor inOperand = Func.grad((Tensor e) -> bind1(op, g.params(), e, s).mul(u).sum()).apply(x);
+    assertThat(inOperand.abs().max().item()).isZero();
+
+    int size = 1 + r.nextInt(3);
+    Tensor[] xs = new Tensor[size];
+    Tensor[] ss = new Tensor[size];
+    for (int b = 0; b < size; b++) {
+      xs[b] = Tensor.randomNormal(r.nextLong(), DType.F64, g.shape());
+      ss[b] = Tensor.randomNormal(r.nextLong(), DType.F64, pooled);
+    }
+    java.util.function.BiFunction<Tensor, Tensor, Tensor> both =
+        (a, b) -> bind1(op, g.params(), a, b);
+    Tensor batchedBoth = Func.vmap(both).apply(Tensor.stack(0, xs), Tensor.stack(0, ss));
+    Tensor batchedX = Func.vmap(both, InDims.of(0, null)).apply(Tensor.stack(0, xs), ss[0]);
+    Tensor batchedS = Func.vmap(both, InDims.of(null, 0)).apply(xs[0], Tensor.stack(0, ss));
+    for (int b = 0; b < size; b++) {
+      assertClose(batchedBoth.index(0, b), both.apply(xs[b], ss[b]), 1e-12, "vmap both " + g);
+      assertClose(batchedX.index(0, b), both.apply(xs[b], ss[0]), 1e-12, "vmap x " + g);
+      assertClose(batchedS.index(0, b), both.apply(xs[0], ss[b]), 1e-12, "vmap source " + g);
+    }
+
+    Function<Tensor, Tensor> gradient =
+        Func.grad(
+            (Tensor e) -> bind1(ReduceWindow.REDUCE_WINDOW_MAX, g.params(), e).square().sum());
+    Tensor v = Tensor.randomNormal(r.nextLong(), DType.F64, g.shape());
+    Tensor hvp = Func.jvp(gradient, x, v).tangent();
+    double h = 1e-6;
+    Tensor fd = gradient.apply(x.add(v.mul(h))).sub(gradient.apply(x.sub(v.mul(h)))).div(2 * h);
+    assertClose(hvp, fd, 1e-5, "hessian-vector " + g);
+  }
+
+  @Test
+  void selectAndScatterRefusesASourceOfTheWrongShape() {
+    Params p = ReduceWindow.params(new int[] {2}, new int[] {2}, new int[] {0}, new int[] {0});
+    assertThatThrownBy(
+            () ->
+                bind1(
+                    SelectAndScatter.SELECT_AND_SCATTER_ADD_MAX,
+                    p,
+                    Tensor.zeros(DType.F64, 6),
+                    Tensor.zeros(DType.F64, 4)))
+        .hasMessageContaining("select_and_scatter_add_max")
+        .hasMessageContaining("f64[3]")
+        .hasMessageContaining("f64[4]");
   }
 
   @Test

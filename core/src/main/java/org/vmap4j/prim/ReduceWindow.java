@@ -22,7 +22,8 @@ import org.vmap4j.kernel.Monoid;
  * <p>Derivatives: the sum is linear, its transpose a windowed sum of the stride-dilated cotangent.
  * Max and min route each window's tangent or cotangent through the window's first extreme element
  * (row-major order inside the window), as PyTorch's max pooling does on ties; an element that is
- * the extreme of several overlapping windows collects all their cotangents.
+ * the extreme of several overlapping windows collects all their cotangents. The cotangent is routed
+ * by {@link SelectAndScatter} in one pass.
  */
 public enum ReduceWindow implements SingleResultPrimitive {
   REDUCE_WINDOW_SUM(Monoid.SUM),
@@ -110,10 +111,19 @@ public enum ReduceWindow implements SingleResultPrimitive {
     if (this == REDUCE_WINDOW_SUM) {
       return Interpreters.bind1(this, p, tangents[0]);
     }
+    return gatherAtExtremes(primals[0], tangents[0], p);
+  }
+
+  /**
+   * For each window of {@code x}, the value of {@code t} (shaped like x) at the window's first
+   * extreme: the forward-mode rule of max and min pooling, and the transpose of {@link
+   * SelectAndScatter} in its source.
+   */
+  Tensor gatherAtExtremes(Tensor x, Tensor t, Params p) {
     Window w = Window.of(p);
-    Tensor chosen = firstExtreme(primals[0], w);
-    Tensor t = WindowPatches.extract(tangents[0], w.dims, w.strides, w.low, w.high, 0.0);
-    return t.mul(chosen).sum(t.ndim() - 1);
+    Tensor chosen = firstExtreme(x, w);
+    Tensor patches = WindowPatches.extract(t, w.dims, w.strides, w.low, w.high, 0.0);
+    return patches.mul(chosen).sum(patches.ndim() - 1);
   }
 
   @Override
@@ -126,10 +136,7 @@ public enum ReduceWindow implements SingleResultPrimitive {
     if (this == REDUCE_WINDOW_SUM) {
       return new Tensor[] {sumTranspose(ct, x.shape(), w)};
     }
-    Tensor routed = firstExtreme(x, w).mul(ct.unsqueeze(ct.ndim()));
-    return new Tensor[] {
-      WindowPatches.scatter(routed, x.shape(), w.dims, w.strides, w.low, w.high)
-    };
+    return new Tensor[] {Interpreters.bind1(SelectAndScatter.of(this), p, x, ct)};
   }
 
   /**
