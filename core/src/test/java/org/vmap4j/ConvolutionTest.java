@@ -433,25 +433,44 @@ class ConvolutionTest {
     int[] strides = new int[rank];
     int[] low = new int[rank];
     int[] high = new int[rank];
+    int[] dilation = new int[rank];
     for (int d = 0; d < rank; d++) {
       shape[d] = 1 + r.nextInt(5);
       window[d] = 1 + r.nextInt(Math.min(3, shape[d]));
       strides[d] = 1 + r.nextInt(3);
-      // padding below the window size, so every window sees an element (as torch requires)
+      dilation[d] = r.nextInt(3) == 0 ? 2 : 1;
+      // padding below the window size, so every window sees an element (as torch requires); a
+      // dilated window gets no low padding, so that its first tap is always inside
       low[d] = r.nextInt(window[d] + 1) - 1;
       high[d] = r.nextInt(window[d] + 1) - 1;
-      if (shape[d] + low[d] + high[d] < window[d]) {
+      if (dilation[d] > 1) {
+        low[d] = Math.min(low[d], 0);
+      }
+      int extent = (window[d] - 1) * dilation[d] + 1;
+      if (shape[d] + low[d] + high[d] < extent) {
         low[d] = 0;
         high[d] = 0;
+        dilation[d] = 1;
       }
     }
-    return new Window(shape, ReduceWindow.params(window, strides, low, high));
+    return new Window(shape, ReduceWindow.params(window, strides, low, high, dilation));
+  }
+
+  /** The window dilation of {@code p}: ones unless given. */
+  static int[] windowDilation(Params p) {
+    if (p.asMap().containsKey("window_dilation")) {
+      return p.ints("window_dilation");
+    }
+    int[] ones = new int[p.ints("window_dimensions").length];
+    Arrays.fill(ones, 1);
+    return ones;
   }
 
   static double[] directWindow(double[] x, int[] xs, Params p, String op, int[] out) {
     int[] window = p.ints("window_dimensions");
     int[] strides = p.ints("window_strides");
     int[] low = p.ints("padding_low");
+    int[] dilation = windowDilation(p);
     double[] y = new double[Reference.size(out)];
     Reference.forEachIndex(
         out,
@@ -466,7 +485,7 @@ class ConvolutionTest {
               k -> {
                 int[] i = new int[xs.length];
                 for (int d = 0; d < xs.length; d++) {
-                  i[d] = o[d] * strides[d] + k[d] - low[d];
+                  i[d] = o[d] * strides[d] + k[d] * dilation[d] - low[d];
                   if (i[d] < 0 || i[d] >= xs[d]) {
                     return;
                   }
@@ -547,6 +566,7 @@ class ConvolutionTest {
     int[] window = p.ints("window_dimensions");
     int[] strides = p.ints("window_strides");
     int[] low = p.ints("padding_low");
+    int[] dilation = windowDilation(p);
     double[] y = new double[x.length];
     Reference.forEachIndex(
         sourceShape,
@@ -557,7 +577,7 @@ class ConvolutionTest {
               k -> {
                 int[] i = new int[xs.length];
                 for (int d = 0; d < xs.length; d++) {
-                  i[d] = o[d] * strides[d] + k[d] - low[d];
+                  i[d] = o[d] * strides[d] + k[d] * dilation[d] - low[d];
                   if (i[d] < 0 || i[d] >= xs[d]) {
                     return;
                   }

@@ -9,10 +9,11 @@ import org.vmap4j.kernel.Monoid;
 /**
  * The eager CPU kernels of {@code reduce_window} and of its max and min VJP, {@code
  * select_and_scatter_add}. Every result element combines the input elements under one window;
- * window positions outside the input (padding) contribute the monoid's identity, i.e. nothing.
- * Leading dimensions with a window of one at stride one and no padding (batch, channels) are planes
- * that share one table of tap offsets, {@code [result positions in a plane, taps]}, built once per
- * call; every plane then walks that table with no index arithmetic.
+ * window positions outside the input (padding) contribute the monoid's identity, i.e. nothing; the
+ * taps of a window are {@code dilation} apart along each dimension. Leading dimensions with a
+ * window of one at stride one and no padding (batch, channels) are planes that share one table of
+ * tap offsets, {@code [result positions in a plane, taps]}, built once per call; every plane then
+ * walks that table with no index arithmetic.
  */
 public final class WindowReductions {
   private WindowReductions() {}
@@ -23,7 +24,8 @@ public final class WindowReductions {
    * or -1 where the tap falls on padding.
    */
   private record Taps(int planes, int inPlane, int outPlane, int tapCount, int[] taps) {
-    static Taps of(int[] in, int[] out, int[] window, int[] strides, int[] paddingLow) {
+    static Taps of(
+        int[] in, int[] out, int[] window, int[] strides, int[] paddingLow, int[] dilation) {
       int rank = in.length;
       int lead = 0;
       // at least one dimension stays windowed, so that every result element reads its window
@@ -50,7 +52,7 @@ public final class WindowReductions {
           unflatten(t, windowTail, k);
           int offset = 0;
           for (int d = 0; d < tail && offset >= 0; d++) {
-            int i = o[d] * strides[lead + d] + k[d] - paddingLow[lead + d];
+            int i = o[d] * strides[lead + d] + k[d] * dilation[lead + d] - paddingLow[lead + d];
             offset = i >= 0 && i < inTail[d] ? offset + i * inStrides[d] : -1;
           }
           taps[p * tapCount + t] = offset;
@@ -66,13 +68,14 @@ public final class WindowReductions {
       int[] window,
       int[] strides,
       int[] paddingLow,
+      int[] dilation,
       Monoid monoid,
       TensorType outType) {
     CpuTensor out = CpuTensor.allocate(outType);
     if (outType.size() == 0) {
       return out;
     }
-    Taps t = Taps.of(x.shape(), outType.shape(), window, strides, paddingLow);
+    Taps t = Taps.of(x.shape(), outType.shape(), window, strides, paddingLow, dilation);
     Object src = x.contiguousData();
     if (src instanceof float[] f) {
       reduceFloats(f, (float[]) out.data(), t, monoid);
@@ -146,13 +149,14 @@ public final class WindowReductions {
       int[] window,
       int[] strides,
       int[] paddingLow,
+      int[] dilation,
       Monoid monoid,
       TensorType outType) {
     CpuTensor out = CpuTensor.allocate(outType);
     if (source.size() == 0 || outType.size() == 0) {
       return out;
     }
-    Taps t = Taps.of(x.shape(), source.shape(), window, strides, paddingLow);
+    Taps t = Taps.of(x.shape(), source.shape(), window, strides, paddingLow, dilation);
     boolean max = monoid == Monoid.MAX;
     Object xs = x.contiguousData();
     Object ss = source.contiguousData();

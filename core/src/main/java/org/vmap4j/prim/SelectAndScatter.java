@@ -68,20 +68,14 @@ public enum SelectAndScatter implements SingleResultPrimitive {
     ReduceWindow.Window w = ReduceWindow.Window.of(p);
     Monoid monoid = this == SELECT_AND_SCATTER_ADD_MAX ? Monoid.MAX : Monoid.MIN;
     return WindowReductions.selectAndScatterAdd(
-        in[0], in[1], w.dims(), w.strides(), w.low(), monoid, out);
+        in[0], in[1], w.dims(), w.strides(), w.low(), w.dilation(), monoid, out);
   }
 
   /** Both operands get the batch first (an unmapped one broadcast), and the window a unit axis. */
   @Override
   public Batched batch(Tensor[] args, int[] dims, Params p, int size) {
-    ReduceWindow.Window w = ReduceWindow.Window.of(p);
     Tensor[] a = BatchRules.allAtFront(args, dims, size);
-    Params q =
-        ReduceWindow.params(
-            BatchRules.prepend(1, w.dims()),
-            BatchRules.prepend(1, w.strides()),
-            BatchRules.prepend(0, w.low()),
-            BatchRules.prepend(0, w.high()));
+    Params q = ReduceWindow.Window.of(p).withBatchInFront();
     return Batched.of(Interpreters.bind1(this, q, a[0], a[1]), 0);
   }
 

@@ -12,11 +12,16 @@ import org.vmap4j.core.Interpreters;
 final class WindowPatches {
   private WindowPatches() {}
 
-  static Tensor extract(
-      Tensor x, int[] window, int[] strides, int[] low, int[] high, double padValue) {
+  static Tensor extract(Tensor x, ReduceWindow.Window w, double padValue) {
+    int[] window = w.dims();
+    int[] strides = w.strides();
+    int[] low = w.low();
     int rank = x.ndim();
-    Tensor padded = pad(x, positive(low), positive(high), padValue);
-    int[] out = outShape(x.shape(), window, strides, low, high);
+    Tensor padded = pad(x, positive(low), positive(w.high()), padValue);
+    int[] out = new int[rank];
+    for (int d = 0; d < rank; d++) {
+      out[d] = w.outSize(d, x.shape()[d]);
+    }
     int taps = org.vmap4j.core.Shapes.size(window);
     Tensor[] pieces = new Tensor[taps];
     int[] k = new int[rank];
@@ -25,7 +30,7 @@ final class WindowPatches {
       int[] start = new int[rank];
       int[] limit = new int[rank];
       for (int d = 0; d < rank; d++) {
-        start[d] = k[d] + Math.max(-low[d], 0);
+        start[d] = k[d] * w.dilation()[d] + Math.max(-low[d], 0);
         limit[d] = out[d] == 0 ? start[d] : start[d] + (out[d] - 1) * strides[d] + 1;
       }
       Tensor piece =
@@ -33,15 +38,6 @@ final class WindowPatches {
       pieces[t] = piece.unsqueeze(rank);
     }
     return taps == 1 ? pieces[0] : Tensor.concat(rank, pieces);
-  }
-
-  private static int[] outShape(int[] x, int[] window, int[] strides, int[] low, int[] high) {
-    int[] out = new int[x.length];
-    for (int d = 0; d < x.length; d++) {
-      int span = x[d] + low[d] + high[d] - window[d];
-      out[d] = span < 0 ? 0 : span / strides[d] + 1;
-    }
-    return out;
   }
 
   private static Tensor pad(Tensor x, int[] low, int[] high, double value) {
