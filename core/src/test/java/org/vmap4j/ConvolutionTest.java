@@ -401,8 +401,14 @@ class ConvolutionTest {
             new int[] {1, 1},
             1,
             1);
+    // a dilated window, so that the optional parameter is serialized too
     Params pool =
-        ReduceWindow.params(new int[] {1, 1, 2, 2}, new int[] {1, 1, 2, 2}, new int[4], new int[4]);
+        ReduceWindow.params(
+            new int[] {1, 1, 2, 2},
+            new int[] {1, 1, 2, 2},
+            new int[4],
+            new int[4],
+            new int[] {1, 1, 2, 1});
     BiFunction<Tensor, Tensor, Tensor> f =
         (x, w) -> bind1(ReduceWindow.REDUCE_WINDOW_MAX, pool, conv(x, w, p).tanh()).mul(2.0).sum();
     Tensor x = Tensor.randomNormal(r.nextLong(), DType.F64, 3, 2, 6, 7);
@@ -411,7 +417,11 @@ class ConvolutionTest {
     BiFunction<Tensor, Tensor, Tensor> gw = Func.gradSecond(f);
     assertClose(Func.jit(gw).apply(x, w), gw.apply(x, w), 1e-12, "jit(grad)");
     Program program = Func.trace(gw, x, w);
-    assertThat(program.toString()).contains("conv_general_dilated").contains("reduce_window_max");
+    assertThat(program.toString())
+        .contains("conv_general_dilated")
+        .contains("reduce_window_max")
+        .contains("select_and_scatter_add_max")
+        .contains("window_dilation=(1,1,2,1)");
     Program back = ProgramSerializer.fromBytes(ProgramSerializer.toBytes(program));
     assertThat(back.toString()).isEqualTo(program.toString());
     assertClose(back.evaluate(List.of(x, w)).get(0), gw.apply(x, w), 1e-12, "deserialized");
