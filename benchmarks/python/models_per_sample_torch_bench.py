@@ -9,10 +9,13 @@ One thread, float32, the models of the Java benchmark (written here from its des
 * transformer: nn.TransformerEncoderLayer(128, 4, 512, dropout 0, GELU, post-norm) on a sequence of
   32, mean-pool, linear(128->10), cross-entropy; B = 64.
 Timing as ../shared/peers/functorch_bench.py does it, simplified: warm-up calls, then timed calls
-(time.perf_counter, gc off); prints the median and the minimum in milliseconds.
+(time.perf_counter, gc off); prints the median and the minimum in milliseconds. With --cpu-time the
+calls are timed by the process's CPU time (time.process_time; one thread), the companion of
+org.vmap4j.benchmarks.ModelsCpuTime on a machine shared with other busy processes.
 """
 import gc
 import statistics
+import sys
 import time
 
 import torch
@@ -60,21 +63,25 @@ def per_sample(model):
     return lambda x, y: f(params, x, y)
 
 
+CLOCK = time.process_time if "--cpu-time" in sys.argv else time.perf_counter
+
+
 def bench(name, f, x, y, warmup=3, reps=10):
     for _ in range(warmup):
         f(x, y)
     gc.disable()
     times = []
     for _ in range(reps):
-        t0 = time.perf_counter()
+        t0 = CLOCK()
         f(x, y)
-        times.append((time.perf_counter() - t0) * 1e3)
+        times.append((CLOCK() - t0) * 1e3)
     gc.enable()
     print("%-12s median %8.1f ms   min %8.1f ms   (%d calls)" % (name, statistics.median(times), min(times), reps))
 
 
 if __name__ == "__main__":
-    print("torch %s, threads %d" % (torch.__version__, torch.get_num_threads()))
+    print("torch %s, threads %d, clock %s" % (
+        torch.__version__, torch.get_num_threads(), CLOCK.__name__))
     cnn = Cnn().train()  # train mode: no fused inference path; no dropout anywhere
     bench("cnn", per_sample(cnn), torch.randn(256, 3, 32, 32), torch.randint(0, 10, (256,)))
     block = Block().train()

@@ -130,6 +130,24 @@ def functional_cases():
     pool("avg_pool2d_k3_s2_p1", "avg_pool2d", randn(g, 2, 3, 7, 6), kernel_size=3, stride=2,
          padding=1)
     pool("avg_pool2d_k2_unbatched", "avg_pool2d", randn(g, 3, 6, 5), kernel_size=2)
+    # dilation, ceil_mode, count_include_pad (each alone and together; odd sizes so that
+    # ceil_mode adds windows over the right edge, one of which PyTorch drops)
+    g2 = gen("pool options")
+    pool("max_pool2d_dilation", "max_pool2d", randn(g2, 2, 3, 9, 8), kernel_size=3, stride=1,
+         dilation=(2, 3))
+    pool("max_pool2d_ceil", "max_pool2d", randn(g2, 2, 2, 7, 8), kernel_size=2, stride=2,
+         ceil_mode=True)
+    pool("max_pool2d_ceil_pad_dilation_unbatched", "max_pool2d", randn(g2, 3, 8, 7),
+         kernel_size=(3, 2), stride=(2, 3), padding=1, dilation=2, ceil_mode=True)
+    pool("max_pool2d_ceil_ties", "max_pool2d", ties, kernel_size=3, stride=2, padding=1,
+         ceil_mode=True)
+    pool("avg_pool2d_exclude_pad", "avg_pool2d", randn(g2, 2, 3, 7, 6), kernel_size=3, stride=2,
+         padding=1, count_include_pad=False)
+    pool("avg_pool2d_ceil", "avg_pool2d", randn(g2, 2, 2, 7, 8), kernel_size=2, ceil_mode=True)
+    pool("avg_pool2d_ceil_pad_include", "avg_pool2d", randn(g2, 2, 2, 8, 7), kernel_size=3,
+         stride=2, padding=1, ceil_mode=True)
+    pool("avg_pool2d_ceil_pad_exclude_unbatched", "avg_pool2d", randn(g2, 3, 8, 7),
+         kernel_size=(3, 2), stride=(2, 3), padding=1, ceil_mode=True, count_include_pad=False)
     pool("adaptive_avg_pool2d_7x5_to_3x2", "adaptive_avg_pool2d", randn(g, 2, 3, 7, 5),
          output_size=(3, 2))
     pool("adaptive_avg_pool2d_global", "adaptive_avg_pool2d", randn(g, 2, 3, 8, 8),

@@ -14,10 +14,14 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import org.junit.jupiter.api.Test;
 import org.vmap4j.core.Params;
+import org.vmap4j.core.TensorType;
+import org.vmap4j.cpu.Convolution;
+import org.vmap4j.cpu.CpuTensor;
 import org.vmap4j.ir.Program;
 import org.vmap4j.ir.ProgramSerializer;
 import org.vmap4j.prim.ConvGeneralDilated;
 import org.vmap4j.prim.ReduceWindow;
+import org.vmap4j.prim.SelectAndScatter;
 
 /**
  * conv_general_dilated and reduce_window against plain direct loops written here from the
@@ -163,6 +167,68 @@ class ConvolutionTest {
         conv(Reference.nonContiguous(x, g.lhs(), t), Reference.tensor(w, g.rhs(), t), g.params());
     double[] want = directConv(x, g.lhs(), w, g.rhs(), g.params(), got.shape());
     assertClose(got, want, got.shape(), f64 ? 1e-12 : 1e-5, g.toString());
+  }
+
+  /**
+   * The two layouts of the CPU kernel, each forced, over the same random geometries (the primitive
+   * picks one by shape, so each alone would be tested only on the shapes that pick it).
+   */
+  @Property(tries = 200)
+  void bothKernelLayoutsEqualTheDirectLoop(@ForAll long seed, @ForAll boolean f64) {
+    Random r = new Random(seed);
+    Geometry g = randomGeometry(r);
+    double[] x = Reference.randomData(r.nextLong(), Reference.size(g.lhs()));
+    double[] w = Reference.randomData(r.nextLong(), Reference.size(g.rhs()));
+    DType t = f64 ? DType.F64 : DType.F32;
+    CpuTensor lhs = (CpuTensor) Reference.nonContiguous(x, g.lhs(), t);
+    CpuTensor rhs = (CpuTensor) Reference.tensor(w, g.rhs(), t);
+    TensorType out =
+        ConvGeneralDilated.CONV_GENERAL_DILATED.inferType(
+            new TensorType[] {lhs.type(), rhs.type()}, g.params());
+    Params p = g.params();
+    Convolution.Geometry geometry =
+        new Convolution.Geometry(
+            p.ints("window_strides"),
+            p.ints("padding_low"),
+            p.ints("lhs_dilation"),
+            p.ints("rhs_dilation"),
+            p.integer("feature_group_count"),
+            p.integer("batch_group_count"));
+    double[] want = directConv(x, g.lhs(), w, g.rhs(), p, out.shape());
+    for (Convolution.Layout layout : Convolution.Layout.values()) {
+      Tensor got = Convolution.evaluate(lhs, rhs, geometry, out, layout);
+      assertClose(got, want, out.shape(), f64 ? 1e-12 : 1e-5, layout + " " + g);
+    }
+  }
+
+  /**
+   * Windows long enough for the vector tiles and their scalar tails (rows of 37 and 41 taps, 5
+   * filters: a 4 x 3 tile plus leftover rows and columns), where the random geometries above have
+   * windows of at most 3.
+   */
+  @Test
+  void patchLayoutHandlesLongRowsAndLeftoverTiles() {
+    for (DType t : new DType[] {DType.F32, DType.F64}) {
+      int[] xs = {2, 3, 9, 44};
+      int[] ws = {5, 3, 6, 41};
+      Params p =
+          ConvGeneralDilated.params(
+              new int[] {1, 1},
+              new int[] {1, 2},
+              new int[] {1, 0},
+              new int[] {1, 1},
+              new int[] {1, 1},
+              1,
+              1);
+      double[] x = Reference.randomData(11, Reference.size(xs));
+      double[] w = Reference.randomData(12, Reference.size(ws));
+      Tensor got = conv(Reference.tensor(x, xs, t), Reference.tensor(w, ws, t), p);
+      assertThat(got.shape()).containsExactly(2, 5, 6, 6);
+      assertThat(Convolution.chosenLayout(new int[] {6, 41}, new int[] {6, 6}))
+          .isEqualTo(Convolution.Layout.PATCHES);
+      double[] want = directConv(x, xs, w, ws, p, got.shape());
+      assertClose(got, want, got.shape(), t == DType.F64 ? 1e-12 : 1e-4, "long rows " + t);
+    }
   }
 
   @Test
@@ -335,8 +401,14 @@ class ConvolutionTest {
             new int[] {1, 1},
             1,
             1);
+    // a dilated window, so that the optional parameter is serialized too
     Params pool =
-        ReduceWindow.params(new int[] {1, 1, 2, 2}, new int[] {1, 1, 2, 2}, new int[4], new int[4]);
+        ReduceWindow.params(
+            new int[] {1, 1, 2, 2},
+            new int[] {1, 1, 2, 2},
+            new int[4],
+            new int[4],
+            new int[] {1, 1, 2, 1});
     BiFunction<Tensor, Tensor, Tensor> f =
         (x, w) -> bind1(ReduceWindow.REDUCE_WINDOW_MAX, pool, conv(x, w, p).tanh()).mul(2.0).sum();
     Tensor x = Tensor.randomNormal(r.nextLong(), DType.F64, 3, 2, 6, 7);
@@ -345,7 +417,11 @@ class ConvolutionTest {
     BiFunction<Tensor, Tensor, Tensor> gw = Func.gradSecond(f);
     assertClose(Func.jit(gw).apply(x, w), gw.apply(x, w), 1e-12, "jit(grad)");
     Program program = Func.trace(gw, x, w);
-    assertThat(program.toString()).contains("conv_general_dilated").contains("reduce_window_max");
+    assertThat(program.toString())
+        .contains("conv_general_dilated")
+        .contains("reduce_window_max")
+        .contains("select_and_scatter_add_max")
+        .contains("window_dilation=(1,1,2,1)");
     Program back = ProgramSerializer.fromBytes(ProgramSerializer.toBytes(program));
     assertThat(back.toString()).isEqualTo(program.toString());
     assertClose(back.evaluate(List.of(x, w)).get(0), gw.apply(x, w), 1e-12, "deserialized");
@@ -367,25 +443,44 @@ class ConvolutionTest {
     int[] strides = new int[rank];
     int[] low = new int[rank];
     int[] high = new int[rank];
+    int[] dilation = new int[rank];
     for (int d = 0; d < rank; d++) {
       shape[d] = 1 + r.nextInt(5);
       window[d] = 1 + r.nextInt(Math.min(3, shape[d]));
       strides[d] = 1 + r.nextInt(3);
-      // padding below the window size, so every window sees an element (as torch requires)
+      dilation[d] = r.nextInt(3) == 0 ? 2 : 1;
+      // padding below the window size, so every window sees an element (as torch requires); a
+      // dilated window gets no low padding, so that its first tap is always inside
       low[d] = r.nextInt(window[d] + 1) - 1;
       high[d] = r.nextInt(window[d] + 1) - 1;
-      if (shape[d] + low[d] + high[d] < window[d]) {
+      if (dilation[d] > 1) {
+        low[d] = Math.min(low[d], 0);
+      }
+      int extent = (window[d] - 1) * dilation[d] + 1;
+      if (shape[d] + low[d] + high[d] < extent) {
         low[d] = 0;
         high[d] = 0;
+        dilation[d] = 1;
       }
     }
-    return new Window(shape, ReduceWindow.params(window, strides, low, high));
+    return new Window(shape, ReduceWindow.params(window, strides, low, high, dilation));
+  }
+
+  /** The window dilation of {@code p}: ones unless given. */
+  static int[] windowDilation(Params p) {
+    if (p.asMap().containsKey("window_dilation")) {
+      return p.ints("window_dilation");
+    }
+    int[] ones = new int[p.ints("window_dimensions").length];
+    Arrays.fill(ones, 1);
+    return ones;
   }
 
   static double[] directWindow(double[] x, int[] xs, Params p, String op, int[] out) {
     int[] window = p.ints("window_dimensions");
     int[] strides = p.ints("window_strides");
     int[] low = p.ints("padding_low");
+    int[] dilation = windowDilation(p);
     double[] y = new double[Reference.size(out)];
     Reference.forEachIndex(
         out,
@@ -400,7 +495,7 @@ class ConvolutionTest {
               k -> {
                 int[] i = new int[xs.length];
                 for (int d = 0; d < xs.length; d++) {
-                  i[d] = o[d] * strides[d] + k[d] - low[d];
+                  i[d] = o[d] * strides[d] + k[d] * dilation[d] - low[d];
                   if (i[d] < 0 || i[d] >= xs[d]) {
                     return;
                   }
@@ -473,6 +568,141 @@ class ConvolutionTest {
         assertClose(gotGrads.index(0, b), one, 1e-12, op + " vmap(grad) " + g);
       }
     }
+  }
+
+  /** The definition: each window's source value added at its first max (min) of x, row-major. */
+  static double[] directSelectAndScatter(
+      double[] x, int[] xs, double[] source, int[] sourceShape, Params p, boolean max) {
+    int[] window = p.ints("window_dimensions");
+    int[] strides = p.ints("window_strides");
+    int[] low = p.ints("padding_low");
+    int[] dilation = windowDilation(p);
+    double[] y = new double[x.length];
+    Reference.forEachIndex(
+        sourceShape,
+        o -> {
+          int[] chosen = {-1};
+          Reference.forEachIndex(
+              window,
+              k -> {
+                int[] i = new int[xs.length];
+                for (int d = 0; d < xs.length; d++) {
+                  i[d] = o[d] * strides[d] + k[d] * dilation[d] - low[d];
+                  if (i[d] < 0 || i[d] >= xs[d]) {
+                    return;
+                  }
+                }
+                int at = Reference.flat(xs, i);
+                if (chosen[0] < 0 || (max ? x[at] > x[chosen[0]] : x[at] < x[chosen[0]])) {
+                  chosen[0] = at;
+                }
+              });
+          if (chosen[0] >= 0) {
+            y[chosen[0]] += source[Reference.flat(sourceShape, o)];
+          }
+        });
+    return y;
+  }
+
+  /**
+   * select_and_scatter_add against the definition, on small integers so that windows tie often (the
+   * first extreme must win), with a strided view as operand.
+   */
+  @Property(tries = 300)
+  void selectAndScatterEqualsTheDirectLoop(@ForAll long seed, @ForAll boolean f64) {
+    Random r = new Random(seed);
+    Window g = randomWindow(r);
+    double[] x = new double[Reference.size(g.shape())];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = r.nextInt(4);
+    }
+    DType t = f64 ? DType.F64 : DType.F32;
+    for (boolean max : new boolean[] {true, false}) {
+      ReduceWindow pool = max ? ReduceWindow.REDUCE_WINDOW_MAX : ReduceWindow.REDUCE_WINDOW_MIN;
+      int[] pooled = bind1(pool, g.params(), Reference.tensor(x, g.shape(), t)).shape();
+      double[] source = Reference.randomData(r.nextLong(), Reference.size(pooled));
+      SelectAndScatter op =
+          max
+              ? SelectAndScatter.SELECT_AND_SCATTER_ADD_MAX
+              : SelectAndScatter.SELECT_AND_SCATTER_ADD_MIN;
+      Tensor got =
+          bind1(
+              op,
+              g.params(),
+              Reference.nonContiguous(x, g.shape(), t),
+              Reference.tensor(source, pooled, t));
+      double[] want = directSelectAndScatter(x, g.shape(), source, pooled, g.params(), max);
+      assertClose(got, want, g.shape(), f64 ? 1e-12 : 1e-5, op + " " + g);
+    }
+  }
+
+  /**
+   * select_and_scatter_add's own rules: linear in the source (JVP exact), its VJP in the source the
+   * transpose (inner products agree), zero in the operand; vmap with either or both operands
+   * batched equals a loop; second derivatives of max pooling (a Hessian-vector product, which
+   * differentiates the VJP) equal finite differences of the gradient.
+   */
+  @Property(tries = 100)
+  void selectAndScatterRulesAndSecondDerivatives(@ForAll long seed) {
+    Random r = new Random(seed);
+    Window g = randomWindow(r);
+    Tensor x = Tensor.randomNormal(r.nextLong(), DType.F64, g.shape());
+    int[] pooled = bind1(ReduceWindow.REDUCE_WINDOW_MAX, g.params(), x).shape();
+    SelectAndScatter op = SelectAndScatter.SELECT_AND_SCATTER_ADD_MAX;
+    Tensor s = Tensor.randomNormal(r.nextLong(), DType.F64, pooled);
+    Tensor ds = Tensor.randomNormal(r.nextLong(), DType.F64, pooled);
+    Function<Tensor, Tensor> inSource = src -> bind1(op, g.params(), x, src);
+    Tensor tangent = Func.jvp(inSource, s, ds).tangent();
+    assertClose(tangent, inSource.apply(s.add(ds)).sub(inSource.apply(s)), 1e-12, "jvp " + g);
+    Tensor u = Tensor.randomNormal(r.nextLong(), DType.F64, g.shape());
+    Tensor pulled = Func.vjp(inSource, s).pullback(u);
+    assertThat(inner(pulled, ds))
+        .as("transpose " + g)
+        .isCloseTo(inner(tangent, u), within(1e-9 * (1 + Math.abs(inner(tangent, u)))));
+    Tensor inOperand = Func.grad((Tensor e) -> bind1(op, g.params(), e, s).mul(u).sum()).apply(x);
+    assertThat(inOperand.abs().max().item()).isZero();
+
+    int size = 1 + r.nextInt(3);
+    Tensor[] xs = new Tensor[size];
+    Tensor[] ss = new Tensor[size];
+    for (int b = 0; b < size; b++) {
+      xs[b] = Tensor.randomNormal(r.nextLong(), DType.F64, g.shape());
+      ss[b] = Tensor.randomNormal(r.nextLong(), DType.F64, pooled);
+    }
+    java.util.function.BiFunction<Tensor, Tensor, Tensor> both =
+        (a, b) -> bind1(op, g.params(), a, b);
+    Tensor batchedBoth = Func.vmap(both).apply(Tensor.stack(0, xs), Tensor.stack(0, ss));
+    Tensor batchedX = Func.vmap(both, InDims.of(0, null)).apply(Tensor.stack(0, xs), ss[0]);
+    Tensor batchedS = Func.vmap(both, InDims.of(null, 0)).apply(xs[0], Tensor.stack(0, ss));
+    for (int b = 0; b < size; b++) {
+      assertClose(batchedBoth.index(0, b), both.apply(xs[b], ss[b]), 1e-12, "vmap both " + g);
+      assertClose(batchedX.index(0, b), both.apply(xs[b], ss[0]), 1e-12, "vmap x " + g);
+      assertClose(batchedS.index(0, b), both.apply(xs[0], ss[b]), 1e-12, "vmap source " + g);
+    }
+
+    Function<Tensor, Tensor> gradient =
+        Func.grad(
+            (Tensor e) -> bind1(ReduceWindow.REDUCE_WINDOW_MAX, g.params(), e).square().sum());
+    Tensor v = Tensor.randomNormal(r.nextLong(), DType.F64, g.shape());
+    Tensor hvp = Func.jvp(gradient, x, v).tangent();
+    double h = 1e-6;
+    Tensor fd = gradient.apply(x.add(v.mul(h))).sub(gradient.apply(x.sub(v.mul(h)))).div(2 * h);
+    assertClose(hvp, fd, 1e-5, "hessian-vector " + g);
+  }
+
+  @Test
+  void selectAndScatterRefusesASourceOfTheWrongShape() {
+    Params p = ReduceWindow.params(new int[] {2}, new int[] {2}, new int[] {0}, new int[] {0});
+    assertThatThrownBy(
+            () ->
+                bind1(
+                    SelectAndScatter.SELECT_AND_SCATTER_ADD_MAX,
+                    p,
+                    Tensor.zeros(DType.F64, 6),
+                    Tensor.zeros(DType.F64, 4)))
+        .hasMessageContaining("select_and_scatter_add_max")
+        .hasMessageContaining("f64[3]")
+        .hasMessageContaining("f64[4]");
   }
 
   @Test

@@ -25,6 +25,7 @@ import org.vmap4j.prim.Pad;
 import org.vmap4j.prim.Primitives;
 import org.vmap4j.prim.ReduceWindow;
 import org.vmap4j.prim.ScatterAdd;
+import org.vmap4j.prim.SelectAndScatter;
 
 /**
  * For every primitive: vmap(f) on a batch equals stacking f applied to each example, for random
@@ -288,6 +289,20 @@ class VmapPropertyTest {
           return bind1(ReduceWindow.REDUCE_WINDOW_SUM, w, a[0])
               .add(bind1(ReduceWindow.REDUCE_WINDOW_MAX, w, a[0]).mul(2.0))
               .add(bind1(ReduceWindow.REDUCE_WINDOW_MIN, w, a[0]).mul(3.0));
+        });
+    add(
+        "select_and_scatter_add max and min",
+        "select_and_scatter_add_max select_and_scatter_add_min",
+        (r, t) -> new Tensor[] {rnd(r, t, 2, 5, 4), rnd(r, t, 2, 3, 4)},
+        a -> {
+          Params w =
+              ReduceWindow.params(
+                  new int[] {1, 2, 3},
+                  new int[] {1, 2, 1},
+                  new int[] {0, 1, 1},
+                  new int[] {0, 0, 1});
+          return bind1(SelectAndScatter.SELECT_AND_SCATTER_ADD_MAX, w, a[0], a[1])
+              .add(bind1(SelectAndScatter.SELECT_AND_SCATTER_ADD_MIN, w, a[0], a[1]).mul(3.0));
         });
     add(
         "cond on a data predicate",

@@ -15,15 +15,24 @@ import org.vmap4j.DType;
 import org.vmap4j.Tensor;
 import org.vmap4j.core.Interpreters;
 import org.vmap4j.core.Params;
+import org.vmap4j.core.TensorType;
+import org.vmap4j.cpu.Convolution;
+import org.vmap4j.cpu.CpuTensor;
 import org.vmap4j.prim.ConvGeneralDilated;
 
 /**
- * {@code conv2d} forward, F32, one thread: input {@code [64, 32, 32, 32]}, 32 filters of 3x3,
- * padding 1 (output {@code [64, 32, 32, 32]}, 1.21 GFLOP). {@code im2col}: the primitive's eager
- * CPU path (unrolling into the GEMM); {@code direct}: a plain direct loop over the same data,
- * written here as the baseline (the innermost loop runs along output columns, so that HotSpot
- * vectorizes it). PyTorch's figure for the same call comes from {@code
+ * {@code conv2d} forward, one thread: input {@code [64, 32, 32, 32]}, 32 filters of 3x3, padding 1
+ * (output {@code [64, 32, 32, 32]}, 1.21 GFLOP). {@code im2col} (F32) and {@code im2colF64}: the
+ * primitive's eager CPU path (unrolling into the GEMM); {@code direct}: a plain direct loop over
+ * the same data, written here as the baseline (the innermost loop runs along output columns, so
+ * that HotSpot vectorizes it). PyTorch's figures for the same call come from {@code
  * benchmarks/python/conv2d_torch_bench.py}, run in the same sitting.
+ *
+ * <p>{@code filterGradient*}: the convolution that the per-sample filter gradient of
+ * ModelsPerSampleGradBenchmark's first CNN layer runs (lhs {@code [3, 256, 32, 32]}, 256 feature
+ * groups of 4 filters {@code [1024, 1, 32, 32]}, padding 1, result {@code [3, 1024, 3, 3]}: a
+ * whole-image window over 9 positions), once in each of the kernel's two layouts ({@link
+ * Convolution.Layout}), to choose between them by measurement.
  *
  * <p>Run: {@code java -jar benchmarks/target/benchmarks.jar ConvBenchmark}.
  */
@@ -51,17 +60,68 @@ public class ConvBenchmark {
           1,
           1);
 
+  static final int EXAMPLES = 256;
+  static final Params FILTER_GRADIENT =
+      ConvGeneralDilated.params(
+          new int[] {1, 1},
+          new int[] {1, 1},
+          new int[] {1, 1},
+          new int[] {1, 1},
+          new int[] {1, 1},
+          EXAMPLES,
+          1);
+  static final Convolution.Geometry FILTER_GRADIENT_GEOMETRY =
+      new Convolution.Geometry(
+          new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 1}, EXAMPLES, 1);
+
   Tensor x;
   Tensor w;
+  Tensor x64;
+  Tensor w64;
   float[] xArray;
   float[] wArray;
+  CpuTensor images;
+  CpuTensor cotangents;
+  TensorType filterGradientType;
 
   @Setup
   public void setUp() {
     x = Tensor.randomNormal(1, DType.F32, N, C, S, S);
     w = Tensor.randomNormal(2, DType.F32, O, C, K, K);
+    x64 = x.astype(DType.F64);
+    w64 = w.astype(DType.F64);
     xArray = x.toFloatArray();
     wArray = w.toFloatArray();
+    images = (CpuTensor) Tensor.randomNormal(3, DType.F32, 3, EXAMPLES, S, S);
+    cotangents = (CpuTensor) Tensor.randomNormal(4, DType.F32, EXAMPLES * 4, 1, S, S);
+    filterGradientType =
+        ConvGeneralDilated.CONV_GENERAL_DILATED.inferType(
+            new TensorType[] {images.type(), cotangents.type()}, FILTER_GRADIENT);
+  }
+
+  @Benchmark
+  public Tensor im2colF64() {
+    return conv(x64, w64);
+  }
+
+  @Benchmark
+  public Tensor filterGradientPatches() {
+    return Convolution.evaluate(
+        images,
+        cotangents,
+        FILTER_GRADIENT_GEOMETRY,
+        filterGradientType,
+        Convolution.Layout.PATCHES);
+  }
+
+  @Benchmark
+  public Tensor filterGradientColumns() {
+    return Convolution.evaluate(
+        images,
+        cotangents,
+        FILTER_GRADIENT_GEOMETRY,
+        filterGradientType,
+        Convolution.Layout.COLUMNS);
   }
 
   @Benchmark

@@ -8,10 +8,12 @@ import org.vmap4j.core.TensorType;
 /**
  * The eager CPU kernel of {@code conv_general_dilated} (layout: lhs {@code [N, C, spatial...]}, rhs
  * {@code [O, C / feature_groups, window...]}, result {@code [N / batch_groups, O, spatial...]}).
- * For each result example and group, the input patches are unrolled into a column matrix {@code
- * [C_group * window, positions]} ("im2col") and multiplied by the group's filters {@code [O_group,
- * C_group * window]} with the project's GEMM, which writes straight into the result's slice: the
- * result layout {@code [n, o, positions]} is the product's row-major layout.
+ * For each result example and group, the input windows are unrolled and multiplied by the group's
+ * filters {@code [O_group, C_group * window]} in one of two layouts (see {@link Layout}): as
+ * columns {@code [C_group * window, positions]} ("im2col") for the project's GEMM, which writes
+ * straight into the result's slice (the result layout {@code [n, o, positions]} is the product's
+ * row-major layout), or as patches {@code [positions, C_group * window]}, one row per result
+ * position, for {@link RowProducts}.
  */
 public final class Convolution {
   private Convolution() {}
@@ -25,7 +27,45 @@ public final class Convolution {
       int featureGroups,
       int batchGroups) {}
 
+  /**
+   * How the input windows are laid out for the product; both give the same numbers (up to the order
+   * of the additions).
+   */
+  public enum Layout {
+    /**
+     * Columns {@code [C_group * window, positions]}, multiplied by the GEMM: many result positions
+     * under a small window (a forward pass, an input gradient). Each unrolled row is one result row
+     * long, so its cost per row is paid once per window tap and channel.
+     */
+    COLUMNS,
+    /**
+     * Patches {@code [positions, C_group * window]}: few result positions under a large window (a
+     * filter gradient, whose window is a whole image and whose result is the filter). Each patch
+     * row copies runs one window row long, and the product reads filters and patches along their
+     * rows. Measured by {@code ConvBenchmark.filterGradient*} (docs/performance.md): on the
+     * per-sample filter gradient of ModelsPerSampleGradBenchmark's first CNN layer it took a tenth
+     * of the columns' time, whose unrolled rows there are 3 elements long and whose product pads 9
+     * columns to a panel of 32.
+     */
+    PATCHES
+  }
+
+  /** The layout {@link #evaluate(CpuTensor, CpuTensor, Geometry, TensorType)} uses. */
+  public static Layout chosenLayout(int[] window, int[] outSpatial) {
+    return Shapes.size(outSpatial) < Shapes.size(window) ? Layout.PATCHES : Layout.COLUMNS;
+  }
+
   public static CpuTensor evaluate(CpuTensor lhs, CpuTensor rhs, Geometry g, TensorType out) {
+    int[] window = Arrays.copyOfRange(rhs.shape(), 2, rhs.ndim());
+    int[] outSize = Arrays.copyOfRange(out.shape(), 2, out.ndim());
+    return evaluate(lhs, rhs, g, out, chosenLayout(window, outSize));
+  }
+
+  /**
+   * The convolution with the windows laid out as {@code layout} says (to measure and test both).
+   */
+  public static CpuTensor evaluate(
+      CpuTensor lhs, CpuTensor rhs, Geometry g, TensorType out, Layout layout) {
     CpuTensor result = CpuTensor.allocate(out);
     int[] xShape = lhs.shape();
     int[] wShape = rhs.shape();
@@ -51,6 +91,26 @@ public final class Convolution {
     int inPositions = Shapes.size(inSize);
     int channels = xShape[1];
     Unroller unroller = new Unroller(g, inSize, window, outSize);
+    if (layout == Layout.PATCHES) {
+      patchProducts(
+          new PatchProblem(
+              dtype,
+              x,
+              w,
+              y,
+              unroller,
+              g,
+              outExamples,
+              groups,
+              groupChannels,
+              groupOut,
+              rows,
+              positions,
+              channels,
+              inPositions,
+              outChannels));
+      return result;
+    }
     boolean identity = unroller.isIdentity();
     Object columns = identity ? null : Storage.allocate(dtype, rows * positions);
     for (int n = 0; n < outExamples; n++) {
@@ -83,6 +143,58 @@ public final class Convolution {
     return result;
   }
 
+  /** Everything one patch-layout convolution needs, for the pieces it is split into. */
+  private record PatchProblem(
+      DType dtype,
+      Object x,
+      Object w,
+      Object y,
+      Unroller unroller,
+      Geometry g,
+      int outExamples,
+      int groups,
+      int groupChannels,
+      int groupOut,
+      int rows,
+      int positions,
+      int channels,
+      int inPositions,
+      int outChannels) {}
+
+  /**
+   * One product per result example and group, {@code y[n, group block, :] = filters · patchesᵀ};
+   * the pairs are independent, so they are split over threads, each piece with its own patch
+   * buffer.
+   */
+  private static void patchProducts(PatchProblem q) {
+    long cost = (long) q.rows() * q.positions() * Math.max(1, q.groupOut());
+    Parallelism.forRange(
+        q.outExamples() * q.groups(),
+        cost,
+        (from, to) -> {
+          Object patches = Storage.allocate(q.dtype(), q.rows() * q.positions());
+          for (int pair = from; pair < to; pair++) {
+            int n = pair / q.groups();
+            int group = pair % q.groups();
+            int example = q.g().batchGroups() > 1 ? group * q.outExamples() + n : n;
+            int firstChannel = q.g().featureGroups() > 1 ? group * q.groupChannels() : 0;
+            int xOffset = (example * q.channels() + firstChannel) * q.inPositions();
+            q.unroller().unrollPatches(q.x(), xOffset, q.groupChannels(), patches);
+            RowProducts.into(
+                q.dtype(),
+                q.w(),
+                group * q.groupOut() * q.rows(),
+                patches,
+                0,
+                q.y(),
+                (n * q.outChannels() + group * q.groupOut()) * q.positions(),
+                q.groupOut(),
+                q.positions(),
+                q.rows());
+          }
+        });
+  }
+
   /**
    * Writes the column matrix of one example's group of channels. For each spatial dimension a table
    * maps (window offset, result position) to the input index it reads, or -1 where it reads padding
@@ -99,6 +211,11 @@ public final class Convolution {
     private final int[] rangeEnd;
     private final int lastStride;
     private final boolean lastDense;
+    // per result position along the last dimension, the window taps that read the input (dense
+    // last dimension only): taps [tapStart, tapEnd) read consecutive input elements
+    private final int[] tapStart;
+    private final int[] tapEnd;
+    private final boolean patchRunsDense;
 
     Unroller(Geometry g, int[] inSize, int[] window, int[] outSize) {
       this.inSize = inSize;
@@ -135,6 +252,84 @@ public final class Convolution {
         rangeStart[k] = first;
         rangeEnd[k] = end;
       }
+      // taps read consecutive elements only when neither dilation spreads them
+      boolean tapsDense = lastDense && g.rhsDilation()[last] == 1;
+      tapStart = new int[outSize[last]];
+      tapEnd = new int[outSize[last]];
+      for (int o = 0; o < outSize[last] && tapsDense; o++) {
+        int first = 0;
+        while (first < window[last] && index[last][first][o] < 0) {
+          first++;
+        }
+        int end = first;
+        while (end < window[last] && index[last][end][o] >= 0) {
+          end++;
+        }
+        tapStart[o] = first;
+        tapEnd[o] = end;
+      }
+      patchRunsDense = tapsDense;
+    }
+
+    /**
+     * Writes the patch matrix {@code [positions, channels * window]} of one example's group of
+     * channels: row p holds, channel by channel, the window of result position p in the filters'
+     * order, so that a result element is the dot product of a filter row and a patch row.
+     */
+    void unrollPatches(Object x, int xOffset, int channels, Object patches) {
+      int dims = inSize.length;
+      int last = dims - 1;
+      int outerWindow = Shapes.size(Arrays.copyOf(window, last));
+      int outerPositions = Shapes.size(Arrays.copyOf(outSize, last));
+      int runLength = window[last];
+      int inPositions = Shapes.size(inSize);
+      int[] k = new int[dims];
+      int[] o = new int[dims];
+      int dst = 0;
+      for (int p = 0; p < outerPositions; p++) {
+        unflatten(p, outSize, last, o);
+        for (int ol = 0; ol < outSize[last]; ol++) {
+          for (int c = 0; c < channels; c++) {
+            int channelOffset = xOffset + c * inPositions;
+            for (int kw = 0; kw < outerWindow; kw++) {
+              unflatten(kw, window, last, k);
+              int base = channelOffset;
+              boolean inside = true;
+              for (int d = 0; d < last && inside; d++) {
+                int i = index[d][k[d]][o[d]];
+                inside = i >= 0;
+                base += i * inStrides[d];
+              }
+              if (!inside) {
+                fill(patches, dst, dst + runLength);
+              } else {
+                patchRun(x, base, ol, patches, dst);
+              }
+              dst += runLength;
+            }
+          }
+        }
+      }
+    }
+
+    /** The taps of the last window dimension for result position {@code o} along it. */
+    private void patchRun(Object x, int base, int o, Object patches, int dst) {
+      int last = inSize.length - 1;
+      int runLength = window[last];
+      if (!patchRunsDense) {
+        for (int k = 0; k < runLength; k++) {
+          int i = index[last][k][o];
+          copyOrZero(x, i < 0 ? -1 : base + i, patches, dst + k);
+        }
+        return;
+      }
+      int from = tapStart[o];
+      int to = tapEnd[o];
+      fill(patches, dst, dst + from);
+      if (to > from) {
+        System.arraycopy(x, base + index[last][from][o], patches, dst + from, to - from);
+      }
+      fill(patches, dst + to, dst + runLength);
     }
 
     /** A 1x1 window at stride 1 without padding or dilation: the input already is the matrix. */
@@ -227,6 +422,15 @@ public final class Convolution {
       Arrays.fill(f, from, to, 0f);
     } else {
       Arrays.fill((double[]) a, from, to, 0.0);
+    }
+  }
+
+  /** {@code dst[at] = src[from]}, or zero where {@code from} is negative. */
+  private static void copyOrZero(Object src, int from, Object dst, int at) {
+    if (src instanceof float[] s) {
+      ((float[]) dst)[at] = from < 0 ? 0f : s[from];
+    } else {
+      ((double[]) dst)[at] = from < 0 ? 0.0 : ((double[]) src)[from];
     }
   }
 

@@ -25,6 +25,7 @@ public final class Primitives {
           DotGeneral.class,
           ConvGeneralDilated.class,
           ReduceWindow.class,
+          SelectAndScatter.class,
           BroadcastInDim.class,
           Reshape.class,
           Transpose.class,

@@ -16,13 +16,15 @@ import org.vmap4j.kernel.Monoid;
  * elements moves by {@code window_strides[d]} over the operand padded with {@code padding_low[d]}
  * elements before and {@code padding_high[d]} after (negative padding crops); each result element
  * combines one window. Padding holds the monoid's identity (0 for sum, -inf for max, +inf for min),
- * so it never wins a max nor adds to a sum. {@code y_d = floor((n + low + high - window) / stride)
- * + 1}.
+ * so it never wins a max nor adds to a sum. An optional {@code window_dilation[d]} (1 when absent,
+ * and then not written) spaces the window's taps that far apart. {@code y_d = floor((n + low + high
+ * - ((window - 1) * dilation + 1)) / stride) + 1}.
  *
  * <p>Derivatives: the sum is linear, its transpose a windowed sum of the stride-dilated cotangent.
  * Max and min route each window's tangent or cotangent through the window's first extreme element
  * (row-major order inside the window), as PyTorch's max pooling does on ties; an element that is
- * the extreme of several overlapping windows collects all their cotangents.
+ * the extreme of several overlapping windows collects all their cotangents. The cotangent is routed
+ * by {@link SelectAndScatter} in one pass.
  */
 public enum ReduceWindow implements SingleResultPrimitive {
   REDUCE_WINDOW_SUM(Monoid.SUM),
@@ -43,20 +45,55 @@ public enum ReduceWindow implements SingleResultPrimitive {
         "padding_high", paddingHigh);
   }
 
+  /**
+   * The parameters with the window's taps {@code dilation[d]} apart (torch's {@code dilation} of
+   * max pooling); a dilation of all ones gives exactly {@link #params(int[], int[], int[], int[])}.
+   */
+  public static Params params(
+      int[] window, int[] strides, int[] paddingLow, int[] paddingHigh, int[] dilation) {
+    Params p = params(window, strides, paddingLow, paddingHigh);
+    for (int d : dilation) {
+      if (d != 1) {
+        return p.with("window_dilation", dilation);
+      }
+    }
+    return p;
+  }
+
   /** The parameters decoded. */
-  record Window(int[] dims, int[] strides, int[] low, int[] high) {
+  record Window(int[] dims, int[] strides, int[] low, int[] high, int[] dilation) {
     static Window of(Params p) {
+      int[] dims = p.ints("window_dimensions");
+      int[] dilation;
+      if (p.asMap().containsKey("window_dilation")) {
+        dilation = p.ints("window_dilation");
+      } else {
+        dilation = new int[dims.length];
+        java.util.Arrays.fill(dilation, 1);
+      }
       return new Window(
-          p.ints("window_dimensions"),
-          p.ints("window_strides"),
-          p.ints("padding_low"),
-          p.ints("padding_high"));
+          dims, p.ints("window_strides"), p.ints("padding_low"), p.ints("padding_high"), dilation);
+    }
+
+    /** The span of the window along dimension d, its dilation included. */
+    int extent(int d) {
+      return (dims[d] - 1) * dilation[d] + 1;
     }
 
     /** The result extent along dimension d for an operand extent n. */
     int outSize(int d, int n) {
-      int span = n + low[d] + high[d] - dims[d];
+      int span = n + low[d] + high[d] - extent(d);
       return span < 0 ? 0 : span / strides[d] + 1;
+    }
+
+    /** These parameters for an operand with a new unit-window dimension in front (a batch). */
+    Params withBatchInFront() {
+      return params(
+          BatchRules.prepend(1, dims),
+          BatchRules.prepend(1, strides),
+          BatchRules.prepend(0, low),
+          BatchRules.prepend(0, high),
+          BatchRules.prepend(1, dilation));
     }
   }
 
@@ -69,7 +106,7 @@ public enum ReduceWindow implements SingleResultPrimitive {
           displayName() + ": needs an f32 or f64 operand of rank at least 1, got " + x);
     }
     Window w = Window.of(p);
-    for (int[] a : new int[][] {w.dims, w.strides, w.low, w.high}) {
+    for (int[] a : new int[][] {w.dims, w.strides, w.low, w.high, w.dilation}) {
       if (a.length != x.ndim()) {
         throw new IllegalArgumentException(
             displayName() + ": " + p + " needs one entry per dimension of " + x);
@@ -77,9 +114,9 @@ public enum ReduceWindow implements SingleResultPrimitive {
     }
     int[] shape = new int[x.ndim()];
     for (int d = 0; d < x.ndim(); d++) {
-      if (w.dims[d] < 1 || w.strides[d] < 1) {
+      if (w.dims[d] < 1 || w.strides[d] < 1 || w.dilation[d] < 1) {
         throw new IllegalArgumentException(
-            displayName() + ": window sizes and strides must be positive, got " + p);
+            displayName() + ": window sizes, strides and dilations must be positive, got " + p);
       }
       shape[d] = w.outSize(d, x.dim(d));
     }
@@ -89,20 +126,13 @@ public enum ReduceWindow implements SingleResultPrimitive {
   @Override
   public CpuTensor evaluate(CpuTensor[] in, Params p, TensorType out) {
     Window w = Window.of(p);
-    return WindowReductions.reduce(in[0], w.dims, w.strides, w.low, monoid, out);
+    return WindowReductions.reduce(in[0], w.dims, w.strides, w.low, w.dilation, monoid, out);
   }
 
   @Override
   public Batched batch(Tensor[] args, int[] dims, Params p, int size) {
-    Window w = Window.of(p);
     Tensor x = BatchRules.atFront(args[0], dims[0]);
-    Params q =
-        params(
-            BatchRules.prepend(1, w.dims),
-            BatchRules.prepend(1, w.strides),
-            BatchRules.prepend(0, w.low),
-            BatchRules.prepend(0, w.high));
-    return Batched.of(Interpreters.bind1(this, q, x), 0);
+    return Batched.of(Interpreters.bind1(this, Window.of(p).withBatchInFront(), x), 0);
   }
 
   @Override
@@ -110,10 +140,19 @@ public enum ReduceWindow implements SingleResultPrimitive {
     if (this == REDUCE_WINDOW_SUM) {
       return Interpreters.bind1(this, p, tangents[0]);
     }
+    return gatherAtExtremes(primals[0], tangents[0], p);
+  }
+
+  /**
+   * For each window of {@code x}, the value of {@code t} (shaped like x) at the window's first
+   * extreme: the forward-mode rule of max and min pooling, and the transpose of {@link
+   * SelectAndScatter} in its source.
+   */
+  Tensor gatherAtExtremes(Tensor x, Tensor t, Params p) {
     Window w = Window.of(p);
-    Tensor chosen = firstExtreme(primals[0], w);
-    Tensor t = WindowPatches.extract(tangents[0], w.dims, w.strides, w.low, w.high, 0.0);
-    return t.mul(chosen).sum(t.ndim() - 1);
+    Tensor chosen = firstExtreme(x, w);
+    Tensor patches = WindowPatches.extract(t, w, 0.0);
+    return patches.mul(chosen).sum(patches.ndim() - 1);
   }
 
   @Override
@@ -126,16 +165,14 @@ public enum ReduceWindow implements SingleResultPrimitive {
     if (this == REDUCE_WINDOW_SUM) {
       return new Tensor[] {sumTranspose(ct, x.shape(), w)};
     }
-    Tensor routed = firstExtreme(x, w).mul(ct.unsqueeze(ct.ndim()));
-    return new Tensor[] {
-      WindowPatches.scatter(routed, x.shape(), w.dims, w.strides, w.low, w.high)
-    };
+    return new Tensor[] {Interpreters.bind1(SelectAndScatter.of(this), p, x, ct)};
   }
 
   /**
    * {@code dx[i] = sum of ct[y] over the windows y that cover i}: the cotangent dilated by the
-   * stride, then summed over windows at stride one, the padding chosen so that window i covers
-   * exactly the results whose windows cover input i.
+   * stride, then summed over windows at stride one with the forward's window dilation (a window of
+   * ones reads the same backwards), the padding chosen so that window i covers exactly the results
+   * whose windows cover input i.
    */
   private static Tensor sumTranspose(Tensor ct, int[] xShape, Window w) {
     int rank = xShape.length;
@@ -149,14 +186,15 @@ public enum ReduceWindow implements SingleResultPrimitive {
       interior[d] = w.strides[d] - 1;
       dilate |= interior[d] > 0;
       int extent = (dim(ct, d) - 1) * w.strides[d] + 1;
-      low[d] = w.dims[d] - 1 - w.low[d];
-      high[d] = xShape[d] + w.dims[d] - 1 - extent - low[d];
+      low[d] = w.extent(d) - 1 - w.low[d];
+      high[d] = xShape[d] + w.extent(d) - 1 - extent - low[d];
     }
     Tensor spread =
         dilate
             ? Interpreters.bind1(Pad.PAD, Pad.params(new int[rank], new int[rank], interior, 0), ct)
             : ct;
-    return Interpreters.bind1(REDUCE_WINDOW_SUM, params(w.dims, ones, low, high), spread);
+    return Interpreters.bind1(
+        REDUCE_WINDOW_SUM, params(w.dims, ones, low, high, w.dilation), spread);
   }
 
   /**
@@ -165,7 +203,7 @@ public enum ReduceWindow implements SingleResultPrimitive {
    */
   private Tensor firstExtreme(Tensor x, Window w) {
     double pad = this == REDUCE_WINDOW_MAX ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
-    Tensor patches = WindowPatches.extract(x, w.dims, w.strides, w.low, w.high, pad);
+    Tensor patches = WindowPatches.extract(x, w, pad);
     if (this == REDUCE_WINDOW_MIN) {
       patches = patches.neg();
     }

@@ -7,17 +7,21 @@ import org.vmap4j.core.Interpreters;
  * The windows of a {@code reduce_window} laid side by side, built from pad, slice and concatenate
  * (so that what uses them batches and differentiates through those primitives' own rules): {@link
  * #extract} gives {@code result shape + [taps]}, tap t being the window offset t in row-major
- * order; {@link #scatter} is its transpose, adding each tap's values back where they were read.
- * Meant for small windows (pooling): one slice per tap.
+ * order. Meant for small windows (pooling): one slice per tap.
  */
 final class WindowPatches {
   private WindowPatches() {}
 
-  static Tensor extract(
-      Tensor x, int[] window, int[] strides, int[] low, int[] high, double padValue) {
+  static Tensor extract(Tensor x, ReduceWindow.Window w, double padValue) {
+    int[] window = w.dims();
+    int[] strides = w.strides();
+    int[] low = w.low();
     int rank = x.ndim();
-    Tensor padded = pad(x, positive(low), positive(high), padValue);
-    int[] out = outShape(x.shape(), window, strides, low, high);
+    Tensor padded = pad(x, positive(low), positive(w.high()), padValue);
+    int[] out = new int[rank];
+    for (int d = 0; d < rank; d++) {
+      out[d] = w.outSize(d, x.shape()[d]);
+    }
     int taps = org.vmap4j.core.Shapes.size(window);
     Tensor[] pieces = new Tensor[taps];
     int[] k = new int[rank];
@@ -26,7 +30,7 @@ final class WindowPatches {
       int[] start = new int[rank];
       int[] limit = new int[rank];
       for (int d = 0; d < rank; d++) {
-        start[d] = k[d] + Math.max(-low[d], 0);
+        start[d] = k[d] * w.dilation()[d] + Math.max(-low[d], 0);
         limit[d] = out[d] == 0 ? start[d] : start[d] + (out[d] - 1) * strides[d] + 1;
       }
       Tensor piece =
@@ -34,52 +38,6 @@ final class WindowPatches {
       pieces[t] = piece.unsqueeze(rank);
     }
     return taps == 1 ? pieces[0] : Tensor.concat(rank, pieces);
-  }
-
-  static Tensor scatter(
-      Tensor patches, int[] xShape, int[] window, int[] strides, int[] low, int[] high) {
-    int rank = xShape.length;
-    int[] lowPad = positive(low);
-    int[] paddedShape = new int[rank];
-    for (int d = 0; d < rank; d++) {
-      paddedShape[d] = xShape[d] + lowPad[d] + Math.max(high[d], 0);
-    }
-    int[] out = outShape(xShape, window, strides, low, high);
-    int taps = org.vmap4j.core.Shapes.size(window);
-    int[] k = new int[rank];
-    Tensor sum = null;
-    for (int t = 0; t < taps; t++) {
-      unflatten(t, window, k);
-      int[] before = new int[rank];
-      int[] after = new int[rank];
-      int[] interior = new int[rank];
-      for (int d = 0; d < rank; d++) {
-        before[d] = k[d] + Math.max(-low[d], 0);
-        interior[d] = strides[d] - 1;
-        int extent = out[d] == 0 ? 0 : (out[d] - 1) * strides[d] + 1;
-        after[d] = paddedShape[d] - before[d] - extent;
-      }
-      Tensor piece = patches.index(rank, t);
-      Tensor placed = Interpreters.bind1(Pad.PAD, Pad.params(before, after, interior, 0.0), piece);
-      sum = sum == null ? placed : sum.add(placed);
-    }
-    int[] start = lowPad;
-    int[] limit = new int[rank];
-    int[] unit = new int[rank];
-    for (int d = 0; d < rank; d++) {
-      limit[d] = start[d] + xShape[d];
-      unit[d] = 1;
-    }
-    return Interpreters.bind1(Slice.SLICE, Slice.params(start, limit, unit), sum);
-  }
-
-  private static int[] outShape(int[] x, int[] window, int[] strides, int[] low, int[] high) {
-    int[] out = new int[x.length];
-    for (int d = 0; d < x.length; d++) {
-      int span = x[d] + low[d] + high[d] - window[d];
-      out[d] = span < 0 ? 0 : span / strides[d] + 1;
-    }
-    return out;
   }
 
   private static Tensor pad(Tensor x, int[] low, int[] high, double value) {

@@ -35,6 +35,12 @@ import org.vmap4j.DType;
  *       sin/cos of x.
  *   <li>tanh(x) = -expm1(-2|x|) / (expm1(-2|x|) + 2) with the sign of x; logistic(x) = 1 / (1 +
  *       exp(-x)), the CPU's formula.
+ *   <li>erf, the CPU's method ({@code org.vmap4j.prim.ErrorFunction}) without its tables in memory:
+ *       for |x| &lt; 1 the Maclaurin series in x²; for 1 &le; |x| &lt; 6 the Taylor polynomial of
+ *       erf about the nearest center c = 1 + i/8 (|h| &le; 1/16), whose derivatives are Hermite
+ *       polynomials times a Gaussian, {@code erf^(k+1)(c) = 2/sqrt(pi) (-1)^k H_k(c) exp(-c²)}:
+ *       erf(c) and exp(-c²) of the 41 centers are constants chosen with {@code selp}, H_0..H_12 at
+ *       c follow from their recurrence at run time; beyond 6, ±1.
  * </ul>
  *
  * <p>The f32 forms of log, log1p, expm1 and pow use these routines on the operands widened to f64
@@ -55,7 +61,8 @@ final class PtxF64Math {
     COS,
     TANH,
     LOGISTIC,
-    POW
+    POW,
+    ERF
   }
 
   private static final MathContext MC = new MathContext(80);
@@ -93,6 +100,16 @@ final class PtxF64Math {
   /** 2·atanh(s)/(2s) = 1 + s²/3 + s⁴/5 + ...; the part from 1/7 on, in double (to s^20/27). */
   private static final double[] ATANH_TAIL = oddReciprocals(7, 11);
 
+  /** (-1)^n / (n! (2n+1)), n = 0..19: erf(x) = 2/sqrt(pi) · x · Σ c_n x^(2n) for |x| &lt; 1. */
+  private static final double[] ERF_MACLAURIN = erfMaclaurin(20);
+
+  private static final int ERF_CENTERS_PER_UNIT = 8;
+  private static final int ERF_CENTERS = 5 * ERF_CENTERS_PER_UNIT + 1;
+  private static final int ERF_TAYLOR_TERMS = 14;
+
+  /** erf(1 + i/8), i = 0..40, correctly rounded (from an 80-digit series). */
+  private static final double[] ERF_AT_CENTER = erfAtCenters();
+
   private static final DD THIRD = DD.of(BigDecimal.ONE.divide(BigDecimal.valueOf(3), MC));
   private static final DD FIFTH = DD.of(BigDecimal.ONE.divide(BigDecimal.valueOf(5), MC));
   private static final double SQRT2 = Math.sqrt(2);
@@ -122,6 +139,7 @@ final class PtxF64Math {
           case TANH -> m.tanh(x);
           case LOGISTIC -> m.logistic(x);
           case POW -> m.pow(x, operands.get(1));
+          case ERF -> m.erf(x);
         };
     m.lines.add("mov.f64 " + dst + ", " + r + ";");
     return m.lines;
@@ -232,6 +250,53 @@ final class PtxF64Math {
     r = sel(NAN, r, p("setp.nan.f64", x, y));
     r = sel(x, r, cmp("eq", y, k(1)));
     return sel(k(1), r, cmp("eq", y, k(0)));
+  }
+
+  private String erf(String x) {
+    String a = abs(x);
+    // |x| < 1: the Maclaurin series
+    String small = mul(k(2 / Math.sqrt(Math.PI)), mul(a, horner(mul(a, a), ERF_MACLAURIN)));
+    // 1 <= |x| < 6: the nearest center c = 1 + i/8 and h = |x| - c, exact (Sterbenz)
+    String i = f("cvt.rni.f64.f64", mul(sub(a, k(1)), k(ERF_CENTERS_PER_UNIT)));
+    i = f("min.f64", f("max.f64", i, k(0)), k(ERF_CENTERS - 1));
+    String c = fma(i, k(1.0 / ERF_CENTERS_PER_UNIT), k(1));
+    String h = sub(a, c);
+    String erfC = k(ERF_AT_CENTER[0]);
+    String gauss = k(Math.exp(-1.0));
+    for (int n = 1; n < ERF_CENTERS; n++) {
+      double center = 1 + (double) n / ERF_CENTERS_PER_UNIT;
+      String here = cmp("eq", i, k(n));
+      erfC = sel(k(ERF_AT_CENTER[n]), erfC, here);
+      gauss = sel(k(Math.exp(-center * center)), gauss, here);
+    }
+    // Hermite polynomials H_0..H_12 at c: H_{j+1} = 2c·H_j - 2j·H_{j-1}
+    int terms = ERF_TAYLOR_TERMS - 1;
+    String[] hermite = new String[terms];
+    String twoC = add(c, c);
+    hermite[0] = k(1);
+    hermite[1] = twoC;
+    for (int j = 1; j + 1 < terms; j++) {
+      hermite[j + 1] = fma(twoC, hermite[j], mul(k(-2.0 * j), hermite[j - 1]));
+    }
+    // erf(c + h) = erf(c) + exp(-c²) · Σ_{k=1..13} 2/sqrt(pi) (-1)^(k-1) H_{k-1}(c) h^k / k!
+    String poly = mul(k(taylorScale(terms)), hermite[terms - 1]);
+    for (int kk = terms - 1; kk >= 1; kk--) {
+      poly = fma(poly, h, mul(k(taylorScale(kk)), hermite[kk - 1]));
+    }
+    String mid = fma(mul(h, gauss), poly, erfC);
+    String r = sel(small, sel(mid, k(1), cmp("lt", a, k(6))), cmp("lt", a, k(1)));
+    r = f("copysign.f64", x, r);
+    return sel(x, r, isNan(x));
+  }
+
+  /** 2/sqrt(pi) · (-1)^(k-1) / k!: the factor of H_{k-1}(c)·exp(-c²) in erf's k-th Taylor term. */
+  private static double taylorScale(int k) {
+    BigDecimal factorial = BigDecimal.ONE;
+    for (int j = 2; j <= k; j++) {
+      factorial = factorial.multiply(BigDecimal.valueOf(j));
+    }
+    BigDecimal v = twoOverSqrtPi().divide(factorial, MC);
+    return (k % 2 == 1 ? v : v.negate()).doubleValue();
   }
 
   private String sinCos(String x, boolean cos) {
@@ -490,6 +555,53 @@ final class PtxF64Math {
       c[i] = BigDecimal.ONE.divide(factorial, MC).doubleValue();
     }
     return c;
+  }
+
+  private static BigDecimal twoOverSqrtPi() {
+    return BigDecimal.valueOf(2).divide(PI.sqrt(MC), MC);
+  }
+
+  private static double[] erfMaclaurin(int n) {
+    double[] c = new double[n];
+    BigDecimal factorial = BigDecimal.ONE;
+    for (int k = 0; k < n; k++) {
+      if (k > 0) {
+        factorial = factorial.multiply(BigDecimal.valueOf(k));
+      }
+      BigDecimal v = BigDecimal.ONE.divide(factorial.multiply(BigDecimal.valueOf(2L * k + 1)), MC);
+      c[k] = (k % 2 == 0 ? v : v.negate()).doubleValue();
+    }
+    return c;
+  }
+
+  /**
+   * erf at the centers from its Maclaurin series in 80-digit arithmetic: at 6 the largest term is
+   * about 1e14, so the cancellation costs 15 of the 80 digits; terms are summed until they fall
+   * below 1e-40.
+   */
+  private static double[] erfAtCenters() {
+    double[] out = new double[ERF_CENTERS];
+    BigDecimal tiny = new BigDecimal("1e-40");
+    for (int i = 0; i < ERF_CENTERS; i++) {
+      BigDecimal c =
+          BigDecimal.ONE.add(
+              BigDecimal.valueOf(i).divide(BigDecimal.valueOf(ERF_CENTERS_PER_UNIT), MC));
+      BigDecimal z = c.multiply(c, MC).negate();
+      BigDecimal power = c; // (-1)^n c^(2n+1) / n!
+      BigDecimal sum = BigDecimal.ZERO;
+      for (int n = 0; ; n++) {
+        if (n > 0) {
+          power = power.multiply(z, MC).divide(BigDecimal.valueOf(n), MC);
+        }
+        BigDecimal term = power.divide(BigDecimal.valueOf(2L * n + 1), MC);
+        sum = sum.add(term, MC);
+        if (n > 2 * 36 && term.abs().compareTo(tiny) < 0) {
+          break;
+        }
+      }
+      out[i] = sum.multiply(twoOverSqrtPi(), MC).doubleValue();
+    }
+    return out;
   }
 
   /** Signs alternating from {@code firstSign}. */

@@ -22,10 +22,11 @@ import org.vmap4j.kernel.ScalarStep;
  * its Taylor polynomial below 0.6 (no cancellation near 0), {@code sin}/{@code cos} reduce the
  * argument modulo 2π before {@code sin.approx}/{@code cos.approx} (absolute error about 1e-6). F32
  * {@code log}, {@code log1p}, {@code expm1} and {@code pow} go through the f64 routines of {@link
- * PtxF64Math} and round once, as the CPU does (within an ulp of the CPU's result). Every F64
- * transcendental (there is no hardware instruction for any) is a software routine of {@link
- * PtxF64Math}, within a few ulp of StrictMath. Add, subtract and multiply carry {@code .rn}, which
- * stops ptxas from contracting them into fused multiply-adds the CPU does not do.
+ * PtxF64Math} and round once, as the CPU does (within an ulp of the CPU's result); so does F32
+ * {@code erf}. Every F64 transcendental (there is no hardware instruction for any) is a software
+ * routine of {@link PtxF64Math}, within a few ulp of StrictMath. Add, subtract and multiply carry
+ * {@code .rn}, which stops ptxas from contracting them into fused multiply-adds the CPU does not
+ * do.
  */
 final class PtxLowering {
   private static final double TWO_PI = 2 * Math.PI;
@@ -128,6 +129,7 @@ final class PtxLowering {
                       t == DType.F32
                           ? logistic(d, o.get(0), r)
                           : math(PtxF64Math.Fn.LOGISTIC, t, d, o, r)))
+          .add(ERF, floatingOnly((t, d, o, r) -> math(PtxF64Math.Fn.ERF, t, d, o, r)))
           .add(ADD, numeric(instruction("add.rn"), instruction("add")))
           .add(SUB, numeric(instruction("sub.rn"), instruction("sub")))
           .add(MUL, numeric(instruction("mul.rn"), instruction("mul.lo")))

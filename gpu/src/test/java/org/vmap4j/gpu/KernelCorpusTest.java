@@ -114,7 +114,8 @@ class KernelCorpusTest {
         if (s instanceof GpuPlan.OnCpu c) {
           reasons.merge(c.reason(), 1, Integer::sum);
           // the reasons placement gives by design: a primitive or scalar operation with no PTX
-          // form yet (erf), and control flow, whose decisions are made on the host
+          // form yet (convolution, pooling), and control flow, whose decisions are made on the
+          // host
           boolean explained =
               c.reason().startsWith("no GPU lowering for ")
                   || c.reason().contains("not lowered")

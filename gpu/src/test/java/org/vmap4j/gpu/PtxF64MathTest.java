@@ -170,6 +170,24 @@ class PtxF64MathTest {
     unary("logistic", Tensor::sigmoid, x -> 1 / (1 + StrictMath.exp(-x)), sample(-750, 750), 2);
   }
 
+  /**
+   * erf against the CPU's {@code ErrorFunction.erf} (itself within 2 ulp of 200-bit references,
+   * core's ErfTest), not StrictMath, which has none: both sides of every center boundary (1 + (i +
+   * 1/2)/8), the ends of the ranges (1, 6) and a dense sweep of -7..7.
+   */
+  @Test
+  void erf() {
+    double[] boundaries = new double[3 * 42];
+    for (int i = 0; i < 42; i++) {
+      double b = 1 + (i - 0.5) / 8;
+      boundaries[3 * i] = b;
+      boundaries[3 * i + 1] = Math.nextDown(b);
+      boundaries[3 * i + 2] = -Math.nextUp(b);
+    }
+    double[] x = concat(concat(sample(-7, 7), sweep(-1.01, 1.01, 2000)), boundaries);
+    unary("erf", Tensor::erf, org.vmap4j.prim.ErrorFunction::erf, x, 2);
+  }
+
   @Test
   void powSpecialCasesAndIntegerPowersAreExact() {
     double[] xs = {
@@ -308,6 +326,8 @@ class PtxF64MathTest {
       small[i] = (float) (-90 + 180 * r.nextDouble());
     }
     f32("expm1", Tensor::expm1, StrictMath::expm1, small);
+    f32("erf", Tensor::erf, org.vmap4j.prim.ErrorFunction::erf, small);
+    f32("erf", Tensor::erf, org.vmap4j.prim.ErrorFunction::erf, x);
     float[] base = new float[x.length];
     for (int i = 0; i < x.length; i++) {
       base[i] = i % 4 == 0 ? -Math.round(x[i]) : Math.abs(x[i]) % 50;

@@ -176,54 +176,136 @@ final class Convolutions {
   // ---------------------------------------------------------------- pooling
 
   static Tensor maxPool2d(Tensor input, int[] kernel, int[] stride, int[] padding) {
-    return pool2d("max_pool2d", ReduceWindow.REDUCE_WINDOW_MAX, input, kernel, stride, padding);
+    return maxPool2d(input, kernel, stride, padding, null, false);
+  }
+
+  static Tensor maxPool2d(
+      Tensor input, int[] kernel, int[] stride, int[] padding, int[] dilation, boolean ceilMode) {
+    Pooling g = Pooling.of("max_pool2d", input, kernel, stride, padding, dilation, ceilMode);
+    return g.apply(ReduceWindow.REDUCE_WINDOW_MAX, input);
   }
 
   static Tensor avgPool2d(Tensor input, int[] kernel, int[] stride, int[] padding) {
-    Tensor sum =
-        pool2d("avg_pool2d", ReduceWindow.REDUCE_WINDOW_SUM, input, kernel, stride, padding);
-    int[] k = expand("avg_pool2d", "kernel_size", kernel, 2, 1, 1);
-    return sum.div(k[0] * k[1]);
+    return avgPool2d(input, kernel, stride, padding, false, true);
   }
 
-  private static Tensor pool2d(
-      String name, ReduceWindow op, Tensor input, int[] kernel, int[] stride, int[] padding) {
-    checkImage(name, input);
-    if (kernel == null) {
-      throw new IllegalArgumentException(name + ": kernel_size is required");
+  static Tensor avgPool2d(
+      Tensor input,
+      int[] kernel,
+      int[] stride,
+      int[] padding,
+      boolean ceilMode,
+      boolean countIncludePad) {
+    Pooling g = Pooling.of("avg_pool2d", input, kernel, stride, padding, null, ceilMode);
+    Tensor sum = g.apply(ReduceWindow.REDUCE_WINDOW_SUM, input);
+    if (!ceilMode && countIncludePad) {
+      return sum.div(g.kernel()[0] * g.kernel()[1]);
     }
-    int[] k = expand(name, "kernel_size", kernel, 2, -1, 1);
-    int[] s = stride == null || stride.length == 0 ? k : expand(name, "stride", stride, 2, 1, 1);
-    int[] p = expand(name, "padding", padding, 2, 0, 0);
-    int rank = input.ndim();
-    int[] h = input.shape();
-    for (int i = 0; i < 2; i++) {
-      if (2 * p[i] > k[i]) {
-        throw new IllegalArgumentException(
-            name
-                + ": padding should be at most half of the kernel size (as in PyTorch), got padding "
-                + Arrays.toString(p)
-                + " for kernel_size "
-                + Arrays.toString(k));
+    return sum.div(g.divisors(countIncludePad).astype(input.dtype()));
+  }
+
+  /**
+   * The geometry of a 2-d pooling, PyTorch's rules: {@code out = floor_or_ceil((n + 2 p - d (k - 1)
+   * - 1) / s) + 1}, where ceil mode drops a last window that would start in the right padding; the
+   * windows that ceil mode adds hang over the right edge, which becomes extra high padding ({@code
+   * high[i]}, at least {@code padding[i]}).
+   */
+  private record Pooling(
+      int rank, int[] kernel, int[] stride, int[] padding, int[] dilation, int[] in, int[] out) {
+    static Pooling of(
+        String name,
+        Tensor input,
+        int[] kernel,
+        int[] stride,
+        int[] padding,
+        int[] dilation,
+        boolean ceilMode) {
+      checkImage(name, input);
+      if (kernel == null) {
+        throw new IllegalArgumentException(name + ": kernel_size is required");
       }
-      if (h[rank - 2 + i] + 2 * p[i] < k[i]) {
-        throw new IllegalArgumentException(
-            name
-                + ": kernel_size "
-                + Arrays.toString(k)
-                + " is larger than the padded input "
-                + Arrays.toString(h));
+      int[] k = expand(name, "kernel_size", kernel, 2, -1, 1);
+      int[] s = stride == null || stride.length == 0 ? k : expand(name, "stride", stride, 2, 1, 1);
+      int[] p = expand(name, "padding", padding, 2, 0, 0);
+      int[] d = expand(name, "dilation", dilation, 2, 1, 1);
+      int rank = input.ndim();
+      int[] h = input.shape();
+      int[] in = {h[rank - 2], h[rank - 1]};
+      int[] out = new int[2];
+      for (int i = 0; i < 2; i++) {
+        if (2 * p[i] > k[i]) {
+          throw new IllegalArgumentException(
+              name
+                  + ": padding should be at most half of the kernel size (as in PyTorch), got"
+                  + " padding "
+                  + Arrays.toString(p)
+                  + " for kernel_size "
+                  + Arrays.toString(k));
+        }
+        int span = in[i] + 2 * p[i] - d[i] * (k[i] - 1) - 1;
+        if (span < 0) {
+          throw new IllegalArgumentException(
+              name
+                  + ": kernel_size "
+                  + Arrays.toString(k)
+                  + (d[i] > 1 ? " with dilation " + Arrays.toString(d) : "")
+                  + " is larger than the padded input "
+                  + Arrays.toString(h));
+        }
+        out[i] = (ceilMode ? Math.floorDiv(span + s[i] - 1, s[i]) : span / s[i]) + 1;
+        if (ceilMode && (out[i] - 1) * s[i] >= in[i] + p[i]) {
+          out[i]--;
+        }
       }
+      return new Pooling(rank, k, s, p, d, in, out);
     }
-    int[] window = ones(rank);
-    int[] strides = ones(rank);
-    int[] pad = new int[rank];
-    for (int i = 0; i < 2; i++) {
-      window[rank - 2 + i] = k[i];
-      strides[rank - 2 + i] = s[i];
-      pad[rank - 2 + i] = p[i];
+
+    Tensor apply(ReduceWindow op, Tensor input) {
+      int[] window = ones(rank);
+      int[] strides = ones(rank);
+      int[] dilations = ones(rank);
+      int[] low = new int[rank];
+      int[] high = new int[rank];
+      for (int i = 0; i < 2; i++) {
+        int at = rank - 2 + i;
+        window[at] = kernel[i];
+        strides[at] = stride[i];
+        dilations[at] = dilation[i];
+        low[at] = padding[i];
+        int reach = (out[i] - 1) * stride[i] + dilation[i] * (kernel[i] - 1) + 1;
+        high[at] = Math.max(padding[i], reach - in[i] - padding[i]);
+      }
+      return Interpreters.bind1(
+          op, ReduceWindow.params(window, strides, low, high, dilations), input);
     }
-    return Interpreters.bind1(op, ReduceWindow.params(window, strides, pad, pad), input);
+
+    /**
+     * {@code [outH, outW]}: how many cells each window averages, as PyTorch's avg_pool2d counts
+     * them: the window clipped to the padded input (never the overhang of ceil mode), and with
+     * {@code countIncludePad} false, to the input itself.
+     */
+    Tensor divisors(boolean countIncludePad) {
+      double[][] counts = new double[2][];
+      for (int i = 0; i < 2; i++) {
+        counts[i] = new double[out[i]];
+        for (int o = 0; o < out[i]; o++) {
+          int start = o * stride[i] - padding[i];
+          int end = Math.min(start + kernel[i], in[i] + padding[i]);
+          if (!countIncludePad) {
+            start = Math.max(start, 0);
+            end = Math.min(end, in[i]);
+          }
+          counts[i][o] = end - start;
+        }
+      }
+      double[] area = new double[out[0] * out[1]];
+      for (int r = 0; r < out[0]; r++) {
+        for (int c = 0; c < out[1]; c++) {
+          area[r * out[1] + c] = counts[0][r] * counts[1][c];
+        }
+      }
+      return Tensor.of(area, out[0], out[1]);
+    }
   }
 
   static Tensor adaptiveAvgPool2d(Tensor input, int[] outputSize) {

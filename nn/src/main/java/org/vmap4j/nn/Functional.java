@@ -295,6 +295,17 @@ public final class Functional {
     return Convolutions.maxPool2d(input, kernel, stride, padding);
   }
 
+  /**
+   * {@code F.max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode)}: as {@link
+   * #maxPool2d(Tensor, int[], int[], int[])} with the window's taps {@code dilation} apart (null
+   * means 1) and, with {@code ceilMode}, the output size rounded up (a last window that would start
+   * in the right padding is dropped, as in PyTorch).
+   */
+  public static Tensor maxPool2d(
+      Tensor input, int[] kernel, int[] stride, int[] padding, int[] dilation, boolean ceilMode) {
+    return Convolutions.maxPool2d(input, kernel, stride, padding, dilation, ceilMode);
+  }
+
   /** {@code F.avg_pool2d(input, kernel_size)}: stride = kernel, no padding. */
   public static Tensor avgPool2d(Tensor input, int[] kernel) {
     return Convolutions.avgPool2d(input, kernel, null, null);
@@ -307,6 +318,22 @@ public final class Functional {
    */
   public static Tensor avgPool2d(Tensor input, int[] kernel, int[] stride, int[] padding) {
     return Convolutions.avgPool2d(input, kernel, stride, padding);
+  }
+
+  /**
+   * {@code F.avg_pool2d(input, kernel_size, stride, padding, ceil_mode, count_include_pad)}: each
+   * window's sum divided by the cells it covers of the padded input ({@code countIncludePad}, the
+   * padding counted as zeros) or of the input alone; the windows that {@code ceilMode} adds over
+   * the right edge count only what they cover of the padded input, as in PyTorch.
+   */
+  public static Tensor avgPool2d(
+      Tensor input,
+      int[] kernel,
+      int[] stride,
+      int[] padding,
+      boolean ceilMode,
+      boolean countIncludePad) {
+    return Convolutions.avgPool2d(input, kernel, stride, padding, ceilMode, countIncludePad);
   }
 
   /**

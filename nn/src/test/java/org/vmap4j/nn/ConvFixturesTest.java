@@ -136,10 +136,28 @@ class ConvFixturesTest {
               : Functional.conv2d(x, w, b, stride, padding, dilation, groups);
         }
         case "max_pool2d" -> {
+          if (kw.has("dilation") || kw.has("ceil_mode")) {
+            return Functional.maxPool2d(
+                x,
+                ints(kw, "kernel_size"),
+                ints(kw, "stride"),
+                ints(kw, "padding"),
+                ints(kw, "dilation"),
+                kw.path("ceil_mode").asBoolean(false));
+          }
           return Functional.maxPool2d(
               x, ints(kw, "kernel_size"), ints(kw, "stride"), ints(kw, "padding"));
         }
         case "avg_pool2d" -> {
+          if (kw.has("ceil_mode") || kw.has("count_include_pad")) {
+            return Functional.avgPool2d(
+                x,
+                ints(kw, "kernel_size"),
+                ints(kw, "stride"),
+                ints(kw, "padding"),
+                kw.path("ceil_mode").asBoolean(false),
+                kw.path("count_include_pad").asBoolean(true));
+          }
           return Functional.avgPool2d(
               x, ints(kw, "kernel_size"), ints(kw, "stride"), ints(kw, "padding"));
         }

@@ -3,7 +3,12 @@ package org.vmap4j.nn;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.Arrays;
+import java.util.Random;
 import java.util.function.BiFunction;
+import java.util.function.Function;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
 import org.junit.jupiter.api.Test;
 import org.vmap4j.DType;
 import org.vmap4j.Func;
@@ -44,6 +49,57 @@ class ConvolutionsTest {
     assertThat(Functional.adaptiveAvgPool2d(X, new int[] {1}).shape()).containsExactly(3, 4, 1, 1);
   }
 
+  /**
+   * Pooling with the optional arguments (dilation, ceil_mode, count_include_pad) over random
+   * geometries: vmap over examples equals a loop of per-example calls, for the values and for the
+   * per-example gradients (values against PyTorch: ConvFixturesTest).
+   */
+  @Property(tries = 60)
+  void poolingOptionsUnderVmapEqualALoop(@ForAll long seed) {
+    Random r = new Random(seed);
+    int[] kernel = {1 + r.nextInt(3), 1 + r.nextInt(3)};
+    int[] stride = {1 + r.nextInt(3), 1 + r.nextInt(3)};
+    int[] padding = {r.nextInt(kernel[0] / 2 + 1), r.nextInt(kernel[1] / 2 + 1)};
+    int[] dilation = {1 + r.nextInt(2), 1 + r.nextInt(2)};
+    boolean ceil = r.nextBoolean();
+    boolean includePad = r.nextBoolean();
+    boolean max = r.nextBoolean();
+    int height = dilation[0] * (kernel[0] - 1) + 1 + r.nextInt(4);
+    int width = dilation[1] * (kernel[1] - 1) + 1 + r.nextInt(4);
+    Function<Tensor, Tensor> pool =
+        x ->
+            max
+                ? Functional.maxPool2d(x, kernel, stride, padding, dilation, ceil)
+                : Functional.avgPool2d(x, kernel, stride, padding, ceil, includePad);
+    String what =
+        (max ? "max" : "avg")
+            + " k"
+            + Arrays.toString(kernel)
+            + " s"
+            + Arrays.toString(stride)
+            + " p"
+            + Arrays.toString(padding)
+            + (max ? " d" + Arrays.toString(dilation) : " includePad " + includePad)
+            + " ceil "
+            + ceil
+            + " on "
+            + height
+            + "x"
+            + width;
+    int batch = 1 + r.nextInt(3);
+    Tensor images = Tensor.randomNormal(r.nextLong(), DType.F64, batch, 2, height, width);
+    Tensor batched = Func.vmap(pool).apply(images);
+    Function<Tensor, Tensor> loss = x -> pool.apply(x).square().sum();
+    Tensor grads = Func.vmap(Func.grad(loss)).apply(images);
+    for (int b = 0; b < batch; b++) {
+      Tensor one = images.index(0, b);
+      assertThat(batched.index(0, b).allClose(pool.apply(one), 1e-12, 1e-12)).as(what).isTrue();
+      assertThat(grads.index(0, b).allClose(Func.grad(loss).apply(one), 1e-12, 1e-12))
+          .as(what + " grad")
+          .isTrue();
+    }
+  }
+
   @Test
   void badShapesNameTheArgumentTheLayoutAndTheShape() {
     assertThatThrownBy(() -> Functional.conv2d(X.reshape(12, 7, 6, 1, 1), W))
@@ -64,6 +120,14 @@ class ConvolutionsTest {
         .hasMessageContaining("stride needs 1 or 2 values");
     assertThatThrownBy(() -> Functional.maxPool2d(X, new int[] {2}, null, new int[] {2}))
         .hasMessageContaining("padding should be at most half of the kernel size");
+    assertThatThrownBy(
+            () -> Functional.maxPool2d(X, new int[] {2}, null, null, new int[] {0}, false))
+        .hasMessageContaining("max_pool2d: dilation must be at least 1");
+    assertThatThrownBy(
+            () -> Functional.maxPool2d(X, new int[] {3}, null, null, new int[] {4}, true))
+        .hasMessageContaining(
+            "kernel_size [3, 3] with dilation [4, 4] is larger than the padded input")
+        .hasMessageContaining("[3, 4, 7, 6]");
     assertThatThrownBy(() -> Functional.avgPool2d(X.reshape(84, 6), new int[] {2}))
         .hasMessageContaining("avg_pool2d: input must be [N, C, H, W]")
         .hasMessageContaining("[84, 6]");

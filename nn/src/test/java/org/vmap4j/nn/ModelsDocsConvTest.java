@@ -1,6 +1,7 @@
 package org.vmap4j.nn;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 import static org.vmap4j.Func.*;
 
 import java.io.IOException;
@@ -45,6 +46,31 @@ class ModelsDocsConvTest {
         grad(Models::loss).apply(params, new Example(images.index(0, 2), oneHot.index(0, 2)));
     assertThat(grads.conv2().index(0, 2).allClose(alone.conv2(), 1e-12, 1e-12)).isTrue();
     assertThat(grads.bias1().index(0, 2).allClose(alone.bias1(), 1e-12, 1e-12)).isTrue();
+  }
+
+  @Test
+  void poolingOptions() throws IOException {
+    Tensor x = Tensor.randomNormal(1, DType.F64, 2, 3, 7, 8); // [N, C, H, W]
+    Tensor dilated =
+        Functional.maxPool2d(x, new int[] {3}, new int[] {1}, null, new int[] {2}, false);
+    Tensor ceil = Functional.maxPool2d(x, new int[] {2}, null, null, null, true); // 7x8 -> 4x4
+    Tensor exclusive =
+        Functional.avgPool2d(x, new int[] {3}, new int[] {2}, new int[] {1}, false, false);
+    assertThat(dilated.shape()).containsExactly(2, 3, 3, 4);
+    assertThat(ceil.shape()).containsExactly(2, 3, 4, 4);
+    // the corner window covers 2x2 real cells of its 3x3: their mean, not their sum over 9
+    double corner = x.index(0, 0).index(0, 0).slice(0, 0, 2).slice(1, 0, 2).mean().item();
+    assertThat(exclusive.index(0, 0).index(0, 0).index(0, 0).index(0, 0).item())
+        .isCloseTo(corner, within(1e-12));
+    String doc = Files.readString(Path.of("..", "docs", "models.md"));
+    for (String line :
+        new String[] {
+          "Tensor dilated = maxPool2d(x, new int[] {3}, new int[] {1}, null, new int[] {2}, false);",
+          "Tensor ceil = maxPool2d(x, new int[] {2}, null, null, null, true);  // 7x8 -> 4x4",
+          "Tensor exclusive = avgPool2d(x, new int[] {3}, new int[] {2}, new int[] {1}, false, false);"
+        }) {
+      assertThat(doc).contains(line);
+    }
   }
 
   @Test
