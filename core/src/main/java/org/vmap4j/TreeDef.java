@@ -96,6 +96,37 @@ public final class TreeDef {
     }
   }
 
+  /**
+   * Names for the leaves, in {@link Tree#flatten} order, made for column names: {@code prefix},
+   * then each record component, map key or list index joined by '_' ({@code grad_w}, {@code
+   * grad_layers_0_b}); the prefix alone for a tree that is one tensor. With {@code keysAtRoot}, the
+   * components of a record or map at the root are named by their keys alone ({@code price}, {@code
+   * delta} rather than {@code output_price}). The Spark connector and its Spark Connect client both
+   * name columns this way: one rule, so that their columns agree.
+   */
+  public List<String> leafNames(String prefix, boolean keysAtRoot) {
+    List<String> out = new ArrayList<>(leafCount);
+    collectNames(prefix, keysAtRoot, out);
+    return out;
+  }
+
+  private void collectNames(String name, boolean keysAtRoot, List<String> out) {
+    switch (kind) {
+      case LEAF -> out.add(name);
+      case RECORD, MAP -> {
+        for (int i = 0; i < children.size(); i++) {
+          String key = keys.get(i);
+          children.get(i).collectNames(keysAtRoot ? key : name + "_" + key, false, out);
+        }
+      }
+      default -> {
+        for (int i = 0; i < children.size(); i++) {
+          children.get(i).collectNames(name + "_" + i, false, out);
+        }
+      }
+    }
+  }
+
   /** Builds a tree of this structure from leaves in {@link Tree#flatten} order. */
   public Object unflatten(List<? extends Tensor> leaves) {
     if (leaves.size() != leafCount) {

@@ -18,6 +18,29 @@ class TreeTest {
   }
 
   @Test
+  void leafNamesJoinKeysAndIndicesByUnderscore() {
+    Map<String, Tensor> named = new HashMap<>();
+    named.put("zeta", t(6));
+    named.put("alpha", t(5));
+    Mlp mlp = new Mlp(new Layer(t(1), t(2)), new Layer(t(3), null), List.of(t(4)), named);
+    TreeDef def = Tree.structure(mlp);
+    assertThat(def.leafNames("grad", false))
+        .containsExactly(
+            "grad_first_w",
+            "grad_first_b",
+            "grad_second_w",
+            "grad_extras_0",
+            "grad_named_alpha",
+            "grad_named_zeta");
+    // keys at the root: only the root's own components lose the prefix
+    assertThat(def.leafNames("output", true))
+        .containsExactly("first_w", "first_b", "second_w", "extras_0", "named_alpha", "named_zeta");
+    assertThat(Tree.structure(List.of(t(1), t(2))).leafNames("output", true))
+        .containsExactly("output_0", "output_1");
+    assertThat(Tree.structure(t(1)).leafNames("price", false)).containsExactly("price");
+  }
+
+  @Test
   void recordsListsMapsAndArraysRoundTrip() {
     Map<String, Tensor> named = new HashMap<>();
     named.put("zeta", t(6));

@@ -14,7 +14,6 @@ import org.vmap4j.Func;
 import org.vmap4j.PerSampleGrads;
 import org.vmap4j.Tensor;
 import org.vmap4j.Tree;
-import org.vmap4j.TreeDef;
 
 /**
  * Per-row gradients of a loss with respect to model parameters, as DataFrame columns: {@code
@@ -220,9 +219,7 @@ public final class PerSampleGradients {
     if (flat) {
       return List.of(prefix);
     }
-    List<String> names = new ArrayList<>();
-    paths(Tree.structure(params), prefix, names);
-    return names;
+    return Tree.structure(params).leafNames(prefix, false);
   }
 
   /** The {@link VmapUdf} this builds. */
@@ -425,22 +422,5 @@ public final class PerSampleGradients {
       parts[i] = leaves.get(i).reshape(-1);
     }
     return List.of(parts.length == 1 ? parts[0] : Tensor.concat(0, parts));
-  }
-
-  static void paths(TreeDef def, String path, List<String> out) {
-    switch (def.kind()) {
-      case LEAF -> out.add(path);
-      case NONE -> {}
-      case RECORD, MAP -> {
-        for (int i = 0; i < def.children().size(); i++) {
-          paths(def.children().get(i), path + "_" + def.keys().get(i), out);
-        }
-      }
-      case LIST, ARRAY -> {
-        for (int i = 0; i < def.children().size(); i++) {
-          paths(def.children().get(i), path + "_" + i, out);
-        }
-      }
-    }
   }
 }

@@ -27,7 +27,6 @@ import org.apache.spark.sql.types.UserDefinedType;
 import org.vmap4j.DType;
 import org.vmap4j.Tensor;
 import org.vmap4j.Tree;
-import org.vmap4j.TreeDef;
 
 /**
  * A per-example function lifted to a partition-level kernel over a DataFrame: {@link
@@ -1105,8 +1104,7 @@ public final class VmapUdf {
           e);
     }
     Tree.Flat flat = Tree.flatten(result);
-    List<String> names = new ArrayList<>();
-    names(flat.def(), outputPrefix, true, names);
+    List<String> names = flat.def().leafNames(outputPrefix, outputPrefix.equals(DEFAULT_OUTPUT));
     if (outputNames != null) {
       if (outputNames.size() != names.size()) {
         throw new IllegalArgumentException(
@@ -1219,32 +1217,5 @@ public final class VmapUdf {
           .append(Arrays.toString(c.shape));
     }
     return s.toString();
-  }
-
-  /**
-   * Output names from the result's pytree paths: the prefix, then keys or indices joined by '_'.
-   */
-  private static void names(TreeDef def, String path, boolean root, List<String> out) {
-    switch (def.kind()) {
-      case LEAF -> out.add(path);
-      case NONE -> {}
-      case RECORD, MAP -> {
-        for (int i = 0; i < def.children().size(); i++) {
-          String key = def.keys().get(i);
-          names(
-              def.children().get(i),
-              root && def.kind() != TreeDef.Kind.LEAF && path.equals(DEFAULT_OUTPUT)
-                  ? key
-                  : path + "_" + key,
-              false,
-              out);
-        }
-      }
-      case LIST, ARRAY -> {
-        for (int i = 0; i < def.children().size(); i++) {
-          names(def.children().get(i), path + "_" + i, false, out);
-        }
-      }
-    }
   }
 }

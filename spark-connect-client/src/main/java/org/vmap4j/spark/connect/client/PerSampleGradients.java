@@ -146,9 +146,7 @@ public final class PerSampleGradients {
     if (flat) {
       return List.of(prefix);
     }
-    List<String> names = new ArrayList<>();
-    Traced.paths(Tree.structure(params), prefix, names);
-    return names;
+    return Tree.structure(params).leafNames(prefix, false);
   }
 
   /** {@code df}'s rows with the gradient (and norm) columns appended. */

@@ -79,50 +79,6 @@ final class Traced {
    * elements {@code prefix_i}.
    */
   static List<String> outputNames(TreeDef def, String prefix) {
-    List<String> out = new ArrayList<>();
-    names(def, prefix, true, prefix, out);
-    return out;
-  }
-
-  private static void names(
-      TreeDef def, String path, boolean root, String prefix, List<String> out) {
-    switch (def.kind()) {
-      case LEAF -> out.add(path);
-      case NONE -> {}
-      case RECORD, MAP -> {
-        for (int i = 0; i < def.children().size(); i++) {
-          String key = def.keys().get(i);
-          names(
-              def.children().get(i),
-              root && path.equals("output") ? key : path + "_" + key,
-              false,
-              prefix,
-              out);
-        }
-      }
-      case LIST, ARRAY -> {
-        for (int i = 0; i < def.children().size(); i++) {
-          names(def.children().get(i), path + "_" + i, false, prefix, out);
-        }
-      }
-    }
-  }
-
-  /** Gradient column names, as the classic connector's {@code PerSampleGradients} gives them. */
-  static void paths(TreeDef def, String path, List<String> out) {
-    switch (def.kind()) {
-      case LEAF -> out.add(path);
-      case NONE -> {}
-      case RECORD, MAP -> {
-        for (int i = 0; i < def.children().size(); i++) {
-          paths(def.children().get(i), path + "_" + def.keys().get(i), out);
-        }
-      }
-      case LIST, ARRAY -> {
-        for (int i = 0; i < def.children().size(); i++) {
-          paths(def.children().get(i), path + "_" + i, out);
-        }
-      }
-    }
+    return def.leafNames(prefix, prefix.equals("output"));
   }
 }
