@@ -36,8 +36,8 @@ import org.vmap4j.spark.dp.DpSgdResult;
  * target/charts/digits-dp-accuracy.svg} (MLP) or {@code digits-cnn-dp-accuracy.svg} (CNN).
  *
  * <p>Run: {@code ./mvnw -B -pl examples -am test-compile exec:exec -Dmaven.test.skip=true
- * -Dexample=DigitsPrivateTraining [-DexampleArgs="[--model mlp|cnn] [STEPS Q]"]} (MLP: default 150
- * steps, q = 0.1; CNN: 60 steps, q = 0.1); see docs/dp.md.
+ * -Dexample=DigitsPrivateTraining [-DexampleArgs="[--model mlp|cnn] [STEPS Q]"]} (default 150
+ * steps, q = 0.1, for either model); see docs/dp.md.
  */
 public final class DigitsPrivateTraining {
   private DigitsPrivateTraining() {}
