@@ -62,4 +62,14 @@ class DigitsPrivateTrainingCnnTest {
     assertThat(r.svg().getFileName().toString()).isEqualTo("digits-cnn-dp-accuracy.svg");
     assertThat(Files.readString(r.svg())).startsWith("<svg").contains("(CNN)", "non-private");
   }
+
+  @Test
+  void modelsAreFoundByNameAndAnUnknownNameIsRefusedWithTheChoices() {
+    assertThat(DigitsClassifier.named("CNN")).isSameAs(DigitsClassifier.CNN);
+    assertThat(DigitsClassifier.named("mlp")).isSameAs(DigitsClassifier.MLP);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> DigitsClassifier.named("rnn"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("--model rnn")
+        .hasMessageContaining("--model mlp or --model cnn");
+  }
 }
