@@ -15,7 +15,12 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Map;
 import org.vmap4j.DType;
+import org.vmap4j.Func;
 import org.vmap4j.Tensor;
+import org.vmap4j.nn.Conv2d;
+import org.vmap4j.nn.GroupNorm;
+import org.vmap4j.nn.Init;
+import org.vmap4j.nn.Linear;
 import org.vmap4j.nn.SafeTensors;
 import org.vmap4j.nn.StateDict;
 
@@ -61,6 +66,25 @@ final class DigitsCnn {
     return new Layer(Tensor.zeros(DType.F64, weight), Tensor.zeros(DType.F64, bias));
   }
 
+  /**
+   * Fresh parameters from a seed, as PyTorch initializes these layers (convolutions and the linear
+   * layer uniform in ±1/sqrt(fan-in), GroupNorm weight one and bias zero), for training from
+   * scratch (the DP-SGD example) instead of reading PyTorch's trained weights.
+   */
+  static Params init(long seed) {
+    Conv2d.Params conv1 = new Conv2d(1, 8, 3, 1).init(Init.split(seed, 0), DType.F64);
+    Conv2d.Params conv2 = new Conv2d(8, 16, 3, 1).init(Init.split(seed, 1), DType.F64);
+    Linear.Params fc = new Linear(64, 10).init(Init.split(seed, 2), DType.F64);
+    GroupNorm.Params norm1 = new GroupNorm(2, 8).init(seed, DType.F64);
+    GroupNorm.Params norm2 = new GroupNorm(4, 16).init(seed, DType.F64);
+    return new Params(
+        new Layer(conv1.weight(), conv1.bias()),
+        new Layer(norm1.weight(), norm1.bias()),
+        new Layer(conv2.weight(), conv2.bias()),
+        new Layer(norm2.weight(), norm2.bias()),
+        new Layer(fc.weight(), fc.bias()));
+  }
+
   /** The trained weights from the resource, widened from F32 to F64. */
   static Params load() {
     try (InputStream in = DigitsCnn.class.getResourceAsStream(WEIGHTS)) {
@@ -88,6 +112,12 @@ final class DigitsCnn {
     h = conv2d(h, p.conv2().weight(), p.conv2().bias(), null, new int[] {1}, null, 1);
     h = maxPool2d(relu(norm(h, 4, p.norm2())), new int[] {2}); // [16, 2, 2]
     return linear(h.reshape(-1), p.fc().weight(), p.fc().bias());
+  }
+
+  /** The logits {@code [N, 10]} of a batch of flat images {@code [N, 64]}, by {@code vmap}. */
+  static Tensor batchLogits(Params p, Tensor pixels) {
+    int n = pixels.shape()[0];
+    return Func.vmap((Tensor image) -> logits(p, image)).apply(pixels.reshape(n, 1, 8, 8));
   }
 
   /** GroupNorm wants {@code [N, C, ...]}: one example gets a batch dimension of 1 and loses it. */
