@@ -1,33 +1,32 @@
 package org.vmap4j.spark.dp;
 
-import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.List;
-import org.apache.spark.api.java.function.FlatMapFunction;
+import java.util.Arrays;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.vmap4j.spark.PerSampleGradients;
 
 /**
- * One step's Spark work: the Poisson sample, each sampled row's clipped gradient ({@link
- * PerSampleGradients} with {@code flat().clipNorm(C)}), and their sum with the row count.
+ * One step's Spark work: the Poisson sample, and the sum of its rows' gradients each clipped to
+ * norm at most {@code C}, with the row count, through {@link PerSampleGradients#clippedGradientSum}
+ * (core's compiled clipped sum per batch: for a linear layer the compiler's ghost clipping forms no
+ * row's gradient).
  *
- * <p>Aggregation: each partition sums its rows into one {@code double[D + 1]} (the count last) on
- * its executor; the driver collects these partials and adds them <em>in partition order</em>.
- * Neither {@code treeAggregate} nor an SQL sum of the array columns is used: both combine partial
- * results in the order tasks finish, so floating-point rounding, and with it the trained
- * parameters, would differ from run to run; summing in partition order makes a rerun, a retried
- * task and a resumed run bit-identical. The cost is that the driver receives one {@code D}-vector
- * per partition (fine for the models here; for very large {@code D × partitions}, coalesce first).
- * An SQL sum would also need the array exploded (a shuffle of {@code D} rows per example).
+ * <p>Aggregation: each partition sums its batches into one partial on its executor; the driver
+ * collects the partials and adds them <em>in partition order</em>. Neither {@code treeAggregate}
+ * nor an SQL sum of array columns is used: both combine partial results in the order tasks finish,
+ * so floating-point rounding, and with it the trained parameters, would differ from run to run;
+ * summing in partition order makes a rerun, a retried task and a resumed run bit-identical. The
+ * cost is that the driver receives one parameter-sized partial per partition (fine for the models
+ * here; for very large {@code D × partitions}, coalesce first).
  */
 final class ClippedGradientSum {
   private final PerSampleGradients gradients;
-  private final int dimension;
+  private final FlatParameters layout;
 
-  ClippedGradientSum(PerSampleGradients gradients, int dimension) {
+  /** {@code gradients} with its clip bound set; {@code layout} flattens the sum. */
+  ClippedGradientSum(PerSampleGradients gradients, FlatParameters layout) {
     this.gradients = gradients;
-    this.dimension = dimension;
+    this.layout = layout;
   }
 
   /** The sampled rows of a step: {@code sample(false, q, seed)}, keeping each row with prob. q. */
@@ -35,37 +34,14 @@ final class ClippedGradientSum {
     return sampleRate == 1.0 ? data : data.sample(false, sampleRate, seed);
   }
 
-  /** Sum of the sampled rows' clipped gradients, with the number of rows as the last element. */
+  /**
+   * Sum of the sampled rows' clipped gradients, flat, with the number of rows as the last element.
+   */
   double[] sumWithCount(Dataset<Row> sampled) {
-    String column = gradients.gradientColumns().get(0);
-    Dataset<Row> grads = gradients.transform(sampled).select(column);
-    int d = dimension;
-    FlatMapFunction<Iterator<Row>, double[]> partitionSum = rows -> sumPartition(rows, d);
-    List<double[]> partials = grads.javaRDD().mapPartitions(partitionSum).collect();
-    double[] total = new double[d + 1];
-    for (double[] p : partials) {
-      for (int i = 0; i <= d; i++) {
-        total[i] += p[i];
-      }
-    }
-    return total;
-  }
-
-  private static Iterator<double[]> sumPartition(Iterator<Row> rows, int d) {
-    double[] sum = new double[d + 1];
-    while (rows.hasNext()) {
-      List<Object> g = rows.next().getList(0);
-      if (g.size() != d) {
-        throw new IllegalStateException(
-            "DpSgd: a per-sample gradient has " + g.size() + " elements, parameters have " + d);
-      }
-      for (int i = 0; i < d; i++) {
-        sum[i] += ((Number) g.get(i)).doubleValue();
-      }
-      sum[d] += 1;
-    }
-    List<double[]> one = new ArrayList<>(1);
-    one.add(sum);
-    return one.iterator();
+    PerSampleGradients.ClippedSum<Object> s = gradients.clippedGradientSum(sampled);
+    double[] flat = layout.flatten(s.sum());
+    double[] out = Arrays.copyOf(flat, flat.length + 1);
+    out[flat.length] = s.rows();
+    return out;
   }
 }

@@ -32,13 +32,14 @@ import org.vmap4j.spark.VmapUdf;
  * }</pre>
  *
  * <p>Each step {@code t}: {@code df.sample(false, q, seed_t)} with {@code seed_t} a function of the
- * master seed and {@code t} (so a retried task draws the same rows); executors compute every
- * sampled row's gradient clipped to norm {@code C} ({@link PerSampleGradients}) and sum them per
- * partition; the driver adds the partials in partition order, adds {@code N(0, σ²C²)} noise to
- * every coordinate from a {@link SecureRandom}, divides by the expected batch size {@code q·N},
- * takes an SGD-with-momentum or {@link #adam Adam} step and advances the accountant. An empty
- * sample is an ordinary step (the update is noise only). {@code N} is the row count (counted once,
- * or given by {@link #rowCount}); it is treated as public.
+ * master seed and {@code t} (so a retried task draws the same rows); executors compute the sum of
+ * the sampled rows' gradients, each scaled by {@code min(1, C / (|g| + 1e-6))} to norm at most
+ * {@code C} ({@link PerSampleGradients#clippedGradientSum}: compiled, and for linear layers without
+ * forming any row's gradient), one partial per partition; the driver adds the partials in partition
+ * order, adds {@code N(0, σ²C²)} noise to every coordinate from a {@link SecureRandom}, divides by
+ * the expected batch size {@code q·N}, takes an SGD-with-momentum or {@link #adam Adam} step and
+ * advances the accountant. An empty sample is an ordinary step (the update is noise only). {@code
+ * N} is the row count (counted once, or given by {@link #rowCount}); it is treated as public.
  *
  * <p>Every configuration error is raised by {@link #fit} before any Spark job, naming the
  * parameter; the {@code δ < 1/N} check needs {@code N}, so it runs right after the count (before
@@ -189,7 +190,10 @@ public final class DpSgd<P> {
     return this;
   }
 
-  /** Further {@link VmapUdf} options for the per-sample gradients (batch size, ...). */
+  /**
+   * Further {@link VmapUdf} options for the clipped sums; of these only {@link VmapUdf#batchSize}
+   * (rows per compiled batch on an executor, 1024 by default) is used.
+   */
   public DpSgd<P> configure(UnaryOperator<VmapUdf> more) {
     Objects.requireNonNull(more, "more");
     UnaryOperator<VmapUdf> before = udfOptions;
@@ -236,12 +240,10 @@ public final class DpSgd<P> {
       }
       checkDeltaAgainst(n);
     }
-    Map<String, int[]> shapes = InputShapes.of(data.first(), inputColumns);
-    return train(data, n, plannedSteps, shapes);
+    return train(data, n, plannedSteps);
   }
 
-  private DpSgdResult<P> train(
-      Dataset<Row> data, long n, long plannedSteps, Map<String, int[]> shapes) {
+  private DpSgdResult<P> train(Dataset<Row> data, long n, long plannedSteps) {
     long seed = masterSeed != null ? masterSeed : new SecureRandom().nextLong();
     GaussianNoise noise =
         insecureNoiseSeed != null
@@ -272,7 +274,7 @@ public final class DpSgd<P> {
     for (long t = start; t < plannedSteps; t++) {
       @SuppressWarnings("unchecked")
       P current = (P) layout.unflatten(theta);
-      ClippedGradientSum sum = new ClippedGradientSum(gradients(current, shapes), layout.size());
+      ClippedGradientSum sum = new ClippedGradientSum(gradients(current), layout);
       Dataset<Row> rows = ClippedGradientSum.sample(data, sampleRate, StepSeeds.forStep(seed, t));
       double[] sumAndCount = sum.sumWithCount(rows);
       double[] g = Arrays.copyOf(sumAndCount, layout.size());
@@ -376,19 +378,10 @@ public final class DpSgd<P> {
     return c;
   }
 
-  private PerSampleGradients gradients(P params, Map<String, int[]> shapes) {
+  private PerSampleGradients gradients(P params) {
     return PerSampleGradients.of(loss, params)
         .inputColumns(inputColumns)
-        .flat()
         .clipNorm(clipNorm)
-        .configure(
-            u -> {
-              VmapUdf declared = u;
-              for (Map.Entry<String, int[]> e : shapes.entrySet()) {
-                declared = declared.shape(e.getKey(), e.getValue());
-              }
-              return declared;
-            })
         .configure(udfOptions);
   }
 

@@ -93,8 +93,9 @@ class DpSgdTest {
   }
 
   /**
-   * The steps by hand: same sample call, hand gradient and clip, same noise draws; the optimizer is
-   * {@code update}. Returns the parameters; adds each step's row count to {@code counts}.
+   * The steps by hand: same sample call, hand gradient and clip ({@code min(1, C / (|g| + 1e-6))}),
+   * same noise draws; the optimizer is {@code update}. Returns the parameters; adds each step's row
+   * count to {@code counts}.
    */
   static double[] byHand(int steps, HandUpdate update, List<Long> counts) {
     double[] theta = START.clone();
@@ -111,7 +112,7 @@ class DpSgdTest {
           norm += v * v;
         }
         norm = Math.sqrt(norm);
-        double scale = Math.min(1, C / norm);
+        double scale = Math.min(1, C / (norm + 1e-6)); // docs/dp.md: why the 1e-6
         for (int i = 0; i <= D; i++) {
           sum[i] += g[i] * scale;
         }
