@@ -243,9 +243,9 @@ public final class Main {
           () -> DigitsGrandScores.run(spark, out, chartFolder, sizes.cnnRows()));
       section(
           out,
-          "13. Per-sample gradient norms and clipped sums without forming the per-sample"
-              + " gradients, in core",
-          () -> PerSampleReductions.run(out));
+          "13. Per-sample gradient norms, dot products and clipped sums without forming the"
+              + " per-sample gradients, in core and on Spark",
+          () -> PerSampleReductions.run(spark, out));
       section(
           out,
           "14. Differentially private training on Spark (DP-SGD), RDP and PLD accounting",
