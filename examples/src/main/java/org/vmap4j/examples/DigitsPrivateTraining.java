@@ -64,6 +64,28 @@ public final class DigitsPrivateTraining {
       double majority,
       Path svg) {}
 
+  /**
+   * The guarantees a run must keep, for the README's tour (the tests check more): every private
+   * run's RDP ε at most its target, the PLD ε of the same run below it, finite parameters, and a
+   * non-private model that learned (above the majority guess).
+   */
+  static void check(Result r) {
+    for (PrivateRun run : r.runs()) {
+      if (!(run.rdpEpsilon() <= run.targetEpsilon() * (1 + 1e-9))
+          || !(run.pldEpsilon() > 0 && run.pldEpsilon() < run.rdpEpsilon())
+          || !run.finiteParameters()) {
+        throw new IllegalStateException("check failed: the private run " + run);
+      }
+    }
+    if (!(r.nonPrivateAccuracy() > r.majority()) || !r.nonPrivateFinite()) {
+      throw new IllegalStateException(
+          "check failed: non-private accuracy "
+              + r.nonPrivateAccuracy()
+              + " not above the majority guess "
+              + r.majority());
+    }
+  }
+
   public static void main(String[] args) {
     List<String> rest = new ArrayList<>(List.of(args));
     DigitsClassifier<?> model = DigitsClassifier.MLP;

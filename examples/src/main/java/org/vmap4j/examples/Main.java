@@ -249,7 +249,13 @@ public final class Main {
       section(
           out,
           "14. Differentially private training on Spark (DP-SGD), RDP and PLD accounting",
-          () -> PrivateTraining.run(spark, out, sizes.dpSteps()));
+          () -> {
+            PrivateTraining.run(spark, out, sizes.dpSteps());
+            // the digits MLP at epsilon 1, 3, 8 against non-private training (small: the
+            // standalone example, -Dexample=DigitsPrivateTraining, runs 150 steps)
+            DigitsPrivateTraining.check(
+                DigitsPrivateTraining.run(spark, out, chartFolder, 30, 0.1));
+          });
     } finally {
       spark.stop();
     }
