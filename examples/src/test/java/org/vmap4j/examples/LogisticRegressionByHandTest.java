@@ -91,10 +91,12 @@ class LogisticRegressionByHandTest {
             "on the digits, 120 rows",
             "checks passed",
             "check passed",
-            "13. Per-sample gradient norms and clipped sums",
+            "13. Per-sample gradient norms, dot products and clipped sums",
             "by the ghost-norm rewrite",
+            "on Spark (3 partitions): norm and dot-with-reference columns",
             "14. Differentially private training on Spark",
             "epsilon spent (RDP)",
+            "DP-SGD on the digits: MLP",
             "15. GPU: ",
             "All checks passed");
     assertThat(charts.resolve("black_scholes_greeks.png")).isRegularFile();
