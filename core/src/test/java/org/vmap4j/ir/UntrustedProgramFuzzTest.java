@@ -1,13 +1,7 @@
 package org.vmap4j.ir;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import java.io.File;
-import java.nio.charset.StandardCharsets;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.vmap4j.testing.ForkedJvm;
 
 /**
  * 3,000 seeded fuzz cases (random bytes; bit flips, truncations, splices and inflated length fields
@@ -20,29 +14,6 @@ import org.junit.jupiter.api.Test;
 class UntrustedProgramFuzzTest {
   @Test
   void mutatedAndRandomProgramBytesGetOnlyCleanRejections() throws Exception {
-    String java =
-        System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
-    Process process =
-        new ProcessBuilder(
-                List.of(
-                    java,
-                    "-Xmx256m",
-                    "--add-modules=jdk.incubator.vector",
-                    "-cp",
-                    System.getProperty("java.class.path"),
-                    ProgramFuzzMain.class.getName(),
-                    "20261206",
-                    "3000"))
-            .redirectErrorStream(true)
-            .start();
-    boolean done = process.waitFor(10, TimeUnit.MINUTES);
-    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (!done) {
-      process.destroyForcibly();
-    }
-    assertTrue(done, "the forked JVM did not finish in 10 minutes:\n" + output);
-    assertEquals(0, process.exitValue(), output);
-    assertTrue(output.contains("OK cases=3000"), output);
-    System.out.println(output.lines().filter(l -> l.startsWith("OK")).findFirst().orElse(""));
+    ForkedJvm.run("256m", ProgramFuzzMain.class, "OK cases=3000", "20261206", "3000");
   }
 }
