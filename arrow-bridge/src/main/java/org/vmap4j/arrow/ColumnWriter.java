@@ -6,7 +6,7 @@ import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.complex.FixedSizeListVector;
 import org.apache.arrow.vector.complex.ListVector;
 import org.vmap4j.Tensor;
-import org.vmap4j.cpu.CpuTensor;
+import org.vmap4j.backend.HostArrays;
 
 /**
  * Tensor to Arrow column: one bulk copy of the tensor's row-major elements into the element
@@ -46,7 +46,7 @@ final class ColumnWriter {
         if (rowShape.length != 0) {
           throw mismatch(s, tensor, "a primitive column holds 1-D tensors");
         }
-        writeLeaf(s, rowMajor(tensor), rows, target);
+        writeLeaf(s, HostArrays.rowMajor(tensor), rows, target);
         target.setValueCount(rows);
       }
       case FIXED -> {
@@ -60,7 +60,7 @@ final class ColumnWriter {
         if (rowShape.length != 1) {
           throw mismatch(s, tensor, "a List column holds 2-D tensors [rows, d]");
         }
-        writeList(s, rowMajor(tensor), rows, rowShape[0], target);
+        writeList(s, HostArrays.rowMajor(tensor), rows, rowShape[0], target);
       }
     }
   }
@@ -121,32 +121,14 @@ final class ColumnWriter {
   /** The elements in the column's physical order: a fixed_shape_tensor permutation undone. */
   private static Object physical(ColumnStructure s, Tensor tensor) {
     if (s.permutation == null) {
-      return rowMajor(tensor);
+      return HostArrays.rowMajor(tensor);
     }
     // The logical tensor is physical.permute(0, 1 + perm); the inverse permutation recovers it.
     int[] inverse = new int[s.permutation.length + 1];
     for (int i = 0; i < s.permutation.length; i++) {
       inverse[s.permutation[i] + 1] = i + 1;
     }
-    return rowMajor(tensor.permute(inverse));
-  }
-
-  /**
-   * The tensor's elements in row-major order: a concrete tensor's own array when it is one whole
-   * contiguous array (only read here), else a copy. A traced tensor fails in core with a message
-   * that names the transform.
-   */
-  private static Object rowMajor(Tensor tensor) {
-    if (tensor instanceof CpuTensor cpu) {
-      return cpu.contiguousData();
-    }
-    return switch (tensor.dtype()) {
-      case F32 -> tensor.toFloatArray();
-      case F64 -> tensor.toDoubleArray();
-      case I32 -> tensor.toIntArray();
-      case I64 -> tensor.toLongArray();
-      case BOOL -> tensor.toBooleanArray();
-    };
+    return HostArrays.rowMajor(tensor.permute(inverse));
   }
 
   private static ArrowConversionException scalar(String column) {

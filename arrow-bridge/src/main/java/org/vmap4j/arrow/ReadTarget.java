@@ -2,9 +2,7 @@ package org.vmap4j.arrow;
 
 import java.util.Arrays;
 import org.vmap4j.Tensor;
-import org.vmap4j.core.Shapes;
-import org.vmap4j.cpu.CpuTensor;
-import org.vmap4j.cpu.Storage;
+import org.vmap4j.backend.HostArrays;
 
 /**
  * Where a column read puts its values: a fresh Java array, or the array of a caller's tensor that
@@ -50,7 +48,7 @@ final class ReadTarget {
     if (tensor == null) {
       return Arrays2.allocate(s.dtype, size);
     }
-    int[] physicalStrides = Shapes.contiguousStrides(physicalShape);
+    int[] physicalStrides = HostArrays.rowMajorStrides(physicalShape);
     int[] shape = physicalShape;
     int[] strides = physicalStrides;
     if (dims != null) {
@@ -73,27 +71,31 @@ final class ReadTarget {
               + " "
               + Arrays.toString(tensor.shape()));
     }
-    if (!(tensor instanceof CpuTensor cpu)) {
-      throw unfit(s, "the target is not a concrete tensor (a traced value inside a transform?)");
-    }
-    if (cpu.offset() != 0
-        || Storage.length(cpu.data()) != size
-        || !sameLayout(cpu.strides(), strides, shape)) {
+    HostArrays.Layout own =
+        HostArrays.layout(tensor)
+            .orElseThrow(
+                () ->
+                    unfit(
+                        s,
+                        "the target is not a concrete tensor (a traced value inside a transform?)"));
+    if (own.offset() != 0
+        || own.arrayLength() != size
+        || !sameLayout(own.strides(), strides, shape)) {
       throw unfit(
           s,
           "the target is a view (offset "
-              + cpu.offset()
+              + own.offset()
               + ", strides "
-              + Arrays.toString(cpu.strides())
+              + Arrays.toString(own.strides())
               + ", over an array of "
-              + Storage.length(cpu.data())
+              + own.arrayLength()
               + " elements); it must own its whole array"
               + (dims == null
                   ? " in row-major order"
                   : " in the column's stored order, as the tensor that read returns does")
               + ", e.g. a tensor returned by read or readInto");
     }
-    return cpu.data();
+    return own.array();
   }
 
   /** Strides matter only along dimensions of more than one element, and not at all when empty. */
