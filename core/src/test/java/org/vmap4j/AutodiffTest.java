@@ -19,12 +19,13 @@ import static org.vmap4j.Func.vmap;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
+import org.vmap4j.testing.TensorAssertions;
 
 /** The seed's autodiff cases, every required composition, pytrees, options and errors. */
 class AutodiffTest {
   static void assertClose(Tensor got, Tensor want, double tol) {
-    assertThat(got.shape()).isEqualTo(want.shape());
-    assertThat(got.allClose(want, tol, tol)).as("%s vs %s", got, want).isTrue();
+    TensorAssertions.assertClose(
+        "autodiff", got, want, TensorAssertions.Tolerance.allClose(tol, tol));
   }
 
   @Test

@@ -22,6 +22,7 @@ import org.vmap4j.ir.ProgramSerializer;
 import org.vmap4j.prim.ConvGeneralDilated;
 import org.vmap4j.prim.ReduceWindow;
 import org.vmap4j.prim.SelectAndScatter;
+import org.vmap4j.testing.TensorAssertions;
 
 /**
  * conv_general_dilated and reduce_window against plain direct loops written here from the
@@ -141,14 +142,14 @@ class ConvolutionTest {
     return y;
   }
 
+  /** {@code |got - want| <= tol * (1 + |want|)}; a NaN or an infinity fails. */
   static void assertClose(Tensor got, double[] want, int[] shape, double tol, String what) {
     assertThat(got.shape()).as(what).containsExactly(shape);
-    double[] g = got.toDoubleArray();
-    for (int i = 0; i < want.length; i++) {
-      assertThat(Math.abs(g[i] - want[i]))
-          .as("%s at %d: %s vs %s", what, i, g[i], want[i])
-          .isLessThanOrEqualTo(tol * (1 + Math.abs(want[i])));
-    }
+    TensorAssertions.assertClose(
+        what,
+        got.toDoubleArray(),
+        want,
+        TensorAssertions.Tolerance.allClose(tol, tol).finiteOnly());
   }
 
   static void assertClose(Tensor got, Tensor want, double tol, String what) {

@@ -20,6 +20,7 @@ import net.jqwik.api.constraints.IntRange;
 import org.junit.jupiter.api.Test;
 import org.vmap4j.ir.Program;
 import org.vmap4j.ir.ProgramSerializer;
+import org.vmap4j.testing.TensorAssertions;
 
 /**
  * Compiled equals eager: for every primitive's case, for random programs, under vmap and grad in
@@ -35,7 +36,7 @@ class JitTest {
     assertThat(got.shape()).isEqualTo(want.shape());
     assertThat(got.dtype()).isEqualTo(want.dtype());
     double tol = want.dtype() == DType.F32 ? 1e-5 : 1e-12;
-    assertThat(got.allClose(want, tol, tol)).as("%s vs %s", got, want).isTrue();
+    TensorAssertions.assertClose("jit", got, want, TensorAssertions.Tolerance.allClose(tol, tol));
   }
 
   static Function<List<Tensor>, Tensor> asListFunction(VmapPropertyTest.Case c) {

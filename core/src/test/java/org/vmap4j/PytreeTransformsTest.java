@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
+import org.vmap4j.testing.TensorAssertions;
 
 /**
  * Jacobians of pytree arguments, has_aux for vjp and the Jacobians, and custom rules for functions
@@ -40,8 +41,8 @@ class PytreeTransformsTest {
   }
 
   static void assertClose(Tensor got, Tensor want, double tol) {
-    assertThat(got.shape()).isEqualTo(want.shape());
-    assertThat(got.allClose(want, tol, tol)).as("%s vs %s", got, want).isTrue();
+    TensorAssertions.assertClose(
+        "pytree", got, want, TensorAssertions.Tolerance.allClose(tol, tol));
   }
 
   /** Central differences of f with respect to one leaf: shape out ++ leaf. */

@@ -10,6 +10,7 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import org.junit.jupiter.api.Test;
+import org.vmap4j.testing.TensorAssertions;
 
 /** Reductions and the softmax family against plain loops over every dimension. */
 class ReductionTest {
@@ -124,13 +125,8 @@ class ReductionTest {
   }
 
   private static void assertClose(Tensor t, double[] want, double tol) {
-    double[] got = t.toDoubleArray();
-    assertThat(got).hasSameSizeAs(want);
-    for (int i = 0; i < got.length; i++) {
-      assertThat(got[i])
-          .as("element %d", i)
-          .isCloseTo(want[i], within(tol * Math.max(1, Math.abs(want[i]))));
-    }
+    TensorAssertions.assertClose(
+        "reduction", t.toDoubleArray(), want, TensorAssertions.Tolerance.scaled(tol));
   }
 
   @Test

@@ -5,6 +5,7 @@ import java.io.DataInputStream;
 import java.io.IOException;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -45,17 +46,31 @@ final class ProgramReader {
   private final ProgramLimits limits;
   private final boolean untrusted;
   private final String versions;
+  private final ByteOrder elementOrder;
+  private final String what;
   private final Deque<String> where = new ArrayDeque<>();
   private int equations;
   private int variables;
   private long constantElements;
   private long totalElements;
 
-  ProgramReader(ByteBuffer in, ProgramLimits limits, boolean untrusted, String versions) {
+  /**
+   * @param elementOrder the byte order of constants' elements (little-endian since format 3)
+   * @param what what the bytes hold, for messages: "program", or "tensor" for {@link TensorCodec}
+   */
+  ProgramReader(
+      ByteBuffer in,
+      ProgramLimits limits,
+      boolean untrusted,
+      String versions,
+      ByteOrder elementOrder,
+      String what) {
     this.in = in;
     this.limits = limits;
     this.untrusted = untrusted;
     this.versions = versions;
+    this.elementOrder = elementOrder;
+    this.what = what;
   }
 
   /** The whole program at the current position, which must end exactly at the end of the bytes. */
@@ -81,7 +96,7 @@ final class ProgramReader {
     List<CpuTensor> consts = new ArrayList<>(nConst);
     for (int i = 0; i < nConst; i++) {
       where.push("constant " + i);
-      consts.add(readData(vars.get(nIn + i).type()));
+      consts.add(readElements(vars.get(nIn + i).type(), true));
       where.pop();
     }
     int nEq = count("equation count", EQUATION_MIN_BYTES, limits.maxEquations() - (long) equations);
@@ -118,7 +133,8 @@ final class ProgramReader {
     return new Program(vars.subList(0, nIn), vars.subList(nIn, nIn + nConst), consts, eqs, outputs);
   }
 
-  private TensorType readType() {
+  /** A tensor type: dtype code, rank, dimensions, bounded by the rank and element limits. */
+  TensorType readType() {
     int offset = in.position();
     DType dtype = readDType();
     int rank = count("rank", 4, limits.maxRank());
@@ -161,29 +177,39 @@ final class ProgramReader {
     return all[ordinal];
   }
 
-  private CpuTensor readData(TensorType t) {
+  /**
+   * The elements of a tensor of type {@code t} ({@link TensorCodec}'s element part), counted
+   * against the constants' limit when {@code constant}.
+   */
+  CpuTensor readElements(TensorType t, boolean constant) {
     int size = t.size();
-    constantElements += size;
-    if (constantElements > limits.maxTotalConstantElements()) {
-      throw reject(
-          "the constants have more than "
-              + limits.maxTotalConstantElements()
-              + " elements in all, the limit (ProgramLimits.withMaxTotalConstantElements)");
+    if (constant) {
+      constantElements += size;
+      if (constantElements > limits.maxTotalConstantElements()) {
+        throw reject(
+            "the constants have more than "
+                + limits.maxTotalConstantElements()
+                + " elements in all, the limit (ProgramLimits.withMaxTotalConstantElements)");
+      }
     }
     if ((long) size * t.dtype().byteSize() > in.remaining()) {
       throw reject(
-          "constant of type " + t + " needs more bytes than the " + in.remaining() + " left");
+          (constant ? "constant" : "tensor")
+              + " of type "
+              + t
+              + " needs more bytes than the "
+              + in.remaining()
+              + " left");
     }
-    Object data = Storage.allocate(t.dtype(), size);
-    for (int i = 0; i < size; i++) {
-      switch (t.dtype()) {
-        case F64 -> ((double[]) data)[i] = in.getDouble();
-        case F32 -> ((float[]) data)[i] = in.getFloat();
-        case I32 -> ((int[]) data)[i] = in.getInt();
-        case I64 -> ((long[]) data)[i] = in.getLong();
-        case BOOL -> ((boolean[]) data)[i] = readBoolean();
+    if (untrusted && t.dtype() == DType.BOOL) {
+      int bad = TensorCodec.firstNonBoolean(in, size);
+      if (bad >= 0) {
+        in.position(in.position() + bad);
+        throw reject("a boolean must be 0 or 1, got " + in.get(in.position()));
       }
     }
+    Object data = Storage.allocate(t.dtype(), size);
+    TensorCodec.decode(in, elementOrder, t.dtype(), data, 0, size);
     return CpuTensor.wrap(t.dtype(), data, t.shape());
   }
 
@@ -443,7 +469,7 @@ final class ProgramReader {
   }
 
   private RejectedProgramException reject(String problem, Throwable cause) {
-    StringBuilder sb = new StringBuilder("rejected program: ").append(problem);
+    StringBuilder sb = new StringBuilder("rejected ").append(what).append(": ").append(problem);
     sb.append(" (at byte ").append(in.position());
     List<String> path = new ArrayList<>(where);
     for (int i = path.size() - 1; i >= 0; i--) {
@@ -455,6 +481,6 @@ final class ProgramReader {
 
   /** For the caller's catch of a read past the end. */
   RejectedProgramException truncated(BufferUnderflowException e) {
-    return reject("the bytes end in the middle of the program (truncated?)", e);
+    return reject("the bytes end in the middle of the " + what + " (truncated?)", e);
   }
 }

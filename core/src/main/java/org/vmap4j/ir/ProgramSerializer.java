@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -25,11 +26,13 @@ import org.vmap4j.cpu.CpuTensor;
  * <p>Layout (big-endian, {@link DataOutputStream} encodings): a header of the magic {@code "VMAP"},
  * the format version ({@value #FORMAT_VERSION}) and the vmap4j version that wrote it (a UTF
  * string); then the program: the variable count and each variable's type (dtype code, rank,
- * dimensions); the input and constant counts and each constant's elements; the equation count and
- * for each equation its primitive name, its parameters (count, then name, tag and value each), its
- * operand variable indices (count, then indices) and its result count; finally the output variable
- * indices. Sub-programs are programs without the header. A reader rejects another format version,
- * naming both vmap4j versions.
+ * dimensions); the input and constant counts and each constant's elements in {@link TensorCodec}'s
+ * element form (row-major, little-endian); the equation count and for each equation its primitive
+ * name, its parameters (count, then name, tag and value each), its operand variable indices (count,
+ * then indices) and its result count; finally the output variable indices. Sub-programs are
+ * programs without the header. A reader rejects another format version, naming both vmap4j
+ * versions; it still reads format 2, whose only difference is that constants' elements were
+ * big-endian.
  *
  * <p>{@link #fromBytes} is for bytes this library wrote itself (the executor side of a Spark job);
  * {@link #fromUntrustedBytes} is for bytes from anyone else: bounded by {@link ProgramLimits} and
@@ -38,11 +41,17 @@ import org.vmap4j.cpu.CpuTensor;
 public final class ProgramSerializer {
   private static final int MAGIC = 0x564d4150; // "VMAP"
 
-  /** The layout's version: change it whenever the layout changes. */
-  public static final int FORMAT_VERSION = 2;
+  /**
+   * The layout's version: change it whenever the layout changes. 3: constants' elements in {@link
+   * TensorCodec}'s little-endian form (2: big-endian, still read).
+   */
+  public static final int FORMAT_VERSION = 3;
+
+  /** The last format whose constants' elements were big-endian; readers still accept it. */
+  private static final int BIG_ENDIAN_ELEMENTS_FORMAT = 2;
 
   /** A reader of bytes we wrote: no bounds beyond the structure's own, no shape re-checks. */
-  private static final ProgramLimits TRUSTED =
+  static final ProgramLimits TRUSTED =
       ProgramLimits.defaults()
           .withMaxBytes(Integer.MAX_VALUE)
           .withMaxEquations(Integer.MAX_VALUE)
@@ -100,22 +109,33 @@ public final class ProgramSerializer {
 
   private static Program read(byte[] data, ProgramLimits limits, boolean untrusted) {
     ByteBuffer in = ByteBuffer.wrap(data);
-    ProgramReader reader = new ProgramReader(in, limits, untrusted, "");
+    ProgramReader reader =
+        new ProgramReader(in, limits, untrusted, "", TensorCodec.ELEMENT_ORDER, "program");
     try {
-      String versions = readHeader(in, reader);
-      return new ProgramReader(in, limits, untrusted, versions).readTopLevel();
+      int format = readFormat(in, reader);
+      String versions = versions(format, in, reader);
+      ByteOrder elements =
+          format == BIG_ENDIAN_ELEMENTS_FORMAT ? ByteOrder.BIG_ENDIAN : TensorCodec.ELEMENT_ORDER;
+      return new ProgramReader(in, limits, untrusted, versions, elements, "program").readTopLevel();
     } catch (BufferUnderflowException e) {
       throw reader.truncated(e);
     }
   }
 
-  /** Checks the header and returns the sentence naming the writer's and this reader's versions. */
-  private static String readHeader(ByteBuffer in, ProgramReader reader) {
+  /** Checks the magic and returns the format version. */
+  private static int readFormat(ByteBuffer in, ProgramReader reader) {
     if (in.remaining() < 8 || in.getInt() != MAGIC) {
       in.position(0);
       throw reader.reject("not a serialized vmap4j program (no \"VMAP\" header)");
     }
-    int format = in.getInt();
+    return in.getInt();
+  }
+
+  /**
+   * Reads the writer's version, checks that this reader reads {@code format} and returns the
+   * sentence naming the writer's and this reader's versions.
+   */
+  private static String versions(int format, ByteBuffer in, ProgramReader reader) {
     String writer = format >= 2 ? readVersionString(in, reader) : "before 0.1.0";
     String versions =
         "the program was written by vmap4j "
@@ -127,7 +147,7 @@ public final class ProgramSerializer {
             + " (format "
             + FORMAT_VERSION
             + ")";
-    if (format != FORMAT_VERSION) {
+    if (format != FORMAT_VERSION && format != BIG_ENDIAN_ELEMENTS_FORMAT) {
       throw reader.reject(
           "unsupported program format: "
               + versions
@@ -191,11 +211,7 @@ public final class ProgramSerializer {
   }
 
   private static void writeType(TensorType t, DataOutputStream out) throws IOException {
-    out.writeByte(t.dtype().ordinal());
-    out.writeInt(t.ndim());
-    for (int d : t.shape()) {
-      out.writeInt(d);
-    }
+    TensorCodec.writeType(t, out);
   }
 
   private static void writeVars(List<Var> vars, Map<Var, Integer> ids, DataOutputStream out)
@@ -207,17 +223,7 @@ public final class ProgramSerializer {
   }
 
   private static void writeData(CpuTensor c, DataOutputStream out) throws IOException {
-    Object data = c.contiguousData();
-    int n = c.size();
-    for (int i = 0; i < n; i++) {
-      switch (c.dtype()) {
-        case F64 -> out.writeDouble(((double[]) data)[i]);
-        case F32 -> out.writeFloat(((float[]) data)[i]);
-        case I32 -> out.writeInt(((int[]) data)[i]);
-        case I64 -> out.writeLong(((long[]) data)[i]);
-        case BOOL -> out.writeBoolean(((boolean[]) data)[i]);
-      }
-    }
+    TensorCodec.writeElements(c, out);
   }
 
   private static void writeParams(Params p, DataOutputStream out) throws IOException {

@@ -1,6 +1,5 @@
 package org.vmap4j.control;
 
-import static org.assertj.core.api.Assertions.assertThat;
 import static org.vmap4j.Func.cond;
 import static org.vmap4j.Func.grad;
 import static org.vmap4j.Func.jvp;
@@ -23,6 +22,7 @@ import org.vmap4j.ScanResult;
 import org.vmap4j.ScanStep;
 import org.vmap4j.Tensor;
 import org.vmap4j.Vjp;
+import org.vmap4j.testing.TensorAssertions;
 
 /**
  * cond, whileLoop and scan against PyTorch 1.13 + functorch references computed on plain Python
@@ -58,15 +58,10 @@ class ControlFlowConformanceTest {
     return Tensor.of(data, shape);
   }
 
+  /** {@code |got - want| <= TOL * max(1, |want|)}; a NaN or an infinity fails. */
   static void assertClose(String what, Tensor got, Tensor want) {
-    assertThat(got.shape()).as(what + " shape").isEqualTo(want.shape());
-    double[] g = got.toDoubleArray();
-    double[] w = want.toDoubleArray();
-    for (int i = 0; i < w.length; i++) {
-      assertThat(Math.abs(g[i] - w[i]))
-          .as("%s element %d: got %s, want %s", what, i, g[i], w[i])
-          .isLessThanOrEqualTo(TOL * Math.max(1, Math.abs(w[i])));
-    }
+    TensorAssertions.assertClose(
+        what, got, want, TensorAssertions.Tolerance.scaled(TOL).finiteOnly());
   }
 
   // ------------------------------------------------------------------------- cond

@@ -62,12 +62,12 @@ class UntrustedProgramTest {
 
   @Test
   void anotherFormatVersionIsRejectedNamingBothVersions() throws IOException {
-    byte[] b = withHeader(3, "9.9.9", ProgramCorpus.mlp());
+    byte[] b = withHeader(4, "9.9.9", ProgramCorpus.mlp());
     assertThatThrownBy(() -> ProgramSerializer.fromUntrustedBytes(b, LIMITS))
         .isInstanceOf(RejectedProgramException.class)
-        .hasMessageContaining("written by vmap4j 9.9.9 (format 3)")
+        .hasMessageContaining("written by vmap4j 9.9.9 (format 4)")
         .hasMessageContaining(
-            "this reader is vmap4j " + ProgramSerializer.libraryVersion() + " (format 2)");
+            "this reader is vmap4j " + ProgramSerializer.libraryVersion() + " (format 3)");
     // the trusted path shares the header
     assertThatThrownBy(() -> ProgramSerializer.fromBytes(b))
         .isInstanceOf(RejectedProgramException.class)

@@ -14,6 +14,7 @@ import org.vmap4j.Func;
 import org.vmap4j.PerSampleGrads;
 import org.vmap4j.Tensor;
 import org.vmap4j.Tree;
+import org.vmap4j.testing.TensorAssertions;
 
 /**
  * The four reductions, compiled (rewritten) and materialized, against a plain loop: one {@code
@@ -111,11 +112,7 @@ class PerSampleGradsTest {
   }
 
   static void assertClose(double[] expected, double[] actual, String what) {
-    assertEquals(expected.length, actual.length, what + ": length");
-    for (int i = 0; i < expected.length; i++) {
-      double scale = Math.max(1, Math.abs(expected[i]));
-      assertEquals(expected[i], actual[i], TOL * scale, what + " at " + i);
-    }
+    TensorAssertions.assertClose(what, actual, expected, TensorAssertions.Tolerance.scaled(TOL));
   }
 
   /** All four reductions of one model, compiled and materialized, against the loop. */

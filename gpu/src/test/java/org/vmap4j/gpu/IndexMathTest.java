@@ -10,6 +10,7 @@ import org.vmap4j.core.Shapes;
 import org.vmap4j.core.TensorType;
 import org.vmap4j.cpu.CpuTensor;
 import org.vmap4j.ir.Equation;
+import org.vmap4j.testing.TensorAssertions;
 
 /**
  * The index arithmetic the generated kernels encode, checked on the CPU without a GPU: for every
@@ -268,13 +269,6 @@ class IndexMathTest {
   }
 
   private static void assertClose(String what, double[] got, double[] want) {
-    assertThat(got.length).as(what).isEqualTo(want.length);
-    for (int i = 0; i < got.length; i++) {
-      double tol = 1e-4 * Math.max(1, Math.abs(want[i]));
-      if (!(Math.abs(got[i] - want[i]) <= tol)
-          && !(Double.isNaN(got[i]) && Double.isNaN(want[i]))) {
-        throw new AssertionError(what + " element " + i + ": " + got[i] + " vs " + want[i]);
-      }
-    }
+    TensorAssertions.assertClose(what, got, want, TensorAssertions.Tolerance.scaled(1e-4));
   }
 }

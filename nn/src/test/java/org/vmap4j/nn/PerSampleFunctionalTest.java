@@ -11,6 +11,7 @@ import org.vmap4j.Func;
 import org.vmap4j.PerSampleGrads;
 import org.vmap4j.Tensor;
 import org.vmap4j.Tree;
+import org.vmap4j.testing.TensorAssertions;
 
 /**
  * Per-sample gradient reductions of a model built from {@link Functional} (linear, layerNorm, gelu
@@ -58,11 +59,7 @@ class PerSampleFunctionalTest {
   }
 
   private static void assertClose(double[] expected, double[] actual, String what) {
-    assertEquals(expected.length, actual.length, what);
-    for (int i = 0; i < expected.length; i++) {
-      assertEquals(
-          expected[i], actual[i], 1e-9 * Math.max(1, Math.abs(expected[i])), what + " " + i);
-    }
+    TensorAssertions.assertClose(what, actual, expected, TensorAssertions.Tolerance.scaled(1e-9));
   }
 
   @Test

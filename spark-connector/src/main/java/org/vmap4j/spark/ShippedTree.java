@@ -1,5 +1,8 @@
 package org.vmap4j.spark;
 
+import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
 import java.io.Serializable;
 import java.lang.reflect.Array;
 import java.lang.reflect.Constructor;
@@ -11,10 +14,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import org.vmap4j.DType;
 import org.vmap4j.Tensor;
 import org.vmap4j.Tree;
 import org.vmap4j.TreeDef;
+import org.vmap4j.ir.TensorCodec;
 
 /**
  * A pytree (a tensor, a record, a List, a Map, an array of pytrees, or null) in a form that Java
@@ -24,7 +27,7 @@ import org.vmap4j.TreeDef;
  *
  * <p>{@link #toPytree()} rebuilds the tree on the executor, records through their canonical
  * constructor (found with the thread's context class loader, which Spark sets to the one holding
- * the application's classes), tensors wrapping the shipped arrays without a copy.
+ * the application's classes), over the tensors decoded once when the tree was deserialized.
  */
 public final class ShippedTree implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -50,38 +53,42 @@ public final class ShippedTree implements Serializable {
     return leafCount;
   }
 
-  /** A fresh copy of the tree's structure over tensors that share the shipped arrays. */
+  /** A fresh copy of the tree's structure over the shipped (immutable) tensors. */
   public Object toPytree() {
     return build(root);
   }
 
-  /** A tensor's dtype, shape and row-major values. */
-  record TensorData(DType dtype, int[] shape, Object values) implements Serializable {
-    private static final long serialVersionUID = 1L;
+  /**
+   * A leaf: a concrete tensor, written in Java serialization as core's {@link TensorCodec} bytes
+   * (dtype, shape, little-endian values), the one form every shipped tensor takes.
+   */
+  static final class TensorData implements Serializable {
+    private static final long serialVersionUID = 2L;
+
+    private transient Tensor tensor;
+
+    private TensorData(Tensor tensor) {
+      this.tensor = tensor;
+    }
 
     static TensorData of(Tensor t) {
-      Object values =
-          switch (t.dtype()) {
-            case F32 -> t.toFloatArray();
-            case F64 -> t.toDoubleArray();
-            case I32 -> t.toIntArray();
-            case I64 -> t.toLongArray();
-            case BOOL -> t.toBooleanArray();
-          };
-      return new TensorData(t.dtype(), t.shape(), values);
+      return new TensorData(TensorCodec.concrete(t));
     }
 
+    /** The shipped tensor; tensors are immutable, so every rebuilt tree may share it. */
     Tensor toTensor() {
-      return wrap(values, shape);
+      return tensor;
     }
-  }
 
-  /**
-   * {@link Tensor#wrap} for any shape: {@code wrap(data)} with no dimensions makes a vector, so a
-   * 0-d tensor is wrapped as a one-element vector and reshaped.
-   */
-  static Tensor wrap(Object values, int[] shape) {
-    return shape.length == 0 ? Tensor.wrap(values, 1).reshape() : Tensor.wrap(values, shape);
+    private void writeObject(ObjectOutputStream out) throws IOException {
+      out.defaultWriteObject();
+      TensorCodec.write(tensor, out);
+    }
+
+    private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
+      in.defaultReadObject();
+      tensor = TensorCodec.read(in);
+    }
   }
 
   private record Node(

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.ByteBuffer;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.SparkConf;
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.vmap4j.DType;
 import org.vmap4j.Tensor;
+import org.vmap4j.ir.TensorCodec;
 import scala.reflect.ClassTag$;
 
 /** {@link VmapKryoRegistrator} under {@code spark.kryo.registrationRequired=true}. */
@@ -98,5 +100,41 @@ class KryoTest {
         spark.createDataset(ts, Encoders.kryo(Tensor.class)).repartition(2).collectAsList();
     assertThat(back).hasSize(2);
     assertThat(back.stream().mapToDouble(t -> t.sum().item()).sum()).isEqualTo(6.0);
+  }
+
+  @Test
+  void kryoAndShippedTreesCarryCoresTensorCodecBytes() throws java.io.IOException {
+    Tensor t = Tensor.of(new double[] {1.5, -2, 3}, 3, 1);
+    byte[] codec = TensorCodec.toBytes(t);
+    ByteBuffer kryoBytes = kryo(true).serialize(t, ClassTag$.MODULE$.apply(Object.class));
+    byte[] k = new byte[kryoBytes.remaining()];
+    kryoBytes.get(k);
+    // Kryo's class id, then the codec's bytes as they are
+    assertThat(java.util.Arrays.copyOfRange(k, k.length - codec.length, k.length)).isEqualTo(codec);
+    java.io.ByteArrayOutputStream javaBytes = new java.io.ByteArrayOutputStream();
+    try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(javaBytes)) {
+      out.writeObject(ShippedTree.of(t));
+    }
+    byte[] java = javaBytes.toByteArray();
+    assertThat(Collections.indexOfSubList(boxed(java), boxed(codec)))
+        .as("the codec's bytes inside the shipped tree's Java serialization")
+        .isPositive();
+  }
+
+  @Test
+  void aTracedTensorCannotBeShippedAndSaysWhy() {
+    assertThatThrownBy(
+            () ->
+                org.vmap4j.Func.vmap((Tensor x) -> ShippedTree.of(x) == null ? x : x)
+                    .apply(Tensor.zeros(DType.F64, 2, 3)))
+        .hasMessageContaining("vmap");
+  }
+
+  private static List<Byte> boxed(byte[] b) {
+    List<Byte> out = new java.util.ArrayList<>(b.length);
+    for (byte x : b) {
+      out.add(x);
+    }
+    return out;
   }
 }

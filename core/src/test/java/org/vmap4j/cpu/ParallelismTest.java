@@ -1,11 +1,14 @@
-package org.vmap4j;
+package org.vmap4j.cpu;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
-import org.vmap4j.cpu.Parallelism;
+import org.vmap4j.DType;
+import org.vmap4j.Func;
+import org.vmap4j.InDims;
+import org.vmap4j.Tensor;
 
 /**
  * Kernels split large work over threads; every element is computed the same way whatever the split,

@@ -1,7 +1,6 @@
-package org.vmap4j.control;
+package org.vmap4j.compiler;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.vmap4j.control.ControlFlowConformanceTest.assertClose;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -15,11 +14,12 @@ import org.vmap4j.ScanOptions;
 import org.vmap4j.ScanResult;
 import org.vmap4j.ScanStep;
 import org.vmap4j.Tensor;
-import org.vmap4j.compiler.ProgramCompiler;
 import org.vmap4j.core.TensorType;
 import org.vmap4j.ir.Equation;
 import org.vmap4j.ir.Program;
 import org.vmap4j.prim.Scan;
+import org.vmap4j.testing.TensorAssertions;
+import org.vmap4j.testing.TensorAssertions.Tolerance;
 
 /**
  * The compiler moves a scan carry that only sums expanding products ({@code acc + outer(l_t, r_t)},
@@ -29,6 +29,11 @@ import org.vmap4j.prim.Scan;
  * function run eagerly (without the compiler).
  */
 class ScanAccumulatorsTest {
+  /** The control-flow tests' tolerance: {@code 1e-9 * max(1, |want|)}; NaN or infinity fails. */
+  private static void assertClose(String what, Tensor got, Tensor want) {
+    TensorAssertions.assertClose(what, got, want, Tolerance.scaled(1e-9).finiteOnly());
+  }
+
   static final int B = 3;
   static final int T = 5;
   static final int N = 4;

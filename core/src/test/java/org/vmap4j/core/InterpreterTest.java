@@ -1,4 +1,4 @@
-package org.vmap4j;
+package org.vmap4j.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -6,13 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.vmap4j.core.Interpreters;
-import org.vmap4j.core.MainTrace;
-import org.vmap4j.core.Params;
-import org.vmap4j.core.Primitive;
-import org.vmap4j.core.TensorType;
-import org.vmap4j.core.Trace;
-import org.vmap4j.core.Tracer;
+import org.vmap4j.DType;
+import org.vmap4j.Tensor;
 import org.vmap4j.cpu.CpuTensor;
 
 /**

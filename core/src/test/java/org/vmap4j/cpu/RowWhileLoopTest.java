@@ -1,4 +1,4 @@
-package org.vmap4j.control;
+package org.vmap4j.cpu;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -13,7 +13,6 @@ import org.vmap4j.InDims;
 import org.vmap4j.Tensor;
 import org.vmap4j.compiler.ProgramCompiler;
 import org.vmap4j.core.Params;
-import org.vmap4j.cpu.CpuTensor;
 import org.vmap4j.ir.Equation;
 import org.vmap4j.ir.Program;
 import org.vmap4j.ir.ProgramSerializer;
