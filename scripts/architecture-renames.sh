@@ -65,6 +65,12 @@ files_naming() {
   git grep -lIE "$1" -- . ":(exclude)$SELF" || true
 }
 
+# The same among code (Java, Scala, jshell): prose in docs that names a type being removed is
+# history, not a reference.
+code_naming() {
+  git grep -lIE "$1" -- '*.java' '*.scala' '*.jsh' || true
+}
+
 # Java files whose package is $1 (main and test sources of every module).
 files_in_package() {
   git grep -lE "^package $1;" -- '*.java' || true
@@ -110,7 +116,7 @@ echo "2. Autodiff.CustomRule -> Func.DerivativeRule (declares apply itself)"
 perl -0pi -e 's/  public interface DerivativeRule extends Autodiff\.CustomRule \{\}/  public interface DerivativeRule {\n    \/** The cotangent of x (customVjp) or the tangent of y (customJvp), given x, y = f(x) and g. *\/\n    Tensor apply(Tensor x, Tensor y, Tensor g);\n  }/' "$FUNC"
 perl -0pi -e "s/$CUSTOM_RULE_BLOCK//s" "$AUTODIFF"
 grep -q 'interface CustomRule' "$AUTODIFF" && die "could not remove CustomRule from $AUTODIFF: edit by hand"
-for f in $(files_naming '\bCustomRule\b'); do
+for f in $(code_naming '\bCustomRule\b'); do
   if [[ $f == *.java ]] && grep -q 'Autodiff\.CustomRule' "$f" && ! grep -qE '^package org\.vmap4j;' "$f"; then
     add_import "$f" org.vmap4j.Func
   fi
@@ -143,7 +149,10 @@ if [[ "${SKIP_FORMAT:-0}" != 1 ]]; then
   # shellcheck disable=SC2086
   ./mvnw -B -q ${MVN_FLAGS:-} spotless:apply
 fi
-left=$(git grep -nE "org\\.vmap4j\\.core\\.[A-Za-z]|^package org\\.vmap4j\\.core;|exports org\\.vmap4j\\.core\\b|Autodiff\\.CustomRule|org/vmap4j/core/" -- . ":(exclude)$SELF" || true)
+left=$(
+  git grep -nE "org\\.vmap4j\\.core\\.[A-Za-z]|^package org\\.vmap4j\\.core;|exports org\\.vmap4j\\.core\\b|org/vmap4j/core/" -- . ":(exclude)$SELF" || true
+  git grep -nE "Autodiff\\.CustomRule" -- '*.java' '*.scala' '*.jsh' || true
+)
 if [[ -n $left ]]; then
   echo "architecture-renames: these still name the old package or type (edit by hand):" >&2
   echo "$left" >&2
