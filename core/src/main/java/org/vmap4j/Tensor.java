@@ -8,6 +8,7 @@ import org.vmap4j.core.Shapes;
 import org.vmap4j.core.TensorType;
 import org.vmap4j.cpu.CpuTensor;
 import org.vmap4j.cpu.Storage;
+import org.vmap4j.internal.SubclassToken;
 import org.vmap4j.prim.Argmax;
 import org.vmap4j.prim.Binary;
 import org.vmap4j.prim.BroadcastInDim;
@@ -34,7 +35,14 @@ import org.vmap4j.prim.Unary;
  * Dimension arguments may be negative, counting from the end.
  */
 public abstract class Tensor {
-  protected Tensor() {}
+  /**
+   * Only core's tensor kinds (CpuTensor, Tracer) can call this: the token's package is not
+   * exported, so on the module path a subclass outside core does not compile (docs/design.md,
+   * "Module boundaries").
+   */
+  protected Tensor(SubclassToken token) {
+    SubclassToken.check(token, getClass(), Tensor.class);
+  }
 
   // ---------------------------------------------------------------- factories
 

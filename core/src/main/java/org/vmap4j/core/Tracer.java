@@ -2,6 +2,7 @@ package org.vmap4j.core;
 
 import org.vmap4j.Tensor;
 import org.vmap4j.cpu.CpuTensor;
+import org.vmap4j.internal.SubclassToken;
 
 /**
  * A tensor that stands for a value inside a transform: its operations are recorded or transformed
@@ -9,6 +10,10 @@ import org.vmap4j.cpu.CpuTensor;
  * transform, since the values do not exist while the function is being transformed.
  */
 public abstract class Tracer extends Tensor {
+  protected Tracer() {
+    super(SubclassToken.CORE);
+  }
+
   public abstract Trace trace();
 
   /**

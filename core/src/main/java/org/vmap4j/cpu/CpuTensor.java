@@ -5,6 +5,7 @@ import org.vmap4j.DType;
 import org.vmap4j.Tensor;
 import org.vmap4j.core.Shapes;
 import org.vmap4j.core.TensorType;
+import org.vmap4j.internal.SubclassToken;
 
 /**
  * A concrete tensor in a Java array: a strided view (offset and per-dimension strides, in elements)
@@ -19,6 +20,7 @@ public final class CpuTensor extends Tensor {
   private final int[] strides;
 
   private CpuTensor(TensorType type, Object data, int offset, int[] strides) {
+    super(SubclassToken.CORE);
     this.type = type;
     this.shape = type.shape();
     this.data = data;

@@ -1,9 +1,11 @@
 package org.vmap4j.cpu;
 
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.codehaus.commons.compiler.CompileException;
-import org.codehaus.janino.ClassBodyEvaluator;
+import org.codehaus.janino.SimpleCompiler;
 
 /**
  * Compiles generated Java class bodies at run time with Janino and caches the instances by their
@@ -13,6 +15,7 @@ import org.codehaus.janino.ClassBodyEvaluator;
 public final class KernelCompiler {
   private static final ConcurrentHashMap<String, Object> CACHE = new ConcurrentHashMap<>();
   private static final AtomicInteger COMPILED = new AtomicInteger();
+  private static final AtomicLong NAMES = new AtomicLong();
 
   private KernelCompiler() {}
 
@@ -29,18 +32,64 @@ public final class KernelCompiler {
   }
 
   private static Object cook(String classBody, Class<?> iface) {
-    ClassBodyEvaluator evaluator = new ClassBodyEvaluator();
-    evaluator.setImplementedInterfaces(new Class<?>[] {iface});
-    evaluator.setParentClassLoader(iface.getClassLoader());
+    String name = "org.vmap4j.generated.Kernel" + NAMES.incrementAndGet();
+    SimpleCompiler compiler = new SimpleCompiler();
+    compiler.setParentClassLoader(iface.getClassLoader());
     try {
-      evaluator.cook(classBody);
+      compiler.cook(
+          "package org.vmap4j.generated;\n"
+              + "public final class "
+              + name.substring(name.lastIndexOf('.') + 1)
+              + " implements "
+              + iface.getCanonicalName()
+              + " {\n"
+              + classBody
+              + "\n}\n");
+      KernelLoader loader = new KernelLoader(iface.getClassLoader(), compiler.getBytecodes());
+      exportCoreTo(loader.getUnnamedModule());
+      Object kernel = loader.loadClass(name).getDeclaredConstructor().newInstance();
       COMPILED.incrementAndGet();
-      return evaluator.getClazz().getDeclaredConstructor().newInstance();
+      return kernel;
     } catch (CompileException e) {
       throw new IllegalStateException(
           "generated kernel does not compile: " + e.getMessage() + "\n" + classBody, e);
     } catch (ReflectiveOperationException e) {
       throw new IllegalStateException("cannot instantiate generated kernel", e);
+    }
+  }
+
+  /**
+   * A generated kernel lives in its own class loader's unnamed module. When core is a named module
+   * (on the module path), the packages the kernel implements and calls (e.g. {@code
+   * org.vmap4j.cpu}) are not exported to it; core exports its packages to that one loader's module
+   * here, so the boundary stays closed for everyone else. On the class path core is unnamed and
+   * this does nothing.
+   */
+  private static void exportCoreTo(Module kernelModule) {
+    Module core = KernelCompiler.class.getModule();
+    if (core.isNamed()) {
+      for (String pkg : core.getPackages()) {
+        core.addExports(pkg, kernelModule);
+      }
+    }
+  }
+
+  /** Defines the classes of one compiled kernel (Janino's bytecode) on request. */
+  private static final class KernelLoader extends ClassLoader {
+    private final Map<String, byte[]> classes;
+
+    KernelLoader(ClassLoader parent, Map<String, byte[]> classes) {
+      super(parent);
+      this.classes = classes;
+    }
+
+    @Override
+    protected Class<?> findClass(String name) throws ClassNotFoundException {
+      byte[] bytes = classes.get(name);
+      if (bytes == null) {
+        throw new ClassNotFoundException(name);
+      }
+      return defineClass(name, bytes, 0, bytes.length);
     }
   }
 }

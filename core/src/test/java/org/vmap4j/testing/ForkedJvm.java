@@ -28,18 +28,28 @@ public final class ForkedJvm {
    */
   public static String run(String maxHeap, Class<?> mainClass, String okLine, String... args)
       throws IOException, InterruptedException {
-    String java =
-        System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
     List<String> command =
         new ArrayList<>(
             List.of(
-                java,
                 "-Xmx" + maxHeap,
                 "--add-modules=jdk.incubator.vector",
                 "-cp",
                 System.getProperty("java.class.path"),
                 mainClass.getName()));
     command.addAll(List.of(args));
+    return runJava(command, okLine);
+  }
+
+  /**
+   * Runs {@code java} from this JVM's home with the given arguments (e.g. a module path and {@code
+   * -m module/main}); the same checks and result as {@link #run}.
+   */
+  public static String runJava(List<String> javaArguments, String okLine)
+      throws IOException, InterruptedException {
+    String java =
+        System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
+    List<String> command = new ArrayList<>(List.of(java));
+    command.addAll(javaArguments);
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     // read while it runs: a child whose output fills the pipe would otherwise wait forever
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
