@@ -59,7 +59,9 @@ public final class IndexedPrimitivesCpuTime {
       int reps = Math.max(1, 2_000_000 / Math.max(1, c.out().size()));
       double[][] ns = new double[2][21];
       for (int round = -5; round < ns[0].length; round++) {
-        for (int side = 0; side < 2; side++) {
+        for (int turn = 0; turn < 2; turn++) {
+          // which side goes first alternates between rounds
+          int side = (round & 1) == 0 ? turn : 1 - turn;
           long t0 = threads.getCurrentThreadCpuTime();
           for (int k = 0; k < reps; k++) {
             CpuTensor y = side == 0 ? hand(c) : kernel(c);
