@@ -23,9 +23,10 @@ import org.vmap4j.kernel.View;
  * output are merged ({@link Strided#coalesce}). Each loop adds its coordinate times each input's
  * stride to that input's offset; an index load is read in the loop of the deepest dimension along
  * which its index input moves (so a gather reads each index once per slice, not once per element),
- * and the innermost loop has unit or zero strides where the input does, so that HotSpot compiles a
- * row of a gather into a plain copy. Sizes, strides and offsets are arguments, not constants, so
- * one compiled class serves every shape of the same structure.
+ * the innermost loop has unit or zero strides where the input does (so HotSpot vectorizes it), and
+ * a row that is an unchanged copy of one input's row is one {@code System.arraycopy}. Sizes,
+ * strides and offsets are arguments, not constants, so one compiled class serves every shape of the
+ * same structure.
  *
  * <p>Index values are checked before the loops run: every value of every index input, in flat
  * order, against its load's bound (see {@link IndexLoad}).

@@ -118,12 +118,6 @@ public record KernelDescription(
     return new KernelDescription(List.of(), "x0", t, List.of(t), shape, reduce, reducedDims);
   }
 
-  /** This kernel with input i read through {@code views.get(i)}. */
-  public KernelDescription withViews(List<View> views) {
-    return new KernelDescription(
-        steps, result, resultType, inputTypes, shape, reduce, reducedDims, views);
-  }
-
   /** The iteration space's dimensions that remain in the output. */
   public int[] outputShape() {
     return Arrays.copyOf(shape, shape.length - reducedDims);
