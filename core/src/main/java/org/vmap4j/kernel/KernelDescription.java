@@ -7,10 +7,12 @@ import org.vmap4j.DType;
 /**
  * A loop-level kernel as every backend sees it, independent of any target language: inputs {@code
  * x0, x1, ...} of {@code inputTypes}, each read at every point of the iteration space {@code shape}
- * (how an input is laid out in memory is the caller's: a fused step's broadcast inputs, a strided
- * primitive's permuted strides); a graph of {@code steps}; the step {@code result} (or an input) is
- * the value at each point, written out as it is, or, when {@code reduce} is not null, combined over
- * the trailing {@code reducedDims} dimensions of {@code shape} by that monoid.
+ * through its {@link View} ({@code views}, one per input: a contiguous array of the kernel's shape,
+ * or a strided read with an offset and maybe index loads, as a gather states its positions); a
+ * graph of {@code steps}; the step {@code result} (or an input) is the value at each point, written
+ * out as it is, or, when {@code reduce} is not null, combined over the trailing {@code reducedDims}
+ * dimensions of {@code shape} by that monoid. An input that is only read as indices (by another
+ * view's {@link IndexLoad}) need not appear in the steps.
  *
  * <p>The CPU backend renders descriptions to Java (org.vmap4j.cpu.JavaScalarOps), the GPU backend
  * to PTX; fusion (org.vmap4j.compiler.Fusion) builds them by composing the scalar operations of
@@ -23,11 +25,34 @@ public record KernelDescription(
     List<DType> inputTypes,
     int[] shape,
     Monoid reduce,
-    int reducedDims) {
+    int reducedDims,
+    List<View> views) {
+  /** A kernel whose inputs are all contiguous arrays of {@code shape}. */
+  public KernelDescription(
+      List<ScalarStep> steps,
+      String result,
+      DType resultType,
+      List<DType> inputTypes,
+      int[] shape,
+      Monoid reduce,
+      int reducedDims) {
+    this(
+        steps,
+        result,
+        resultType,
+        inputTypes,
+        shape,
+        reduce,
+        reducedDims,
+        java.util.Collections.nCopies(inputTypes.size(), View.CONTIGUOUS));
+  }
+
   public KernelDescription {
     steps = List.copyOf(steps);
     inputTypes = List.copyOf(inputTypes);
     shape = shape.clone();
+    views = List.copyOf(views);
+    checkViews(shape, inputTypes, views);
     if (reduce == null ? reducedDims != 0 : reducedDims <= 0 || reducedDims > shape.length) {
       throw new IllegalArgumentException(
           "a kernel reduces over 1.."
@@ -38,6 +63,54 @@ public record KernelDescription(
               + " over "
               + reducedDims);
     }
+  }
+
+  private static void checkViews(int[] shape, List<DType> inputTypes, List<View> views) {
+    if (views.size() != inputTypes.size()) {
+      throw new IllegalArgumentException(
+          "a kernel has one view per input: " + inputTypes.size() + " inputs, " + views);
+    }
+    for (int i = 0; i < views.size(); i++) {
+      View v = views.get(i);
+      if (!v.isContiguous() && v.strides().length != shape.length) {
+        throw new IllegalArgumentException(
+            "the view of x"
+                + i
+                + " has "
+                + v.strides().length
+                + " strides for "
+                + shape.length
+                + " dimensions: "
+                + v);
+      }
+      for (IndexLoad l : v.indexLoads()) {
+        if (l.input() >= views.size()
+            || l.input() == i
+            || !(inputTypes.get(l.input()) == DType.I32 || inputTypes.get(l.input()) == DType.I64)
+            || !views.get(l.input()).indexLoads().isEmpty()) {
+          throw new IllegalArgumentException(
+              "the view of x"
+                  + i
+                  + " loads indices from "
+                  + l
+                  + ": it must be another input, of i32 or i64, read without index loads");
+        }
+      }
+    }
+  }
+
+  /** The inputs some view reads as indices (their values are positions, not data). */
+  public java.util.Set<Integer> indexInputs() {
+    java.util.Set<Integer> out = new java.util.TreeSet<>();
+    views.forEach(v -> v.indexLoads().forEach(l -> out.add(l.input())));
+    return out;
+  }
+
+  /** The index loads of every view, in input order. */
+  public List<IndexLoad> indexLoads() {
+    List<IndexLoad> out = new java.util.ArrayList<>();
+    views.forEach(v -> out.addAll(v.indexLoads()));
+    return out;
   }
 
   /** A kernel without scalar steps: input 0 read over {@code shape} and maybe reduced. */

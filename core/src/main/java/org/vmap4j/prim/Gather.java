@@ -1,5 +1,6 @@
 package org.vmap4j.prim;
 
+import java.util.List;
 import org.vmap4j.Tensor;
 import org.vmap4j.core.BatchRules;
 import org.vmap4j.core.Batched;
@@ -9,6 +10,11 @@ import org.vmap4j.core.Shapes;
 import org.vmap4j.core.SingleResultPrimitive;
 import org.vmap4j.core.TensorType;
 import org.vmap4j.cpu.CpuTensor;
+import org.vmap4j.cpu.ViewKernels;
+import org.vmap4j.kernel.IndexLoad;
+import org.vmap4j.kernel.KernelDescription;
+import org.vmap4j.kernel.KernelPrimitive;
+import org.vmap4j.kernel.View;
 
 /**
  * Takes slices of {@code x} along {@code axis} at the positions in an integer index tensor. The
@@ -17,7 +23,7 @@ import org.vmap4j.cpu.CpuTensor;
  * ({@code axis} = position of n) and indices {@code [B..., I...]}, the result is {@code [B...,
  * P..., I..., Q...]}. An index outside {@code [0, n)} is an error.
  */
-public enum Gather implements SingleResultPrimitive {
+public enum Gather implements SingleResultPrimitive, KernelPrimitive {
   GATHER;
 
   public static Params params(int axis, int batchDims) {
@@ -32,24 +38,36 @@ public enum Gather implements SingleResultPrimitive {
 
   @Override
   public CpuTensor evaluate(CpuTensor[] in, Params p, TensorType out) {
-    IndexedLayout l = IndexedLayout.of("gather", in[0].type(), in[1].type(), p);
-    CpuTensor x = in[0].contiguous();
-    long[] idx = IndexedLayout.indices("gather", in[1], l.n());
-    CpuTensor result = CpuTensor.allocate(out);
-    Object src = x.data();
-    Object dst = result.data();
+    return ViewKernels.run(kernel(new TensorType[] {in[0].type(), in[1].type()}, p, out), in, out);
+  }
+
+  /**
+   * One thread of work per element of the result seen as {@code [B, P, I, Q]}: x (seen as {@code
+   * [B, P, N, Q]}) is read at {@code [b, p, idx[b, i], q]}, i.e. with strides {@code [PNQ, NQ, 0,
+   * 1]} plus an index load of stride Q; the indices (seen as {@code [B, I]}) with strides {@code
+   * [I, 0, 1, 0]}.
+   */
+  @Override
+  public KernelDescription kernel(TensorType[] in, Params p, TensorType out) {
+    IndexedLayout l = IndexedLayout.of("gather", in[0], in[1], p);
     int q = l.q();
-    int dstPos = 0;
-    for (int b = 0; b < l.b(); b++) {
-      for (int pre = 0; pre < l.p(); pre++) {
-        int srcBase = x.offset() + (b * l.p() + pre) * l.n() * q;
-        for (int i = 0; i < l.i(); i++) {
-          System.arraycopy(src, srcBase + (int) idx[b * l.i() + i] * q, dst, dstPos, q);
-          dstPos += q;
-        }
-      }
-    }
-    return result;
+    int n = l.n();
+    View x =
+        new View(
+            in[0].shape(),
+            new int[] {l.p() * n * q, n * q, 0, 1},
+            0,
+            List.of(new IndexLoad(1, q, n, "gather")));
+    View indices = View.strided(in[1].shape(), new int[] {l.i(), 0, 1, 0}, 0);
+    return new KernelDescription(
+        List.of(),
+        "x0",
+        in[0].dtype(),
+        List.of(in[0].dtype(), in[1].dtype()),
+        new int[] {l.b(), l.p(), l.i(), q},
+        null,
+        0,
+        List.of(x, indices));
   }
 
   /** Keeps the validation and the sizes of the flattened index layout in one place. */

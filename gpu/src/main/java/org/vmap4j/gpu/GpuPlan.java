@@ -4,8 +4,10 @@ import java.util.ArrayList;
 import java.util.List;
 import org.vmap4j.compiler.ExecutionPlan;
 import org.vmap4j.compiler.Fusion;
+import org.vmap4j.core.TensorType;
 import org.vmap4j.ir.Equation;
 import org.vmap4j.kernel.KernelDescription;
+import org.vmap4j.kernel.KernelPrimitive;
 import org.vmap4j.prim.DotGeneral;
 import org.vmap4j.prim.Reshape;
 
@@ -180,6 +182,19 @@ public record GpuPlan(ExecutionPlan plan, List<Step> steps) {
       }
       return new TransposedGemm(p, List.copyOf(parts));
     }
+    if (e.primitive() instanceof KernelPrimitive kp) {
+      KernelDescription d = kp.kernel(inputTypes(e), e.params(), e.outputs().get(0).type());
+      String why = PtxKernelRenderer.unsupported(d);
+      if (why != null) {
+        return new OnCpu(s, why);
+      }
+      return new Indexed(
+          p,
+          PtxKernelRenderer.render(d),
+          (int) PtxKernelRenderer.threads(d),
+          !d.indexLoads().isEmpty(),
+          false);
+    }
     if (IndexPrimitives.handles(e)) {
       String why = IndexPrimitives.unsupported(e);
       if (why != null) {
@@ -204,6 +219,14 @@ public record GpuPlan(ExecutionPlan plan, List<Step> steps) {
       return new Alias(p);
     }
     return new OnCpu(s, "no GPU lowering for " + e.primitive().displayName());
+  }
+
+  private static TensorType[] inputTypes(Equation e) {
+    TensorType[] out = new TensorType[e.inputs().size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = e.inputs().get(i).type();
+    }
+    return out;
   }
 
   /** How many steps run on the GPU (kernels, strided and indexed primitives, GEMMs). */

@@ -9,26 +9,27 @@ import org.vmap4j.cpu.CpuTensor;
 import org.vmap4j.ir.Equation;
 import org.vmap4j.prim.Argmax;
 import org.vmap4j.prim.Concatenate;
-import org.vmap4j.prim.Gather;
 import org.vmap4j.prim.Pad;
 import org.vmap4j.prim.ScatterAdd;
 
 /**
- * The structural primitives that move elements by computed positions, each as one PTX kernel of one
- * thread per output element (per update element for {@code scatter_add}): {@code pad}, {@code
- * concatenate}, {@code gather}, {@code scatter_add} and {@code argmax}, with core's semantics
- * (interior padding, paired batch dimensions, the first maximum with NaN as the largest value).
+ * The structural primitives that move elements by computed positions and do not yet state a {@link
+ * org.vmap4j.kernel.KernelDescription} of their own (gather does, and is rendered by {@link
+ * PtxKernelRenderer} from it), each as one PTX kernel of one thread per output element (per update
+ * element for {@code scatter_add}): {@code pad}, {@code concatenate}, {@code scatter_add} and
+ * {@code argmax}, with core's semantics (interior padding, paired batch dimensions, the first
+ * maximum with NaN as the largest value).
  *
- * <p>Entry {@value PtxKernelRenderer#ENTRY} with parameters {@code (x0.., y, n)}. {@code gather}
- * and {@code scatter_add} take {@code (x0.., y, err, n)} and run max(elements moved, indices)
- * threads: thread g checks index g (so every index is checked, also where its slice is empty, as
- * the CPU does), lowering the u32 at {@code err}, which the caller sets to {@value #NO_ERROR}, to g
- * by an atomic min when the index is outside {@code [0, n)}. Such an index is never dereferenced
- * (threads that would use it write nothing); the caller reports the smallest flagged position,
- * which is the one the CPU reports (see {@link #outOfRange}). {@code scatter_add}'s output must
- * hold a copy of its operand before the launch; the kernel adds the updates with {@code
- * atom.global.add}, so repeated indices accumulate in an unspecified order (floating sums may
- * differ from the CPU's in the last bits).
+ * <p>Entry {@value PtxKernelRenderer#ENTRY} with parameters {@code (x0.., y, n)}. {@code
+ * scatter_add} takes {@code (x0.., y, err, n)} and run max(elements moved, indices) threads: thread
+ * g checks index g (so every index is checked, also where its slice is empty, as the CPU does),
+ * lowering the u32 at {@code err}, which the caller sets to {@value #NO_ERROR}, to g by an atomic
+ * min when the index is outside {@code [0, n)}. Such an index is never dereferenced (threads that
+ * would use it write nothing); the caller reports the smallest flagged position, which is the one
+ * the CPU reports (see {@link #outOfRange}). {@code scatter_add}'s output must hold a copy of its
+ * operand before the launch; the kernel adds the updates with {@code atom.global.add}, so repeated
+ * indices accumulate in an unspecified order (floating sums may differ from the CPU's in the last
+ * bits).
  */
 final class IndexPrimitives {
   /** The error word's value when every index was in range. */
@@ -51,7 +52,6 @@ final class IndexPrimitives {
     var p = e.primitive();
     return p == Pad.PAD
         || p == Concatenate.CONCATENATE
-        || p == Gather.GATHER
         || p == ScatterAdd.SCATTER_ADD
         || p == Argmax.ARGMAX;
   }
@@ -63,12 +63,12 @@ final class IndexPrimitives {
   static String unsupported(Equation e) {
     var p = e.primitive();
     DType operand = e.inputs().get(0).type().dtype();
-    if (p == Gather.GATHER || p == ScatterAdd.SCATTER_ADD) {
+    if (p == ScatterAdd.SCATTER_ADD) {
       DType indices = e.inputs().get(INDICES).type().dtype();
       if (indices != DType.I32 && indices != DType.I64) {
         return "indices of " + indices + " are not lowered";
       }
-      if (p == ScatterAdd.SCATTER_ADD && operand == DType.BOOL) {
+      if (operand == DType.BOOL) {
         return "scatter_add of bool is not lowered";
       }
     }
@@ -92,16 +92,10 @@ final class IndexPrimitives {
     if (p == Concatenate.CONCATENATE) {
       return new Kernel(concatenate(e), size(e), false, false);
     }
-    int indices =
-        p == Gather.GATHER || p == ScatterAdd.SCATTER_ADD
-            ? e.inputs().get(INDICES).type().size()
-            : 0;
-    if (p == Gather.GATHER) {
-      return new Kernel(gatherOrScatter(e, false), Math.max(size(e), indices), true, false);
-    }
     if (p == ScatterAdd.SCATTER_ADD) {
+      int indices = e.inputs().get(INDICES).type().size();
       int updates = e.inputs().get(2).type().size();
-      return new Kernel(gatherOrScatter(e, true), Math.max(updates, indices), true, true);
+      return new Kernel(scatterAdd(e), Math.max(updates, indices), true, true);
     }
     if (p == Argmax.ARGMAX) {
       return new Kernel(argmax(e), size(e), false, false);
@@ -320,11 +314,11 @@ final class IndexPrimitives {
   }
 
   /**
-   * Gather's layout (see {@link Gather}): x is [B, P, N, Q] and the indices [B, I]; thread g of the
-   * [B, P, I, Q] result (of the updates, for scatter_add) has index k = b·I + i and moves element
-   * [b, p, idx[k], q] of x (of the output, for scatter_add).
+   * Gather's layout (see {@link org.vmap4j.prim.Gather}): the output is [B, P, N, Q] and the
+   * indices [B, I]; thread g of the [B, P, I, Q] updates has index k = b·I + i and adds to element
+   * [b, p, idx[k], q] of the output.
    */
-  private static String gatherOrScatter(Equation e, boolean scatter) {
+  private static String scatterAdd(Equation e) {
     TensorType x = e.inputs().get(0).type();
     TensorType idx = e.inputs().get(INDICES).type();
     DType t = x.dtype();
@@ -336,11 +330,10 @@ final class IndexPrimitives {
     long q = Shapes.size(Shapes.select(xs, Shapes.range(axis + 1, xs.length)));
     int[] is = idx.shape();
     long items = Shapes.size(Shapes.select(is, Shapes.range(nb, is.length)));
-    if (scatter && t == DType.BOOL) {
+    if (t == DType.BOOL) {
       throw new UnsupportedOperationException("scatter_add of bool is not lowered");
     }
-    // the elements moved: the output's for gather, the updates' for scatter_add
-    int moved = (scatter ? e.inputs().get(2) : e.outputs().get(0)).type().size();
+    int moved = e.inputs().get(2).type().size();
     Body b = new Body(e.inputs().size(), true);
     // every index is checked, by the thread of its position, even where no element moves (an
     // empty slice), so that the GPU fails exactly where the CPU does
@@ -372,23 +365,19 @@ final class IndexPrimitives {
     b.add("mad.lo.u32 " + at2 + ", " + bb + ", " + p + ", " + pp + ";");
     b.add("mad.lo.u32 " + at2 + ", " + at2 + ", " + n + ", " + j + ";");
     b.add("mad.lo.u32 " + at2 + ", " + at2 + ", " + q + ", " + qq + ";");
-    if (scatter) {
-      String u = b.regs.of(t);
-      String from = PtxKernelRenderer.address(b.x[2], b.gid, t, b.regs, b.lines);
-      b.add("ld.global." + PtxRegisters.suffix(t) + " " + u + ", [" + from + "];");
-      String to = PtxKernelRenderer.address(b.y, at2, t, b.regs, b.lines);
-      String old = b.regs.of(t);
-      String type =
-          switch (t) {
-            case F32 -> "f32";
-            case F64 -> "f64";
-            case I32 -> "s32";
-            default -> "u64"; // two's complement: the same bits as a signed add
-          };
-      b.add("atom.global.add." + type + " " + old + ", [" + to + "], " + u + ";");
-    } else {
-      b.storeBits(t, b.y, b.gid, b.loadBits(t, b.x[0], at2));
-    }
+    String u = b.regs.of(t);
+    String from = PtxKernelRenderer.address(b.x[2], b.gid, t, b.regs, b.lines);
+    b.add("ld.global." + PtxRegisters.suffix(t) + " " + u + ", [" + from + "];");
+    String to = PtxKernelRenderer.address(b.y, at2, t, b.regs, b.lines);
+    String old = b.regs.of(t);
+    String type =
+        switch (t) {
+          case F32 -> "f32";
+          case F64 -> "f64";
+          case I32 -> "s32";
+          default -> "u64"; // two's complement: the same bits as a signed add
+        };
+    b.add("atom.global.add." + type + " " + old + ", [" + to + "], " + u + ";");
     return b.ptx();
   }
 

@@ -7,9 +7,11 @@ import java.util.Map;
 import org.vmap4j.DType;
 import org.vmap4j.compiler.Fusion;
 import org.vmap4j.core.Shapes;
+import org.vmap4j.kernel.IndexLoad;
 import org.vmap4j.kernel.KernelDescription;
 import org.vmap4j.kernel.Monoid;
 import org.vmap4j.kernel.ScalarStep;
+import org.vmap4j.kernel.View;
 
 /**
  * Renders a fused kernel (the compiler's target-independent description, the same one the CPU
@@ -31,9 +33,24 @@ public final class PtxKernelRenderer {
 
   private PtxKernelRenderer() {}
 
-  /** Renders {@code k} with every input a contiguous array of the kernel's shape. */
+  /**
+   * Renders {@code k}, each input read through its {@link View}. A kernel with an {@link IndexLoad}
+   * is the entry {@code fused(x0.., y, err, n)} run on {@link #threads} threads ({@code n}): thread
+   * g first checks value g of the index input and, when it lies outside the load's bound, lowers
+   * the u32 at {@code err} (which the caller sets to -1) to g by an atomic min; then, when g is an
+   * element of the output, it computes that element, moving nothing where its index is outside
+   * (that thread's error is already flagged). The caller reports the smallest flagged position,
+   * which is where the CPU fails.
+   */
   public static String render(KernelDescription k) {
-    return render(k, new ArrayList<>(java.util.Collections.nCopies(k.inputTypes().size(), null)));
+    List<int[]> strides = new ArrayList<>();
+    int[] offsets = new int[k.inputTypes().size()];
+    for (int i = 0; i < offsets.length; i++) {
+      View v = k.views().get(i);
+      strides.add(v.strides());
+      offsets[i] = v.offset();
+    }
+    return render(k, strides, offsets);
   }
 
   /** Renders a fused step of a plan, reading broadcast inputs with stride 0. */
@@ -53,6 +70,12 @@ public final class PtxKernelRenderer {
     if (k.reduce() != null && k.resultType() == DType.BOOL) {
       return "reductions of bool are not lowered to PTX (f32, f64, i32, i64 are)";
     }
+    if (k.indexLoads().size() > 1) {
+      return "kernels with more than one index load are not lowered to PTX (one error word)";
+    }
+    if (!k.indexLoads().isEmpty() && k.reduce() != null) {
+      return "reductions over index loads are not lowered to PTX";
+    }
     for (ScalarStep t : k.steps()) {
       String why = PtxLowering.unsupported(t);
       if (why != null) {
@@ -67,7 +90,18 @@ public final class PtxKernelRenderer {
    * for reductions.
    */
   public static long threads(KernelDescription k) {
+    if (!k.indexLoads().isEmpty()) {
+      return Math.max(Shapes.size(k.shape()), indexCount(k));
+    }
     return k.reduce() == null ? Shapes.size(k.shape()) : 32L * outputs(k);
+  }
+
+  /**
+   * The number of index values a kernel with an index load checks: the size of the index input's
+   * array (thread g checks value g).
+   */
+  static long indexCount(KernelDescription k) {
+    return k.views().get(k.indexLoads().get(0).input()).sourceSize();
   }
 
   /** The value of the {@code n} parameter: elements, or output elements for reductions. */
@@ -128,6 +162,8 @@ public final class PtxKernelRenderer {
       base[i] = globalPointer("x" + i, regs, body);
     }
     String out = globalPointer("y", regs, body);
+    boolean checksIndices = !k.indexLoads().isEmpty();
+    String err = checksIndices ? globalPointer("err", regs, body) : null;
     String n = regs.b32();
     body.add("ld.param.u32 " + n + ", [n];");
     String tid = regs.b32();
@@ -136,6 +172,11 @@ public final class PtxKernelRenderer {
     if (k.reduce() == null) {
       body.add("setp.ge.u32 " + outside + ", " + gid + ", " + n + ";");
       body.add("@" + outside + " bra DONE;");
+      if (checksIndices) {
+        checkIndex(k, gid, base, err, regs, body);
+        body.add("setp.ge.u32 " + outside + ", " + gid + ", " + Shapes.size(k.shape()) + ";");
+        body.add("@" + outside + " bra DONE;");
+      }
       String value = element(k, inputStrides, baseOffsets, gid, base, regs, body);
       store(resultType, out, gid, value, regs, body);
     } else {
@@ -146,8 +187,50 @@ public final class PtxKernelRenderer {
       params.add(".param .u64 x" + i);
     }
     params.add(".param .u64 y");
+    if (checksIndices) {
+      params.add(".param .u64 err");
+    }
     params.add(".param .u32 n");
     return assemble("PtxKernelRenderer", params, regs, body);
+  }
+
+  /**
+   * Thread {@code gid} checks value {@code gid} of the index input (every value is checked, also
+   * one no element reads, as the CPU does), flagging it in {@code err} when outside the bound.
+   */
+  private static void checkIndex(
+      KernelDescription k,
+      String gid,
+      String[] base,
+      String err,
+      PtxRegisters regs,
+      List<String> body) {
+    IndexLoad l = k.indexLoads().get(0);
+    String beyond = regs.pred();
+    body.add("setp.ge.u32 " + beyond + ", " + gid + ", " + indexCount(k) + ";");
+    body.add("@" + beyond + " bra CHECKED;");
+    String own = loadIndex(k.inputTypes().get(l.input()), base[l.input()], gid, regs, body);
+    String bad = regs.pred();
+    // unsigned: a negative index is a huge one, so one comparison covers both ends
+    body.add("setp.ge.u64 " + bad + ", " + own + ", " + l.bound() + ";");
+    String ignored = regs.b32();
+    body.add("@" + bad + " atom.global.min.u32 " + ignored + ", [" + err + "], " + gid + ";");
+    body.add("CHECKED:");
+  }
+
+  /** Loads element {@code position} of an I32 or I64 index array, widened to 64 bits. */
+  private static String loadIndex(
+      DType t, String base, String position, PtxRegisters regs, List<String> body) {
+    String at = address(base, position, t, regs, body);
+    String index = regs.b64();
+    if (t == DType.I32) {
+      String narrow = regs.b32();
+      body.add("ld.global.s32 " + narrow + ", [" + at + "];");
+      body.add("cvt.s64.s32 " + index + ", " + narrow + ";");
+    } else {
+      body.add("ld.global.s64 " + index + ", [" + at + "];");
+    }
+    return index;
   }
 
   /**
@@ -202,9 +285,18 @@ public final class PtxKernelRenderer {
       PtxRegisters regs,
       List<String> body) {
     Map<String, String> reg = new HashMap<>();
+    java.util.Set<String> used = new java.util.HashSet<>();
+    used.add(k.result());
+    k.steps().forEach(t -> used.addAll(t.operands()));
     for (int i = 0; i < base.length; i++) {
       DType t = k.inputTypes().get(i);
+      if (!used.contains("x" + i)) {
+        continue; // read only as indices, by another input's view
+      }
       String offset = offset(index, k.shape(), inputStrides.get(i), baseOffsets[i], regs, body);
+      for (IndexLoad l : k.views().get(i).indexLoads()) {
+        offset = addIndex(k, l, index, offset, base, regs, body);
+      }
       String address = address(base[i], offset, t, regs, body);
       String v = regs.of(t);
       if (t == DType.BOOL) {
@@ -224,6 +316,31 @@ public final class PtxKernelRenderer {
       reg.put(t.name(), dst);
     }
     return reg.get(k.result());
+  }
+
+  /**
+   * {@code offset + stride * idx}, where idx is the index input read at this point through its
+   * view; a thread whose index is outside the bound (flagged by {@link #checkIndex}) stops here.
+   */
+  private static String addIndex(
+      KernelDescription k,
+      IndexLoad l,
+      String index,
+      String offset,
+      String[] base,
+      PtxRegisters regs,
+      List<String> body) {
+    View v = k.views().get(l.input());
+    String at = offset(index, k.shape(), v.strides(), v.offset(), regs, body);
+    String value = loadIndex(k.inputTypes().get(l.input()), base[l.input()], at, regs, body);
+    String bad = regs.pred();
+    body.add("setp.ge.u64 " + bad + ", " + value + ", " + l.bound() + ";");
+    body.add("@" + bad + " bra DONE;");
+    String j = regs.b32();
+    body.add("cvt.u32.u64 " + j + ", " + value + ";");
+    String sum = regs.b32();
+    body.add("mad.lo.u32 " + sum + ", " + j + ", " + l.stride() + ", " + offset + ";");
+    return sum;
   }
 
   /** The element offset of a strided input at flat index {@code index} of {@code shape}. */

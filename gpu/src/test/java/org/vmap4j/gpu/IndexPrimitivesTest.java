@@ -202,10 +202,17 @@ class IndexPrimitivesTest {
     var x = new org.vmap4j.ir.Var(new org.vmap4j.core.TensorType(DType.F64, new int[] {0, 4}));
     var idx = new org.vmap4j.ir.Var(new org.vmap4j.core.TensorType(DType.I32, new int[] {3}));
     var out = new org.vmap4j.ir.Var(new org.vmap4j.core.TensorType(DType.F64, new int[] {0, 3}));
-    var e =
-        new org.vmap4j.ir.Equation(
-            Gather.GATHER, Gather.params(1, 0), List.of(x, idx), List.of(out));
-    IndexPrimitives.Kernel k = IndexPrimitives.kernel(e);
+    var description =
+        Gather.GATHER.kernel(
+            new org.vmap4j.core.TensorType[] {x.type(), idx.type()},
+            Gather.params(1, 0),
+            out.type());
+    var k =
+        new IndexPrimitives.Kernel(
+            PtxKernelRenderer.render(description),
+            (int) PtxKernelRenderer.threads(description),
+            true,
+            false);
     assertThat(k.n()).isEqualTo(3);
     PtxInterpreter.Memory mem = new PtxInterpreter.Memory();
     long xs = mem.allocate(0, true);

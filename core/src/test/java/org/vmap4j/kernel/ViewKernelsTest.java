@@ -1,0 +1,197 @@
+package org.vmap4j.kernel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.vmap4j.DType;
+import org.vmap4j.core.Params;
+import org.vmap4j.core.TensorType;
+import org.vmap4j.cpu.CpuTensor;
+import org.vmap4j.prim.Gather;
+
+/**
+ * The view-based kernels of the indexed primitives, rendered by the CPU
+ * (org.vmap4j.cpu.ViewKernels) through the primitives' own descriptions, against plain loops over
+ * multi-indices written here.
+ */
+class ViewKernelsTest {
+  private final Random random = new Random(20261206);
+
+  /**
+   * gather with paired batch dimensions, dimensions before and after the axis, size-0 and size-1
+   * extents, i32 and i64 indices, and an operand that is a transposed (non-contiguous) view.
+   */
+  @Test
+  void gatherMatchesAPlainLoop() {
+    for (int trial = 0; trial < 200; trial++) {
+      int nb = random.nextInt(2);
+      int rank = nb + 1 + random.nextInt(3);
+      int axis = nb + random.nextInt(rank - nb);
+      int[] xs = new int[rank];
+      for (int d = 0; d < rank; d++) {
+        xs[d] = random.nextInt(4) + (d == axis ? 1 : 0);
+      }
+      int items = random.nextInt(3);
+      int[] is = new int[nb + items];
+      for (int d = 0; d < is.length; d++) {
+        is[d] = d < nb ? xs[d] : random.nextInt(4);
+      }
+      DType it = random.nextBoolean() ? DType.I32 : DType.I64;
+      long[] idx = random.longs(size(is), 0, xs[axis]).toArray();
+      double[] xv = random.doubles(size(xs)).toArray();
+      CpuTensor x = transposedView(xv, xs);
+      CpuTensor indices =
+          it == DType.I32
+              ? CpuTensor.wrap(
+                  it, java.util.Arrays.stream(idx).mapToInt(v -> (int) v).toArray(), is)
+              : CpuTensor.wrap(it, idx, is);
+      Params p = Gather.params(axis, nb);
+      TensorType out = Gather.GATHER.inferType(new TensorType[] {x.type(), indices.type()}, p);
+      CpuTensor got = Gather.GATHER.evaluate(new CpuTensor[] {x, indices}, p, out);
+      int[] os = out.shape();
+      int items0 = is.length - nb;
+      forEachIndex(
+          os,
+          o -> {
+            // o = [batch..., pre..., items..., post...]
+            int[] src = new int[rank];
+            int[] at = new int[is.length];
+            for (int d = 0; d < nb; d++) {
+              src[d] = o[d];
+              at[d] = o[d];
+            }
+            for (int d = nb; d < axis; d++) {
+              src[d] = o[d];
+            }
+            for (int d = 0; d < items0; d++) {
+              at[nb + d] = o[axis + d];
+            }
+            src[axis] = (int) idx[flat(is, at)];
+            for (int d = axis + 1; d < rank; d++) {
+              src[d] = o[d - 1 + items0];
+            }
+            assertThat(got.getDouble(flat(os, o)))
+                .as(
+                    "gather axis %d of %s by %s",
+                    axis, java.util.Arrays.toString(xs), java.util.Arrays.toString(is))
+                .isEqualTo(xv[flat(xs, src)]);
+          });
+    }
+  }
+
+  /**
+   * Every index is checked, in flat order, also one that no element reads (here the slices are
+   * empty): the error names the first one outside and where it is.
+   */
+  @Test
+  void gatherReportsTheFirstIndexOutsideItsBound() {
+    CpuTensor x = CpuTensor.wrap(DType.F32, new float[0], 3, 0);
+    CpuTensor idx = CpuTensor.wrap(DType.I32, new int[] {1, 5, -1}, 3);
+    Params p = Gather.params(0, 0);
+    TensorType out = Gather.GATHER.inferType(new TensorType[] {x.type(), idx.type()}, p);
+    assertThatThrownBy(() -> Gather.GATHER.evaluate(new CpuTensor[] {x, idx}, p, out))
+        .isInstanceOf(IndexOutOfBoundsException.class)
+        .hasMessage("gather: index 5 at flat position 1 of the indices i32[3] is outside [0, 3)");
+  }
+
+  /** A description whose views do not fit its inputs is refused, naming the view. */
+  @Test
+  void viewsThatDoNotFitTheKernelAreRefused() {
+    View wrongRank = View.strided(new int[] {4}, new int[] {1}, 0);
+    assertThatThrownBy(
+            () ->
+                new KernelDescription(
+                    java.util.List.of(),
+                    "x0",
+                    DType.F32,
+                    java.util.List.of(DType.F32),
+                    new int[] {2, 2},
+                    null,
+                    0,
+                    java.util.List.of(wrongRank)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("the view of x0 has 1 strides for 2 dimensions");
+    View floatIndices =
+        new View(
+            new int[] {4}, new int[] {1}, 0, java.util.List.of(new IndexLoad(1, 1, 4, "test")));
+    assertThatThrownBy(
+            () ->
+                new KernelDescription(
+                    java.util.List.of(),
+                    "x0",
+                    DType.F32,
+                    java.util.List.of(DType.F32, DType.F32),
+                    new int[] {4},
+                    null,
+                    0,
+                    java.util.List.of(floatIndices, View.CONTIGUOUS)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("it must be another input, of i32 or i64");
+  }
+
+  /** The operand's elements in a row-major array of the transposed shape, seen through a view. */
+  private static CpuTensor transposedView(double[] values, int[] shape) {
+    int r = shape.length;
+    int[] reversed = new int[r];
+    for (int d = 0; d < r; d++) {
+      reversed[d] = shape[r - 1 - d];
+    }
+    double[] stored = new double[values.length];
+    int[] rs = contiguousStrides(reversed);
+    forEachIndex(
+        shape,
+        i -> {
+          int at = 0;
+          for (int d = 0; d < r; d++) {
+            at += i[d] * rs[r - 1 - d];
+          }
+          stored[at] = values[flat(shape, i)];
+        });
+    int[] strides = new int[r];
+    for (int d = 0; d < r; d++) {
+      strides[d] = rs[r - 1 - d];
+    }
+    return CpuTensor.wrap(DType.F64, stored, reversed).view(shape, strides, 0);
+  }
+
+  private static int[] contiguousStrides(int[] shape) {
+    int[] s = new int[shape.length];
+    int acc = 1;
+    for (int d = shape.length - 1; d >= 0; d--) {
+      s[d] = acc;
+      acc *= shape[d];
+    }
+    return s;
+  }
+
+  private static int size(int[] shape) {
+    int n = 1;
+    for (int d : shape) {
+      n *= d;
+    }
+    return n;
+  }
+
+  private static int flat(int[] shape, int[] idx) {
+    int f = 0;
+    for (int d = 0; d < shape.length; d++) {
+      f = f * shape[d] + idx[d];
+    }
+    return f;
+  }
+
+  private static void forEachIndex(int[] shape, java.util.function.Consumer<int[]> body) {
+    int n = size(shape);
+    int[] idx = new int[shape.length];
+    for (int k = 0; k < n; k++) {
+      int rem = k;
+      for (int d = shape.length - 1; d >= 0; d--) {
+        idx[d] = rem % shape[d];
+        rem /= shape[d];
+      }
+      body.accept(idx.clone());
+    }
+  }
+}
