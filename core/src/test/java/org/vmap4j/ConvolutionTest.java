@@ -203,6 +203,43 @@ class ConvolutionTest {
   }
 
   /**
+   * The direct layout (F32, 2-D, stride 1, no lhs dilation, one group), forced and as chosen by
+   * shape (at most 8 filters), on random sizes, paddings (unequal sides, a padding high that crops
+   * the input's last rows or columns) and rhs dilations, so that result rows are of every length
+   * against the vector width and the sweep's rounding to whole vectors is exercised.
+   */
+  @Property(tries = 200)
+  void directLayoutEqualsTheDirectLoop(@ForAll long seed) {
+    Random r = new Random(seed);
+    int[] xs = {1 + r.nextInt(3), 1 + r.nextInt(5), 1 + r.nextInt(12), 1 + r.nextInt(40)};
+    int[] dilation = {1 + r.nextInt(2), 1 + r.nextInt(3)};
+    int[] ws = {1 + r.nextInt(10), xs[1], 1 + r.nextInt(3), 1 + r.nextInt(4)};
+    int[] low = {r.nextInt(3), r.nextInt(3)};
+    int[] high = new int[2];
+    for (int d = 0; d < 2; d++) {
+      int extent = (ws[d + 2] - 1) * dilation[d] + 1;
+      // at least one result position; a negative high crops, but never below the window's extent
+      high[d] = Math.max(extent - xs[d + 2] - low[d], r.nextInt(4) - 1);
+    }
+    Params p =
+        ConvGeneralDilated.params(new int[] {1, 1}, low, high, new int[] {1, 1}, dilation, 1, 1);
+    double[] x = Reference.randomData(r.nextLong(), Reference.size(xs));
+    double[] w = Reference.randomData(r.nextLong(), Reference.size(ws));
+    CpuTensor lhs = (CpuTensor) Reference.nonContiguous(x, xs, DType.F32);
+    CpuTensor rhs = (CpuTensor) Reference.tensor(w, ws, DType.F32);
+    TensorType out =
+        ConvGeneralDilated.CONV_GENERAL_DILATED.inferType(
+            new TensorType[] {lhs.type(), rhs.type()}, p);
+    Convolution.Geometry geometry =
+        new Convolution.Geometry(new int[] {1, 1}, low, new int[] {1, 1}, dilation, 1, 1);
+    double[] want = directConv(x, xs, w, ws, p, out.shape());
+    String what = Arrays.toString(xs) + " " + Arrays.toString(ws) + " " + p;
+    Tensor forced = Convolution.evaluate(lhs, rhs, geometry, out, Convolution.Layout.DIRECT);
+    assertClose(forced, want, out.shape(), 1e-4, "direct " + what);
+    assertClose(conv(lhs, rhs, p), want, out.shape(), 1e-4, "chosen " + what);
+  }
+
+  /**
    * Windows long enough for the vector tiles and their scalar tails (rows of 37 and 41 taps, 5
    * filters: a 4 x 3 tile plus leftover rows and columns), where the random geometries above have
    * windows of at most 3.
@@ -717,5 +754,43 @@ class ConvolutionTest {
     Tensor gy = Func.grad((Tensor t) -> bind1(ReduceWindow.REDUCE_WINDOW_MAX, p, t).sum()).apply(y);
     // windows [1,5] -> index 1, [5,5] -> index 1 (first), [5,2] -> index 2, [2] -> index 3
     assertThat(gy.toDoubleArray()).containsExactly(0, 2, 1, 1);
+  }
+
+  /**
+   * The unpadded F32 kernel of select_and_scatter_add chooses without branches; its rule must stay
+   * the general one: the first extremum under a strict comparison (so -0.0 and 0.0 tie and the
+   * first is chosen), a NaN chosen over any number and the first NaN over a later one. Checked
+   * against the general kernel (F64 keeps it) and against the values the rule gives by hand.
+   */
+  @Test
+  void unpaddedFloatScatterKeepsTheRuleForZerosAndNaNs() {
+    float nan = Float.NaN;
+    float[] x = {-0.0f, 0.0f, 1, nan, nan, nan, 2, 0.5f, 5, 5, 0.0f, -0.0f};
+    float[] source = {10, 20, 30, 40, 50, 60};
+    Tensor xs = Tensor.of(x, 12);
+    Tensor ss = Tensor.of(source, 6);
+    Params unpadded =
+        ReduceWindow.params(new int[] {2}, new int[] {2}, new int[] {0}, new int[] {0});
+    for (SelectAndScatter op :
+        List.of(
+            SelectAndScatter.SELECT_AND_SCATTER_ADD_MAX,
+            SelectAndScatter.SELECT_AND_SCATTER_ADD_MIN)) {
+      float[] got = bind1(op, unpadded, xs, ss).toFloatArray();
+      double[] general =
+          bind1(op, unpadded, xs.astype(DType.F64), ss.astype(DType.F64)).toDoubleArray();
+      for (int i = 0; i < got.length; i++) {
+        assertThat((double) got[i])
+            .as(op + " against the general kernel, at " + i)
+            .isEqualTo(general[i]);
+      }
+    }
+    float[] max =
+        bind1(SelectAndScatter.SELECT_AND_SCATTER_ADD_MAX, unpadded, xs, ss).toFloatArray();
+    // windows: [-0, 0] tie -> 0; [1, NaN] -> 3; [NaN, NaN] -> 4; [2, 0.5] -> 6; [5, 5] -> 8;
+    // [0, -0] tie -> 10
+    assertThat(max).containsExactly(10, 0, 0, 20, 30, 0, 40, 0, 50, 0, 60, 0);
+    float[] min =
+        bind1(SelectAndScatter.SELECT_AND_SCATTER_ADD_MIN, unpadded, xs, ss).toFloatArray();
+    assertThat(min).containsExactly(10, 0, 0, 20, 30, 0, 0, 40, 50, 0, 60, 0);
   }
 }

@@ -251,4 +251,37 @@ class ElementwiseTest {
         .hasMessageContaining("neg")
         .hasMessageContaining("bool");
   }
+
+  /**
+   * select (where) picks floating-point operands by their bits (see JavaScalarOps#select): the
+   * chosen element must be exactly the operand's, NaN payloads, infinities and signed zeros
+   * included, eagerly and in a jitted (fused) kernel, in F32 and F64.
+   */
+  @Test
+  void whereKeepsTheChosenOperandsBitsExactly() {
+    boolean[] cond = {true, false, true, false, true, false, true, false};
+    double[] a = {-0.0, 0.0, Double.NaN, 1, Double.NEGATIVE_INFINITY, 2, 3.5, -7};
+    double[] b = {
+      0.0, -0.0, 5, Double.longBitsToDouble(0x7ff8000000000123L), 9, Double.POSITIVE_INFINITY, -1, 8
+    };
+    Tensor c = Tensor.of(cond, 8);
+    for (DType t : new DType[] {DType.F32, DType.F64}) {
+      Tensor ta = Tensor.of(a, 8).astype(t);
+      Tensor tb = Tensor.of(b, 8).astype(t);
+      double[] wantA = ta.astype(DType.F64).toDoubleArray();
+      double[] wantB = tb.astype(DType.F64).toDoubleArray();
+      Tensor eager = Tensor.where(c, ta, tb);
+      Tensor jitted =
+          Func.jit((Tensor x, Tensor y) -> Tensor.where(c, x.mul(1.0), y.mul(1.0))).apply(ta, tb);
+      for (Tensor got : new Tensor[] {eager, jitted}) {
+        double[] g = got.astype(DType.F64).toDoubleArray();
+        for (int i = 0; i < 8; i++) {
+          double want = cond[i] ? wantA[i] : wantB[i];
+          assertThat(Double.doubleToRawLongBits(g[i]))
+              .as(t + " element " + i)
+              .isEqualTo(Double.doubleToRawLongBits(want));
+        }
+      }
+    }
+  }
 }

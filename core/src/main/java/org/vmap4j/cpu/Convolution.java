@@ -47,7 +47,15 @@ public final class Convolution {
      * of the columns' time, whose unrolled rows there are 3 elements long and whose product pads 9
      * columns to a panel of 32.
      */
-    PATCHES
+    PATCHES,
+    /**
+     * No unrolling: the input padded once per example and every (filter, channel, tap) a vector
+     * sweep over the result plane ({@link DirectConvolution}). Chosen for few filters (at most
+     * {@link DirectConvolution#MAX_FILTERS}), where the columns' copying cost more than the
+     * product; 2-D F32 convolutions at stride 1 without lhs dilation or groups only, other
+     * convolutions asked for this layout get the columns.
+     */
+    DIRECT
   }
 
   /** The layout {@link #evaluate(CpuTensor, CpuTensor, Geometry, TensorType)} uses. */
@@ -58,7 +66,13 @@ public final class Convolution {
   public static CpuTensor evaluate(CpuTensor lhs, CpuTensor rhs, Geometry g, TensorType out) {
     int[] window = Arrays.copyOfRange(rhs.shape(), 2, rhs.ndim());
     int[] outSize = Arrays.copyOfRange(out.shape(), 2, out.ndim());
-    return evaluate(lhs, rhs, g, out, chosenLayout(window, outSize));
+    Layout layout = chosenLayout(window, outSize);
+    if (layout == Layout.COLUMNS
+        && out.dim(1) <= DirectConvolution.MAX_FILTERS
+        && DirectConvolution.handles(out.dtype(), g, outSize.length)) {
+      layout = Layout.DIRECT;
+    }
+    return evaluate(lhs, rhs, g, out, layout);
   }
 
   /**
@@ -90,6 +104,11 @@ public final class Convolution {
     Object y = result.data();
     int inPositions = Shapes.size(inSize);
     int channels = xShape[1];
+    if (layout == Layout.DIRECT && DirectConvolution.handles(dtype, g, spatial)) {
+      DirectConvolution.evaluate(
+          (float[]) x, xShape, (float[]) w, wShape, g, (float[]) y, out.shape());
+      return result;
+    }
     Unroller unroller = new Unroller(g, inSize, window, outSize);
     if (layout == Layout.PATCHES) {
       patchProducts(

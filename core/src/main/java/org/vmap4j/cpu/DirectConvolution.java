@@ -1,0 +1,151 @@
+package org.vmap4j.cpu;
+
+import org.vmap4j.DType;
+
+/**
+ * The direct F32 kernel of a 2-D convolution with few filters (the {@link
+ * Convolution.Layout#DIRECT} layout): stride 1, no lhs dilation, one group, no negative padding;
+ * any rhs dilation. Each example's channels are copied once into a zero-bordered plane {@code [C,
+ * Hp, Wp]} (the padding made real), and every (filter, channel, tap) adds its weight times the
+ * plane shifted by the tap to a result plane that is {@code Wp} wide: with rows that wide, a tap's
+ * shift is a single offset, so the whole plane is one long loop that HotSpot vectorizes, with no
+ * border tests. The two surplus columns per row are dropped when the result is copied out.
+ *
+ * <p>Why: the unrolled columns cost about two copies of {@code C * taps * positions} elements (the
+ * unrolling and the GEMM's packing) whatever the number of filters, and with 4 or 8 filters that
+ * copying was most of the time (the CNN of {@code ModelsPerSampleGradBenchmark}); here the work is
+ * {@code O * C * taps} vector sweeps with nothing copied but the input, once.
+ */
+final class DirectConvolution {
+  private DirectConvolution() {}
+
+  /** The most filters for which the direct kernel is chosen over the unrolled columns. */
+  static final int MAX_FILTERS = 8;
+
+  /** Whether the direct kernel computes this convolution (dtype and geometry only). */
+  static boolean handles(DType dtype, Convolution.Geometry g, int spatialDims) {
+    if (dtype != DType.F32 || spatialDims != 2) {
+      return false;
+    }
+    if (g.featureGroups() != 1 || g.batchGroups() != 1) {
+      return false;
+    }
+    for (int d = 0; d < 2; d++) {
+      if (g.strides()[d] != 1 || g.lhsDilation()[d] != 1 || g.paddingLow()[d] < 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * {@code y[n, o] = sum over c and taps of w[o, c, tap] * x[n, c] shifted}; x {@code [N, C, H,
+   * W]}, w {@code [O, C, KH, KW]}, y {@code [N, O, outH, outW]}, all contiguous.
+   */
+  static void evaluate(
+      float[] x,
+      int[] xShape,
+      float[] w,
+      int[] wShape,
+      Convolution.Geometry g,
+      float[] y,
+      int[] out) {
+    int examples = out[0];
+    int filters = out[1];
+    int outH = out[2];
+    int outW = out[3];
+    int channels = xShape[1];
+    int inH = xShape[2];
+    int inW = xShape[3];
+    int kh = wShape[2];
+    int kw = wShape[3];
+    int dh = g.rhsDilation()[0];
+    int dw = g.rhsDilation()[1];
+    int padTop = g.paddingLow()[0];
+    int padLeft = g.paddingLow()[1];
+    int hp = outH + dh * (kh - 1);
+    int wp = outW + dw * (kw - 1);
+    // the rows and columns of the input inside the padded plane (padding high may crop the input)
+    int rowsIn = Math.min(inH, hp - padTop);
+    int colsIn = Math.min(inW, wp - padLeft);
+    int span = (outH - 1) * wp + outW;
+    int taps = channels * kh * kw;
+    // a whole number of vectors, so that the sweep needs no tail; the plane is padded to match
+    int lanes = Gemm.vectorApiInUse() ? VectorDirectConvolution.LANES : 1;
+    int spanRounded = (span + lanes - 1) / lanes * lanes;
+    int[] shifts = new int[taps];
+    for (int c = 0, t = 0; c < channels; c++) {
+      for (int i = 0; i < kh; i++) {
+        for (int j = 0; j < kw; j++) {
+          shifts[t++] = c * hp * wp + i * dh * wp + j * dw;
+        }
+      }
+    }
+    long cost = (long) filters * taps * span;
+    Parallelism.forRange(
+        examples,
+        cost,
+        (from, to) -> {
+          float[] plane = new float[channels * hp * wp + lanes];
+          float[] acc = new float[FILTER_BLOCK * spanRounded];
+          for (int n = from; n < to; n++) {
+            for (int c = 0; c < channels; c++) {
+              for (int r = 0; r < rowsIn; r++) {
+                System.arraycopy(
+                    x,
+                    ((n * channels + c) * inH + r) * inW,
+                    plane,
+                    (c * hp + r + padTop) * wp + padLeft,
+                    Math.max(0, colsIn));
+              }
+            }
+            for (int o = 0; o < filters; o += FILTER_BLOCK) {
+              int count = Math.min(FILTER_BLOCK, filters - o);
+              if (lanes > 1) {
+                VectorDirectConvolution.sweep(
+                    plane, shifts, w, o, count, acc, spanRounded, spanRounded);
+              } else {
+                sweep(plane, shifts, w, o, count, acc, spanRounded, span);
+              }
+              for (int f = 0; f < count; f++) {
+                int dst = (n * filters + o + f) * outH * outW;
+                for (int r = 0; r < outH; r++) {
+                  System.arraycopy(acc, f * spanRounded + r * wp, y, dst + r * outW, outW);
+                }
+              }
+            }
+          }
+        });
+  }
+
+  /** The filters summed together by one sweep (its register block). */
+  private static final int FILTER_BLOCK = 4;
+
+  /** {@link VectorDirectConvolution#sweep} without the Vector API. */
+  private static void sweep(
+      float[] plane,
+      int[] shifts,
+      float[] w,
+      int first,
+      int count,
+      float[] acc,
+      int stride,
+      int span) {
+    int taps = shifts.length;
+    for (int f = 0; f < count; f++) {
+      int at = f * stride;
+      java.util.Arrays.fill(acc, at, at + span, 0f);
+      for (int t = 0; t < taps; t++) {
+        addScaled(acc, at, plane, shifts[t], w[(first + f) * taps + t], span);
+      }
+    }
+  }
+
+  /** {@code acc[at + p] += weight * plane[shift + p]} for p below {@code span}. */
+  private static void addScaled(
+      float[] acc, int at, float[] plane, int shift, float weight, int span) {
+    for (int p = 0; p < span; p++) {
+      acc[at + p] += weight * plane[shift + p];
+    }
+  }
+}
