@@ -80,6 +80,8 @@ class PerSampleModelsTest {
     assertEquals(6, count(section(text, "dot ", "project "), "rewrite=per_sample_dot"), text);
     assertEquals(6, count(section(text, "project ", null), "rewrite=rank_one_projection"), text);
     assertNoPerSampleTable(text);
+    assertTrue(text.contains("dot (6 of 6 weight leaves"), text);
+    assertTrue(text.contains("no per-sample weight gradient formed"), text);
 
     BiFunction<Block, Integer, Object> gradOf =
         (q, i) ->
@@ -111,6 +113,12 @@ class PerSampleModelsTest {
     assertEquals(1, count(section(text, "squaredNorms", "clippedSum"), "rewrite=ghost_norm"), text);
     assertEquals(1, count(section(text, "clippedSum", "dot "), "rewrite=ghost_clipped_sum"), text);
     assertTrue(section(text, "squaredNorms", "clippedSum").contains("f64[3,6,4,3,3]"), text);
+    assertTrue(
+        text.startsWith(
+            "squaredNorms (1 of 3 weight leaves reduced from their factors, each marked rewrite"
+                + " in the program; 2 per-sample weight gradients formed as written: the"
+                + " fall-back)"),
+        text);
 
     BiFunction<Cnn, Integer, Object> gradOf =
         (q, i) ->
