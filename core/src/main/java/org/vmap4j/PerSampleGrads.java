@@ -183,42 +183,53 @@ public final class PerSampleGrads<P, X> {
     checkBatch(batch);
     BiFunction<P, X, Tensor> sq = composedSquaredNorms(loss);
     Tensor c = Tensor.scalar(Tree.leaves(params).get(0).dtype(), 1.0);
-    return section("squaredNorms", Func.trace(sq, params, batch), params)
+    return section("squaredNorms", Func.trace(sq, params, batch), params, "ghost_norm")
         + "\n"
-        + section("clippedSum", Func.trace(composedClippedSum(loss), params, batch, c), params)
+        + section(
+            "clippedSum",
+            Func.trace(composedClippedSum(loss), params, batch, c),
+            params,
+            "ghost_norm",
+            "ghost_clipped_sum")
         + "\n"
-        + section("dot", Func.trace(composedDot(loss), params, batch, params), params)
+        + section(
+            "dot", Func.trace(composedDot(loss), params, batch, params), params, "per_sample_dot")
         + "\n"
         + section(
             "project",
             Func.trace(composedProjection(loss), params, batch, projectionFactors(params, 4, 0)),
-            params);
+            params,
+            "rank_one_projection");
   }
 
   /**
-   * {@code name}, a line saying how many of the parameter leaves with two or more dimensions (those
-   * whose per-sample gradients are matrices or filters) were reduced from their factors and how
-   * many are formed as written (the fall-back), then the optimized program.
+   * {@code name}, a line counting, for each rewrite the reduction can use, the parameter leaves of
+   * two or more dimensions (those whose per-sample gradients are matrices or filters) it reduced
+   * from their factors, and how many leaves' per-sample gradients are formed as written (the
+   * fall-back; a clipped sum needs the norms too, so a leaf whose norm is not rewritten is formed
+   * there), then the optimized program.
    */
-  private static String section(String name, org.vmap4j.ir.Program traced, Object params) {
+  private static String section(
+      String name, org.vmap4j.ir.Program traced, Object params, String... marks) {
     String program = org.vmap4j.compiler.ProgramCompiler.optimize(traced).toString();
     int weights = 0;
     for (Tensor leaf : Tree.leaves(params)) {
       weights += leaf.ndim() >= 2 ? 1 : 0;
     }
-    int rewritten = program.split("rewrite=", -1).length - 1;
-    int formed = Math.max(0, weights - rewritten);
-    return name
-        + " ("
-        + rewritten
-        + " of "
-        + weights
-        + " weight leaves reduced from their factors, each marked rewrite in the program; "
-        + (formed == 0
+    StringBuilder line = new StringBuilder(name).append(" (");
+    int fewest = weights;
+    for (String mark : marks) {
+      int n = program.split("rewrite=" + mark, -1).length - 1;
+      fewest = Math.min(fewest, n);
+      line.append(n).append(" of ").append(weights).append(" weight leaves ").append(mark);
+      line.append(", ");
+    }
+    int formed = weights - fewest;
+    line.append(
+        formed == 0
             ? "no per-sample weight gradient formed"
-            : formed + " per-sample weight gradients formed as written: the fall-back")
-        + ")\n"
-        + program;
+            : formed + " per-sample weight gradients formed as written: the fall-back");
+    return line.append(")\n").append(program).toString();
   }
 
   /**

@@ -15,6 +15,7 @@ import org.vmap4j.ir.Var;
 import org.vmap4j.prim.Binary;
 import org.vmap4j.prim.BroadcastInDim;
 import org.vmap4j.prim.Compare;
+import org.vmap4j.prim.ConvGeneralDilated;
 import org.vmap4j.prim.Convert;
 import org.vmap4j.prim.DotGeneral;
 import org.vmap4j.prim.Gather;
@@ -68,11 +69,20 @@ final class PerSampleGradientRewrites {
   /** Whether some equation is a {@code reduce_sum} of a rank-3 value, where a rewrite can start. */
   static boolean hasCandidate(Program p) {
     for (Equation e : p.equations()) {
-      if (e.primitive() == Reduce.REDUCE_SUM && e.inputs().get(0).type().ndim() == 3) {
+      if (e.primitive() == Reduce.REDUCE_SUM && startsRewrite(e)) {
         return true;
       }
     }
     return false;
+  }
+
+  /**
+   * A sum of a rank-3 value (a layer's or an embedding's {@code [B, M, N]} gradient), or over the
+   * batch of a rank-5 one (a convolution's {@code [B, O, C, kh, kw]} filter gradient).
+   */
+  private static boolean startsRewrite(Equation e) {
+    int rank = e.inputs().get(0).type().ndim();
+    return rank == 3 || (rank == 5 && Arrays.equals(e.params().ints("axes"), new int[] {0}));
   }
 
   private static final class Pass {
@@ -105,12 +115,15 @@ final class PerSampleGradientRewrites {
     }
 
     private boolean rewrite(Equation e) {
-      if (e.primitive() != Reduce.REDUCE_SUM || e.inputs().get(0).type().ndim() != 3) {
+      if (e.primitive() != Reduce.REDUCE_SUM || !startsRewrite(e)) {
         return false;
       }
       int[] axes = e.params().ints("axes");
       Var summed = e.inputs().get(0);
       Var out = e.outputs().get(0);
+      if (summed.type().ndim() == 5) {
+        return filterBatchSum(summed, out);
+      }
       if (Arrays.equals(axes, new int[] {0})) {
         return batchSum(summed, out);
       }
@@ -221,6 +234,59 @@ final class PerSampleGradientRewrites {
           zeroTable(g),
           g.indices(),
           updates);
+    }
+
+    /**
+     * {@code Σ_b c_b G[b]} of a convolution's per-sample filter gradients: the batch's filter
+     * gradient with each example's output gradients scaled, one convolution contracting the batch
+     * ({@code feature_group_count=1}) in place of one group per example.
+     */
+    private boolean filterBatchSum(Var summed, Var out) {
+      PerSampleFilterGradients.FilterGradient g = PerSampleFilterGradients.match(summed, producer);
+      Var scale = null;
+      if (g == null) {
+        Equation mul = producer.get(summed);
+        if (mul == null || mul.primitive() != Binary.MUL) {
+          return false;
+        }
+        for (int side = 0; side < 2 && g == null; side++) {
+          scale = perExampleScale(mul.inputs().get(1 - side));
+          g =
+              scale == null
+                  ? null
+                  : PerSampleFilterGradients.match(mul.inputs().get(side), producer);
+        }
+        if (g == null) {
+          return false;
+        }
+      }
+      int[] window = g.gradients().type().shape(); // [B·O, 1, oh, ow]
+      Var delta =
+          emit(
+              Reshape.RESHAPE,
+              Reshape.params(g.batch(), g.outputs(), window[2], window[3]),
+              g.gradients());
+      if (scale != null) {
+        Var spread =
+            emit(
+                BroadcastInDim.BROADCAST_IN_DIM,
+                BroadcastInDim.params(delta.type().shape(), new int[] {0}),
+                scale);
+        delta = emit(Binary.MUL, Params.NONE, delta, spread);
+      }
+      Var filters = emit(Transpose.TRANSPOSE, Transpose.params(1, 0, 2, 3), delta); // [O,B,oh,ow]
+      Var summedOverBatch =
+          emit(
+              ConvGeneralDilated.CONV_GENERAL_DILATED,
+              g.conv().params().with("feature_group_count", 1),
+              g.inputs(),
+              filters); // [C, O, kh, kw]
+      emitInto(
+          out,
+          Transpose.TRANSPOSE,
+          Transpose.params(1, 0, 2, 3).with(MARK, "ghost_clipped_sum"),
+          summedOverBatch);
+      return true;
     }
 
     /** {@code Σ_b c_b G[b]}, or {@code Σ_b G[b]}: one matrix product of the factors. */
@@ -476,9 +542,13 @@ final class PerSampleGradientRewrites {
       if (Arrays.equals(dims, new int[] {0}) && c.type().dim(0) == batch) {
         return c;
       }
-      if (Arrays.equals(dims, new int[] {0, 1, 2})
-          && Arrays.equals(c.type().shape(), new int[] {batch, 1, 1})) {
-        return emit(Reshape.RESHAPE, Reshape.params(batch), c);
+      int rank = v.type().ndim();
+      int[] unitsAfterBatch = new int[rank];
+      Arrays.fill(unitsAfterBatch, 1);
+      unitsAfterBatch[0] = batch;
+      if (Arrays.equals(dims, java.util.stream.IntStream.range(0, rank).toArray())
+          && Arrays.equals(c.type().shape(), unitsAfterBatch)) {
+        return emit(Reshape.RESHAPE, Reshape.params(batch), c); // [B,1,...,1]
       }
       return null;
     }

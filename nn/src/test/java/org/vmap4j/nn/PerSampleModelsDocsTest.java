@@ -61,11 +61,13 @@ class PerSampleModelsDocsTest {
     BiFunction<ConvModel, Tensor, Tensor> loss = // image: [3, 16, 16] per example
         (p, x) -> conv.apply(p.conv(), x).tanh().square().sum();
     PerSampleGrads<ConvModel, Tensor> ps = PerSampleGrads.of(loss);
-    String text = ps.explain(convParams, images); // no "rewrite=": the filter gradient is formed
+    String text = ps.explain(convParams, images); // norms: no "rewrite=", the gradient is formed
     Tensor norms = ps.norms(convParams, images); // right, at the materialized cost
     // ---
-    assertThat(text).doesNotContain("rewrite=");
-    assertThat(text).contains("f64[8,8,3,3,3]"); // the per-sample filter gradients, formed
+    String normsProgram = text.substring(0, text.indexOf("clippedSum"));
+    assertThat(normsProgram).doesNotContain("rewrite=");
+    assertThat(normsProgram).contains("f64[8,8,3,3,3]"); // the per-sample filter gradients, formed
+    assertThat(text).contains("rewrite=ghost_clipped_sum"); // the clipped sum is rewritten
     assertThat(norms.allClose(ps.materialized().norms(convParams, images), 1e-9, 1e-12)).isTrue();
   }
 }
