@@ -90,10 +90,15 @@ final class PerSampleGradientRewrites {
     private final ProgramBuilder b;
     private final Map<Var, Equation> producer = new IdentityHashMap<>();
     private final Map<Var, CpuTensor> constants = new IdentityHashMap<>();
+    private final Map<Var, Integer> readers = new IdentityHashMap<>();
 
     Pass(Program source) {
       this.source = source;
       this.b = new ProgramBuilder(source);
+      for (Equation e : source.equations()) {
+        e.inputs().stream().distinct().forEach(v -> readers.merge(v, 1, Integer::sum));
+      }
+      source.outputs().forEach(v -> readers.merge(v, 1, Integer::sum));
       for (int i = 0; i < source.constVars().size(); i++) {
         constants.put(source.constVars().get(i), source.constValues().get(i));
       }
@@ -244,17 +249,23 @@ final class PerSampleGradientRewrites {
     private boolean filterBatchSum(Var summed, Var out) {
       PerSampleFilterGradients.FilterGradient g = PerSampleFilterGradients.match(summed, producer);
       Var scale = null;
+      if (g != null && readers.getOrDefault(summed, 0) > 1) {
+        return false; // formed for another reader anyway: summing it is cheaper than a new conv
+      }
       if (g == null) {
         Equation mul = producer.get(summed);
         if (mul == null || mul.primitive() != Binary.MUL) {
           return false;
         }
         for (int side = 0; side < 2 && g == null; side++) {
+          Var gradient = mul.inputs().get(side);
           scale = perExampleScale(mul.inputs().get(1 - side));
-          g =
-              scale == null
-                  ? null
-                  : PerSampleFilterGradients.match(mul.inputs().get(side), producer);
+          g = scale == null ? null : PerSampleFilterGradients.match(gradient, producer);
+          if (g != null && readers.getOrDefault(gradient, 0) > 1) {
+            // Another reader (a clipped sum's norms) forms G anyway; summing it is then cheaper
+            // than a second convolution over the batch (measured: docs/performance.md).
+            return false;
+          }
         }
         if (g == null) {
           return false;
