@@ -175,23 +175,61 @@ public final class PerSampleGrads<P, X> {
    * The optimized programs the compiled route runs for {@link #squaredNorms}, {@link #clippedSum},
    * {@link #dot} and {@link #project} (at k=4) at these arguments' shapes, as text: an equation
    * marked {@code rewrite=...} shows where the compiler computed a reduction from a layer's factors
-   * (docs/persample.md).
+   * (docs/persample.md). Each program is headed by a line counting the parameter leaves of two or
+   * more dimensions reduced that way and those whose per-sample gradients are formed (the
+   * fall-back).
    */
   public String explain(P params, X batch) {
     checkBatch(batch);
     BiFunction<P, X, Tensor> sq = composedSquaredNorms(loss);
     Tensor c = Tensor.scalar(Tree.leaves(params).get(0).dtype(), 1.0);
-    return "squaredNorms "
-        + org.vmap4j.compiler.ProgramCompiler.optimize(Func.trace(sq, params, batch))
-        + "\nclippedSum "
-        + org.vmap4j.compiler.ProgramCompiler.optimize(
-            Func.trace(composedClippedSum(loss), params, batch, c))
-        + "\ndot "
-        + org.vmap4j.compiler.ProgramCompiler.optimize(
-            Func.trace(composedDot(loss), params, batch, params))
-        + "\nproject "
-        + org.vmap4j.compiler.ProgramCompiler.optimize(
-            Func.trace(composedProjection(loss), params, batch, projectionFactors(params, 4, 0)));
+    return section("squaredNorms", Func.trace(sq, params, batch), params, "ghost_norm")
+        + "\n"
+        + section(
+            "clippedSum",
+            Func.trace(composedClippedSum(loss), params, batch, c),
+            params,
+            "ghost_norm",
+            "ghost_clipped_sum")
+        + "\n"
+        + section(
+            "dot", Func.trace(composedDot(loss), params, batch, params), params, "per_sample_dot")
+        + "\n"
+        + section(
+            "project",
+            Func.trace(composedProjection(loss), params, batch, projectionFactors(params, 4, 0)),
+            params,
+            "rank_one_projection");
+  }
+
+  /**
+   * {@code name}, a line counting, for each rewrite the reduction can use, the parameter leaves of
+   * two or more dimensions (those whose per-sample gradients are matrices or filters) it reduced
+   * from their factors, and how many leaves' per-sample gradients are formed as written (the
+   * fall-back; a clipped sum needs the norms too, so a leaf whose norm is not rewritten is formed
+   * there), then the optimized program.
+   */
+  private static String section(
+      String name, org.vmap4j.ir.Program traced, Object params, String... marks) {
+    String program = org.vmap4j.compiler.ProgramCompiler.optimize(traced).toString();
+    int weights = 0;
+    for (Tensor leaf : Tree.leaves(params)) {
+      weights += leaf.ndim() >= 2 ? 1 : 0;
+    }
+    StringBuilder line = new StringBuilder(name).append(" (");
+    int fewest = weights;
+    for (String mark : marks) {
+      int n = program.split("rewrite=" + mark, -1).length - 1;
+      fewest = Math.min(fewest, n);
+      line.append(n).append(" of ").append(weights).append(" weight leaves ").append(mark);
+      line.append(", ");
+    }
+    int formed = weights - fewest;
+    line.append(
+        formed == 0
+            ? "no per-sample weight gradient formed"
+            : formed + " per-sample weight gradients formed as written: the fall-back");
+    return line.append(")\n").append(program).toString();
   }
 
   /**

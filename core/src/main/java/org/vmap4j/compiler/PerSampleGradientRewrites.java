@@ -4,17 +4,24 @@ import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import org.vmap4j.Tensor;
 import org.vmap4j.core.Params;
 import org.vmap4j.core.Primitive;
 import org.vmap4j.core.TensorType;
+import org.vmap4j.cpu.CpuTensor;
 import org.vmap4j.ir.Equation;
 import org.vmap4j.ir.Program;
 import org.vmap4j.ir.Var;
 import org.vmap4j.prim.Binary;
 import org.vmap4j.prim.BroadcastInDim;
+import org.vmap4j.prim.Compare;
+import org.vmap4j.prim.ConvGeneralDilated;
+import org.vmap4j.prim.Convert;
 import org.vmap4j.prim.DotGeneral;
+import org.vmap4j.prim.Gather;
 import org.vmap4j.prim.Reduce;
 import org.vmap4j.prim.Reshape;
+import org.vmap4j.prim.ScatterAdd;
 import org.vmap4j.prim.Transpose;
 
 /**
@@ -62,21 +69,39 @@ final class PerSampleGradientRewrites {
   /** Whether some equation is a {@code reduce_sum} of a rank-3 value, where a rewrite can start. */
   static boolean hasCandidate(Program p) {
     for (Equation e : p.equations()) {
-      if (e.primitive() == Reduce.REDUCE_SUM && e.inputs().get(0).type().ndim() == 3) {
+      if (e.primitive() == Reduce.REDUCE_SUM && startsRewrite(e)) {
         return true;
       }
     }
     return false;
   }
 
+  /**
+   * A sum of a rank-3 value (a layer's or an embedding's {@code [B, M, N]} gradient), or over the
+   * batch of a rank-5 one (a convolution's {@code [B, O, C, kh, kw]} filter gradient).
+   */
+  private static boolean startsRewrite(Equation e) {
+    int rank = e.inputs().get(0).type().ndim();
+    return rank == 3 || (rank == 5 && Arrays.equals(e.params().ints("axes"), new int[] {0}));
+  }
+
   private static final class Pass {
     private final Program source;
     private final ProgramBuilder b;
     private final Map<Var, Equation> producer = new IdentityHashMap<>();
+    private final Map<Var, CpuTensor> constants = new IdentityHashMap<>();
+    private final Map<Var, Integer> readers = new IdentityHashMap<>();
 
     Pass(Program source) {
       this.source = source;
       this.b = new ProgramBuilder(source);
+      for (Equation e : source.equations()) {
+        e.inputs().stream().distinct().forEach(v -> readers.merge(v, 1, Integer::sum));
+      }
+      source.outputs().forEach(v -> readers.merge(v, 1, Integer::sum));
+      for (int i = 0; i < source.constVars().size(); i++) {
+        constants.put(source.constVars().get(i), source.constValues().get(i));
+      }
     }
 
     Program run() {
@@ -95,12 +120,15 @@ final class PerSampleGradientRewrites {
     }
 
     private boolean rewrite(Equation e) {
-      if (e.primitive() != Reduce.REDUCE_SUM || e.inputs().get(0).type().ndim() != 3) {
+      if (e.primitive() != Reduce.REDUCE_SUM || !startsRewrite(e)) {
         return false;
       }
       int[] axes = e.params().ints("axes");
       Var summed = e.inputs().get(0);
       Var out = e.outputs().get(0);
+      if (summed.type().ndim() == 5) {
+        return filterBatchSum(summed, out);
+      }
       if (Arrays.equals(axes, new int[] {0})) {
         return batchSum(summed, out);
       }
@@ -118,25 +146,112 @@ final class PerSampleGradientRewrites {
       Var y = mul.inputs().get(1);
       if (x == y) {
         PerSampleOuterProducts.Outer g = PerSampleOuterProducts.match(x, producer);
-        return g != null && squaredNorm(g, out);
+        if (g != null) {
+          return squaredNorm(g, out);
+        }
+        PerSampleScatters.RowScatter rows = PerSampleScatters.match(x, producer, constants);
+        return rows != null && embeddingSquaredNorm(rows, out);
       }
       for (int side = 0; side < 2; side++) {
         Var gradient = side == 0 ? x : y;
-        Var other = side == 0 ? y : x;
+        Var reference = sharedAcrossBatch(side == 0 ? y : x);
+        if (reference == null) {
+          continue;
+        }
         PerSampleOuterProducts.Outer g = PerSampleOuterProducts.match(gradient, producer);
-        Var reference = sharedAcrossBatch(other);
-        if (g != null && reference != null) {
+        if (g != null) {
           dotWithReference(g, reference, out);
+          return true;
+        }
+        PerSampleScatters.RowScatter rows = PerSampleScatters.match(gradient, producer, constants);
+        if (rows != null) {
+          embeddingDot(rows, reference, out);
           return true;
         }
       }
       return false;
     }
 
-    /** {@code Σ_b c_b G[b]}, or {@code Σ_b G[b]}: one matrix product of the factors. */
-    private boolean batchSum(Var summed, Var out) {
-      PerSampleOuterProducts.Outer g = PerSampleOuterProducts.match(summed, producer);
+    /**
+     * {@code |G[b]|² = Σ_{t,s} [idx_t = idx_s] (δ_t·δ_s)} for an embedding's per-sample gradient:
+     * {@code B·T²·(D+1)} instead of forming {@code B·V·D}, when that is cheaper.
+     */
+    private boolean embeddingSquaredNorm(PerSampleScatters.RowScatter g, Var out) {
+      long t = g.time();
+      if (t * t * (g.width() + 1) >= (long) g.rows() * g.width()) {
+        return false; // a long sequence over a small table: forming G is cheaper
+      }
+      int[] square = {g.batch(), g.time(), g.time()};
+      Var rowsT =
+          emit(
+              BroadcastInDim.BROADCAST_IN_DIM,
+              BroadcastInDim.params(square, new int[] {0, 1}),
+              g.indices());
+      Var rowsS =
+          emit(
+              BroadcastInDim.BROADCAST_IN_DIM,
+              BroadcastInDim.params(square, new int[] {0, 2}),
+              g.indices());
+      Var sameRow =
+          emit(
+              Convert.CONVERT,
+              Convert.params(g.updates().type().dtype()),
+              emit(Compare.EQ, Params.NONE, rowsT, rowsS));
+      Var products = gram(g.updates(), 2);
+      Var both = emit(Binary.MUL, Params.NONE, sameRow, products);
+      emitInto(out, Reduce.REDUCE_SUM, Reduce.params(1, 2).with(MARK, "ghost_norm"), both);
+      return true;
+    }
+
+    /** {@code <G[b], R> = Σ_t δ_t · R[idx_t]}: a gather of the reference's rows. */
+    private void embeddingDot(PerSampleScatters.RowScatter g, Var reference, Var out) {
+      Var rows = emit(Gather.GATHER, Gather.params(0, 0), reference, g.indices());
+      Var both = emit(Binary.MUL, Params.NONE, g.updates(), rows);
+      emitInto(out, Reduce.REDUCE_SUM, Reduce.params(1, 2).with(MARK, "per_sample_dot"), both);
+    }
+
+    /** The {@code [V, D]} zeros the batch sum scatters into: the program's own, or a new one. */
+    private Var zeroTable(PerSampleScatters.RowScatter g) {
+      if (g.table() != null) {
+        return g.table();
+      }
+      TensorType type = new TensorType(g.updates().type().dtype(), g.rows(), g.width());
+      Var zeros = new Var(type);
+      b.addConstant(zeros, (CpuTensor) Tensor.zeros(type.dtype(), type.shape()));
+      return zeros;
+    }
+
+    /** {@code Σ_b c_b G[b]}: one scatter of the scaled output gradients of the whole batch. */
+    private void embeddingBatchSum(PerSampleScatters.RowScatter g, Var scale, Var out) {
+      Var updates = g.updates();
+      if (scale != null) {
+        Var spread =
+            emit(
+                BroadcastInDim.BROADCAST_IN_DIM,
+                BroadcastInDim.params(updates.type().shape(), new int[] {0}),
+                scale);
+        updates = emit(Binary.MUL, Params.NONE, updates, spread);
+      }
+      emitInto(
+          out,
+          ScatterAdd.SCATTER_ADD,
+          Gather.params(0, 0).with(MARK, "ghost_clipped_sum"),
+          zeroTable(g),
+          g.indices(),
+          updates);
+    }
+
+    /**
+     * {@code Σ_b c_b G[b]} of a convolution's per-sample filter gradients: the batch's filter
+     * gradient with each example's output gradients scaled, one convolution contracting the batch
+     * ({@code feature_group_count=1}) in place of one group per example.
+     */
+    private boolean filterBatchSum(Var summed, Var out) {
+      PerSampleFilterGradients.FilterGradient g = PerSampleFilterGradients.match(summed, producer);
       Var scale = null;
+      if (g != null && readers.getOrDefault(summed, 0) > 1) {
+        return false; // formed for another reader anyway: summing it is cheaper than a new conv
+      }
       if (g == null) {
         Equation mul = producer.get(summed);
         if (mul == null || mul.primitive() != Binary.MUL) {
@@ -145,11 +260,72 @@ final class PerSampleGradientRewrites {
         for (int side = 0; side < 2 && g == null; side++) {
           Var gradient = mul.inputs().get(side);
           scale = perExampleScale(mul.inputs().get(1 - side));
-          g = scale == null ? null : PerSampleOuterProducts.match(gradient, producer);
+          g = scale == null ? null : PerSampleFilterGradients.match(gradient, producer);
+          if (g != null && readers.getOrDefault(gradient, 0) > 1) {
+            // Another reader (a clipped sum's norms) forms G anyway; summing it is then cheaper
+            // than a second convolution over the batch (measured: docs/performance.md).
+            return false;
+          }
         }
         if (g == null) {
           return false;
         }
+      }
+      int[] window = g.gradients().type().shape(); // [B·O, 1, oh, ow]
+      Var delta =
+          emit(
+              Reshape.RESHAPE,
+              Reshape.params(g.batch(), g.outputs(), window[2], window[3]),
+              g.gradients());
+      if (scale != null) {
+        Var spread =
+            emit(
+                BroadcastInDim.BROADCAST_IN_DIM,
+                BroadcastInDim.params(delta.type().shape(), new int[] {0}),
+                scale);
+        delta = emit(Binary.MUL, Params.NONE, delta, spread);
+      }
+      Var filters = emit(Transpose.TRANSPOSE, Transpose.params(1, 0, 2, 3), delta); // [O,B,oh,ow]
+      Var summedOverBatch =
+          emit(
+              ConvGeneralDilated.CONV_GENERAL_DILATED,
+              g.conv().params().with("feature_group_count", 1),
+              g.inputs(),
+              filters); // [C, O, kh, kw]
+      emitInto(
+          out,
+          Transpose.TRANSPOSE,
+          Transpose.params(1, 0, 2, 3).with(MARK, "ghost_clipped_sum"),
+          summedOverBatch);
+      return true;
+    }
+
+    /** {@code Σ_b c_b G[b]}, or {@code Σ_b G[b]}: one matrix product of the factors. */
+    private boolean batchSum(Var summed, Var out) {
+      PerSampleOuterProducts.Outer g = PerSampleOuterProducts.match(summed, producer);
+      PerSampleScatters.RowScatter rows =
+          g == null ? PerSampleScatters.match(summed, producer, constants) : null;
+      Var scale = null;
+      if (g == null && rows == null) {
+        Equation mul = producer.get(summed);
+        if (mul == null || mul.primitive() != Binary.MUL) {
+          return false;
+        }
+        for (int side = 0; side < 2 && g == null && rows == null; side++) {
+          Var gradient = mul.inputs().get(side);
+          scale = perExampleScale(mul.inputs().get(1 - side));
+          if (scale != null) {
+            g = PerSampleOuterProducts.match(gradient, producer);
+            rows = g == null ? PerSampleScatters.match(gradient, producer, constants) : null;
+          }
+        }
+        if (g == null && rows == null) {
+          return false;
+        }
+      }
+      if (rows != null) {
+        embeddingBatchSum(rows, scale, out);
+        return true;
       }
       Var u = g.u();
       if (scale != null) {
@@ -214,7 +390,18 @@ final class PerSampleGradientRewrites {
         Var p = dot.inputs().get(0);
         PerSampleOuterProducts.Outer g =
             PerSampleOuterProducts.match(dot.inputs().get(1), producer);
-        if (g == null || q.type().dim(0) != p.type().dim(0) || q.type().dim(1) != g.cols()) {
+        if (g == null) {
+          PerSampleScatters.RowScatter scatter =
+              PerSampleScatters.match(dot.inputs().get(1), producer, constants);
+          if (scatter == null
+              || q.type().dim(0) != p.type().dim(0)
+              || q.type().dim(1) != scatter.width()) {
+            continue;
+          }
+          embeddingProjection(scatter, p, q, out);
+          return true;
+        }
+        if (q.type().dim(0) != p.type().dim(0) || q.type().dim(1) != g.cols()) {
           continue;
         }
         if ((long) g.time() * (g.rows() + g.cols()) >= (long) g.rows() * g.cols()) {
@@ -248,14 +435,30 @@ final class PerSampleGradientRewrites {
     }
 
     /**
+     * {@code p_jᵀ G[b] q_j = Σ_t P[j, idx_t] (q_j·δ_t)} for an embedding: the columns of {@code P}
+     * the example's indices pick, times {@code Q δ_t}; {@code B·T·k·D} instead of {@code B·k·V·D}.
+     */
+    private void embeddingProjection(PerSampleScatters.RowScatter g, Var p, Var q, Var out) {
+      int[] none = new int[0];
+      Var picked = emit(Gather.GATHER, Gather.params(1, 0), p, g.indices()); // [k,B,T]
+      Var pickedByExample = emit(Transpose.TRANSPOSE, Transpose.params(1, 2, 0), picked);
+      Var qd =
+          emit(
+              DotGeneral.DOT_GENERAL,
+              DotGeneral.params(new int[] {2}, new int[] {1}, none, none),
+              g.updates(),
+              q); // [B,T,k]
+      Var both = emit(Binary.MUL, Params.NONE, pickedByExample, qd);
+      emitInto(out, Reduce.REDUCE_SUM, Reduce.params(1).with(MARK, "rank_one_projection"), both);
+    }
+
+    /**
      * The {@code dot_general(P:[k,M], G:[B,M,N])} (contracting M, giving {@code [k,B,N]}) that
      * {@code v} transposes to {@code [B,k,N]}, or null.
      */
     private Var projectedRows(Var v) {
       Equation t = producer.get(v);
-      if (t == null
-          || t.primitive() != Transpose.TRANSPOSE
-          || !Arrays.equals(t.params().ints("perm"), new int[] {1, 0, 2})) {
+      if (t == null || !(swapsLeadingAxes(t) || movesUnitBatchFirst(t))) {
         return null;
       }
       Var r = t.inputs().get(0);
@@ -270,6 +473,23 @@ final class PerSampleGradientRewrites {
         return null;
       }
       return r;
+    }
+
+    private static boolean swapsLeadingAxes(Equation t) {
+      return t.primitive() == Transpose.TRANSPOSE
+          && Arrays.equals(t.params().ints("perm"), new int[] {1, 0, 2});
+    }
+
+    /**
+     * {@code [k,1,N]} reshaped to {@code [1,k,N]}: the simplifier's form of that transpose at B=1.
+     */
+    private static boolean movesUnitBatchFirst(Equation t) {
+      if (t.primitive() != Reshape.RESHAPE || t.inputs().get(0).type().ndim() != 3) {
+        return false;
+      }
+      int[] in = t.inputs().get(0).type().shape();
+      int[] out = t.outputs().get(0).type().shape();
+      return out.length == 3 && in[1] == 1 && out[0] == 1 && in[0] == out[1] && in[2] == out[2];
     }
 
     /** {@code [B,T,T]}: the products of every pair of time steps of one example. */
@@ -333,9 +553,13 @@ final class PerSampleGradientRewrites {
       if (Arrays.equals(dims, new int[] {0}) && c.type().dim(0) == batch) {
         return c;
       }
-      if (Arrays.equals(dims, new int[] {0, 1, 2})
-          && Arrays.equals(c.type().shape(), new int[] {batch, 1, 1})) {
-        return emit(Reshape.RESHAPE, Reshape.params(batch), c);
+      int rank = v.type().ndim();
+      int[] unitsAfterBatch = new int[rank];
+      Arrays.fill(unitsAfterBatch, 1);
+      unitsAfterBatch[0] = batch;
+      if (Arrays.equals(dims, java.util.stream.IntStream.range(0, rank).toArray())
+          && Arrays.equals(c.type().shape(), unitsAfterBatch)) {
+        return emit(Reshape.RESHAPE, Reshape.params(batch), c); // [B,1,...,1]
       }
       return null;
     }

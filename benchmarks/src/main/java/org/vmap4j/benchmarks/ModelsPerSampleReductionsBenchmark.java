@@ -1,0 +1,198 @@
+package org.vmap4j.benchmarks;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+import org.vmap4j.DType;
+import org.vmap4j.Fn3;
+import org.vmap4j.Func;
+import org.vmap4j.InDims;
+import org.vmap4j.PerSampleGrads;
+import org.vmap4j.PerSampleGrads.LabeledBatch;
+import org.vmap4j.Tensor;
+import org.vmap4j.benchmarks.ModelsPerSampleGradBenchmark.Block;
+import org.vmap4j.benchmarks.ModelsPerSampleGradBenchmark.Cnn;
+
+/**
+ * Issue 19's rows for issue 17's models: per-sample gradient norms, clipped sum, dot with a
+ * reference and projection to k=1024 ({@link PerSampleGrads}, compiled, so the compiler's rewrites
+ * run where they apply) of the CNN (3x32x32, B=256) and the transformer block (sequence 32, width
+ * 128, 4 heads, B=64) of {@link ModelsPerSampleGradBenchmark}, F32, one thread; plus the ordinary
+ * batch gradient (the clipped sum's floor). Compare with {@code
+ * benchmarks/functorch/persample_bench.py --models --cpu-time} in the same sitting.
+ *
+ * <p>JMH: {@code java -jar benchmarks/target/benchmarks.jar ModelsPerSampleReductions}. CPU time of
+ * the calling thread (the figures docs/performance.md records on a shared machine): {@code java
+ * --add-modules jdk.incubator.vector -Dvmap4j.threads=1 -Xss8m -Xmx4g -cp
+ * benchmarks/target/benchmarks.jar org.vmap4j.benchmarks.ModelsPerSampleReductionsBenchmark
+ * [rows...]}.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(
+    value = 1,
+    jvmArgsAppend = {
+      "-Xmx4g",
+      "-Xss8m",
+      "--add-modules=jdk.incubator.vector",
+      "-Dvmap4j.threads=1"
+    })
+public class ModelsPerSampleReductionsBenchmark {
+  static final int K = 1024;
+
+  ModelsPerSampleGradBenchmark models;
+  PerSampleGrads<Cnn, LabeledBatch<Tensor, Tensor>> cnnReductions;
+  LabeledBatch<Tensor, Tensor> images;
+  Cnn cnnReference;
+  PerSampleGrads<Block, LabeledBatch<Tensor, Tensor>> blockReductions;
+  LabeledBatch<Tensor, Tensor> sequences;
+  Block blockReference;
+  Fn3<Cnn, Tensor, Tensor, Cnn> cnnBatchGradient;
+  Fn3<Block, Tensor, Tensor, Block> blockBatchGradient;
+
+  @Setup
+  public void setUp() {
+    models = new ModelsPerSampleGradBenchmark();
+    models.setUp();
+    DType f32 = DType.F32;
+    cnnReductions = PerSampleGrads.of(ModelsPerSampleGradBenchmark::cnnLoss);
+    images = new LabeledBatch<>(models.images, models.imageLabels);
+    cnnReference =
+        new Cnn(
+            ModelsPerSampleGradBenchmark.CONV1.init(21, f32),
+            ModelsPerSampleGradBenchmark.NORM1.init(22, f32),
+            ModelsPerSampleGradBenchmark.CONV2.init(23, f32),
+            ModelsPerSampleGradBenchmark.NORM2.init(24, f32),
+            ModelsPerSampleGradBenchmark.CNN_FC.init(25, f32));
+    blockReductions = PerSampleGrads.of(ModelsPerSampleGradBenchmark::blockLoss);
+    sequences = new LabeledBatch<>(models.sequences, models.sequenceLabels);
+    blockReference =
+        new Block(
+            ModelsPerSampleGradBenchmark.ENCODER.init(26, f32),
+            ModelsPerSampleGradBenchmark.BLOCK_FC.init(27, f32));
+    cnnBatchGradient =
+        Func.jit(
+            Func.grad(
+                (Cnn p, Tensor x, Tensor y) ->
+                    Func.vmap(ModelsPerSampleGradBenchmark::cnnLoss, InDims.of(null, 0, 0))
+                        .apply(p, x, y)
+                        .sum()));
+    blockBatchGradient =
+        Func.jit(
+            Func.grad(
+                (Block p, Tensor x, Tensor y) ->
+                    Func.vmap(ModelsPerSampleGradBenchmark::blockLoss, InDims.of(null, 0, 0))
+                        .apply(p, x, y)
+                        .sum()));
+  }
+
+  @Benchmark
+  public Tensor cnnNorms() {
+    return cnnReductions.norms(models.cnn, images);
+  }
+
+  @Benchmark
+  public Cnn cnnClippedSum() {
+    return cnnReductions.clippedSum(models.cnn, images, 1.0);
+  }
+
+  @Benchmark
+  public Cnn cnnBatchGradient() {
+    return cnnBatchGradient.apply(models.cnn, models.images, models.imageLabels);
+  }
+
+  @Benchmark
+  public Tensor cnnDot() {
+    return cnnReductions.dot(models.cnn, images, cnnReference);
+  }
+
+  @Benchmark
+  public Tensor cnnProjectK1024() {
+    return cnnReductions.project(models.cnn, images, K, 7L);
+  }
+
+  @Benchmark
+  public Tensor transformerNorms() {
+    return blockReductions.norms(models.block, sequences);
+  }
+
+  @Benchmark
+  public Block transformerClippedSum() {
+    return blockReductions.clippedSum(models.block, sequences, 1.0);
+  }
+
+  @Benchmark
+  public Block transformerBatchGradient() {
+    return blockBatchGradient.apply(models.block, models.sequences, models.sequenceLabels);
+  }
+
+  @Benchmark
+  public Tensor transformerDot() {
+    return blockReductions.dot(models.block, sequences, blockReference);
+  }
+
+  @Benchmark
+  public Tensor transformerProjectK1024() {
+    return blockReductions.project(models.block, sequences, K, 7L);
+  }
+
+  /** Each named row (all when none is named): thread CPU time per call, median and best. */
+  public static void main(String[] args) {
+    ModelsPerSampleReductionsBenchmark b = new ModelsPerSampleReductionsBenchmark();
+    b.setUp();
+    Map<String, Supplier<Object>> rows = new LinkedHashMap<>();
+    rows.put("cnn_per_sample_grads", b.models::cnn);
+    rows.put("cnn_norms", b::cnnNorms);
+    rows.put("cnn_clipped_sum", b::cnnClippedSum);
+    rows.put("cnn_batch_gradient", b::cnnBatchGradient);
+    rows.put("cnn_dot", b::cnnDot);
+    rows.put("cnn_project_k1024", b::cnnProjectK1024);
+    rows.put("transformer_per_sample_grads", b.models::transformer);
+    rows.put("transformer_norms", b::transformerNorms);
+    rows.put("transformer_clipped_sum", b::transformerClippedSum);
+    rows.put("transformer_batch_gradient", b::transformerBatchGradient);
+    rows.put("transformer_dot", b::transformerDot);
+    rows.put("transformer_project_k1024", b::transformerProjectK1024);
+    List<String> chosen = args.length == 0 ? new ArrayList<>(rows.keySet()) : List.of(args);
+    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    for (String name : chosen) {
+      Supplier<Object> call = rows.get(name);
+      if (call == null) {
+        throw new IllegalArgumentException(
+            "ModelsPerSampleReductionsBenchmark: no row " + name + "; rows: " + rows.keySet());
+      }
+      for (int i = 0; i < 3; i++) {
+        call.get();
+      }
+      double[] ms = new double[10];
+      for (int i = 0; i < ms.length; i++) {
+        long t0 = threads.getCurrentThreadCpuTime();
+        call.get();
+        ms[i] = (threads.getCurrentThreadCpuTime() - t0) / 1e6;
+      }
+      Arrays.sort(ms);
+      System.out.printf(
+          "%-30s thread CPU time per call: median %8.1f ms, min %8.1f ms (%d calls)%n",
+          name, ms[ms.length / 2], ms[0], ms.length);
+    }
+  }
+}

@@ -1,0 +1,62 @@
+package org.vmap4j.compiler;
+
+import java.util.Arrays;
+import java.util.Map;
+import org.vmap4j.ir.Equation;
+import org.vmap4j.ir.Var;
+import org.vmap4j.prim.ConvGeneralDilated;
+import org.vmap4j.prim.Reshape;
+import org.vmap4j.prim.Transpose;
+
+/**
+ * Recognizes the per-sample filter gradient of a 2-d convolution without groups in a staged
+ * program: {@code G:[B, O, C, kh, kw]}, which {@code vmap(grad)} stages as one convolution with the
+ * batch as feature groups, {@code Y = conv[feature_group_count=B](xT:[C, B, H, W], δ':[B·O, 1, oh,
+ * ow])} ({@code [C, B·O, kh, kw]}: example {@code b}'s input channels correlated with its own
+ * output gradients), reshaped to {@code [C, B, O, kh, kw]} and transposed by {@code (1,2,0,3,4)}.
+ */
+final class PerSampleFilterGradients {
+  private PerSampleFilterGradients() {}
+
+  /**
+   * The convolution {@code conv} of {@code inputs} (the input, channels first: {@code [C, B, H,
+   * W]}) with {@code gradients} ({@code [B·O, 1, oh, ow]}), batch {@code B}, {@code O} outputs.
+   */
+  record FilterGradient(Equation conv, Var inputs, Var gradients, int batch, int outputs) {}
+
+  /** The parts of {@code g}, or null when it is not this pattern. */
+  static FilterGradient match(Var g, Map<Var, Equation> producer) {
+    if (g.type().ndim() != 5) {
+      return null;
+    }
+    Equation t = producer.get(g);
+    if (t == null
+        || t.primitive() != Transpose.TRANSPOSE
+        || !Arrays.equals(t.params().ints("perm"), new int[] {1, 2, 0, 3, 4})) {
+      return null;
+    }
+    Equation r = producer.get(t.inputs().get(0));
+    if (r == null || r.primitive() != Reshape.RESHAPE) {
+      return null;
+    }
+    Equation conv = producer.get(r.inputs().get(0));
+    if (conv == null || conv.primitive() != ConvGeneralDilated.CONV_GENERAL_DILATED) {
+      return null;
+    }
+    int b = g.type().dim(0);
+    int o = g.type().dim(1);
+    Var lhs = conv.inputs().get(0);
+    Var rhs = conv.inputs().get(1);
+    if (lhs.type().ndim() != 4
+        || rhs.type().ndim() != 4
+        || conv.params().integer("feature_group_count") != b
+        || conv.params().integer("batch_group_count") != 1
+        || lhs.type().dim(1) != b
+        || lhs.type().dim(0) != g.type().dim(2)
+        || rhs.type().dim(0) != b * o
+        || rhs.type().dim(1) != 1) {
+      return null; // e.g. a grouped layer: B·groups feature groups, another layout
+    }
+    return new FilterGradient(conv, lhs, rhs, b, o);
+  }
+}

@@ -1,0 +1,72 @@
+package org.vmap4j.nn;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.function.BiFunction;
+import org.junit.jupiter.api.Test;
+import org.vmap4j.DType;
+import org.vmap4j.PerSampleGrads;
+import org.vmap4j.Tensor;
+
+/** The nn snippets of docs/persample.md, as written there (between the markers), with checks. */
+class PerSampleModelsDocsTest {
+  record TextModel(Embedding.Params embedding, TransformerEncoderLayer.Params encoder) {}
+
+  record ConvModel(Conv2d.Params conv) {}
+
+  final Embedding embedding = new Embedding(1000, 32);
+  final TransformerEncoderLayer encoder = new TransformerEncoderLayer(32, 4, 64);
+  final TextModel params = new TextModel(embedding.init(1, DType.F64), encoder.init(2, DType.F64));
+  final Tensor tokens = Tensor.randomUniform(3, DType.F64, 8, 12).mul(1000).astype(DType.I64);
+  final Conv2d conv = new Conv2d(3, 8, 3, 1);
+  final ConvModel convParams = new ConvModel(conv.init(4, DType.F64));
+  final Tensor images = Tensor.randomNormal(5, DType.F64, 8, 3, 16, 16);
+
+  @Test
+  void theSnippetsAreTheOnesInTheDocs() throws java.io.IOException {
+    String docs = java.nio.file.Files.readString(java.nio.file.Path.of("../docs/persample.md"));
+    String source =
+        java.nio.file.Files.readString(
+            java.nio.file.Path.of("src/test/java/org/vmap4j/nn/PerSampleModelsDocsTest.java"));
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("(?s)    // --- docs/persample.md\n(.*?)    // ---\n")
+            .matcher(source);
+    int found = 0;
+    while (m.find()) {
+      String snippet = m.group(1).replaceAll("(?m)^    ", "");
+      assertThat(docs).as("docs/persample.md holds the snippet%n%s", snippet).contains(snippet);
+      found++;
+    }
+    assertThat(found).isEqualTo(2);
+  }
+
+  @Test
+  void anEncoderOverAnEmbeddingIsRewritten() {
+    // --- docs/persample.md
+    BiFunction<TextModel, Tensor, Tensor> loss = // tokens: i64 [T] per example
+        (p, t) -> encoder.apply(p.encoder(), embedding.apply(p.embedding(), t)).square().mean();
+    PerSampleGrads<TextModel, Tensor> ps = PerSampleGrads.of(loss);
+    String text = ps.explain(params, tokens); // tokens: [B=8, T=12]
+    // squaredNorms: 5 x rewrite=ghost_norm (in_proj, out_proj, linear1, linear2, the embedding)
+    Tensor norms = ps.norms(params, tokens);
+    // ---
+    String normsProgram = text.substring(0, text.indexOf("clippedSum"));
+    assertThat(normsProgram.split("rewrite=ghost_norm", -1)).hasSize(6);
+    assertThat(norms.allClose(ps.materialized().norms(params, tokens), 1e-9, 1e-12)).isTrue();
+  }
+
+  @Test
+  void aConvolutionFallsBack() {
+    // --- docs/persample.md
+    BiFunction<ConvModel, Tensor, Tensor> loss = // image: [3, 16, 16] per example
+        (p, x) -> conv.apply(p.conv(), x).tanh().square().sum();
+    PerSampleGrads<ConvModel, Tensor> ps = PerSampleGrads.of(loss);
+    String text = ps.explain(convParams, images); // norms: no "rewrite=", the gradient is formed
+    Tensor norms = ps.norms(convParams, images); // right, at the materialized cost
+    // ---
+    String normsProgram = text.substring(0, text.indexOf("clippedSum"));
+    assertThat(normsProgram).doesNotContain("rewrite=");
+    assertThat(normsProgram).contains("f64[8,8,3,3,3]"); // the per-sample filter gradients, formed
+    assertThat(norms.allClose(ps.materialized().norms(convParams, images), 1e-9, 1e-12)).isTrue();
+  }
+}

@@ -1,0 +1,360 @@
+package org.vmap4j.nn;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.function.BiFunction;
+import org.junit.jupiter.api.Test;
+import org.vmap4j.DType;
+import org.vmap4j.Func;
+import org.vmap4j.InDims;
+import org.vmap4j.PerSampleGrads;
+import org.vmap4j.Tensor;
+import org.vmap4j.Tree;
+
+/**
+ * Per-sample gradient reductions of issue 17's models (a transformer block over an embedding, a
+ * CNN) and of random small embedding and convolution programs: the compiled route (the compiler's
+ * rewrites where they fire, the formed gradients where they do not) equals the materialized route
+ * ({@code vmap(grad)} then the reduction, eagerly) and a loop of per-example {@code grad} calls,
+ * F64 to 1e-9; the program text says which layers were rewritten.
+ */
+class PerSampleModelsTest {
+  record Block(
+      Embedding.Params embedding, TransformerEncoderLayer.Params encoder, Linear.Params fc) {}
+
+  record Cnn(
+      Conv2d.Params conv1,
+      GroupNorm.Params norm1,
+      Conv2d.Params conv2,
+      GroupNorm.Params norm2,
+      Linear.Params fc) {}
+
+  static final Embedding EMBEDDING = new Embedding(40, 16);
+  static final TransformerEncoderLayer ENCODER = new TransformerEncoderLayer(16, 2, 32);
+  static final Linear BLOCK_FC = new Linear(16, 5);
+
+  /** One example: token indices {@code [T]}, label in [0, 5). */
+  static Tensor blockLoss(Block p, Tensor tokens, Tensor label) {
+    Tensor h = ENCODER.apply(p.encoder(), EMBEDDING.apply(p.embedding(), tokens));
+    return Functional.crossEntropy(BLOCK_FC.apply(p.fc(), h.mean(0)), label);
+  }
+
+  static final Conv2d CONV1 = new Conv2d(3, 4, 3, 1);
+  static final Conv2d CONV2 = new Conv2d(4, 6, 3, 1);
+  static final GroupNorm NORM1 = new GroupNorm(2, 4);
+  static final GroupNorm NORM2 = new GroupNorm(2, 6);
+  static final Linear CNN_FC = new Linear(6 * 2 * 2, 5);
+
+  /** The CNN of the benchmarks (issue 17) on {@code [3, 8, 8]} images. */
+  static Tensor cnnLoss(Cnn p, Tensor image, Tensor label) {
+    Tensor h = CONV1.apply(p.conv1(), image);
+    h = NORM1.apply(p.norm1(), h.unsqueeze(0)).squeeze(0);
+    h = Functional.maxPool2d(Functional.relu(h), new int[] {2});
+    h = CONV2.apply(p.conv2(), h);
+    h = NORM2.apply(p.norm2(), h.unsqueeze(0)).squeeze(0);
+    h = Functional.maxPool2d(Functional.relu(h), new int[] {2});
+    return Functional.crossEntropy(CNN_FC.apply(p.fc(), h.reshape(-1)), label);
+  }
+
+  @Test
+  void transformerBlockOverAnEmbeddingMatchesTheLoop() {
+    int b = 4;
+    int t = 6;
+    Block p =
+        new Block(
+            EMBEDDING.init(1, DType.F64), ENCODER.init(2, DType.F64), BLOCK_FC.init(3, DType.F64));
+    Tensor tokens = tokens(b, t, EMBEDDING.numEmbeddings(), 5);
+    Tensor labels = Tensor.of(new long[] {0, 3, 1, 4}, b);
+    PerSampleGrads<Block, PerSampleGrads.LabeledBatch<Tensor, Tensor>> ps =
+        PerSampleGrads.of(PerSampleModelsTest::blockLoss);
+    var batch = new PerSampleGrads.LabeledBatch<>(tokens, labels);
+    String text = ps.explain(p, batch);
+    // in_proj (q, k and v in one product), out_proj, linear1, linear2 over the sequence (T = 6,
+    // e.g. 6·(16+48) < 16·48), the classifier (T = 1), and the embedding (6²·17 < 40·16).
+    assertEquals(6, count(section(text, "squaredNorms", "clippedSum"), "rewrite=ghost_norm"), text);
+    assertEquals(6, count(section(text, "clippedSum", "dot "), "rewrite=ghost_clipped_sum"), text);
+    assertEquals(6, count(section(text, "dot ", "project "), "rewrite=per_sample_dot"), text);
+    assertEquals(6, count(section(text, "project ", null), "rewrite=rank_one_projection"), text);
+    assertNoPerSampleTable(text);
+    assertTrue(text.contains("dot (6 of 6 weight leaves per_sample_dot,"), text);
+    assertTrue(text.contains("no per-sample weight gradient formed"), text);
+
+    BiFunction<Block, Integer, Object> gradOf =
+        (q, i) ->
+            Func.grad(PerSampleModelsTest::blockLoss)
+                .apply(q, tokens.index(0, i), labels.index(0, i));
+    Block reference =
+        new Block(
+            EMBEDDING.init(7, DType.F64), ENCODER.init(8, DType.F64), BLOCK_FC.init(9, DType.F64));
+    checkAgainstLoop(ps, p, batch, b, gradOf, reference);
+  }
+
+  @Test
+  void cnnMatchesTheLoopAndItsConvolutionsFallBack() {
+    int b = 3;
+    Cnn p =
+        new Cnn(
+            CONV1.init(1, DType.F64),
+            NORM1.init(2, DType.F64),
+            CONV2.init(3, DType.F64),
+            NORM2.init(4, DType.F64),
+            CNN_FC.init(5, DType.F64));
+    Tensor images = Tensor.randomNormal(6, DType.F64, b, 3, 8, 8);
+    Tensor labels = Tensor.of(new long[] {2, 0, 4}, b);
+    PerSampleGrads<Cnn, PerSampleGrads.LabeledBatch<Tensor, Tensor>> ps =
+        PerSampleGrads.of(PerSampleModelsTest::cnnLoss);
+    var batch = new PerSampleGrads.LabeledBatch<>(images, labels);
+    String text = ps.explain(p, batch);
+    // The norms: only the classifier is rewritten; the filter gradients [B, O, C, 3, 3] are formed.
+    assertEquals(1, count(section(text, "squaredNorms", "clippedSum"), "rewrite=ghost_norm"), text);
+    // ... and the clipped sum forms them too for the norms, so it sums them as they are.
+    assertEquals(1, count(section(text, "clippedSum", "dot "), "rewrite=ghost_clipped_sum"), text);
+    assertTrue(section(text, "squaredNorms", "clippedSum").contains("f64[3,6,4,3,3]"), text);
+    assertTrue(
+        text.startsWith(
+            "squaredNorms (1 of 3 weight leaves ghost_norm, 2 per-sample weight gradients formed"
+                + " as written: the fall-back)"),
+        text);
+    assertTrue(
+        text.contains(
+            "clippedSum (1 of 3 weight leaves ghost_norm, 1 of 3 weight leaves ghost_clipped_sum,"
+                + " 2 per-sample weight gradients formed as written: the fall-back)"),
+        text);
+
+    BiFunction<Cnn, Integer, Object> gradOf =
+        (q, i) ->
+            Func.grad(PerSampleModelsTest::cnnLoss)
+                .apply(q, images.index(0, i), labels.index(0, i));
+    Cnn reference =
+        new Cnn(
+            CONV1.init(11, DType.F64),
+            NORM1.init(12, DType.F64),
+            CONV2.init(13, DType.F64),
+            NORM2.init(14, DType.F64),
+            CNN_FC.init(15, DType.F64));
+    checkAgainstLoop(ps, p, batch, b, gradOf, reference);
+  }
+
+  record Table(Tensor weight, Tensor scale) {}
+
+  /**
+   * Random embedding programs: table sizes, widths and sequence lengths on both sides of the norm's
+   * cost rule ({@code T²·(D+1) < V·D}), with repeated indices (the Gram's equal-index terms).
+   */
+  @Test
+  void randomEmbeddingProgramsMatchTheLoop() {
+    Random random = new Random(19);
+    for (int trial = 0; trial < 6; trial++) {
+      int v = 3 + random.nextInt(40);
+      int d = 1 + random.nextInt(6);
+      int t = 1 + random.nextInt(7);
+      int b = trial == 0 ? 1 : 2 + random.nextInt(3); // B = 1 once: not rewritten
+      Table p =
+          new Table(
+              Tensor.randomNormal(100 + trial, DType.F64, v, d),
+              Tensor.randomNormal(200 + trial, DType.F64, d));
+      Tensor tokens = tokens(b, t, Math.min(v, 1 + random.nextInt(v)), 300 + trial);
+      BiFunction<Table, Tensor, Tensor> loss =
+          (q, x) -> Functional.embedding(x, q.weight()).mul(q.scale()).tanh().square().sum();
+      PerSampleGrads<Table, Tensor> ps = PerSampleGrads.of(loss);
+      String text = ps.explain(p, tokens);
+      boolean gramCheaper = (long) t * t * (d + 1) < (long) v * d;
+      String what = "trial " + trial + " V=" + v + " D=" + d + " T=" + t + " B=" + b;
+      assertEquals(
+          gramCheaper,
+          section(text, "squaredNorms", "clippedSum").contains("rewrite=ghost_norm"),
+          what + "\n" + text);
+      assertTrue(
+          section(text, "clippedSum", "dot ")
+              .contains("scatter_add[axis=0 batch_dims=0 rewrite=ghost_clipped_sum]"),
+          what + "\n" + text);
+      assertTrue(section(text, "dot ", "project ").contains("rewrite=per_sample_dot"), what + text);
+      assertTrue(section(text, "project ", null).contains("rewrite=rank_one_projection"), what);
+      BiFunction<Table, Integer, Object> gradOf =
+          (q, i) -> Func.grad(loss).apply(q, tokens.index(0, i));
+      Table reference =
+          new Table(
+              Tensor.randomNormal(400 + trial, DType.F64, v, d),
+              Tensor.randomNormal(500 + trial, DType.F64, d));
+      checkAgainstLoop(ps, p, tokens, b, gradOf, reference);
+    }
+  }
+
+  record Filter(Tensor weight, Tensor bias) {}
+
+  /**
+   * Random convolutions (stride, padding, dilation, groups): the norms, dot and projection form the
+   * filter gradients (fall-back), the clipped sum of a layer without groups is rewritten; all must
+   * equal the loop.
+   */
+  @Test
+  void randomConvolutionProgramsMatchTheLoop() {
+    Random random = new Random(23);
+    for (int trial = 0; trial < 6; trial++) {
+      int groups = 1 + trial % 2; // both sides of the clipped sum's rewrite
+      int cin = groups * (1 + random.nextInt(2)) + (trial == 2 ? 1 : 0);
+      int cout = groups * (1 + random.nextInt(3));
+      int k = 1 + random.nextInt(3);
+      int[] stride = {1 + random.nextInt(2)};
+      int[] padding = {random.nextInt(2)};
+      int[] dilation = {1 + random.nextInt(2)};
+      int size = 5 + random.nextInt(3);
+      int b = trial == 0 ? 1 : 2 + random.nextInt(3); // B = 1 once: not rewritten
+      Filter p =
+          new Filter(
+              Tensor.randomNormal(600 + trial, DType.F64, cout, cin / groups, k, k),
+              Tensor.randomNormal(700 + trial, DType.F64, cout));
+      Tensor images = Tensor.randomNormal(800 + trial, DType.F64, b, cin, size, size);
+      BiFunction<Filter, Tensor, Tensor> loss =
+          (q, x) ->
+              Functional.conv2d(x, q.weight(), q.bias(), stride, padding, dilation, groups)
+                  .tanh()
+                  .square()
+                  .sum();
+      PerSampleGrads<Filter, Tensor> ps = PerSampleGrads.of(loss);
+      String text = ps.explain(p, images);
+      assertFalse(
+          section(text, "squaredNorms", "clippedSum").contains("rewrite="), "trial " + trial);
+      // the clipped sum's norms form the filter gradient, so its batch sum reads it as well
+      assertFalse(section(text, "clippedSum", "dot ").contains("rewrite="), "trial " + trial);
+      // a weighted batch sum alone, of a layer without groups, is one batch filter gradient
+      BiFunction<Filter, Tensor, Filter> perExample =
+          Func.vmap(Func.grad(loss), InDims.of(null, 0));
+      // per-example weights computed from the batch, so that they are a value of the program
+      BiFunction<Filter, Tensor, Filter> weightedSum =
+          (q, x) -> {
+            Filter g = perExample.apply(q, x);
+            Tensor w = x.reshape(b, -1).mean(1).tanh();
+            return new Filter(
+                g.weight().mul(w.reshape(b, 1, 1, 1, 1)).sum(0),
+                g.bias().mul(w.reshape(b, 1)).sum(0));
+          };
+      double[] weights = images.reshape(b, -1).mean(1).tanh().toDoubleArray();
+      boolean rewritten =
+          PerSampleGrads.optimizedProgram(weightedSum, p, images)
+              .contains("rewrite=ghost_clipped_sum");
+      if (groups > 1) {
+        assertFalse(rewritten, "trial " + trial + ": grouped");
+      } else if (b > 1 && cin > 1 && cout > 1) {
+        // (with a unit batch or channel axis the simplifier stages another form, left as written)
+        assertTrue(rewritten, "trial " + trial);
+      }
+      double[] expected = new double[flat(p).length];
+      for (int i = 0; i < b; i++) {
+        double[] g = flat(Func.grad(loss).apply(p, images.index(0, i)));
+        double w = weights[i];
+        for (int j = 0; j < g.length; j++) {
+          expected[j] += w * g[j];
+        }
+      }
+      assertClose(expected, flat(Func.jit(weightedSum).apply(p, images)), "weighted sum " + trial);
+      BiFunction<Filter, Integer, Object> gradOf =
+          (q, i) -> Func.grad(loss).apply(q, images.index(0, i));
+      Filter reference =
+          new Filter(
+              Tensor.randomNormal(900 + trial, DType.F64, cout, cin / groups, k, k),
+              Tensor.randomNormal(1000 + trial, DType.F64, cout));
+      checkAgainstLoop(ps, p, images, b, gradOf, reference);
+    }
+  }
+
+  // ------------------------------------------------------------------------------- checking
+
+  /**
+   * Squared norms, clipped sum and dot of both routes against the loop's per-example gradients; the
+   * projection of the compiled route against the materialized one.
+   */
+  private static <P, X> void checkAgainstLoop(
+      PerSampleGrads<P, X> ps,
+      P params,
+      X batch,
+      int b,
+      BiFunction<P, Integer, Object> gradOf,
+      P reference) {
+    double[][] g = new double[b][];
+    double[] sq = new double[b];
+    for (int i = 0; i < b; i++) {
+      g[i] = flat(gradOf.apply(params, i));
+      sq[i] = dot(g[i], g[i]);
+    }
+    double maxNorm = 0.6 * Math.sqrt(sq[0]);
+    double[] clipped = new double[g[0].length];
+    for (int i = 0; i < b; i++) {
+      double c = Math.min(1, maxNorm / (Math.sqrt(sq[i]) + 1e-6));
+      for (int j = 0; j < clipped.length; j++) {
+        clipped[j] += c * g[i][j];
+      }
+    }
+    double[] r = flat(reference);
+    double[] dots = new double[b];
+    for (int i = 0; i < b; i++) {
+      dots[i] = dot(g[i], r);
+    }
+    for (PerSampleGrads<P, X> route : List.of(ps, ps.materialized())) {
+      String name = route.isCompiled() ? "compiled" : "materialized";
+      assertClose(sq, route.squaredNorms(params, batch).toDoubleArray(), name + " squared norms");
+      assertClose(clipped, flat(route.clippedSum(params, batch, maxNorm)), name + " clipped sum");
+      assertClose(dots, route.dot(params, batch, reference).toDoubleArray(), name + " dot");
+    }
+    assertClose(
+        ps.materialized().project(params, batch, 5, 3L).toDoubleArray(),
+        ps.project(params, batch, 5, 3L).toDoubleArray(),
+        "compiled projection");
+  }
+
+  /** Indices in {@code [0, distinct)} with repeats, {@code [b, t]}. */
+  private static Tensor tokens(int b, int t, int distinct, long seed) {
+    Random random = new Random(seed);
+    long[] idx = new long[b * t];
+    for (int i = 0; i < idx.length; i++) {
+      idx[i] = random.nextInt(distinct);
+    }
+    return Tensor.of(idx, b, t);
+  }
+
+  /** No {@code [B, V, D]} per-sample embedding gradient ({@code [4, 40, 16]}) in any program. */
+  private static void assertNoPerSampleTable(String text) {
+    assertFalse(text.contains("f64[4,40,16] = scatter_add"), text);
+  }
+
+  private static String section(String text, String from, String to) {
+    int start = text.indexOf(from);
+    int end = to == null ? text.length() : text.indexOf(to, start + from.length());
+    return text.substring(start, end);
+  }
+
+  private static int count(String text, String what) {
+    return text.split(java.util.regex.Pattern.quote(what), -1).length - 1;
+  }
+
+  private static double[] flat(Object tree) {
+    List<Double> all = new ArrayList<>();
+    for (Tensor t : Tree.leaves(tree)) {
+      for (double v : t.toDoubleArray()) {
+        all.add(v);
+      }
+    }
+    return all.stream().mapToDouble(Double::doubleValue).toArray();
+  }
+
+  private static double dot(double[] a, double[] b) {
+    double s = 0;
+    for (int i = 0; i < a.length; i++) {
+      s += a[i] * b[i];
+    }
+    return s;
+  }
+
+  private static void assertClose(double[] expected, double[] actual, String what) {
+    assertEquals(expected.length, actual.length, what);
+    for (int i = 0; i < expected.length; i++) {
+      assertEquals(
+          expected[i], actual[i], 1e-9 * Math.max(1, Math.abs(expected[i])), what + " " + i);
+    }
+  }
+}
