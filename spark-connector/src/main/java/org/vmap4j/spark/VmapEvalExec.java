@@ -45,7 +45,7 @@ public final class VmapEvalExec extends SparkPlan {
     List<Attribute> in = CollectionConverters.asJava(child.output());
     List<PartitionProcessor> processors = new ArrayList<>();
     for (VmapUdfExpression call : CollectionConverters.asJava(calls)) {
-      VmapUdf.Resolved resolved = call.resolvedFunction();
+      ResolvedFunction resolved = call.resolvedFunction();
       List<Expression> args = call.arguments();
       InputColumn[] inputs = new InputColumn[args.size()];
       for (int a = 0; a < inputs.length; a++) {
@@ -57,7 +57,6 @@ public final class VmapEvalExec extends SparkPlan {
               .processor(
                   resolved,
                   inputs,
-                  call.udf().batchSize(),
                   session(),
                   key == null ? -1 : ordinal(in, key, call),
                   key == null ? null : key.dataType()));

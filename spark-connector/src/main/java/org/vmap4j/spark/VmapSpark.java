@@ -78,7 +78,7 @@ public final class VmapSpark {
     @Override
     public Expression apply(scala.collection.immutable.Seq<Expression> arguments) {
       return VmapUdfExpression.result(
-          VmapUdfExpression.call(udf, CollectionConverters.asJava(arguments)));
+          VmapUdfExpression.call(udf.planner(), CollectionConverters.asJava(arguments)));
     }
   }
 

@@ -75,6 +75,7 @@ class UntracedFunctionTest {
                         vmapUdf((Tensor x) -> x.sum())
                             .inputColumns("x")
                             .shape("x", 3)
+                            .planner()
                             .resolve(Frames.ID_X, null)
                             .kernel())
                     .program(),

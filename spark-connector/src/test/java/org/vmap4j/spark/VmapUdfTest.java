@@ -396,7 +396,7 @@ class VmapUdfTest {
   void theSessionsArrowBatchSizeIsTheDefault(SparkSession spark) {
     spark.conf().set(ArrowBatching.MAX_RECORDS_PER_BATCH, "3");
     try {
-      VmapUdf.Plan plan =
+      VmapUdfPlanner.Plan plan =
           vmapUdf((Tensor v) -> v.sum())
               .inputColumns("x")
               .shape("x", 2)
