@@ -2,9 +2,7 @@ package org.vmap4j.spark;
 
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.NoSuchElementException;
-import java.util.concurrent.ConcurrentHashMap;
 import org.apache.arrow.vector.BaseFixedWidthVector;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.complex.FixedSizeListVector;
@@ -30,17 +28,6 @@ import org.vmap4j.arrow.ArrowTensors;
  */
 final class PartitionProcessor implements FlatMapFunction<Iterator<InternalRow>, InternalRow> {
   private static final long serialVersionUID = 1L;
-
-  /**
-   * Prepared kernels by cache key and constants: prepared once per executor JVM and transform,
-   * shared by its tasks.
-   */
-  private static final Map<String, BatchKernel.Prepared> PREPARED = new ConcurrentHashMap<>();
-
-  private static final int MAX_CACHED = 64;
-
-  private static final java.util.concurrent.atomic.AtomicLong PREPARATIONS =
-      new java.util.concurrent.atomic.AtomicLong();
 
   final InputColumn[] inputs;
   final OutputColumn[] outputs;
@@ -92,25 +79,12 @@ final class PartitionProcessor implements FlatMapFunction<Iterator<InternalRow>,
         kernel.cacheKey() + (constants == null ? "" : " constants " + java.util.UUID.randomUUID());
   }
 
-  /** How many times this JVM has prepared a kernel (for tests of the per-JVM cache). */
-  static long preparations() {
-    return PREPARATIONS.get();
-  }
-
+  /** This transform's kernel, prepared once per executor JVM ({@link ExecutorRuntime}). */
   BatchKernel.Prepared prepared() {
-    BatchKernel.Prepared p = PREPARED.get(preparedKey);
-    if (p != null) {
-      return p;
-    }
-    if (PREPARED.size() >= MAX_CACHED) {
-      PREPARED.clear();
-    }
-    return PREPARED.computeIfAbsent(
-        preparedKey,
-        k -> {
-          PREPARATIONS.incrementAndGet();
-          return kernel.prepare(constants == null ? null : constants.value().toPytree());
-        });
+    return ExecutorRuntime.get()
+        .prepared(
+            preparedKey,
+            () -> kernel.prepare(constants == null ? null : constants.value().toPytree()));
   }
 
   @Override

@@ -5,9 +5,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
 import org.vmap4j.InDims;
 import org.vmap4j.Tensor;
 import org.vmap4j.Tree;
@@ -30,11 +28,6 @@ import org.vmap4j.transforms.Vmap;
 final class ProgramKernel implements BatchKernel {
   private static final long serialVersionUID = 1L;
 
-  /** Compiled programs by hash, one per executor JVM, whatever constants they run with. */
-  private static final Map<String, TaskBackend.PerTask> COMPILED = new ConcurrentHashMap<>();
-
-  private static final int MAX_COMPILED = 64;
-
   private final byte[] program;
   private final String hash;
   private final int constantLeaves;
@@ -54,8 +47,9 @@ final class ProgramKernel implements BatchKernel {
   }
 
   /**
-   * Traces {@code kernel}'s function on the driver at the per-example shapes; null when it cannot
-   * be staged (the caller then ships the function, see {@link EagerKernel}).
+   * Traces {@code kernel}'s function on the driver at the per-example shapes; null when the traced
+   * program reads tensors it does not receive (captured tensors: the caller then ships the
+   * function, see {@link EagerKernel}). Tracing errors propagate, for the caller to report.
    */
   static ProgramKernel trace(
       EagerKernel kernel, Object constants, List<Tensor> perExample, Long seed) {
@@ -78,7 +72,8 @@ final class ProgramKernel implements BatchKernel {
         }
       }
       if (position[i] < 0) {
-        return null;
+        throw new IllegalStateException(
+            "input column " + i + "'s tensor is not among the traced function's arguments");
       }
     }
     return new ProgramKernel(
@@ -133,14 +128,11 @@ final class ProgramKernel implements BatchKernel {
     }
     // The constants are arguments of the compiled kernel, not part of it: transforms with the
     // same program and other constants (another model's parameters) share the compilation.
-    if (COMPILED.size() >= MAX_COMPILED) {
-      COMPILED.clear();
-    }
     if (seed != null) {
       return new RowKeyedRandomness(
           ProgramSerializer.fromBytes(program), seed, fixed, inputPosition);
     }
-    TaskBackend.PerTask compiled = COMPILED.computeIfAbsent(hash, k -> compile(program));
+    TaskBackend.PerTask compiled = ExecutorRuntime.get().compiled(hash, () -> compile(program));
     return inputs -> {
       Tensor[] ordered = new Tensor[inputs.size()];
       for (int i = 0; i < ordered.length; i++) {

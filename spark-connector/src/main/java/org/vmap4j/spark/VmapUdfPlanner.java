@@ -154,6 +154,7 @@ final class VmapUdfPlanner implements VmapCallPlanner {
     }
     boolean perRow = perRowRandom();
     String reason;
+    RuntimeException failure = null;
     try {
       ProgramKernel p =
           ProgramKernel.trace(
@@ -167,21 +168,25 @@ final class VmapUdfPlanner implements VmapCallPlanner {
       }
       reason = "it reads tensors it does not receive as arguments or constants";
     } catch (RuntimeException e) {
+      // not silent: the fallback below is logged once per reason, with this trace
       reason = e.toString();
+      failure = e;
     }
     if (perRow) {
       throw new IllegalArgumentException(
           "vmapUdf: per-row random numbers (randomness(DIFFERENT)) need a function the driver"
               + " can trace, and this one could not be traced ("
               + reason
-              + ")");
+              + ")",
+          failure);
     }
     OneTimeWarnings.warn(
         "untraceable: " + reason,
         "vmapUdf: the function could not be traced on the driver ("
             + reason
             + "); executors run it eagerly under vmap and compile it themselves, which is slower"
-            + " and runs its Java code on every executor");
+            + " and runs its Java code on every executor",
+        failure);
     return kernel;
   }
 

@@ -367,7 +367,7 @@ class VmapUdfTest {
   @Test
   void theKernelIsPreparedOncePerJvmNotPerTaskOrBatch(SparkSession spark) {
     Dataset<Row> df = Frames.idX(spark, x(60, 3), 4);
-    long before = PartitionProcessor.preparations();
+    long before = ExecutorRuntime.get().preparations();
     // a program no other test runs: kernels are cached per JVM by program, across test classes
     List<Row> out =
         vmapUdf((Tensor v) -> v.sum().mul(60))
@@ -377,7 +377,7 @@ class VmapUdfTest {
             .collectAsList();
     // 4 tasks of 3 batches each, in one JVM (local mode): one preparation
     assertThat(out).hasSize(60);
-    assertThat(PartitionProcessor.preparations() - before).isEqualTo(1);
+    assertThat(ExecutorRuntime.get().preparations() - before).isEqualTo(1);
   }
 
   @Test
