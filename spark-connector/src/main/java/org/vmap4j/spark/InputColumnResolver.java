@@ -16,6 +16,8 @@ import org.apache.spark.sql.types.Metadata;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.types.UserDefinedType;
+import org.vmap4j.spark.executor.ArrowBatching;
+import org.vmap4j.spark.executor.InputColumn;
 
 /**
  * Resolves a vmapUdf's input columns on the driver: each column's kind (scalar, array, nested

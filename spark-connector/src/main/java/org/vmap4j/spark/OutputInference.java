@@ -8,6 +8,9 @@ import org.apache.spark.sql.types.DataType;
 import org.vmap4j.DType;
 import org.vmap4j.Tensor;
 import org.vmap4j.Tree;
+import org.vmap4j.spark.executor.EagerKernel;
+import org.vmap4j.spark.executor.InputColumn;
+import org.vmap4j.spark.executor.OutputColumn;
 
 /**
  * Infers a vmapUdf's output columns on the driver by running the function once, under vmap, on a

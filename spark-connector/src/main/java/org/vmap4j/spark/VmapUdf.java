@@ -14,6 +14,11 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.vmap4j.Tensor;
 import org.vmap4j.Tree;
+import org.vmap4j.spark.catalyst.VmapCallPlanner;
+import org.vmap4j.spark.catalyst.VmapUdfExpression;
+import org.vmap4j.spark.executor.ArrowBatching;
+import org.vmap4j.spark.executor.BatchKernel;
+import org.vmap4j.spark.executor.InputColumn;
 
 /**
  * A per-example function lifted to a partition-level kernel over a DataFrame: {@link

@@ -17,6 +17,15 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.vmap4j.Tensor;
+import org.vmap4j.spark.catalyst.VmapCallPlanner;
+import org.vmap4j.spark.executor.ArrowBatching;
+import org.vmap4j.spark.executor.BatchKernel;
+import org.vmap4j.spark.executor.EagerKernel;
+import org.vmap4j.spark.executor.InputColumn;
+import org.vmap4j.spark.executor.OutputColumn;
+import org.vmap4j.spark.executor.PartitionProcessor;
+import org.vmap4j.spark.executor.ProgramKernel;
+import org.vmap4j.spark.executor.ResolvedFunction;
 
 /**
  * The driver's planning of one {@link VmapUdf}: binding its input columns to the function's

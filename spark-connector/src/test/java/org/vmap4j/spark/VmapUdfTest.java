@@ -22,6 +22,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.vmap4j.DType;
 import org.vmap4j.Func;
 import org.vmap4j.Tensor;
+import org.vmap4j.spark.executor.ArrowBatching;
+import org.vmap4j.spark.executor.ExecutorRuntime;
+import org.vmap4j.spark.executor.TaskArrowMemory;
 
 /**
  * vmapUdf through a real local[2] Spark against core's vmap on the collected data (F64, 1e-9):

@@ -1,4 +1,4 @@
-package org.vmap4j.spark;
+package org.vmap4j.spark.executor;
 
 /**
  * A vmapUdf's function resolved against its input columns' Spark types on the driver: what runs on

@@ -1,4 +1,4 @@
-package org.vmap4j.spark;
+package org.vmap4j.spark.executor;
 
 import java.util.Iterator;
 import java.util.List;
@@ -20,13 +20,19 @@ import org.apache.spark.unsafe.types.UTF8String;
 import org.vmap4j.DType;
 import org.vmap4j.Tensor;
 import org.vmap4j.arrow.ArrowTensors;
+import org.vmap4j.spark.BadInputException;
+import org.vmap4j.spark.ErrorPolicy;
+import org.vmap4j.spark.NonFinitePolicy;
+import org.vmap4j.spark.ShippedTree;
+import org.vmap4j.spark.VmapUdf;
 
 /**
  * The executor side of {@link VmapUdf#transform}: a partition's rows in batches, each batch's input
  * columns as {@code [B, ...]} tensors, one kernel call per batch, and the outputs appended to the
  * rows. Rows come out in the order and number they came in.
  */
-final class PartitionProcessor implements FlatMapFunction<Iterator<InternalRow>, InternalRow> {
+public final class PartitionProcessor
+    implements FlatMapFunction<Iterator<InternalRow>, InternalRow> {
   private static final long serialVersionUID = 1L;
 
   final InputColumn[] inputs;
@@ -52,7 +58,7 @@ final class PartitionProcessor implements FlatMapFunction<Iterator<InternalRow>,
    */
   private final String preparedKey;
 
-  PartitionProcessor(
+  public PartitionProcessor(
       InputColumn[] inputs,
       OutputColumn[] outputs,
       int batchSize,

@@ -1,4 +1,4 @@
-package org.vmap4j.spark;
+package org.vmap4j.spark.executor;
 
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -13,6 +13,7 @@ import org.vmap4j.VmapOptions;
 import org.vmap4j.cpu.Parallelism;
 import org.vmap4j.ir.Program;
 import org.vmap4j.ir.ProgramSerializer;
+import org.vmap4j.spark.VmapUdf;
 import org.vmap4j.transforms.Staging;
 import org.vmap4j.transforms.Vmap;
 
@@ -25,7 +26,7 @@ import org.vmap4j.transforms.Vmap;
  * <p>Program inputs are the unmapped constants' leaves, then one per-example tensor per input
  * column (in the function's argument order); outputs are the result's leaves.
  */
-final class ProgramKernel implements BatchKernel {
+public final class ProgramKernel implements BatchKernel {
   private static final long serialVersionUID = 1L;
 
   private final byte[] program;
@@ -51,7 +52,7 @@ final class ProgramKernel implements BatchKernel {
    * program reads tensors it does not receive (captured tensors: the caller then ships the
    * function, see {@link EagerKernel}). Tracing errors propagate, for the caller to report.
    */
-  static ProgramKernel trace(
+  public static ProgramKernel trace(
       EagerKernel kernel, Object constants, List<Tensor> perExample, Long seed) {
     Object[] args = kernel.arguments(constants, perExample);
     Staging.Traced traced = Staging.trace(kernel.function(), args, "trace");
@@ -99,12 +100,12 @@ final class ProgramKernel implements BatchKernel {
   }
 
   /** How many of the program's inputs are the constants' leaves (the rest are per-example). */
-  int constantLeaves() {
+  public int constantLeaves() {
     return constantLeaves;
   }
 
   /** The program, as the executors will run it (for tests and diagnostics). */
-  Program program() {
+  public Program program() {
     return ProgramSerializer.fromBytes(program);
   }
 

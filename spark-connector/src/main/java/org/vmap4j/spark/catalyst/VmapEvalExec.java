@@ -1,4 +1,4 @@
-package org.vmap4j.spark;
+package org.vmap4j.spark.catalyst;
 
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -11,6 +11,9 @@ import org.apache.spark.sql.catalyst.expressions.Expression;
 import org.apache.spark.sql.catalyst.expressions.SortOrder;
 import org.apache.spark.sql.catalyst.plans.physical.Partitioning;
 import org.apache.spark.sql.execution.SparkPlan;
+import org.vmap4j.spark.executor.InputColumn;
+import org.vmap4j.spark.executor.PartitionProcessor;
+import org.vmap4j.spark.executor.ResolvedFunction;
 import scala.collection.immutable.IndexedSeq;
 import scala.collection.immutable.Seq;
 import scala.jdk.javaapi.CollectionConverters;

@@ -1,4 +1,4 @@
-package org.vmap4j.spark;
+package org.vmap4j.spark.catalyst;
 
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -19,6 +19,9 @@ import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.Metadata;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import org.vmap4j.spark.ErrorPolicy;
+import org.vmap4j.spark.VmapUdf;
+import org.vmap4j.spark.executor.ResolvedFunction;
 import scala.collection.immutable.IndexedSeq;
 import scala.collection.immutable.Seq;
 import scala.jdk.javaapi.CollectionConverters;
@@ -48,7 +51,7 @@ public final class VmapUdfExpression extends Expression implements Unevaluable {
   private final List<String> argumentNames;
 
   /** A call from SQL: arguments named after the columns they are (see {@link VmapUdf#apply}). */
-  static VmapUdfExpression call(VmapCallPlanner udf, List<Expression> arguments) {
+  public static VmapUdfExpression call(VmapCallPlanner udf, List<Expression> arguments) {
     return call(udf, arguments, argumentNames(udf, arguments, null));
   }
 
@@ -56,7 +59,7 @@ public final class VmapUdfExpression extends Expression implements Unevaluable {
    * A call of {@code udf} on {@code arguments}, bound under {@code names}; the udf's key column, if
    * it has one, is appended as a last child (read for error messages, not passed to the function).
    */
-  static VmapUdfExpression call(
+  public static VmapUdfExpression call(
       VmapCallPlanner udf, List<Expression> arguments, List<String> names) {
     List<Expression> children = new ArrayList<>(arguments);
     if (udf.keyColumn() != null) {
@@ -87,7 +90,7 @@ public final class VmapUdfExpression extends Expression implements Unevaluable {
   }
 
   /** What users see of a call: its result field (see the class comment). */
-  static Expression result(VmapUdfExpression call) {
+  public static Expression result(VmapUdfExpression call) {
     return new org.apache.spark.sql.catalyst.expressions.GetStructField(
         call, 0, scala.Option.empty());
   }
@@ -101,7 +104,7 @@ public final class VmapUdfExpression extends Expression implements Unevaluable {
    * own name ({@code columnNames}, or the expression's when that is null), else {@code argN}; made
    * unique with a suffix.
    */
-  static List<String> argumentNames(
+  public static List<String> argumentNames(
       VmapCallPlanner udf, List<Expression> args, List<String> columnNames) {
     List<String> given = udf.inputColumns();
     if (!given.isEmpty()) {
@@ -192,7 +195,8 @@ public final class VmapUdfExpression extends Expression implements Unevaluable {
    * Records what {@code udf} resolved to for arguments of this schema (what {@code transform}
    * resolved on the driver, shapes read from the data included), so a call does not resolve again.
    */
-  static void remember(VmapCallPlanner udf, StructType arguments, ResolvedFunction resolved) {
+  public static void remember(
+      VmapCallPlanner udf, StructType arguments, ResolvedFunction resolved) {
     RESOLVED.computeIfAbsent(udf, u -> new ConcurrentHashMap<>()).put(arguments, resolved);
   }
 
@@ -216,7 +220,7 @@ public final class VmapUdfExpression extends Expression implements Unevaluable {
     } catch (RuntimeException e) {
       return new TypeCheckResult.TypeCheckFailure(e.getMessage());
     }
-    String missing = VmapSpark.missingPlannerMessage();
+    String missing = VmapStrategy.missingPlannerMessage();
     return missing == null
         ? TypeCheckResult.TypeCheckSuccess$.MODULE$
         : new TypeCheckResult.TypeCheckFailure(missing);
@@ -277,7 +281,7 @@ public final class VmapUdfExpression extends Expression implements Unevaluable {
   private static IllegalStateException notPlanned() {
     return new IllegalStateException(
         "a vmapUdf column reached row-at-a-time evaluation: "
-            + VmapSpark.HOW_TO_INSTALL
+            + VmapStrategy.HOW_TO_INSTALL
             + " (or it is used where vmap4j's planner cannot take it out, e.g. a join"
             + " condition: compute it in a select first)");
   }

@@ -1,8 +1,9 @@
-package org.vmap4j.spark;
+package org.vmap4j.spark.executor;
 
 import java.io.Serializable;
 import java.util.List;
 import org.vmap4j.Tensor;
+import org.vmap4j.spark.VmapUdf;
 
 /**
  * What a {@link VmapUdf} ships to executors and runs on every batch: flat, batched inputs (one

@@ -1,15 +1,21 @@
-package org.vmap4j.spark;
+package org.vmap4j.spark.catalyst;
 
 import java.util.List;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import org.vmap4j.spark.ErrorPolicy;
+import org.vmap4j.spark.VmapUdf;
+import org.vmap4j.spark.executor.InputColumn;
+import org.vmap4j.spark.executor.PartitionProcessor;
+import org.vmap4j.spark.executor.ResolvedFunction;
 
 /**
  * What vmap4j's Catalyst nodes ask of the vmapUdf a call applies: the driver's planning of it,
- * implemented by {@link VmapUdfPlanner}. One instance per {@link VmapUdf}, compared by identity:
- * two calls of the same instance on the same arguments are one evaluation.
+ * implemented by the connector's driver-side {@code VmapUdfPlanner}. One instance per {@link
+ * VmapUdf}, compared by identity: two calls of the same instance on the same arguments are one
+ * evaluation.
  *
  * <p>Internal: public only so that the Catalyst nodes, in their own package, can reach it.
  */

@@ -1,4 +1,4 @@
-package org.vmap4j.spark;
+package org.vmap4j.spark.executor;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -18,7 +18,7 @@ import java.util.function.Supplier;
  * long-lived session that plans many distinct functions drops the older entries (they are rebuilt
  * on use) rather than growing without end.
  */
-final class ExecutorRuntime {
+public final class ExecutorRuntime {
   private static final ExecutorRuntime JVM = new ExecutorRuntime();
 
   /** At most this many prepared kernels, and as many compiled programs, per JVM. */
@@ -44,7 +44,7 @@ final class ExecutorRuntime {
   private ExecutorRuntime() {}
 
   /** This JVM's runtime. */
-  static ExecutorRuntime get() {
+  public static ExecutorRuntime get() {
     return JVM;
   }
 
@@ -75,7 +75,7 @@ final class ExecutorRuntime {
   }
 
   /** How many times this JVM has prepared a kernel (for tests of the per-JVM cache). */
-  long preparations() {
+  public long preparations() {
     return preparations.get();
   }
 
