@@ -18,9 +18,10 @@ import org.vmap4j.spark.VmapUdf;
 public interface BatchKernel extends Serializable {
 
   /**
-   * The key under which an executor JVM keeps the prepared kernel, so that it is prepared once per
-   * JVM and reused by every batch and task: the program's hash for a {@link ProgramKernel}, unique
-   * per {@link VmapUdf#transform} for an {@link EagerKernel}.
+   * The key under which an executor JVM keeps the prepared kernel ({@link ExecutorRuntime}), so
+   * that it is prepared once per JVM and reused by every batch and task: the program's hash (and
+   * seed) for a {@link ProgramKernel}, a fresh id per driver-side resolution of the function for an
+   * {@link EagerKernel}.
    */
   String cacheKey();
 

@@ -27,9 +27,10 @@ import org.vmap4j.spark.ShippedTree;
 import org.vmap4j.spark.VmapUdf;
 
 /**
- * The executor side of {@link VmapUdf#transform}: a partition's rows in batches, each batch's input
- * columns as {@code [B, ...]} tensors, one kernel call per batch, and the outputs appended to the
- * rows. Rows come out in the order and number they came in.
+ * The executor side of one vmapUdf call ({@link VmapUdf#transform} or a Column-form call, both
+ * planned as {@code VmapEvalExec}): a partition's rows in batches, each batch's input columns as
+ * {@code [B, ...]} tensors, one kernel call per batch, and the outputs appended to the rows. Rows
+ * come out in the order and number they came in. Built on the driver by the udf's planner.
  */
 public final class PartitionProcessor
     implements FlatMapFunction<Iterator<InternalRow>, InternalRow> {
