@@ -14,7 +14,6 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.vmap4j.Tensor;
 import org.vmap4j.Tree;
-import org.vmap4j.spark.catalyst.VmapCallPlanner;
 import org.vmap4j.spark.catalyst.VmapUdfExpression;
 import org.vmap4j.spark.executor.ArrowBatching;
 import org.vmap4j.spark.executor.BatchKernel;
@@ -62,8 +61,8 @@ import org.vmap4j.spark.executor.InputColumn;
  * why). See {@link BatchKernel}.
  *
  * <p><b>Structure.</b> This class is the user-facing builder only: its configuration is an
- * immutable {@link VmapUdfOptions}, and everything worked out from it against a DataFrame (input
- * shapes, outputs, tracing, the executors' processors) is done by its {@link VmapUdfPlanner}.
+ * immutable {@code VmapUdfOptions}, and everything worked out from it against a DataFrame (input
+ * shapes, outputs, tracing, the executors' processors) is done by its {@code VmapUdfPlanner}.
  *
  * <p><b>Bad input</b> (a null, a ragged or wrongly sized array, a NaN under {@link
  * NonFinitePolicy#REJECT}): see {@link ErrorPolicy} and {@link BadInputException}.
@@ -86,7 +85,7 @@ public final class VmapUdf {
 
   /**
    * One per instance, so that Catalyst can tell calls of the same udf apart from calls of an equal
-   * one (see {@link VmapCallPlanner}).
+   * one (see {@code VmapCallPlanner}).
    */
   private final VmapUdfPlanner planner;
 
