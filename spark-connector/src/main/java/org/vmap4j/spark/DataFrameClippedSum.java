@@ -18,6 +18,7 @@ import org.vmap4j.PerSampleGrads;
 import org.vmap4j.Tensor;
 import org.vmap4j.Tree;
 import org.vmap4j.cpu.Parallelism;
+import org.vmap4j.spark.executor.RowBatch;
 
 /**
  * The clipped per-row gradient sum of a whole DataFrame ({@link

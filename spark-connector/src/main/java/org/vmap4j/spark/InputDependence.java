@@ -7,6 +7,7 @@ import java.util.Set;
 import org.vmap4j.ir.Equation;
 import org.vmap4j.ir.Program;
 import org.vmap4j.ir.Var;
+import org.vmap4j.spark.executor.ProgramKernel;
 
 /**
  * Whether a traced function's outputs depend on its per-example inputs. One that does not gives

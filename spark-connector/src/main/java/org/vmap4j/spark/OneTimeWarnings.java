@@ -19,9 +19,21 @@ final class OneTimeWarnings {
 
   /** Logs {@code message} unless a warning of this {@code key} was given before in this JVM. */
   static void warn(String key, String message) {
+    warn(key, message, null);
+  }
+
+  /**
+   * Logs {@code message} with {@code cause}'s stack trace (where it went wrong in the user's code),
+   * unless a warning of this {@code key} was given before in this JVM.
+   */
+  static void warn(String key, String message, Throwable cause) {
     if (GIVEN.add(key)) {
       MESSAGES.add(message);
-      LOG.log(System.Logger.Level.WARNING, message);
+      if (cause == null) {
+        LOG.log(System.Logger.Level.WARNING, message);
+      } else {
+        LOG.log(System.Logger.Level.WARNING, message, cause);
+      }
     }
   }
 

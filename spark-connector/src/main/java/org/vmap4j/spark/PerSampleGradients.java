@@ -14,6 +14,8 @@ import org.vmap4j.Func;
 import org.vmap4j.PerSampleGrads;
 import org.vmap4j.Tensor;
 import org.vmap4j.Tree;
+import org.vmap4j.spark.executor.BatchKernel;
+import org.vmap4j.spark.executor.ProgramKernel;
 
 /**
  * Per-row gradients of a loss with respect to model parameters, as DataFrame columns: {@code

@@ -4,6 +4,9 @@ import com.esotericsoftware.kryo.Kryo;
 import com.esotericsoftware.kryo.serializers.JavaSerializer;
 import org.apache.spark.serializer.KryoRegistrator;
 import org.vmap4j.Tensor;
+import org.vmap4j.spark.executor.BatchKernel;
+import org.vmap4j.spark.executor.EagerKernel;
+import org.vmap4j.spark.executor.ProgramKernel;
 
 /**
  * Registers what vmap4j puts through Spark's serializer, so that jobs run with {@code

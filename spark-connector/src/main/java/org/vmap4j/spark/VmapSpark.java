@@ -6,6 +6,8 @@ import java.util.Objects;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.expressions.Expression;
 import org.apache.spark.sql.execution.SparkStrategy;
+import org.vmap4j.spark.catalyst.VmapStrategy;
+import org.vmap4j.spark.catalyst.VmapUdfExpression;
 import scala.jdk.javaapi.CollectionConverters;
 import scala.runtime.AbstractFunction1;
 
@@ -22,13 +24,6 @@ import scala.runtime.AbstractFunction1;
 public final class VmapSpark {
   private VmapSpark() {}
 
-  /** What to do when vmap4j's planner is missing, for error messages. */
-  static final String HOW_TO_INSTALL =
-      "vmapUdf columns run batched through vmap4j's planner, which this session does not have;"
-          + " start Spark with --conf spark.sql.extensions="
-          + VmapSparkExtensions.class.getName()
-          + ", or call org.vmap4j.spark.VmapSpark.install(spark) on the running session";
-
   /**
    * Adds vmap4j's planner to a running session (its experimental strategies), so that vmapUdf
    * columns are planned batched; does nothing when the session has it already, through this call or
@@ -36,7 +31,7 @@ public final class VmapSpark {
    */
   public static void install(SparkSession spark) {
     Objects.requireNonNull(spark, "spark");
-    if (hasPlanner(spark)) {
+    if (VmapStrategy.isInstalled(spark)) {
       return;
     }
     List<SparkStrategy> strategies =
@@ -47,7 +42,7 @@ public final class VmapSpark {
 
   /** Whether the session plans vmapUdf columns. */
   public static boolean isInstalled(SparkSession spark) {
-    return hasPlanner(spark);
+    return VmapStrategy.isInstalled(spark);
   }
 
   /**
@@ -78,27 +73,8 @@ public final class VmapSpark {
     @Override
     public Expression apply(scala.collection.immutable.Seq<Expression> arguments) {
       return VmapUdfExpression.result(
-          VmapUdfExpression.call(udf, CollectionConverters.asJava(arguments)));
+          VmapUdfExpression.call(udf.planner(), CollectionConverters.asJava(arguments)));
     }
-  }
-
-  /** Null when the active session (if any) plans vmapUdf columns, else what to do. */
-  static String missingPlannerMessage() {
-    scala.Option<SparkSession> active = SparkSession.getActiveSession();
-    if (active.isEmpty() || hasPlanner(active.get())) {
-      return null;
-    }
-    return HOW_TO_INSTALL;
-  }
-
-  private static boolean hasPlanner(SparkSession spark) {
-    for (SparkStrategy s :
-        CollectionConverters.asJava(classic(spark).sessionState().planner().strategies())) {
-      if (s instanceof VmapStrategy) {
-        return true;
-      }
-    }
-    return false;
   }
 
   private static org.apache.spark.sql.classic.SparkSession classic(SparkSession spark) {

@@ -27,6 +27,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.vmap4j.DType;
 import org.vmap4j.Tensor;
+import org.vmap4j.spark.catalyst.VmapEvalExec;
 
 /**
  * The Column and SQL forms as a new user writes them, and {@code transform} planned as the Column

@@ -11,6 +11,8 @@ import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.vmap4j.Tensor;
+import org.vmap4j.spark.executor.BatchKernel;
+import org.vmap4j.spark.executor.ProgramKernel;
 
 /** The driver traces the per-example function once and ships the program. */
 @ExtendWith(SharedSpark.class)

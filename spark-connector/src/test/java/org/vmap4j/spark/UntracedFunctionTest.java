@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.vmap4j.DType;
 import org.vmap4j.Tensor;
+import org.vmap4j.spark.executor.ProgramKernel;
 
 /** A function the driver cannot trace still runs (eagerly), and the fallback is logged once. */
 @ExtendWith(SharedSpark.class)
@@ -75,6 +76,7 @@ class UntracedFunctionTest {
                         vmapUdf((Tensor x) -> x.sum())
                             .inputColumns("x")
                             .shape("x", 3)
+                            .planner()
                             .resolve(Frames.ID_X, null)
                             .kernel())
                     .program(),

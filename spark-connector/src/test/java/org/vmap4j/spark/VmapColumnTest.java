@@ -19,6 +19,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.vmap4j.Tensor;
+import org.vmap4j.spark.catalyst.VmapEvalExec;
+import org.vmap4j.spark.catalyst.VmapStrategy;
 
 /** vmapUdf as a Column and in SQL, planned batched by {@link VmapStrategy}. */
 @ExtendWith(SharedSpark.class)

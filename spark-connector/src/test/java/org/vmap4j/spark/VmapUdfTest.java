@@ -22,6 +22,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.vmap4j.DType;
 import org.vmap4j.Func;
 import org.vmap4j.Tensor;
+import org.vmap4j.spark.executor.ArrowBatching;
+import org.vmap4j.spark.executor.ExecutorRuntime;
+import org.vmap4j.spark.executor.TaskArrowMemory;
 
 /**
  * vmapUdf through a real local[2] Spark against core's vmap on the collected data (F64, 1e-9):
@@ -367,7 +370,7 @@ class VmapUdfTest {
   @Test
   void theKernelIsPreparedOncePerJvmNotPerTaskOrBatch(SparkSession spark) {
     Dataset<Row> df = Frames.idX(spark, x(60, 3), 4);
-    long before = PartitionProcessor.preparations();
+    long before = ExecutorRuntime.get().preparations();
     // a program no other test runs: kernels are cached per JVM by program, across test classes
     List<Row> out =
         vmapUdf((Tensor v) -> v.sum().mul(60))
@@ -377,7 +380,7 @@ class VmapUdfTest {
             .collectAsList();
     // 4 tasks of 3 batches each, in one JVM (local mode): one preparation
     assertThat(out).hasSize(60);
-    assertThat(PartitionProcessor.preparations() - before).isEqualTo(1);
+    assertThat(ExecutorRuntime.get().preparations() - before).isEqualTo(1);
   }
 
   @Test
@@ -396,7 +399,7 @@ class VmapUdfTest {
   void theSessionsArrowBatchSizeIsTheDefault(SparkSession spark) {
     spark.conf().set(ArrowBatching.MAX_RECORDS_PER_BATCH, "3");
     try {
-      VmapUdf.Plan plan =
+      VmapUdfPlanner.Plan plan =
           vmapUdf((Tensor v) -> v.sum())
               .inputColumns("x")
               .shape("x", 2)

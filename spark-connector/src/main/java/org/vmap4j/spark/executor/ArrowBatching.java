@@ -1,4 +1,4 @@
-package org.vmap4j.spark;
+package org.vmap4j.spark.executor;
 
 import java.util.Objects;
 import org.apache.spark.sql.RuntimeConfig;

@@ -1,10 +1,8 @@
-package org.vmap4j.spark;
+package org.vmap4j.spark.executor;
 
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.NoSuchElementException;
-import java.util.concurrent.ConcurrentHashMap;
 import org.apache.arrow.vector.BaseFixedWidthVector;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.complex.FixedSizeListVector;
@@ -22,25 +20,21 @@ import org.apache.spark.unsafe.types.UTF8String;
 import org.vmap4j.DType;
 import org.vmap4j.Tensor;
 import org.vmap4j.arrow.ArrowTensors;
+import org.vmap4j.spark.BadInputException;
+import org.vmap4j.spark.ErrorPolicy;
+import org.vmap4j.spark.NonFinitePolicy;
+import org.vmap4j.spark.ShippedTree;
+import org.vmap4j.spark.VmapUdf;
 
 /**
- * The executor side of {@link VmapUdf#transform}: a partition's rows in batches, each batch's input
- * columns as {@code [B, ...]} tensors, one kernel call per batch, and the outputs appended to the
- * rows. Rows come out in the order and number they came in.
+ * The executor side of one vmapUdf call ({@link VmapUdf#transform} or a Column-form call, both
+ * planned as {@code VmapEvalExec}): a partition's rows in batches, each batch's input columns as
+ * {@code [B, ...]} tensors, one kernel call per batch, and the outputs appended to the rows. Rows
+ * come out in the order and number they came in. Built on the driver by the udf's planner.
  */
-final class PartitionProcessor implements FlatMapFunction<Iterator<InternalRow>, InternalRow> {
+public final class PartitionProcessor
+    implements FlatMapFunction<Iterator<InternalRow>, InternalRow> {
   private static final long serialVersionUID = 1L;
-
-  /**
-   * Prepared kernels by cache key and constants: prepared once per executor JVM and transform,
-   * shared by its tasks.
-   */
-  private static final Map<String, BatchKernel.Prepared> PREPARED = new ConcurrentHashMap<>();
-
-  private static final int MAX_CACHED = 64;
-
-  private static final java.util.concurrent.atomic.AtomicLong PREPARATIONS =
-      new java.util.concurrent.atomic.AtomicLong();
 
   final InputColumn[] inputs;
   final OutputColumn[] outputs;
@@ -65,7 +59,7 @@ final class PartitionProcessor implements FlatMapFunction<Iterator<InternalRow>,
    */
   private final String preparedKey;
 
-  PartitionProcessor(
+  public PartitionProcessor(
       InputColumn[] inputs,
       OutputColumn[] outputs,
       int batchSize,
@@ -92,25 +86,12 @@ final class PartitionProcessor implements FlatMapFunction<Iterator<InternalRow>,
         kernel.cacheKey() + (constants == null ? "" : " constants " + java.util.UUID.randomUUID());
   }
 
-  /** How many times this JVM has prepared a kernel (for tests of the per-JVM cache). */
-  static long preparations() {
-    return PREPARATIONS.get();
-  }
-
+  /** This transform's kernel, prepared once per executor JVM ({@link ExecutorRuntime}). */
   BatchKernel.Prepared prepared() {
-    BatchKernel.Prepared p = PREPARED.get(preparedKey);
-    if (p != null) {
-      return p;
-    }
-    if (PREPARED.size() >= MAX_CACHED) {
-      PREPARED.clear();
-    }
-    return PREPARED.computeIfAbsent(
-        preparedKey,
-        k -> {
-          PREPARATIONS.incrementAndGet();
-          return kernel.prepare(constants == null ? null : constants.value().toPytree());
-        });
+    return ExecutorRuntime.get()
+        .prepared(
+            preparedKey,
+            () -> kernel.prepare(constants == null ? null : constants.value().toPytree()));
   }
 
   @Override

@@ -1,8 +1,8 @@
-package org.vmap4j.spark;
+package org.vmap4j.spark.executor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
-import static org.vmap4j.spark.ArrowBatching.MAX_RECORDS_PER_BATCH;
+import static org.vmap4j.spark.executor.ArrowBatching.MAX_RECORDS_PER_BATCH;
 
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterEach;
@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.vmap4j.spark.SharedSpark;
 
 @ExtendWith(SharedSpark.class)
 class ArrowBatchingTest {

@@ -1,4 +1,4 @@
-package org.vmap4j.spark;
+package org.vmap4j.spark.executor;
 
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -12,6 +12,7 @@ import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.StructType;
 import org.vmap4j.DType;
 import org.vmap4j.Tensor;
+import org.vmap4j.spark.VmapUdf;
 
 /**
  * A batch of {@link Row}s as the example pytree a per-example function receives under {@code vmap}:
@@ -23,7 +24,7 @@ import org.vmap4j.Tensor;
  * InputColumn} gives them; each example's shape is its nesting, and every row must have the same.
  * Values travel through {@code double}, exact for every float and for integers up to 2^53.
  */
-final class RowBatch implements Serializable {
+public final class RowBatch implements Serializable {
   private static final long serialVersionUID = 1L;
 
   private final String transform;
@@ -37,7 +38,7 @@ final class RowBatch implements Serializable {
   }
 
   /** The reader of {@code columns} of {@code schema}; unsupported column types fail here. */
-  static RowBatch of(String transform, StructType schema, List<String> columns) {
+  public static RowBatch of(String transform, StructType schema, List<String> columns) {
     DType[] dtypes = new DType[columns.size()];
     for (int i = 0; i < dtypes.length; i++) {
       String c = columns.get(i);
@@ -73,7 +74,7 @@ final class RowBatch implements Serializable {
    * The rows' examples, rows selected to exactly the input columns in order; {@code where} names
    * the rows' place (a partition) in errors.
    */
-  Object read(List<Row> rows, String where) {
+  public Object read(List<Row> rows, String where) {
     Map<String, Tensor> out = new LinkedHashMap<>();
     for (int c = 0; c < columns.length; c++) {
       out.put(columns[c], column(rows, c, where));

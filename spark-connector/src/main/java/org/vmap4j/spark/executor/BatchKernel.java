@@ -1,8 +1,9 @@
-package org.vmap4j.spark;
+package org.vmap4j.spark.executor;
 
 import java.io.Serializable;
 import java.util.List;
 import org.vmap4j.Tensor;
+import org.vmap4j.spark.VmapUdf;
 
 /**
  * What a {@link VmapUdf} ships to executors and runs on every batch: flat, batched inputs (one
@@ -17,9 +18,10 @@ import org.vmap4j.Tensor;
 public interface BatchKernel extends Serializable {
 
   /**
-   * The key under which an executor JVM keeps the prepared kernel, so that it is prepared once per
-   * JVM and reused by every batch and task: the program's hash for a {@link ProgramKernel}, unique
-   * per {@link VmapUdf#transform} for an {@link EagerKernel}.
+   * The key under which an executor JVM keeps the prepared kernel ({@link ExecutorRuntime}), so
+   * that it is prepared once per JVM and reused by every batch and task: the program's hash (and
+   * seed) for a {@link ProgramKernel}, a fresh id per driver-side resolution of the function for an
+   * {@link EagerKernel}.
    */
   String cacheKey();
 

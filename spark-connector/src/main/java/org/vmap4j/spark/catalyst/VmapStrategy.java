@@ -1,4 +1,4 @@
-package org.vmap4j.spark;
+package org.vmap4j.spark.catalyst;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -6,6 +6,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.expressions.Alias;
 import org.apache.spark.sql.catalyst.expressions.Attribute;
 import org.apache.spark.sql.catalyst.expressions.AttributeReference;
@@ -20,6 +21,7 @@ import org.apache.spark.sql.catalyst.plans.logical.Project;
 import org.apache.spark.sql.execution.SparkPlan;
 import org.apache.spark.sql.execution.SparkStrategy;
 import org.apache.spark.sql.types.StructField;
+import org.vmap4j.spark.VmapSparkExtensions;
 import scala.Option;
 import scala.collection.immutable.Seq;
 import scala.jdk.javaapi.CollectionConverters;
@@ -39,6 +41,43 @@ import scala.jdk.javaapi.CollectionConverters;
  * with two inputs (a join condition) is an error that says to compute the column first.
  */
 public final class VmapStrategy extends SparkStrategy {
+
+  /** What to do when vmap4j's planner is missing, for error messages. */
+  static final String HOW_TO_INSTALL =
+      "vmapUdf columns run batched through vmap4j's planner, which this session does not have;"
+          + " start Spark with --conf spark.sql.extensions="
+          + VmapSparkExtensions.class.getName()
+          + ", or call org.vmap4j.spark.VmapSpark.install(spark) on the running session";
+
+  /** Whether {@code spark} plans vmapUdf columns (through this strategy). */
+  public static boolean isInstalled(SparkSession spark) {
+    for (SparkStrategy s :
+        CollectionConverters.asJava(classic(spark).sessionState().planner().strategies())) {
+      if (s instanceof VmapStrategy) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Null when the active session (if any) plans vmapUdf columns, else what to do. */
+  static String missingPlannerMessage() {
+    scala.Option<SparkSession> active = SparkSession.getActiveSession();
+    if (active.isEmpty() || isInstalled(active.get())) {
+      return null;
+    }
+    return HOW_TO_INSTALL;
+  }
+
+  private static org.apache.spark.sql.classic.SparkSession classic(SparkSession spark) {
+    if (spark instanceof org.apache.spark.sql.classic.SparkSession c) {
+      return c;
+    }
+    throw new UnsupportedOperationException(
+        "vmapUdf runs inside Spark's JVM (Spark classic); this session is a "
+            + spark.getClass().getName()
+            + " (Spark Connect?)");
+  }
 
   @Override
   public Seq<SparkPlan> apply(LogicalPlan plan) {
@@ -325,7 +364,7 @@ public final class VmapStrategy extends SparkStrategy {
         seq(List.of()));
   }
 
-  static <T> Seq<T> seq(List<T> list) {
+  public static <T> Seq<T> seq(List<T> list) {
     return scala.collection.immutable.List.from(CollectionConverters.asScala(list));
   }
 }

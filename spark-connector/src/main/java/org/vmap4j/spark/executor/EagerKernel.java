@@ -1,4 +1,4 @@
-package org.vmap4j.spark;
+package org.vmap4j.spark.executor;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -11,6 +11,7 @@ import org.vmap4j.Tree;
 import org.vmap4j.VmapOptions;
 import org.vmap4j.compiler.Jit;
 import org.vmap4j.cpu.Parallelism;
+import org.vmap4j.spark.SerializableFunction;
 import org.vmap4j.transforms.Vmap;
 
 /**
@@ -19,11 +20,11 @@ import org.vmap4j.transforms.Vmap;
  * with core's {@code jit} (see {@link #prepare}). Used only where the driver could not trace the
  * function; otherwise the driver ships its traced program ({@link ProgramKernel}).
  */
-final class EagerKernel implements BatchKernel {
+public final class EagerKernel implements BatchKernel {
   private static final long serialVersionUID = 1L;
 
   /** How the input columns become the function's data argument. */
-  enum Binding {
+  public enum Binding {
     /** One column: the argument is its tensor. */
     TENSOR,
     /** Several columns, one argument: a {@code Map<String, Tensor>} keyed by column name. */
@@ -44,7 +45,7 @@ final class EagerKernel implements BatchKernel {
   /** What random primitives do under the batch's vmap (the driver's run on zeros included). */
   private final org.vmap4j.Randomness randomness;
 
-  EagerKernel(
+  public EagerKernel(
       String cacheKey,
       SerializableFunction<Object[], Object> callable,
       int arity,
@@ -108,7 +109,7 @@ final class EagerKernel implements BatchKernel {
   }
 
   /** One batch through the vmapped function, eagerly, with the result's pytree structure. */
-  Object callTree(Object constants, List<Tensor> inputs) {
+  public Object callTree(Object constants, List<Tensor> inputs) {
     return Vmap.call(callable, arguments(constants, inputs), options());
   }
 

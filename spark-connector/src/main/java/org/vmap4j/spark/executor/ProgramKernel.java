@@ -1,13 +1,11 @@
-package org.vmap4j.spark;
+package org.vmap4j.spark.executor;
 
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
 import org.vmap4j.InDims;
 import org.vmap4j.Tensor;
 import org.vmap4j.Tree;
@@ -15,6 +13,7 @@ import org.vmap4j.VmapOptions;
 import org.vmap4j.cpu.Parallelism;
 import org.vmap4j.ir.Program;
 import org.vmap4j.ir.ProgramSerializer;
+import org.vmap4j.spark.VmapUdf;
 import org.vmap4j.transforms.Staging;
 import org.vmap4j.transforms.Vmap;
 
@@ -27,13 +26,8 @@ import org.vmap4j.transforms.Vmap;
  * <p>Program inputs are the unmapped constants' leaves, then one per-example tensor per input
  * column (in the function's argument order); outputs are the result's leaves.
  */
-final class ProgramKernel implements BatchKernel {
+public final class ProgramKernel implements BatchKernel {
   private static final long serialVersionUID = 1L;
-
-  /** Compiled programs by hash, one per executor JVM, whatever constants they run with. */
-  private static final Map<String, TaskBackend.PerTask> COMPILED = new ConcurrentHashMap<>();
-
-  private static final int MAX_COMPILED = 64;
 
   private final byte[] program;
   private final String hash;
@@ -54,10 +48,11 @@ final class ProgramKernel implements BatchKernel {
   }
 
   /**
-   * Traces {@code kernel}'s function on the driver at the per-example shapes; null when it cannot
-   * be staged (the caller then ships the function, see {@link EagerKernel}).
+   * Traces {@code kernel}'s function on the driver at the per-example shapes; null when the traced
+   * program reads tensors it does not receive (captured tensors: the caller then ships the
+   * function, see {@link EagerKernel}). Tracing errors propagate, for the caller to report.
    */
-  static ProgramKernel trace(
+  public static ProgramKernel trace(
       EagerKernel kernel, Object constants, List<Tensor> perExample, Long seed) {
     Object[] args = kernel.arguments(constants, perExample);
     Staging.Traced traced = Staging.trace(kernel.function(), args, "trace");
@@ -78,7 +73,8 @@ final class ProgramKernel implements BatchKernel {
         }
       }
       if (position[i] < 0) {
-        return null;
+        throw new IllegalStateException(
+            "input column " + i + "'s tensor is not among the traced function's arguments");
       }
     }
     return new ProgramKernel(
@@ -104,12 +100,12 @@ final class ProgramKernel implements BatchKernel {
   }
 
   /** How many of the program's inputs are the constants' leaves (the rest are per-example). */
-  int constantLeaves() {
+  public int constantLeaves() {
     return constantLeaves;
   }
 
   /** The program, as the executors will run it (for tests and diagnostics). */
-  Program program() {
+  public Program program() {
     return ProgramSerializer.fromBytes(program);
   }
 
@@ -133,14 +129,11 @@ final class ProgramKernel implements BatchKernel {
     }
     // The constants are arguments of the compiled kernel, not part of it: transforms with the
     // same program and other constants (another model's parameters) share the compilation.
-    if (COMPILED.size() >= MAX_COMPILED) {
-      COMPILED.clear();
-    }
     if (seed != null) {
       return new RowKeyedRandomness(
           ProgramSerializer.fromBytes(program), seed, fixed, inputPosition);
     }
-    TaskBackend.PerTask compiled = COMPILED.computeIfAbsent(hash, k -> compile(program));
+    TaskBackend.PerTask compiled = ExecutorRuntime.get().compiled(hash, () -> compile(program));
     return inputs -> {
       Tensor[] ordered = new Tensor[inputs.size()];
       for (int i = 0; i < ordered.length; i++) {

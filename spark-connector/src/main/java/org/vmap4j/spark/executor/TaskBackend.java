@@ -1,4 +1,4 @@
-package org.vmap4j.spark;
+package org.vmap4j.spark.executor;
 
 import java.util.List;
 import java.util.Locale;
@@ -36,7 +36,6 @@ final class TaskBackend {
 
   private static final System.Logger LOG = System.getLogger(TaskBackend.class.getName());
   private static final AtomicBoolean FELL_BACK = new AtomicBoolean();
-  private static final Map<Integer, Semaphore> GPU_SLOTS = new ConcurrentHashMap<>();
 
   private TaskBackend() {}
 
@@ -166,7 +165,7 @@ final class TaskBackend {
       if (b.kind() != Backend.Kind.GPU) {
         return jit.call(args);
       }
-      Semaphore slots = GPU_SLOTS.computeIfAbsent(settings.gpuTasks(), Semaphore::new);
+      Semaphore slots = ExecutorRuntime.get().gpuSlots(settings.gpuTasks());
       slots.acquireUninterruptibly();
       try {
         return jit.call(args);

@@ -1,4 +1,4 @@
-package org.vmap4j.spark;
+package org.vmap4j.spark.catalyst;
 
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -11,6 +11,9 @@ import org.apache.spark.sql.catalyst.expressions.Expression;
 import org.apache.spark.sql.catalyst.expressions.SortOrder;
 import org.apache.spark.sql.catalyst.plans.physical.Partitioning;
 import org.apache.spark.sql.execution.SparkPlan;
+import org.vmap4j.spark.executor.InputColumn;
+import org.vmap4j.spark.executor.PartitionProcessor;
+import org.vmap4j.spark.executor.ResolvedFunction;
 import scala.collection.immutable.IndexedSeq;
 import scala.collection.immutable.Seq;
 import scala.jdk.javaapi.CollectionConverters;
@@ -45,7 +48,7 @@ public final class VmapEvalExec extends SparkPlan {
     List<Attribute> in = CollectionConverters.asJava(child.output());
     List<PartitionProcessor> processors = new ArrayList<>();
     for (VmapUdfExpression call : CollectionConverters.asJava(calls)) {
-      VmapUdf.Resolved resolved = call.resolvedFunction();
+      ResolvedFunction resolved = call.resolvedFunction();
       List<Expression> args = call.arguments();
       InputColumn[] inputs = new InputColumn[args.size()];
       for (int a = 0; a < inputs.length; a++) {
@@ -57,7 +60,6 @@ public final class VmapEvalExec extends SparkPlan {
               .processor(
                   resolved,
                   inputs,
-                  call.udf().batchSize(),
                   session(),
                   key == null ? -1 : ordinal(in, key, call),
                   key == null ? null : key.dataType()));

@@ -1,4 +1,4 @@
-package org.vmap4j.spark;
+package org.vmap4j.spark.catalyst;
 
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -19,6 +19,9 @@ import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.Metadata;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import org.vmap4j.spark.ErrorPolicy;
+import org.vmap4j.spark.VmapUdf;
+import org.vmap4j.spark.executor.ResolvedFunction;
 import scala.collection.immutable.IndexedSeq;
 import scala.collection.immutable.Seq;
 import scala.jdk.javaapi.CollectionConverters;
@@ -40,15 +43,15 @@ import scala.jdk.javaapi.CollectionConverters;
  */
 public final class VmapUdfExpression extends Expression implements Unevaluable {
   /** Functions resolved per udf and argument schema, shared by this expression's many copies. */
-  private static final Map<VmapUdf, Map<StructType, VmapUdf.Resolved>> RESOLVED =
+  private static final Map<VmapCallPlanner, Map<StructType, ResolvedFunction>> RESOLVED =
       java.util.Collections.synchronizedMap(new WeakHashMap<>());
 
-  private final VmapUdf udf;
+  private final VmapCallPlanner udf;
   private final Seq<Expression> children;
   private final List<String> argumentNames;
 
   /** A call from SQL: arguments named after the columns they are (see {@link VmapUdf#apply}). */
-  static VmapUdfExpression call(VmapUdf udf, List<Expression> arguments) {
+  public static VmapUdfExpression call(VmapCallPlanner udf, List<Expression> arguments) {
     return call(udf, arguments, argumentNames(udf, arguments, null));
   }
 
@@ -56,12 +59,13 @@ public final class VmapUdfExpression extends Expression implements Unevaluable {
    * A call of {@code udf} on {@code arguments}, bound under {@code names}; the udf's key column, if
    * it has one, is appended as a last child (read for error messages, not passed to the function).
    */
-  static VmapUdfExpression call(VmapUdf udf, List<Expression> arguments, List<String> names) {
+  public static VmapUdfExpression call(
+      VmapCallPlanner udf, List<Expression> arguments, List<String> names) {
     List<Expression> children = new ArrayList<>(arguments);
-    if (udf.keyColumnName() != null) {
+    if (udf.keyColumn() != null) {
       children.add(
           org.apache.spark.sql.catalyst.analysis.UnresolvedAttribute$.MODULE$.quoted(
-              udf.keyColumnName()));
+              udf.keyColumn()));
     }
     return new VmapUdfExpression(udf, seq(children), names);
   }
@@ -69,23 +73,24 @@ public final class VmapUdfExpression extends Expression implements Unevaluable {
   /** The function's argument expressions: the children without the key column. */
   List<Expression> arguments() {
     List<Expression> all = CollectionConverters.asJava(children);
-    return udf.keyColumnName() == null ? all : all.subList(0, all.size() - 1);
+    return udf.keyColumn() == null ? all : all.subList(0, all.size() - 1);
   }
 
   /** The key column's expression, or null. */
   Expression key() {
-    return udf.keyColumnName() == null ? null : children.last();
+    return udf.keyColumn() == null ? null : children.last();
   }
 
   /** Catalyst's copy constructor: the product elements in order. */
-  public VmapUdfExpression(VmapUdf udf, Seq<Expression> children, List<String> argumentNames) {
+  public VmapUdfExpression(
+      VmapCallPlanner udf, Seq<Expression> children, List<String> argumentNames) {
     this.udf = Objects.requireNonNull(udf);
     this.children = children;
     this.argumentNames = List.copyOf(argumentNames);
   }
 
   /** What users see of a call: its result field (see the class comment). */
-  static Expression result(VmapUdfExpression call) {
+  public static Expression result(VmapUdfExpression call) {
     return new org.apache.spark.sql.catalyst.expressions.GetStructField(
         call, 0, scala.Option.empty());
   }
@@ -99,8 +104,9 @@ public final class VmapUdfExpression extends Expression implements Unevaluable {
    * own name ({@code columnNames}, or the expression's when that is null), else {@code argN}; made
    * unique with a suffix.
    */
-  static List<String> argumentNames(VmapUdf udf, List<Expression> args, List<String> columnNames) {
-    List<String> given = udf.inputColumnNames();
+  public static List<String> argumentNames(
+      VmapCallPlanner udf, List<Expression> args, List<String> columnNames) {
+    List<String> given = udf.inputColumns();
     if (!given.isEmpty()) {
       if (given.size() != args.size()) {
         throw new IllegalArgumentException(
@@ -130,7 +136,7 @@ public final class VmapUdfExpression extends Expression implements Unevaluable {
     return names;
   }
 
-  VmapUdf udf() {
+  VmapCallPlanner udf() {
     return udf;
   }
 
@@ -189,16 +195,17 @@ public final class VmapUdfExpression extends Expression implements Unevaluable {
    * Records what {@code udf} resolved to for arguments of this schema (what {@code transform}
    * resolved on the driver, shapes read from the data included), so a call does not resolve again.
    */
-  static void remember(VmapUdf udf, StructType arguments, VmapUdf.Resolved resolved) {
+  public static void remember(
+      VmapCallPlanner udf, StructType arguments, ResolvedFunction resolved) {
     RESOLVED.computeIfAbsent(udf, u -> new ConcurrentHashMap<>()).put(arguments, resolved);
   }
 
   /** The function resolved against the argument types (run once on zeros, traced), cached. */
-  VmapUdf.Resolved resolvedFunction() {
+  ResolvedFunction resolvedFunction() {
     StructType schema = argumentSchema();
-    Map<StructType, VmapUdf.Resolved> byArguments =
+    Map<StructType, ResolvedFunction> byArguments =
         RESOLVED.computeIfAbsent(udf, u -> new ConcurrentHashMap<>());
-    return byArguments.computeIfAbsent(schema, s -> udf.boundTo(argumentNames).resolve(s, null));
+    return byArguments.computeIfAbsent(schema, s -> udf.resolve(argumentNames, s));
   }
 
   /** The fields this call adds per row, in the order the batched operator emits them. */
@@ -213,7 +220,7 @@ public final class VmapUdfExpression extends Expression implements Unevaluable {
     } catch (RuntimeException e) {
       return new TypeCheckResult.TypeCheckFailure(e.getMessage());
     }
-    String missing = VmapSpark.missingPlannerMessage();
+    String missing = VmapStrategy.missingPlannerMessage();
     return missing == null
         ? TypeCheckResult.TypeCheckSuccess$.MODULE$
         : new TypeCheckResult.TypeCheckFailure(missing);
@@ -248,7 +255,7 @@ public final class VmapUdfExpression extends Expression implements Unevaluable {
    */
   @Override
   public boolean deterministic() {
-    return !udf.isRandom() && super.deterministic();
+    return !udf.perRowRandom() && super.deterministic();
   }
 
   @Override
@@ -274,7 +281,7 @@ public final class VmapUdfExpression extends Expression implements Unevaluable {
   private static IllegalStateException notPlanned() {
     return new IllegalStateException(
         "a vmapUdf column reached row-at-a-time evaluation: "
-            + VmapSpark.HOW_TO_INSTALL
+            + VmapStrategy.HOW_TO_INSTALL
             + " (or it is used where vmap4j's planner cannot take it out, e.g. a join"
             + " condition: compute it in a select first)");
   }
@@ -303,7 +310,8 @@ public final class VmapUdfExpression extends Expression implements Unevaluable {
 
   /**
    * The constructor arguments in order: Catalyst's Product view and copies, and this node's
-   * equality ({@code udf} compares by identity, as {@link VmapUdf} does), all come from here.
+   * equality ({@code udf} compares by identity: one planner per {@link VmapUdf}), all come from
+   * here.
    */
   private Object[] fields() {
     return new Object[] {udf, children, argumentNames};

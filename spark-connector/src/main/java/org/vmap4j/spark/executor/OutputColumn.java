@@ -1,4 +1,4 @@
-package org.vmap4j.spark;
+package org.vmap4j.spark.executor;
 
 import java.io.Serializable;
 import org.apache.spark.sql.types.ArrayType;
@@ -8,9 +8,11 @@ import org.apache.spark.sql.types.Metadata;
 import org.apache.spark.sql.types.MetadataBuilder;
 import org.apache.spark.sql.types.StructField;
 import org.vmap4j.DType;
+import org.vmap4j.spark.MatrixLayout;
+import org.vmap4j.spark.VmapUdf;
 
 /** One output column resolved on the driver: its name, per-example shape, dtype and Spark type. */
-final class OutputColumn implements Serializable {
+public final class OutputColumn implements Serializable {
   private static final long serialVersionUID = 1L;
 
   final String name;
@@ -22,7 +24,7 @@ final class OutputColumn implements Serializable {
   final int elements;
   final boolean flat;
 
-  OutputColumn(String name, DType dtype, int[] shape, MatrixLayout layout) {
+  public OutputColumn(String name, DType dtype, int[] shape, MatrixLayout layout) {
     this.name = name;
     this.dtype = dtype;
     this.shape = shape.clone();
@@ -45,7 +47,7 @@ final class OutputColumn implements Serializable {
   }
 
   /** The dtype a Spark element type holds, or null when it is not one of the five. */
-  static DType dtypeOf(DataType t) {
+  public static DType dtypeOf(DataType t) {
     InputColumn.Source s = InputColumn.sourceOf(t);
     return s == null || s == InputColumn.Source.BYTE || s == InputColumn.Source.SHORT
         ? null
@@ -53,11 +55,11 @@ final class OutputColumn implements Serializable {
   }
 
   /** The number of array levels the column has. */
-  int arrayDepth() {
+  public int arrayDepth() {
     return shape.length == 0 ? 0 : flat ? 1 : shape.length;
   }
 
-  DataType sparkType() {
+  public DataType sparkType() {
     DataType t = elementType(dtype);
     for (int i = 0; i < arrayDepth(); i++) {
       t = new ArrayType(t, false);
@@ -65,7 +67,7 @@ final class OutputColumn implements Serializable {
     return t;
   }
 
-  StructField field(boolean nullable) {
+  public StructField field(boolean nullable) {
     long[] s = new long[shape.length];
     for (int i = 0; i < s.length; i++) {
       s[i] = shape[i];

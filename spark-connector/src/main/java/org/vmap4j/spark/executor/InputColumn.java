@@ -1,4 +1,4 @@
-package org.vmap4j.spark;
+package org.vmap4j.spark.executor;
 
 import java.io.Serializable;
 import java.util.Arrays;
@@ -26,11 +26,11 @@ import org.vmap4j.DType;
  * array or an Arrow data buffer, both addressed as base object + offset) and says what is wrong
  * when the value cannot be an example of the declared shape.
  */
-final class InputColumn implements Serializable {
+public final class InputColumn implements Serializable {
   private static final long serialVersionUID = 1L;
 
   /** How Spark stores the column. */
-  enum Kind {
+  public enum Kind {
     /** A numeric or boolean scalar. */
     SCALAR,
     /** {@code array<prim>}: a flat row-major example of any shape whose size is its length. */
@@ -42,7 +42,7 @@ final class InputColumn implements Serializable {
   }
 
   /** Spark's element type. */
-  enum Source {
+  public enum Source {
     BOOLEAN,
     BYTE,
     SHORT,
@@ -52,18 +52,18 @@ final class InputColumn implements Serializable {
     DOUBLE
   }
 
-  final String name;
-  final int ordinal;
-  final Kind kind;
-  final Source source;
-  final DType dtype;
-  final int[] shape;
+  public final String name;
+  public final int ordinal;
+  public final Kind kind;
+  public final Source source;
+  public final DType dtype;
+  public final int[] shape;
   final int elements;
 
   /** For NESTED: the nesting depth (= shape length). */
   final int depth;
 
-  InputColumn(String name, int ordinal, Kind kind, Source source, int[] shape) {
+  public InputColumn(String name, int ordinal, Kind kind, Source source, int[] shape) {
     this.name = name;
     this.ordinal = ordinal;
     this.kind = kind;
@@ -79,11 +79,11 @@ final class InputColumn implements Serializable {
   }
 
   /** This column read from another position of the rows. */
-  InputColumn at(int newOrdinal) {
+  public InputColumn at(int newOrdinal) {
     return new InputColumn(name, newOrdinal, kind, source, shape);
   }
 
-  static DType dtypeOf(Source s) {
+  public static DType dtypeOf(Source s) {
     return switch (s) {
       case BOOLEAN -> DType.BOOL;
       case BYTE, SHORT, INT -> DType.I32;
@@ -93,7 +93,7 @@ final class InputColumn implements Serializable {
     };
   }
 
-  static Source sourceOf(DataType t) {
+  public static Source sourceOf(DataType t) {
     if (t instanceof FloatType) {
       return Source.FLOAT;
     } else if (t instanceof DoubleType) {
@@ -113,7 +113,7 @@ final class InputColumn implements Serializable {
   }
 
   /** Whether {@code t} is MLlib's VectorUDT, or any UDT stored the way it is. */
-  static boolean isVectorUdt(DataType t) {
+  public static boolean isVectorUdt(DataType t) {
     if (!(t instanceof UserDefinedType<?> udt) || !(udt.sqlType() instanceof StructType s)) {
       return false;
     }
