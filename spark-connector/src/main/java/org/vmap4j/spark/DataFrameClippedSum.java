@@ -17,7 +17,7 @@ import org.apache.spark.sql.functions;
 import org.vmap4j.PerSampleGrads;
 import org.vmap4j.Tensor;
 import org.vmap4j.Tree;
-import org.vmap4j.cpu.Parallelism;
+import org.vmap4j.backend.ArgumentListCalls;
 import org.vmap4j.spark.executor.RowBatch;
 
 /**
@@ -118,7 +118,8 @@ final class DataFrameClippedSum {
       if (batch.size() == batchSize || !rows.hasNext()) {
         Object examples = reader.read(batch, where);
         // each Spark task owns one core: the kernels do not split work over threads here
-        Object sum = Parallelism.withThreads(1, () -> grads.clippedSum(params, examples, maxNorm));
+        Object sum =
+            ArgumentListCalls.withThreads(1, () -> grads.clippedSum(params, examples, maxNorm));
         List<Tensor> parts = Tree.leaves(sum);
         for (int i = 0; i < sums.length; i++) {
           double[] v = parts.get(i).toDoubleArray();

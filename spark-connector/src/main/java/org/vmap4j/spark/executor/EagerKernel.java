@@ -5,14 +5,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Function;
 import org.vmap4j.InDims;
 import org.vmap4j.Tensor;
 import org.vmap4j.Tree;
 import org.vmap4j.VmapOptions;
-import org.vmap4j.compiler.Jit;
-import org.vmap4j.cpu.Parallelism;
+import org.vmap4j.backend.ArgumentListCalls;
 import org.vmap4j.spark.SerializableFunction;
-import org.vmap4j.transforms.Vmap;
 
 /**
  * The per-example function itself, shipped by Java serialization and run under {@code vmap} on each
@@ -98,19 +97,20 @@ public final class EagerKernel implements BatchKernel {
    */
   @Override
   public Prepared prepare(Object constants) {
-    Jit compiled = new Jit(args -> Vmap.call(callable, args, options()));
+    Function<Object[], Object> compiled =
+        ArgumentListCalls.jit(args -> ArgumentListCalls.vmap(callable, args, options()));
     // each Spark task owns one core: kernels do not split work over threads here
     return inputs ->
-        Parallelism.withThreads(
+        ArgumentListCalls.withThreads(
             1,
             () ->
                 new ArrayList<>(
-                    Tree.flatten(compiled.call(arguments(constants, inputs))).leaves()));
+                    Tree.flatten(compiled.apply(arguments(constants, inputs))).leaves()));
   }
 
   /** One batch through the vmapped function, eagerly, with the result's pytree structure. */
   public Object callTree(Object constants, List<Tensor> inputs) {
-    return Vmap.call(callable, arguments(constants, inputs), options());
+    return ArgumentListCalls.vmap(callable, arguments(constants, inputs), options());
   }
 
   private VmapOptions options() {

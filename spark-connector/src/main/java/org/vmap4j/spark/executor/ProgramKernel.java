@@ -10,12 +10,10 @@ import org.vmap4j.InDims;
 import org.vmap4j.Tensor;
 import org.vmap4j.Tree;
 import org.vmap4j.VmapOptions;
-import org.vmap4j.cpu.Parallelism;
+import org.vmap4j.backend.ArgumentListCalls;
 import org.vmap4j.ir.Program;
 import org.vmap4j.ir.ProgramSerializer;
 import org.vmap4j.spark.VmapUdf;
-import org.vmap4j.transforms.Staging;
-import org.vmap4j.transforms.Vmap;
 
 /**
  * The per-example function as a program the driver traced once: shipped as {@link
@@ -55,7 +53,7 @@ public final class ProgramKernel implements BatchKernel {
   public static ProgramKernel trace(
       EagerKernel kernel, Object constants, List<Tensor> perExample, Long seed) {
     Object[] args = kernel.arguments(constants, perExample);
-    Staging.Traced traced = Staging.trace(kernel.function(), args, "trace");
+    ArgumentListCalls.Traced traced = ArgumentListCalls.trace(kernel.function(), args, "trace");
     if (!traced.captured().isEmpty()) {
       return null;
     }
@@ -88,7 +86,7 @@ public final class ProgramKernel implements BatchKernel {
     VmapOptions batchOverInputs = VmapOptions.defaults().inDims(InDims.of(null, 0));
     return new TaskBackend.PerTask(
         args ->
-            Vmap.call(
+            ArgumentListCalls.vmap(
                 a -> {
                   List<Tensor> in = new ArrayList<>((List<Tensor>) a[0]);
                   in.addAll((List<Tensor>) a[1]);
@@ -140,7 +138,7 @@ public final class ProgramKernel implements BatchKernel {
         ordered[inputPosition[i]] = inputs.get(i);
       }
       // each Spark task owns one core: kernels do not split work over threads here
-      return Parallelism.withThreads(
+      return ArgumentListCalls.withThreads(
           1, () -> (List<Tensor>) compiled.call(new Object[] {fixed, List.of(ordered)}));
     };
   }

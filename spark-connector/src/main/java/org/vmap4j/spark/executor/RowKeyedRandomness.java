@@ -6,11 +6,10 @@ import org.vmap4j.InDims;
 import org.vmap4j.Randomness;
 import org.vmap4j.Tensor;
 import org.vmap4j.VmapOptions;
+import org.vmap4j.backend.ArgumentListCalls;
 import org.vmap4j.core.Params;
-import org.vmap4j.cpu.Parallelism;
 import org.vmap4j.ir.Equation;
 import org.vmap4j.ir.Program;
-import org.vmap4j.transforms.Vmap;
 
 /**
  * A traced program with random primitives, run so that each row draws its own numbers, keyed by
@@ -50,11 +49,11 @@ final class RowKeyedRandomness implements BatchKernel.Prepared {
     }
     VmapOptions options =
         VmapOptions.defaults().inDims(InDims.of(null, 0)).randomness(Randomness.DIFFERENT);
-    return Parallelism.withThreads(
+    return ArgumentListCalls.withThreads(
         1,
         () ->
             (List<Tensor>)
-                Vmap.call(
+                ArgumentListCalls.vmap(
                     a -> {
                       List<Tensor> in = new ArrayList<>((List<Tensor>) a[0]);
                       in.addAll((List<Tensor>) a[1]);

@@ -12,9 +12,9 @@ import java.util.function.UnaryOperator;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
 import org.apache.spark.resource.ResourceInformation;
+import org.vmap4j.backend.ArgumentListCalls;
 import org.vmap4j.backend.Backend;
 import org.vmap4j.backend.Backends;
-import org.vmap4j.compiler.Jit;
 import scala.Option;
 
 /**
@@ -144,7 +144,7 @@ final class TaskBackend {
   static final class PerTask {
     private final Function<Object[], Object> fn;
     private final Settings settings;
-    private final Map<String, Jit> jits = new ConcurrentHashMap<>();
+    private final Map<String, Function<Object[], Object>> jits = new ConcurrentHashMap<>();
     private volatile List<Backend> candidates;
 
     PerTask(Function<Object[], Object> fn, Settings settings) {
@@ -161,14 +161,15 @@ final class TaskBackend {
                   assignedGpu(),
                   candidates(),
                   line -> LOG.log(System.Logger.Level.WARNING, line));
-      Jit jit = jits.computeIfAbsent(b.toString() + "/" + b.name(), k -> new Jit(fn, b));
+      Function<Object[], Object> jit =
+          jits.computeIfAbsent(b.toString() + "/" + b.name(), k -> ArgumentListCalls.jit(fn, b));
       if (b.kind() != Backend.Kind.GPU) {
-        return jit.call(args);
+        return jit.apply(args);
       }
       Semaphore slots = ExecutorRuntime.get().gpuSlots(settings.gpuTasks());
       slots.acquireUninterruptibly();
       try {
-        return jit.call(args);
+        return jit.apply(args);
       } finally {
         slots.release();
       }
