@@ -43,7 +43,10 @@ public final class PerSampleReductionsCpuTime {
                         + w
                         + "; expected dot, project, norms, clippedSum, batchGradient or forward");
           };
-      for (int i = 0; i < Math.max(10, calls / 4); i++) {
+      // warm up for 3 s of this thread's CPU (at least 10 calls): the JIT compiles the kernels in
+      // the first seconds, and calls timed before that make a noisy median
+      long warm = threads.getCurrentThreadCpuTime();
+      for (int i = 0; i < 10 || threads.getCurrentThreadCpuTime() - warm < 3_000_000_000L; i++) {
         call.get();
       }
       double[] ms = new double[calls];
