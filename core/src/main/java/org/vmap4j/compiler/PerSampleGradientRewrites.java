@@ -503,13 +503,23 @@ final class PerSampleGradientRewrites {
     private void dotWithReference(PerSampleOuterProducts.Outer g, Var reference, Var out) {
       int[] none = new int[0];
       if (!g.hasTime()) {
+        // u R:[B,N] or v Rᵀ:[B,M], the same GEMM work: take the smaller product, which then is
+        // multiplied by the other factor and summed (a layer's narrow output side: [B,10] rather
+        // than [B,256] for the peers' MLP's last layer)
+        boolean viaV = g.rows() < g.cols();
         Var ur =
-            emit(
-                DotGeneral.DOT_GENERAL,
-                DotGeneral.params(new int[] {1}, new int[] {0}, none, none),
-                g.u(),
-                reference);
-        Var both = emit(Binary.MUL, Params.NONE, ur, g.v());
+            viaV
+                ? emit(
+                    DotGeneral.DOT_GENERAL,
+                    DotGeneral.params(new int[] {1}, new int[] {1}, none, none),
+                    g.v(),
+                    reference)
+                : emit(
+                    DotGeneral.DOT_GENERAL,
+                    DotGeneral.params(new int[] {1}, new int[] {0}, none, none),
+                    g.u(),
+                    reference);
+        Var both = emit(Binary.MUL, Params.NONE, ur, viaV ? g.u() : g.v());
         emitInto(out, Reduce.REDUCE_SUM, Reduce.params(1).with(MARK, "per_sample_dot"), both);
         return;
       }

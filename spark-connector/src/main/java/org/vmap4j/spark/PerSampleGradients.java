@@ -199,9 +199,12 @@ public final class PerSampleGradients {
    * #clipNorm}'s bound, with the number of rows: {@code Σ_rows g · min(1, C / (|g| + 1e-6))}, as
    * core's {@link PerSampleGrads#clippedSum} computes it per batch (the compiler's ghost clipping:
    * for linear layers no row's gradient is formed). An empty DataFrame gives zeros and 0 rows. The
-   * input columns are read as numeric or boolean scalars or (nested) arrays; the batch size is
-   * {@link VmapUdf#batchSize}'s (set through {@link #configure}), 1024 when unset. Partition sums
-   * are added in partition order: a rerun gives bit-identical sums.
+   * input columns are read as {@link #transform} reads them (the udf's column readers: numeric and
+   * boolean scalars, flat and nested arrays, MLlib vectors, shapes declared through {@link
+   * #configure}, the key column quoted in errors); a row that is not an example of its column's
+   * shape fails the sum with a {@link BadInputException} naming the column, partition, row and
+   * shape. The batch size is {@link VmapUdf#batchSize}'s (set through {@link #configure}), 1024
+   * when unset. Partition sums are added in partition order: a rerun gives bit-identical sums.
    */
   @SuppressWarnings("unchecked")
   public <P> ClippedSum<P> clippedGradientSum(Dataset<Row> df) {
@@ -210,9 +213,18 @@ public final class PerSampleGradients {
           "PerSampleGradients.clippedGradientSum: set the clipping bound first with"
               + " clipNorm(maxNorm)");
     }
-    VmapUdf udf = toVmapUdf();
+    // the udf resolves the input columns as transform does; its one output column is only traced
+    // on the driver, under a name no DataFrame column can clash with
+    PerSampleGradients sumOnly = copy();
+    sumOnly.gradients = true;
+    sumOnly.flat = true;
+    sumOnly.prefix = "__vmap4j_clipped_gradient_sum_" + java.util.UUID.randomUUID();
+    sumOnly.normColumn = null;
+    sumOnly.projectionColumn = null;
+    sumOnly.dotColumn = null;
+    VmapUdf udf = sumOnly.toVmapUdf();
     int rows = udf.batchSize() > 0 ? udf.batchSize() : 1024;
-    Object[] sumAndRows = DataFrameClippedSum.run(loss, params, columns, clip, rows, df);
+    Object[] sumAndRows = DataFrameClippedSum.run(loss, params, udf, clip, rows, df);
     return new ClippedSum<>((P) sumAndRows[0], (Long) sumAndRows[1]);
   }
 

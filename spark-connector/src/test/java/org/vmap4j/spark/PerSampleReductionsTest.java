@@ -276,18 +276,20 @@ class PerSampleReductionsTest {
         .hasMessageContaining("withoutGradients() leaves no column");
     assertThatThrownBy(
             () -> g.inputColumns("feature", "label").clipNorm(1).clippedGradientSum(data(spark, 4)))
-        .hasMessageContaining("input column 'feature' is not in the DataFrame");
+        .hasMessageContaining(
+            "no column 'feature' in the DataFrame; its columns are [id, features, label]");
   }
 
   @Test
-  void aRaggedRowInTheSumIsNamed(SparkSession spark) {
+  void aRowOfTheWrongLengthInTheSumIsNamedWithItsShapeAndTheFix(SparkSession spark) {
     StructType schema =
         new StructType()
+            .add("id", DataTypes.LongType)
             .add("features", DataTypes.createArrayType(DataTypes.DoubleType))
             .add("label", DataTypes.DoubleType);
     List<Row> rows = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
-      rows.add(RowFactory.create(new double[i == 2 ? D - 1 : D], 1.0));
+      rows.add(RowFactory.create(10L + i, new double[i == 2 ? D - 1 : D], 1.0));
     }
     Dataset<Row> df = Frames.frame(spark, rows, schema, 1);
     PerSampleGradients g =
@@ -295,7 +297,135 @@ class PerSampleReductionsTest {
             .inputColumns("features", "label")
             .clipNorm(1);
     assertThatThrownBy(() -> g.clippedGradientSum(df))
-        .hasMessageContaining(
-            "column 'features' has shape [5] in row 2 of partition 0 but [6] in its first row");
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("column 'features', partition 0, row 2: array of 5 elements")
+        .hasMessageContaining("filter out or repair this row")
+        .hasMessageContaining("configure(u -> u.shape(\"features\", dims...))")
+        .hasMessageContaining("expected a per-example shape of [6] (f64 from Spark double)");
+    // with a key column, the message quotes the row's key
+    assertThatThrownBy(() -> g.configure(u -> u.keyColumn("id")).clippedGradientSum(df))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("column 'features', row id=12 (partition 0, row 2)");
+  }
+
+  /**
+   * The loss of a model that reads its example as a [2, 3] matrix (an MLlib vector of 6 read as [2,
+   * 3] plus an array column declared [2, 3]): each of the two rows goes through the same small
+   * layer, the two results are summed.
+   */
+  static Tensor matrixLoss(Mlp p, Map<String, Tensor> e) {
+    Tensor x = e.get("features").reshape(2, 3).add(e.get("context").mul(0.5));
+    Tensor z = x.matmul(p.w1()).add(p.b1()).tanh().matmul(p.w2()).add(p.b2()).sum();
+    return Tensor.stack(0, z.mul(0), z).logSumExp(0).sub(e.get("label").mul(z));
+  }
+
+  static Mlp matrixParams() {
+    return new Mlp(
+        Tensor.randomNormal(41, DType.F64, 3, H).mul(0.5),
+        Tensor.randomNormal(42, DType.F64, H).mul(0.1),
+        Tensor.randomNormal(43, DType.F64, H).mul(0.5),
+        Tensor.scalar(0.2));
+  }
+
+  @Test
+  void clippedSumReadsMllibVectorsWithADeclaredReshapeAsTheUdfDoes(SparkSession spark) {
+    StructType schema =
+        new StructType()
+            .add("features", org.apache.spark.ml.linalg.SQLDataTypes.VectorType())
+            .add("context", DataTypes.createArrayType(DataTypes.DoubleType))
+            .add("label", DataTypes.DoubleType);
+    Tensor x = Tensor.randomNormal(44, DType.F64, N, 6);
+    Tensor ctx = Tensor.randomNormal(45, DType.F64, N, 6);
+    List<Row> rows = new ArrayList<>();
+    for (int i = 0; i < N; i++) {
+      double[] v = x.index(0, i).toDoubleArray();
+      org.apache.spark.ml.linalg.Vector vector =
+          i % 4 == 1 // some rows sparse: two non-zeros
+              ? org.apache.spark.ml.linalg.Vectors.sparse(
+                  6, new int[] {1, 4}, new double[] {v[1], v[4]})
+              : org.apache.spark.ml.linalg.Vectors.dense(v);
+      rows.add(
+          RowFactory.create(
+              vector, ctx.index(0, i).toDoubleArray(), (double) (i % 3 == 0 ? 1 : 0)));
+    }
+    Dataset<Row> df = Frames.frame(spark, rows, schema, 3);
+    double c = 0.4;
+    PerSampleGradients g =
+        PerSampleGradients.of(PerSampleReductionsTest::matrixLoss, matrixParams())
+            .inputColumns("features", "context", "label")
+            .clipNorm(c)
+            .configure(u -> u.shape("context", 2, 3).batchSize(8));
+    PerSampleGradients.ClippedSum<Mlp> sum = g.clippedGradientSum(df);
+
+    // the loop: each collected row's vector densified by MLlib, its context reshaped to [2, 3],
+    // one grad call per row
+    BiFunction<Mlp, Map<String, Tensor>, Mlp> grad = Func.grad(PerSampleReductionsTest::matrixLoss);
+    List<Tensor> want = new ArrayList<>();
+    for (Tensor leaf : Tree.leaves(matrixParams())) {
+      want.add(Tensor.zeros(DType.F64, leaf.shape()));
+    }
+    boolean clipped = false;
+    List<Double> loopNorms = new ArrayList<>();
+    for (Row r : df.collectAsList()) {
+      double[] v = ((org.apache.spark.ml.linalg.Vector) r.get(0)).toArray();
+      Mlp one =
+          grad.apply(
+              matrixParams(),
+              Map.of(
+                  "features",
+                  Tensor.of(v, 6),
+                  "context",
+                  Frames.f64(List.of(r), "context").reshape(2, 3),
+                  "label",
+                  Tensor.scalar(r.getDouble(2))));
+      double norm = Math.sqrt(PerSampleGrads.squaredNorm(one).item());
+      loopNorms.add(norm);
+      clipped |= norm > c;
+      double factor = Math.min(1, c / (norm + 1e-6));
+      List<Tensor> leaves = Tree.leaves(one);
+      for (int l = 0; l < want.size(); l++) {
+        want.set(l, want.get(l).add(leaves.get(l).mul(factor)));
+      }
+    }
+    assertThat(clipped).as("clipping was active").isTrue();
+    assertThat(sum.rows()).isEqualTo(N);
+    List<Tensor> got = Tree.leaves(sum.sum());
+    for (int l = 0; l < want.size(); l++) {
+      assertThat(got.get(l).shape()).isEqualTo(want.get(l).shape());
+      assertThat(got.get(l).allClose(want.get(l), 0, TOL)).as("leaf %d", l).isTrue();
+    }
+
+    // the udf reads the same column forms: its norm column holds the loop's norms
+    List<Double> udfNorms = new ArrayList<>();
+    for (Row r : g.withNorm("n").withoutGradients().transform(df).collectAsList()) {
+      udfNorms.add(((Number) r.getAs("n")).doubleValue());
+    }
+    java.util.Collections.sort(udfNorms);
+    java.util.Collections.sort(loopNorms);
+    assertThat(udfNorms).hasSize(N);
+    for (int i = 0; i < N; i++) {
+      assertThat(udfNorms.get(i))
+          .isCloseTo(loopNorms.get(i), org.assertj.core.data.Offset.offset(TOL));
+    }
+
+    // a vector of the wrong size is named as the udf names it
+    List<Row> bad = new ArrayList<>(rows.subList(0, 5));
+    bad.set(
+        3,
+        RowFactory.create(
+            org.apache.spark.ml.linalg.Vectors.dense(1, 2, 3, 4, 5), new double[6], 0.0));
+    assertThatThrownBy(() -> g.clippedGradientSum(Frames.frame(spark, bad, schema, 1)))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("column 'features', partition 0, row 3: dense vector of size 5")
+        .hasMessageContaining("expected a per-example shape of [6]");
+    // and a context array of the wrong length against its declared [2, 3]
+    bad.set(
+        3,
+        RowFactory.create(
+            org.apache.spark.ml.linalg.Vectors.dense(new double[6]), new double[7], 0.0));
+    assertThatThrownBy(() -> g.clippedGradientSum(Frames.frame(spark, bad, schema, 1)))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("column 'context', partition 0, row 3: array of 7 elements")
+        .hasMessageContaining("expected a per-example shape of [2, 3]");
   }
 }

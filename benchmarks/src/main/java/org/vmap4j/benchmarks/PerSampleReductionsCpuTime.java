@@ -1,0 +1,69 @@
+package org.vmap4j.benchmarks;
+
+import java.lang.management.ManagementFactory;
+import java.util.Arrays;
+import java.util.function.Supplier;
+
+/**
+ * The calls of {@link PerSampleReductionsBenchmark} (peers' MLP, B=1024, F32) timed by the calling
+ * thread's CPU time instead of the wall clock, with the bytes each call allocates: on a machine
+ * shared with other busy processes the wall clock also counts the time the thread waits for a core,
+ * the CPU time (nearly) does not. Compare with {@code benchmarks/functorch/persample_bench.py
+ * --cpu-time} (one thread, thread CPU time), run alternately in the same sitting.
+ *
+ * <p>Run: {@code java --add-modules jdk.incubator.vector -Dvmap4j.threads=1 -Xmx4g -cp
+ * benchmarks/target/benchmarks.jar org.vmap4j.benchmarks.PerSampleReductionsCpuTime [calls]
+ * [workload...]}, workloads among {@code dot project norms clippedSum batchGradient forward}.
+ */
+public final class PerSampleReductionsCpuTime {
+  private PerSampleReductionsCpuTime() {}
+
+  public static void main(String[] args) {
+    int calls = args.length > 0 ? Integer.parseInt(args[0]) : 40;
+    String[] which =
+        args.length > 1
+            ? Arrays.copyOfRange(args, 1, args.length)
+            : new String[] {"dot", "project", "norms", "clippedSum", "batchGradient", "forward"};
+    PerSampleReductionsBenchmark b = new PerSampleReductionsBenchmark();
+    b.setUp();
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    for (String w : which) {
+      Supplier<Object> call =
+          switch (w) {
+            case "dot" -> b::mlpDotApi;
+            case "project" -> b::mlpProjectK1024Api;
+            case "norms" -> b::mlpNormsApi;
+            case "clippedSum" -> b::mlpClippedSumApi;
+            case "batchGradient" -> b::mlpBatchGradientJit;
+            case "forward" -> b::mlpForwardLossJit;
+            default ->
+                throw new IllegalArgumentException(
+                    "PerSampleReductionsCpuTime: unknown workload "
+                        + w
+                        + "; expected dot, project, norms, clippedSum, batchGradient or forward");
+          };
+      // warm up for 3 s of this thread's CPU (at least 10 calls): the JIT compiles the kernels in
+      // the first seconds, and calls timed before that make a noisy median
+      long warm = threads.getCurrentThreadCpuTime();
+      for (int i = 0; i < 10 || threads.getCurrentThreadCpuTime() - warm < 3_000_000_000L; i++) {
+        call.get();
+      }
+      double[] ms = new double[calls];
+      long allocated = 0;
+      long id = Thread.currentThread().getId();
+      for (int i = 0; i < calls; i++) {
+        long a0 = threads.getThreadAllocatedBytes(id);
+        long t0 = threads.getCurrentThreadCpuTime();
+        call.get();
+        ms[i] = (threads.getCurrentThreadCpuTime() - t0) / 1e6;
+        allocated += threads.getThreadAllocatedBytes(id) - a0;
+      }
+      Arrays.sort(ms);
+      System.out.printf(
+          "%s: thread CPU time per call, median %.2f ms, min %.2f ms (%d calls), %.1f MB"
+              + " allocated per call%n",
+          w, ms[calls / 2], ms[0], calls, allocated / 1e6 / calls);
+    }
+  }
+}
