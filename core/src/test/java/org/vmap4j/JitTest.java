@@ -2,6 +2,7 @@ package org.vmap4j;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 import static org.vmap4j.Func.grad;
 import static org.vmap4j.Func.jit;
 import static org.vmap4j.Func.vmap;
@@ -142,6 +143,53 @@ class JitTest {
     assertThat(compiled.shape()).isEqualTo(eager.shape());
     double tol = f64 ? 1e-10 : 1e-4;
     assertThat(compiled.allClose(eager, tol, tol)).as("%s vs %s", compiled, eager).isTrue();
+  }
+
+  /**
+   * Fused map-reduce kernels against plain Java loops, for every row length from 1 to 40 (the
+   * kernels split a row over several accumulators and finish with a tail, so each length exercises
+   * a different split), for sums in F64, F32 and I32 and for a maximum.
+   */
+  @Test
+  void fusedRowReductionsMatchPlainLoops() {
+    Random random = new Random(17);
+    Function<Tensor, Tensor> sumOfSquaresPlusOne = x -> x.mul(x).add(1).sum(1);
+    Function<Tensor, Tensor> maxOfNegated = x -> x.neg().max(1);
+    for (int length = 1; length <= 40; length++) {
+      int rows = 3;
+      double[] d = new double[rows * length];
+      int[] n = new int[rows * length];
+      for (int i = 0; i < d.length; i++) {
+        d[i] = random.nextGaussian();
+        n[i] = random.nextInt(2001) - 1000;
+      }
+      float[] f = new float[d.length];
+      for (int i = 0; i < d.length; i++) {
+        f[i] = (float) d[i];
+      }
+      double[] sum64 = jit(sumOfSquaresPlusOne).apply(Tensor.of(d, rows, length)).toDoubleArray();
+      float[] sum32 = jit(sumOfSquaresPlusOne).apply(Tensor.of(f, rows, length)).toFloatArray();
+      int[] sumInt = jit(sumOfSquaresPlusOne).apply(Tensor.of(n, rows, length)).toIntArray();
+      double[] max64 = jit(maxOfNegated).apply(Tensor.of(d, rows, length)).toDoubleArray();
+      for (int r = 0; r < rows; r++) {
+        double want64 = 0;
+        double want32 = 0;
+        int wantInt = 0;
+        double wantMax = Double.NEGATIVE_INFINITY;
+        for (int j = 0; j < length; j++) {
+          int k = r * length + j;
+          want64 += d[k] * d[k] + 1;
+          want32 += f[k] * f[k] + 1f;
+          wantInt += n[k] * n[k] + 1;
+          wantMax = Math.max(wantMax, -d[k]);
+        }
+        String at = "row " + r + " of length " + length;
+        assertThat(sum64[r]).as(at).isCloseTo(want64, within(1e-12 * want64));
+        assertThat(sum32[r]).as(at).isCloseTo((float) want32, within(1e-6f * (float) want32));
+        assertThat(sumInt[r]).as(at).isEqualTo(wantInt);
+        assertThat(max64[r]).as(at).isEqualTo(wantMax);
+      }
+    }
   }
 
   @Test

@@ -15,6 +15,13 @@ import org.vmap4j.kernel.Monoid;
 public final class FusedReductions {
   private FusedReductions() {}
 
+  /**
+   * Longest element-wise body (in characters of Java) that is unrolled over {@link
+   * Accumulators#LANES} accumulators. The body is then written LANES + 1 times, and HotSpot leaves
+   * a method of more than 8000 bytes of bytecode to the interpreter: a long body keeps one chain.
+   */
+  private static final int MAX_UNROLLED_STATEMENTS = 1500;
+
   /** Generated loop: see the class comment. */
   public interface Loop {
     /** Rows {@code [rowFrom, rowTo)}. */
@@ -109,17 +116,13 @@ public final class FusedReductions {
       Monoid monoid,
       DType outType) {
     DType accumulator = JavaScalarOps.accumulator(monoid, expressionType);
-    String at = Storage.javaType(accumulator);
     StringBuilder sb = new StringBuilder();
     sb.append(
         "public void run(Object[] in, int[] off, int[] rs, Object out, int rowFrom, int rowTo,"
             + " int length) {\n");
-    StringBuilder perElement = new StringBuilder();
     for (int i = 0; i < dtypes.length; i++) {
       String t = Storage.javaType(dtypes[i]);
       sb.append(String.format("  final %s[] a%d = (%s[]) in[%d];%n", t, i, t, i));
-      String index = broadcastInner[i] ? "b" + i : "b" + i + " + j";
-      perElement.append(String.format("      final %s x%d = a%d[%s];%n", t, i, i, index));
     }
     String ot = Storage.javaType(outType);
     sb.append(String.format("  final %s[] y = (%s[]) out;%n", ot, ot));
@@ -127,13 +130,20 @@ public final class FusedReductions {
     for (int i = 0; i < dtypes.length; i++) {
       sb.append(String.format("    final int b%d = off[%d] + r * rs[%d];%n", i, i, i));
     }
-    sb.append(String.format("    %s acc = (%s) %s;%n", at, at, JavaScalarOps.identity(monoid)));
-    sb.append("    for (int j = 0; j < length; j++) {\n");
-    sb.append(perElement).append(statements);
-    sb.append("      acc = ")
-        .append(JavaScalarOps.combine(monoid, accumulator, "acc", "(" + expression + ")"))
-        .append(";\n");
-    sb.append("    }\n");
+    int lanes = statements.length() <= MAX_UNROLLED_STATEMENTS ? Accumulators.LANES : 1;
+    Accumulators.RowBody body =
+        lane -> {
+          StringBuilder e = new StringBuilder();
+          for (int i = 0; i < dtypes.length; i++) {
+            String index = broadcastInner[i] ? "b" + i : "b" + i + " + " + lane;
+            e.append(
+                String.format(
+                    "      final %s x%d = a%d[%s];%n", Storage.javaType(dtypes[i]), i, i, index));
+          }
+          return e.append(statements).toString();
+        };
+    sb.append(
+        Accumulators.rowLoop(monoid, accumulator, lanes, body, "(" + expression + ")", "acc"));
     sb.append(String.format("    y[r] = (%s) acc;%n", ot));
     sb.append("  }\n}\n");
     return sb.toString();

@@ -81,13 +81,15 @@ public final class Reductions {
       sb.append(String.format("  for (int i = 0; i < rows; i++) { y[i] = (%s) acc[i]; }%n", et));
     } else {
       sb.append("  for (int i = 0; i < rows; i++) {\n");
-      sb.append(String.format("    %s acc = (%s) %s;%n", at, at, JavaScalarOps.identity(op)));
       sb.append("    final int b = off + i * length;\n");
-      sb.append("    for (int j = 0; j < length; j++) {\n");
-      sb.append("      acc = ")
-          .append(JavaScalarOps.combine(op, accumulator, "acc", "x[b + j]"))
-          .append(";\n");
-      sb.append("    }\n");
+      sb.append(
+          Accumulators.rowLoop(
+              op,
+              accumulator,
+              Accumulators.LANES,
+              index -> "      final " + et + " v = x[b + " + index + "];\n",
+              "v",
+              "acc"));
       sb.append(String.format("    y[i] = (%s) acc;%n", et));
       sb.append("  }\n");
     }
