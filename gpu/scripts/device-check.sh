@@ -16,7 +16,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 OUT="$ROOT/gpu/device-check"
 LIMIT_MIB=64
-CLASSES=(CudaBackendTest IndexMathTest CublasAvailabilityTest GpuRuntimeTest GpuKernelsTest GpuF64MathTest
+CLASSES=(CudaBackendTest ptx.IndexMathTest cublas.CublasAvailabilityTest GpuRuntimeTest GpuKernelsTest GpuF64MathTest
   GpuProgramsTest GpuIndexPrimitivesTest GpuIntegerKernelsTest)
 
 prepare() {

@@ -20,7 +20,7 @@ import org.vmap4j.DType;
 import org.vmap4j.InDims;
 import org.vmap4j.Tensor;
 import org.vmap4j.Vjp;
-import org.vmap4j.gpu.CudaAvailability;
+import org.vmap4j.gpu.CudaBackend;
 
 /**
  * The README's main command runs this program. It shows what vmap4j computes today, with real
@@ -260,7 +260,7 @@ public final class Main {
       spark.stop();
     }
 
-    out.println("15. GPU: " + CudaAvailability.probe().description());
+    out.println("15. GPU: " + new CudaBackend().availability().description());
     out.printf(
         "%nAll checks passed: %.1f s, %.1f s of CPU (this JVM, Maven's start not included)%n",
         (System.nanoTime() - wall) / 1e9, (processCpuNanos() - cpu) / 1e9);

@@ -3,6 +3,8 @@ package org.vmap4j.gpu;
 import org.vmap4j.backend.Availability;
 import org.vmap4j.backend.Backend;
 import org.vmap4j.compiler.ExecutionPlan;
+import org.vmap4j.gpu.cuda.CudaAvailability;
+import org.vmap4j.gpu.cuda.CudaDevice;
 
 /**
  * The CUDA backend ({@code name() = "cuda"}, kind GPU), registered through {@code

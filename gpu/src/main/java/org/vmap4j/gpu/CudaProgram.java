@@ -11,6 +11,14 @@ import org.vmap4j.backend.CompiledProgram;
 import org.vmap4j.compiler.Executable;
 import org.vmap4j.compiler.Fusion;
 import org.vmap4j.cpu.CpuTensor;
+import org.vmap4j.gpu.cublas.CublasAvailability;
+import org.vmap4j.gpu.cublas.CublasCall;
+import org.vmap4j.gpu.cuda.CudaDevice;
+import org.vmap4j.gpu.cuda.CudaModule;
+import org.vmap4j.gpu.cuda.DeviceBuffer;
+import org.vmap4j.gpu.ptx.GemmPtx;
+import org.vmap4j.gpu.ptx.IndexPrimitives;
+import org.vmap4j.gpu.ptx.PtxKernelRenderer;
 import org.vmap4j.ir.Program;
 import org.vmap4j.ir.Var;
 

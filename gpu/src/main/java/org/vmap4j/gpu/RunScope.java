@@ -17,6 +17,16 @@ import jcuda.runtime.cudaStream_t;
 import org.vmap4j.DType;
 import org.vmap4j.core.TensorType;
 import org.vmap4j.cpu.CpuTensor;
+import org.vmap4j.gpu.cublas.CublasCall;
+import org.vmap4j.gpu.cublas.CublasGemm;
+import org.vmap4j.gpu.cublas.CublasHandles;
+import org.vmap4j.gpu.cuda.CudaCallException;
+import org.vmap4j.gpu.cuda.CudaDevice;
+import org.vmap4j.gpu.cuda.CudaModule;
+import org.vmap4j.gpu.cuda.CudaStream;
+import org.vmap4j.gpu.cuda.DeviceBuffer;
+import org.vmap4j.gpu.cuda.HostArrays;
+import org.vmap4j.gpu.cuda.PinnedHostBuffer;
 import org.vmap4j.ir.Var;
 
 /**

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import org.junit.jupiter.api.Test;
 import org.vmap4j.backend.Backend;
 import org.vmap4j.backend.Backends;
+import org.vmap4j.gpu.cuda.CudaAvailability;
 
 /** The CUDA backend as core's service loader sees it; the no-GPU answers where there is none. */
 class CudaBackendTest {

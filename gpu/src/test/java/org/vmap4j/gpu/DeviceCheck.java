@@ -11,11 +11,14 @@ import org.junit.platform.launcher.TestExecutionListener;
 import org.junit.platform.launcher.TestIdentifier;
 import org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder;
 import org.junit.platform.launcher.core.LauncherFactory;
+import org.vmap4j.gpu.cublas.CublasAvailability;
+import org.vmap4j.gpu.cuda.CudaAvailability;
 
 /**
- * The device check's test step (gpu/scripts/device-check.sh): runs the named test classes one by
- * one through the JUnit Platform launcher and prints one line per test (PASS, FAIL with the first
- * line of the failure, SKIP with the reason), then a count per class. Exit status 1 if any failed.
+ * The device check's test step (gpu/scripts/device-check.sh): runs the named test classes (named
+ * relative to {@code org.vmap4j.gpu}, e.g. {@code ptx.IndexMathTest}) one by one through the JUnit
+ * Platform launcher and prints one line per test (PASS, FAIL with the first line of the failure,
+ * SKIP with the reason), then a count per class. Exit status 1 if any failed.
  */
 public final class DeviceCheck {
   private DeviceCheck() {}

@@ -19,6 +19,14 @@ import org.vmap4j.DType;
 import org.vmap4j.Func;
 import org.vmap4j.Tensor;
 import org.vmap4j.compiler.ProgramCompiler;
+import org.vmap4j.gpu.cuda.CudaAvailability;
+import org.vmap4j.gpu.cuda.CudaCallException;
+import org.vmap4j.gpu.cuda.CudaDevice;
+import org.vmap4j.gpu.cuda.CudaModule;
+import org.vmap4j.gpu.cuda.CudaStream;
+import org.vmap4j.gpu.cuda.DeviceBuffer;
+import org.vmap4j.gpu.ptx.GemmPtx;
+import org.vmap4j.gpu.ptx.PtxKernelRenderer;
 
 /**
  * The device check's benchmark step: on GPU 0, in one run, (1) a fused element-wise kernel's

@@ -20,6 +20,9 @@ import org.vmap4j.compiler.ExecutionPlan;
 import org.vmap4j.compiler.ProgramCompiler;
 import org.vmap4j.cpu.CpuTensor;
 import org.vmap4j.functorch.ConformancePrograms;
+import org.vmap4j.gpu.cuda.CudaCallException;
+import org.vmap4j.gpu.cuda.CudaDevice;
+import org.vmap4j.gpu.cuda.DeviceMemoryPool;
 import org.vmap4j.ir.Program;
 
 /**

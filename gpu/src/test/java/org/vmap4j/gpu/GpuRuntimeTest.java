@@ -7,6 +7,15 @@ import static org.vmap4j.gpu.GpuTestSupport.requireGpu;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.vmap4j.gpu.cuda.CudaCallException;
+import org.vmap4j.gpu.cuda.CudaDevice;
+import org.vmap4j.gpu.cuda.CudaModule;
+import org.vmap4j.gpu.cuda.CudaStream;
+import org.vmap4j.gpu.cuda.DeviceBuffer;
+import org.vmap4j.gpu.cuda.DeviceMemoryPool;
+import org.vmap4j.gpu.cuda.PinnedHostBuffer;
+import org.vmap4j.gpu.ptx.PtxKernelRenderer;
+import org.vmap4j.gpu.ptx.PtxKernelRendererTest;
 
 /**
  * The driver-level pieces one at a time, so that a failure on a GPU machine points at one of them.

@@ -9,6 +9,7 @@ import org.vmap4j.DType;
 import org.vmap4j.Tensor;
 import org.vmap4j.core.TensorType;
 import org.vmap4j.cpu.CpuTensor;
+import org.vmap4j.gpu.cuda.CudaAvailability;
 import org.vmap4j.ir.Program;
 
 /** What the GPU tests share: the skip with its reason, inputs, and the comparison with the CPU. */

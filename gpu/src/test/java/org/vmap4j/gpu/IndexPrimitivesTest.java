@@ -17,6 +17,8 @@ import org.vmap4j.core.Interpreters;
 import org.vmap4j.core.Params;
 import org.vmap4j.core.Primitive;
 import org.vmap4j.cpu.CpuTensor;
+import org.vmap4j.gpu.ptx.IndexPrimitives;
+import org.vmap4j.gpu.ptx.PtxKernelRenderer;
 import org.vmap4j.prim.Argmax;
 import org.vmap4j.prim.Concatenate;
 import org.vmap4j.prim.DotGeneral;

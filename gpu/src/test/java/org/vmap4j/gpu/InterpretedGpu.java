@@ -9,6 +9,10 @@ import org.vmap4j.compiler.Executable;
 import org.vmap4j.compiler.Fusion;
 import org.vmap4j.core.TensorType;
 import org.vmap4j.cpu.CpuTensor;
+import org.vmap4j.gpu.cuda.HostArrays;
+import org.vmap4j.gpu.ptx.GemmPtx;
+import org.vmap4j.gpu.ptx.IndexPrimitives;
+import org.vmap4j.gpu.ptx.PtxKernelRenderer;
 import org.vmap4j.ir.Program;
 import org.vmap4j.ir.Var;
 

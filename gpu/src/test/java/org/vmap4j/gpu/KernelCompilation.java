@@ -6,19 +6,22 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.vmap4j.gpu.ptx.PtxCompilationException;
+import org.vmap4j.gpu.ptx.PtxCompiler;
+import org.vmap4j.gpu.ptx.PtxKernelRendererTest;
 
 /**
  * Compiles a kernel for sm_80 and sm_90 with nvPTXCompiler, and with {@code ptxas} where it is on
  * the PATH, once per distinct PTX text; a failure is an {@link AssertionError} with the log and the
  * PTX. For tests that generate kernels outside {@link KernelCorpus}.
  */
-final class KernelCompilation {
+public final class KernelCompilation {
   private static final Set<String> DONE = ConcurrentHashMap.newKeySet();
   private static final boolean PTXAS = PtxKernelRendererTest.onPath("ptxas");
 
   private KernelCompilation() {}
 
-  static void check(String what, String ptx) {
+  public static void check(String what, String ptx) {
     if (!DONE.add(ptx)) {
       return;
     }

@@ -11,12 +11,12 @@ import org.vmap4j.functorch.ConformancePrograms;
  * Every GPU placement of every program the test suites produce: the functorch conformance fixtures
  * and core's per-primitive property cases (f32 and f64), and the per-sample-gradient workloads.
  */
-final class KernelCorpus {
+public final class KernelCorpus {
   private KernelCorpus() {}
 
-  record Entry(String program, GpuPlan plan) {}
+  public record Entry(String program, GpuPlan plan) {}
 
-  static List<Entry> all() {
+  public static List<Entry> all() {
     List<Entry> out = new ArrayList<>();
     for (DType t : List.of(DType.F32, DType.F64)) {
       for (ConformancePrograms.Case c : ConformancePrograms.all(t)) {

@@ -14,6 +14,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.vmap4j.gpu.ptx.PtxCompilationException;
+import org.vmap4j.gpu.ptx.PtxCompiler;
+import org.vmap4j.gpu.ptx.PtxKernelRendererTest;
 
 /**
  * The PTX of every GPU step of every program the test suites produce (see {@link KernelCorpus})

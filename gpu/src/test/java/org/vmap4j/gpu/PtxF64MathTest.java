@@ -17,10 +17,10 @@ import org.vmap4j.compiler.ProgramCompiler;
 import org.vmap4j.cpu.CpuTensor;
 
 /**
- * Accuracy of the software transcendentals ({@link PtxF64Math}): each function's generated kernel
- * runs in {@link PtxInterpreter} over special values, a dense sweep of its interesting range and
- * random values across the whole exponent range, and is compared with {@link StrictMath} (f32: with
- * StrictMath in double rounded to float, which is what the CPU computes). Special values (NaN,
+ * Accuracy of the software transcendentals ({@code ptx.PtxF64Math}): each function's generated
+ * kernel runs in {@link PtxInterpreter} over special values, a dense sweep of its interesting range
+ * and random values across the whole exponent range, and is compared with {@link StrictMath} (f32:
+ * with StrictMath in double rounded to float, which is what the CPU computes). Special values (NaN,
  * ±inf, ±0) must match exactly; finite values within a bound in ulps of the reference. The maximum
  * ulp error of each function is printed (and recorded in docs/gpu.md).
  */

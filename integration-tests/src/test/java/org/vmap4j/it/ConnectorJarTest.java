@@ -43,7 +43,7 @@ class ConnectorJarTest {
         .contains(
             "org/vmap4j/Tensor.class", // core
             "org/vmap4j/arrow/ArrowTensors.class", // arrow-bridge
-            "org/vmap4j/gpu/CudaAvailability.class", // gpu
+            "org/vmap4j/gpu/CudaBackend.class", // gpu
             "org/vmap4j/spark/VmapUdf.class", // spark-connector
             "jcuda/driver/JCudaDriver.class"); // JCuda, which no Spark distribution ships
     try (JarFile file = new JarFile(Environment.connectorJar().toFile())) {

@@ -1,0 +1,462 @@
+package org.vmap4j.gpu.ptx;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.vmap4j.DType;
+import org.vmap4j.core.Shapes;
+import org.vmap4j.core.TensorType;
+import org.vmap4j.cpu.CpuTensor;
+import org.vmap4j.ir.Equation;
+import org.vmap4j.prim.Argmax;
+import org.vmap4j.prim.Concatenate;
+import org.vmap4j.prim.Pad;
+import org.vmap4j.prim.ScatterAdd;
+
+/**
+ * The structural primitives that move elements by computed positions and do not yet state a {@link
+ * org.vmap4j.kernel.KernelDescription} of their own (gather does, and is rendered by {@link
+ * PtxKernelRenderer} from it), each as one PTX kernel of one thread per output element (per update
+ * element for {@code scatter_add}): {@code pad}, {@code concatenate}, {@code scatter_add} and
+ * {@code argmax}, with core's semantics (interior padding, paired batch dimensions, the first
+ * maximum with NaN as the largest value).
+ *
+ * <p>Entry {@value PtxKernelRenderer#ENTRY} with parameters {@code (x0.., y, n)}. {@code
+ * scatter_add} takes {@code (x0.., y, err, n)} and run max(elements moved, indices) threads: thread
+ * g checks index g (so every index is checked, also where its slice is empty, as the CPU does),
+ * lowering the u32 at {@code err}, which the caller sets to {@value #NO_ERROR}, to g by an atomic
+ * min when the index is outside {@code [0, n)}. Such an index is never dereferenced (threads that
+ * would use it write nothing); the caller reports the smallest flagged position, which is the one
+ * the CPU reports (see {@link #outOfRange}). {@code scatter_add}'s output must hold a copy of its
+ * operand before the launch; the kernel adds the updates with {@code atom.global.add}, so repeated
+ * indices accumulate in an unspecified order (floating sums may differ from the CPU's in the last
+ * bits).
+ */
+public final class IndexPrimitives {
+  /** The error word's value when every index was in range. */
+  public static final int NO_ERROR = -1;
+
+  private IndexPrimitives() {}
+
+  /**
+   * A rendered kernel: {@code n} threads (the {@code n} parameter); {@code checksIndices} for the
+   * {@code err} parameter, whose index operand is input {@link #INDICES}; {@code startsFromOperand}
+   * when the output must first hold a copy of input 0.
+   */
+  public record Kernel(String ptx, int n, boolean checksIndices, boolean startsFromOperand) {}
+
+  /** The input of gather and scatter_add that holds the indices. */
+  public static final int INDICES = 1;
+
+  /** Whether {@code e} is one of these primitives. */
+  public static boolean handles(Equation e) {
+    var p = e.primitive();
+    return p == Pad.PAD
+        || p == Concatenate.CONCATENATE
+        || p == ScatterAdd.SCATTER_ADD
+        || p == Argmax.ARGMAX;
+  }
+
+  /**
+   * Why {@code e} (one of these primitives) has no kernel here, or null when it has one: the dtypes
+   * the kernels below do not handle. Placement asks this before {@link #kernel}.
+   */
+  public static String unsupported(Equation e) {
+    var p = e.primitive();
+    DType operand = e.inputs().get(0).type().dtype();
+    if (p == ScatterAdd.SCATTER_ADD) {
+      DType indices = e.inputs().get(INDICES).type().dtype();
+      if (indices != DType.I32 && indices != DType.I64) {
+        return "indices of " + indices + " are not lowered";
+      }
+      if (operand == DType.BOOL) {
+        return "scatter_add of bool is not lowered";
+      }
+    }
+    if (p == Argmax.ARGMAX && operand == DType.BOOL) {
+      return "argmax of bool is not lowered";
+    }
+    return null;
+  }
+
+  /**
+   * The kernel computing {@code e}, or null when {@code e} is none of these primitives.
+   *
+   * @throws UnsupportedOperationException for a dtype these kernels do not handle (see {@link
+   *     #unsupported})
+   */
+  public static Kernel kernel(Equation e) {
+    var p = e.primitive();
+    if (p == Pad.PAD) {
+      return new Kernel(pad(e), size(e), false, false);
+    }
+    if (p == Concatenate.CONCATENATE) {
+      return new Kernel(concatenate(e), size(e), false, false);
+    }
+    if (p == ScatterAdd.SCATTER_ADD) {
+      int indices = e.inputs().get(INDICES).type().size();
+      int updates = e.inputs().get(2).type().size();
+      return new Kernel(scatterAdd(e), Math.max(updates, indices), true, true);
+    }
+    if (p == Argmax.ARGMAX) {
+      return new Kernel(argmax(e), size(e), false, false);
+    }
+    return null;
+  }
+
+  /**
+   * The error the CPU raises for index {@code position} of {@code indices} (outside {@code [0,
+   * n)}), for a GPU step whose kernel flagged that position.
+   */
+  public static IndexOutOfBoundsException outOfRange(
+      Equation e, CpuTensor indices, int position, String where) {
+    int n = e.inputs().get(0).type().shape()[e.params().integer("axis")];
+    return new IndexOutOfBoundsException(
+        e.primitive().displayName()
+            + ": index "
+            + indices.getLong(position)
+            + " at flat position "
+            + position
+            + " of the indices "
+            + indices.type()
+            + " is outside [0, "
+            + n
+            + ") ("
+            + where
+            + ")");
+  }
+
+  private static int size(Equation e) {
+    return e.outputs().get(0).type().size();
+  }
+
+  /** Registers and lines of one kernel: the pointers, {@code n}, and the thread's index. */
+  private static final class Body {
+    final PtxRegisters regs = new PtxRegisters();
+    final List<String> lines = new ArrayList<>();
+    final List<String> params = new ArrayList<>();
+    final String[] x;
+    final String y;
+    final String err;
+    final String gid;
+
+    Body(int inputs, boolean err) {
+      x = new String[inputs];
+      for (int i = 0; i < inputs; i++) {
+        params.add(".param .u64 x" + i);
+        x[i] = PtxKernelRenderer.globalPointer("x" + i, regs, lines);
+      }
+      params.add(".param .u64 y");
+      y = PtxKernelRenderer.globalPointer("y", regs, lines);
+      if (err) {
+        params.add(".param .u64 err");
+        this.err = PtxKernelRenderer.globalPointer("err", regs, lines);
+      } else {
+        this.err = null;
+      }
+      params.add(".param .u32 n");
+      String n = regs.b32();
+      lines.add("ld.param.u32 " + n + ", [n];");
+      gid = PtxKernelRenderer.globalThreadIndex(regs.b32(), regs, lines);
+      String outside = regs.pred();
+      lines.add("setp.ge.u32 " + outside + ", " + gid + ", " + n + ";");
+      lines.add("@" + outside + " bra DONE;");
+    }
+
+    void add(String line) {
+      lines.add(line);
+    }
+
+    /** {@code (index / inner) % extent}, the coordinate of a flat index along one dimension. */
+    String coordinate(String index, long inner, long extent) {
+      String q = regs.b32();
+      lines.add(
+          inner == 1
+              ? "mov.u32 " + q + ", " + index + ";"
+              : "div.u32 " + q + ", " + index + ", " + Math.max(1, inner) + ";");
+      lines.add("rem.u32 " + q + ", " + q + ", " + Math.max(1, extent) + ";");
+      return q;
+    }
+
+    /** {@code index / inner}: the coordinate along the outermost dimension of a split. */
+    String quotient(String index, long inner) {
+      String q = regs.b32();
+      lines.add("div.u32 " + q + ", " + index + ", " + Math.max(1, inner) + ";");
+      return q;
+    }
+
+    /** Loads element {@code offset} of {@code base} as raw bits (a b32 or b64 register). */
+    String loadBits(DType t, String base, String offset) {
+      String address = PtxKernelRenderer.address(base, offset, t, regs, lines);
+      String v = t.byteSize() == 8 ? regs.b64() : regs.b32();
+      lines.add("ld.global." + bitType(t) + " " + v + ", [" + address + "];");
+      return v;
+    }
+
+    void storeBits(DType t, String base, String offset, String value) {
+      String address = PtxKernelRenderer.address(base, offset, t, regs, lines);
+      lines.add("st.global." + bitType(t) + " [" + address + "], " + value + ";");
+    }
+
+    String ptx() {
+      return PtxKernelRenderer.assemble("IndexPrimitives", params, regs, lines);
+    }
+  }
+
+  /** The PTX type that moves one element of {@code t} unchanged. */
+  private static String bitType(DType t) {
+    return switch (t.byteSize()) {
+      case 1 -> "u8";
+      case 4 -> "b32";
+      default -> "b64";
+    };
+  }
+
+  /**
+   * Output element o along each dimension comes from input element (o - low) / (interior + 1) when
+   * that divides exactly and lies inside the input; every other element is the value.
+   */
+  private static String pad(Equation e) {
+    TensorType in = e.inputs().get(0).type();
+    TensorType out = e.outputs().get(0).type();
+    DType t = out.dtype();
+    int[] low = e.params().ints("low");
+    int[] interior = e.params().ints("interior");
+    int[] os = out.shape();
+    int[] is = in.shape();
+    int[] outInner = Shapes.contiguousStrides(os);
+    int[] inStrides = Shapes.contiguousStrides(is);
+    Body b = new Body(1, false);
+    String off = b.regs.b32();
+    b.add("mov.u32 " + off + ", 0;");
+    String outside = b.regs.pred();
+    for (int d = 0; d < os.length; d++) {
+      String q = b.coordinate(b.gid, outInner[d], os[d]);
+      String r = b.regs.b32();
+      b.add("sub.s32 " + r + ", " + q + ", " + low[d] + ";");
+      b.add("setp.lt.s32 " + outside + ", " + r + ", 0;");
+      b.add("@" + outside + " bra FILL;");
+      if (interior[d] > 0) {
+        String m = b.regs.b32();
+        b.add("rem.u32 " + m + ", " + r + ", " + (interior[d] + 1) + ";");
+        b.add("setp.ne.u32 " + outside + ", " + m + ", 0;");
+        b.add("@" + outside + " bra FILL;");
+        b.add("div.u32 " + r + ", " + r + ", " + (interior[d] + 1) + ";");
+      }
+      b.add("setp.ge.u32 " + outside + ", " + r + ", " + is[d] + ";");
+      b.add("@" + outside + " bra FILL;");
+      b.add("mad.lo.u32 " + off + ", " + r + ", " + inStrides[d] + ", " + off + ";");
+    }
+    b.storeBits(t, b.y, b.gid, b.loadBits(t, b.x[0], off));
+    b.add("bra DONE;");
+    b.add("FILL:");
+    String fill = t.byteSize() == 8 ? b.regs.b64() : b.regs.b32();
+    b.add("mov." + (t.byteSize() == 8 ? "b64 " : "b32 ") + fill + ", " + padBits(t, e) + ";");
+    b.storeBits(t, b.y, b.gid, fill);
+    return b.ptx();
+  }
+
+  /** The padding value's bits in {@code t}, converted as the CPU's fill does. */
+  private static String padBits(DType t, Equation e) {
+    double v = e.params().real("value");
+    long bits =
+        switch (t) {
+          case F32 -> Float.floatToRawIntBits((float) v);
+          case F64 -> Double.doubleToRawLongBits(v);
+          case I32 -> (int) v;
+          case I64 -> (long) v;
+          case BOOL -> v != 0 ? 1 : 0;
+        };
+    return PtxRegisters.rawBits(bits, t.byteSize());
+  }
+
+  /**
+   * The output seen as [outer, extent, inner] along the axis: position p along it belongs to the
+   * operand j with start_j ≤ p < end_j, read at [outer, p - start_j, inner] of that operand.
+   */
+  private static String concatenate(Equation e) {
+    TensorType out = e.outputs().get(0).type();
+    DType t = out.dtype();
+    int axis = e.params().integer("axis");
+    int[] os = out.shape();
+    long inner = Shapes.size(java.util.Arrays.copyOfRange(os, axis + 1, os.length));
+    Body b = new Body(e.inputs().size(), false);
+    String outer = b.quotient(b.gid, inner * os[axis]);
+    String pos = b.coordinate(b.gid, inner, os[axis]);
+    String within = b.coordinate(b.gid, 1, inner);
+    String chosen = b.regs.pred();
+    int end = 0;
+    List<Integer> operands = new ArrayList<>();
+    for (int j = 0; j < e.inputs().size(); j++) {
+      int width = e.inputs().get(j).type().shape()[axis];
+      end += width;
+      if (width > 0) {
+        operands.add(j);
+        b.add("setp.lt.u32 " + chosen + ", " + pos + ", " + end + ";");
+        b.add("@" + chosen + " bra OPERAND" + j + ";");
+      }
+    }
+    b.add("bra DONE;"); // unreachable for a thread inside the output
+    int start = 0;
+    for (int j = 0; j < e.inputs().size(); j++) {
+      int width = e.inputs().get(j).type().shape()[axis];
+      if (operands.contains(j)) {
+        b.add("OPERAND" + j + ":");
+        String src = b.regs.b32();
+        b.add("sub.u32 " + src + ", " + pos + ", " + start + ";");
+        b.add("mad.lo.u32 " + src + ", " + outer + ", " + width + ", " + src + ";");
+        b.add("mad.lo.u32 " + src + ", " + src + ", " + inner + ", " + within + ";");
+        b.storeBits(t, b.y, b.gid, b.loadBits(t, b.x[j], src));
+        b.add("bra DONE;");
+      }
+      start += width;
+    }
+    return b.ptx();
+  }
+
+  /**
+   * Gather's layout (see {@link org.vmap4j.prim.Gather}): the output is [B, P, N, Q] and the
+   * indices [B, I]; thread g of the [B, P, I, Q] updates has index k = b·I + i and adds to element
+   * [b, p, idx[k], q] of the output.
+   */
+  private static String scatterAdd(Equation e) {
+    TensorType x = e.inputs().get(0).type();
+    TensorType idx = e.inputs().get(INDICES).type();
+    DType t = x.dtype();
+    int axis = e.params().integer("axis");
+    int nb = e.params().integer("batch_dims");
+    int[] xs = x.shape();
+    long p = Shapes.size(Shapes.select(xs, Shapes.range(nb, axis)));
+    long n = xs[axis];
+    long q = Shapes.size(Shapes.select(xs, Shapes.range(axis + 1, xs.length)));
+    int[] is = idx.shape();
+    long items = Shapes.size(Shapes.select(is, Shapes.range(nb, is.length)));
+    if (t == DType.BOOL) {
+      throw new UnsupportedOperationException("scatter_add of bool is not lowered");
+    }
+    int moved = e.inputs().get(2).type().size();
+    Body b = new Body(e.inputs().size(), true);
+    // every index is checked, by the thread of its position, even where no element moves (an
+    // empty slice), so that the GPU fails exactly where the CPU does
+    String bad = b.regs.pred();
+    String beyond = b.regs.pred();
+    b.add("setp.ge.u32 " + beyond + ", " + b.gid + ", " + idx.size() + ";");
+    b.add("@" + beyond + " bra CHECKED;");
+    String own = loadIndex(b, idx.dtype(), b.gid);
+    // unsigned: a negative index is a huge one, so one comparison covers both ends
+    b.add("setp.ge.u64 " + bad + ", " + own + ", " + n + ";");
+    String ignored = b.regs.b32();
+    b.add("@" + bad + " atom.global.min.u32 " + ignored + ", [" + b.err + "], " + b.gid + ";");
+    b.add("CHECKED:");
+    b.add("setp.ge.u32 " + beyond + ", " + b.gid + ", " + moved + ";");
+    b.add("@" + beyond + " bra DONE;");
+    String qq = b.coordinate(b.gid, 1, q);
+    String i = b.coordinate(b.gid, q, items);
+    String pp = b.coordinate(b.gid, q * items, p);
+    String bb = b.quotient(b.gid, q * items * p);
+    String k = b.regs.b32();
+    b.add("mad.lo.u32 " + k + ", " + bb + ", " + items + ", " + i + ";");
+    String index = loadIndex(b, idx.dtype(), k);
+    // an index outside [0, n) was flagged by its own thread: move nothing
+    b.add("setp.ge.u64 " + bad + ", " + index + ", " + n + ";");
+    b.add("@" + bad + " bra DONE;");
+    String j = b.regs.b32();
+    b.add("cvt.u32.u64 " + j + ", " + index + ";");
+    String at2 = b.regs.b32();
+    b.add("mad.lo.u32 " + at2 + ", " + bb + ", " + p + ", " + pp + ";");
+    b.add("mad.lo.u32 " + at2 + ", " + at2 + ", " + n + ", " + j + ";");
+    b.add("mad.lo.u32 " + at2 + ", " + at2 + ", " + q + ", " + qq + ";");
+    String u = b.regs.of(t);
+    String from = PtxKernelRenderer.address(b.x[2], b.gid, t, b.regs, b.lines);
+    b.add("ld.global." + PtxRegisters.suffix(t) + " " + u + ", [" + from + "];");
+    String to = PtxKernelRenderer.address(b.y, at2, t, b.regs, b.lines);
+    String old = b.regs.of(t);
+    String type =
+        switch (t) {
+          case F32 -> "f32";
+          case F64 -> "f64";
+          case I32 -> "s32";
+          default -> "u64"; // two's complement: the same bits as a signed add
+        };
+    b.add("atom.global.add." + type + " " + old + ", [" + to + "], " + u + ";");
+    return b.ptx();
+  }
+
+  /** Loads index {@code position} of the index input, widened to 64 bits. */
+  private static String loadIndex(Body b, DType t, String position) {
+    String at = PtxKernelRenderer.address(b.x[INDICES], position, t, b.regs, b.lines);
+    String index = b.regs.b64();
+    if (t == DType.I32) {
+      String narrow = b.regs.b32();
+      b.add("ld.global.s32 " + narrow + ", [" + at + "];");
+      b.add("cvt.s64.s32 " + index + ", " + narrow + ";");
+    } else if (t == DType.I64) {
+      b.add("ld.global.s64 " + index + ", [" + at + "];");
+    } else {
+      throw new UnsupportedOperationException("indices of " + t + " are not lowered");
+    }
+    return index;
+  }
+
+  /**
+   * The input seen as [outer, length, inner] along the axis; thread g = (o, i) scans its row as the
+   * CPU does: the running best is replaced by a larger value or a NaN, and a NaN is never replaced
+   * (so the scan stops there).
+   */
+  private static String argmax(Equation e) {
+    TensorType x = e.inputs().get(0).type();
+    DType t = x.dtype();
+    if (t == DType.BOOL) {
+      throw new UnsupportedOperationException("argmax of bool is not lowered");
+    }
+    int axis = e.params().integer("axis");
+    int[] xs = x.shape();
+    long length = xs[axis];
+    long inner = Shapes.size(java.util.Arrays.copyOfRange(xs, axis + 1, xs.length));
+    String s = PtxRegisters.suffix(t);
+    Body b = new Body(1, false);
+    String o = b.quotient(b.gid, inner);
+    String within = b.coordinate(b.gid, 1, inner);
+    String base = b.regs.b32();
+    b.add("mul.lo.u32 " + base + ", " + o + ", " + length * inner + ";");
+    b.add("add.u32 " + base + ", " + base + ", " + within + ";");
+    String best = b.regs.of(t);
+    String first = PtxKernelRenderer.address(b.x[0], base, t, b.regs, b.lines);
+    b.add("ld.global." + s + " " + best + ", [" + first + "];");
+    String at = b.regs.b32();
+    b.add("mov.u32 " + at + ", 0;");
+    String nan = b.regs.pred();
+    if (t.isFloating()) {
+      b.add("setp.nan." + s + " " + nan + ", " + best + ", " + best + ";");
+      b.add("@" + nan + " bra FOUND;");
+    }
+    String j = b.regs.b32();
+    b.add("mov.u32 " + j + ", 1;");
+    String end = b.regs.pred();
+    b.add("SCAN:");
+    b.add("setp.ge.u32 " + end + ", " + j + ", " + length + ";");
+    b.add("@" + end + " bra FOUND;");
+    String offset = b.regs.b32();
+    b.add("mad.lo.u32 " + offset + ", " + j + ", " + inner + ", " + base + ";");
+    String v = b.regs.of(t);
+    String address = PtxKernelRenderer.address(b.x[0], offset, t, b.regs, b.lines);
+    b.add("ld.global." + s + " " + v + ", [" + address + "];");
+    String better = b.regs.pred();
+    b.add("setp.gt." + s + " " + better + ", " + v + ", " + best + ";");
+    if (t.isFloating()) {
+      b.add("setp.nan." + s + " " + nan + ", " + v + ", " + v + ";");
+      b.add("or.pred " + better + ", " + better + ", " + nan + ";");
+    }
+    b.add("@" + better + " mov." + s + " " + best + ", " + v + ";");
+    b.add("@" + better + " mov.u32 " + at + ", " + j + ";");
+    if (t.isFloating()) {
+      b.add("@" + nan + " bra FOUND;");
+    }
+    b.add("add.u32 " + j + ", " + j + ", 1;");
+    b.add("bra SCAN;");
+    b.add("FOUND:");
+    String wide = b.regs.b64();
+    b.add("cvt.u64.u32 " + wide + ", " + at + ";");
+    b.storeBits(DType.I64, b.y, b.gid, wide);
+    return b.ptx();
+  }
+}

@@ -1,0 +1,468 @@
+package org.vmap4j.gpu.ptx;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.vmap4j.DType;
+import org.vmap4j.compiler.Fusion;
+import org.vmap4j.core.Shapes;
+import org.vmap4j.kernel.IndexLoad;
+import org.vmap4j.kernel.KernelDescription;
+import org.vmap4j.kernel.Monoid;
+import org.vmap4j.kernel.ScalarStep;
+import org.vmap4j.kernel.View;
+
+/**
+ * Renders a fused kernel (the compiler's target-independent description, the same one the CPU
+ * backend renders as Java) as a PTX entry {@value #ENTRY}{@code (x0, ..., y, n)}. PTX {@code
+ * .version 8.0}, {@code .target sm_80}, so one text runs on Ampere and Hopper.
+ *
+ * <p>Element-wise kernels run one thread per element ({@code n} = element count). Kernels that
+ * reduce over trailing dimensions run one warp per output element ({@code n} = output count): the
+ * lanes stride over the reduced elements, then combine by butterfly shuffles. Inputs are contiguous
+ * row-major device arrays; an input seen through a broadcast is read with stride 0 along the
+ * broadcast dimensions (the strides and shape are constants in the PTX, kernels being compiled per
+ * plan). Values are F32, F64, I32, I64 or BOOL (one byte per element in memory).
+ */
+public final class PtxKernelRenderer {
+  public static final String ENTRY = "fused";
+
+  /** Threads per block; a multiple of the warp size (reductions rely on it). */
+  public static final int BLOCK = 256;
+
+  private PtxKernelRenderer() {}
+
+  /**
+   * Renders {@code k}, each input read through its {@link View}. A kernel with an {@link IndexLoad}
+   * is the entry {@code fused(x0.., y, err, n)} run on {@link #threads} threads ({@code n}): thread
+   * g first checks value g of the index input and, when it lies outside the load's bound, lowers
+   * the u32 at {@code err} (which the caller sets to -1) to g by an atomic min; then, when g is an
+   * element of the output, it computes that element, moving nothing where its index is outside
+   * (that thread's error is already flagged). The caller reports the smallest flagged position,
+   * which is where the CPU fails.
+   */
+  public static String render(KernelDescription k) {
+    List<int[]> strides = new ArrayList<>();
+    int[] offsets = new int[k.inputTypes().size()];
+    for (int i = 0; i < offsets.length; i++) {
+      View v = k.views().get(i);
+      strides.add(v.strides());
+      offsets[i] = v.offset();
+    }
+    return render(k, strides, offsets);
+  }
+
+  /** Renders a fused step of a plan, reading broadcast inputs with stride 0. */
+  public static String render(Fusion.FusedStep f) {
+    return render(f.kernel(), inputStrides(f));
+  }
+
+  /**
+   * Why this renderer cannot render {@code k}, or null when it can: the first scalar step whose
+   * operation or dtypes the PTX table does not lower, or a kernel-level limit. Placement asks this
+   * before rendering (a value, not an exception).
+   */
+  public static String unsupported(KernelDescription k) {
+    if (Shapes.size(k.shape()) < 0 || (long) Shapes.size(k.shape()) * 8 > Long.MAX_VALUE / 2) {
+      return "kernel too large";
+    }
+    if (k.reduce() != null && k.resultType() == DType.BOOL) {
+      return "reductions of bool are not lowered to PTX (f32, f64, i32, i64 are)";
+    }
+    if (k.indexLoads().size() > 1) {
+      return "kernels with more than one index load are not lowered to PTX (one error word)";
+    }
+    if (!k.indexLoads().isEmpty() && k.reduce() != null) {
+      return "reductions over index loads are not lowered to PTX";
+    }
+    for (ScalarStep t : k.steps()) {
+      String why = PtxLowering.unsupported(t);
+      if (why != null) {
+        return why;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * How many threads a launch of the kernel needs: one per element, or one warp per output element
+   * for reductions.
+   */
+  public static long threads(KernelDescription k) {
+    if (!k.indexLoads().isEmpty()) {
+      return Math.max(Shapes.size(k.shape()), indexCount(k));
+    }
+    return k.reduce() == null ? Shapes.size(k.shape()) : 32L * outputs(k);
+  }
+
+  /**
+   * The number of index values a kernel with an index load checks: the size of the index input's
+   * array (thread g checks value g).
+   */
+  static long indexCount(KernelDescription k) {
+    return k.views().get(k.indexLoads().get(0).input()).sourceSize();
+  }
+
+  /** The value of the {@code n} parameter: elements, or output elements for reductions. */
+  public static int outputs(KernelDescription k) {
+    int[] s = k.shape();
+    return Shapes.size(java.util.Arrays.copyOf(s, s.length - k.reducedDims()));
+  }
+
+  /**
+   * Each input's element strides over the kernel's shape (0 along broadcast dimensions), or null
+   * where the input is a contiguous array of the kernel's shape.
+   */
+  static List<int[]> inputStrides(Fusion.FusedStep f) {
+    List<int[]> out = new ArrayList<>();
+    for (Fusion.Input in : f.inputs()) {
+      if (in.broadcast() == null) {
+        out.add(null);
+        continue;
+      }
+      int[] view = in.viewType().shape();
+      int[] source = in.source().type().shape();
+      int[] sourceStrides = Shapes.contiguousStrides(source);
+      int[] dims = in.broadcast().ints("dims");
+      int[] strides = new int[view.length];
+      for (int i = 0; i < dims.length; i++) {
+        strides[dims[i]] = source[i] == view[dims[i]] ? sourceStrides[i] : 0;
+      }
+      out.add(strides);
+    }
+    return out;
+  }
+
+  /**
+   * Renders {@code k}; {@code inputStrides.get(i)} gives input i's strides over the kernel shape,
+   * null for a contiguous input of that shape.
+   *
+   * @throws UnsupportedOperationException with {@link #unsupported}'s reason when it gives one
+   */
+  public static String render(KernelDescription k, List<int[]> inputStrides) {
+    return render(k, inputStrides, new int[k.inputTypes().size()]);
+  }
+
+  /**
+   * Like {@link #render(KernelDescription, List)}, with input i's elements starting at element
+   * {@code baseOffsets[i]} of its array (a slice).
+   */
+  public static String render(KernelDescription k, List<int[]> inputStrides, int[] baseOffsets) {
+    String why = unsupported(k);
+    if (why != null) {
+      throw new UnsupportedOperationException(why);
+    }
+    DType resultType = k.resultType();
+    PtxRegisters regs = new PtxRegisters();
+    List<String> body = new ArrayList<>();
+    int inputs = k.inputTypes().size();
+    String[] base = new String[inputs];
+    for (int i = 0; i < inputs; i++) {
+      base[i] = globalPointer("x" + i, regs, body);
+    }
+    String out = globalPointer("y", regs, body);
+    boolean checksIndices = !k.indexLoads().isEmpty();
+    String err = checksIndices ? globalPointer("err", regs, body) : null;
+    String n = regs.b32();
+    body.add("ld.param.u32 " + n + ", [n];");
+    String tid = regs.b32();
+    String gid = globalThreadIndex(tid, regs, body);
+    String outside = regs.pred();
+    if (k.reduce() == null) {
+      body.add("setp.ge.u32 " + outside + ", " + gid + ", " + n + ";");
+      body.add("@" + outside + " bra DONE;");
+      if (checksIndices) {
+        checkIndex(k, gid, base, err, regs, body);
+        body.add("setp.ge.u32 " + outside + ", " + gid + ", " + Shapes.size(k.shape()) + ";");
+        body.add("@" + outside + " bra DONE;");
+      }
+      String value = element(k, inputStrides, baseOffsets, gid, base, regs, body);
+      store(resultType, out, gid, value, regs, body);
+    } else {
+      reduction(k, inputStrides, baseOffsets, gid, tid, n, outside, base, out, regs, body);
+    }
+    List<String> params = new ArrayList<>();
+    for (int i = 0; i < inputs; i++) {
+      params.add(".param .u64 x" + i);
+    }
+    params.add(".param .u64 y");
+    if (checksIndices) {
+      params.add(".param .u64 err");
+    }
+    params.add(".param .u32 n");
+    return assemble("PtxKernelRenderer", params, regs, body);
+  }
+
+  /**
+   * Thread {@code gid} checks value {@code gid} of the index input (every value is checked, also
+   * one no element reads, as the CPU does), flagging it in {@code err} when outside the bound.
+   */
+  private static void checkIndex(
+      KernelDescription k,
+      String gid,
+      String[] base,
+      String err,
+      PtxRegisters regs,
+      List<String> body) {
+    IndexLoad l = k.indexLoads().get(0);
+    String beyond = regs.pred();
+    body.add("setp.ge.u32 " + beyond + ", " + gid + ", " + indexCount(k) + ";");
+    body.add("@" + beyond + " bra CHECKED;");
+    String own = loadIndex(k.inputTypes().get(l.input()), base[l.input()], gid, regs, body);
+    String bad = regs.pred();
+    // unsigned: a negative index is a huge one, so one comparison covers both ends
+    body.add("setp.ge.u64 " + bad + ", " + own + ", " + l.bound() + ";");
+    String ignored = regs.b32();
+    body.add("@" + bad + " atom.global.min.u32 " + ignored + ", [" + err + "], " + gid + ";");
+    body.add("CHECKED:");
+  }
+
+  /** Loads element {@code position} of an I32 or I64 index array, widened to 64 bits. */
+  private static String loadIndex(
+      DType t, String base, String position, PtxRegisters regs, List<String> body) {
+    String at = address(base, position, t, regs, body);
+    String index = regs.b64();
+    if (t == DType.I32) {
+      String narrow = regs.b32();
+      body.add("ld.global.s32 " + narrow + ", [" + at + "];");
+      body.add("cvt.s64.s32 " + index + ", " + narrow + ";");
+    } else {
+      body.add("ld.global.s64 " + index + ", [" + at + "];");
+    }
+    return index;
+  }
+
+  /**
+   * The PTX module text of entry {@value #ENTRY} with these parameter declarations, registers and
+   * body; the body may branch to {@code DONE}, which returns. Shared by every renderer of kernels
+   * of the {@code fused} family.
+   */
+  static String assemble(
+      String generator, List<String> params, PtxRegisters regs, List<String> body) {
+    StringBuilder sb = new StringBuilder();
+    sb.append("// generated by vmap4j ").append(generator).append('\n');
+    sb.append(".version 8.0\n.target sm_80\n.address_size 64\n\n");
+    sb.append(".visible .entry ").append(ENTRY).append("(\n");
+    sb.append("    ").append(String.join(",\n    ", params)).append("\n)\n{\n");
+    sb.append(regs.declarations());
+    for (String line : body) {
+      sb.append(line.endsWith(":") ? "" : "    ").append(line).append('\n');
+    }
+    sb.append("DONE:\n    ret;\n}\n");
+    return sb.toString();
+  }
+
+  /** Loads pointer parameter {@code param} as a global address. */
+  static String globalPointer(String param, PtxRegisters regs, List<String> body) {
+    String r = regs.b64();
+    body.add("ld.param.u64 " + r + ", [" + param + "];");
+    body.add("cvta.to.global.u64 " + r + ", " + r + ";");
+    return r;
+  }
+
+  /** The thread's index in a 1-D grid; {@code tid} receives the index within its block. */
+  static String globalThreadIndex(String tid, PtxRegisters regs, List<String> body) {
+    String ctaid = regs.b32();
+    String ntid = regs.b32();
+    String gid = regs.b32();
+    body.add("mov.u32 " + ctaid + ", %ctaid.x;");
+    body.add("mov.u32 " + ntid + ", %ntid.x;");
+    body.add("mov.u32 " + tid + ", %tid.x;");
+    body.add("mad.lo.u32 " + gid + ", " + ctaid + ", " + ntid + ", " + tid + ";");
+    return gid;
+  }
+
+  /**
+   * The kernel body at flat element index {@code index}: loads, temporaries; the result register.
+   */
+  private static String element(
+      KernelDescription k,
+      List<int[]> inputStrides,
+      int[] baseOffsets,
+      String index,
+      String[] base,
+      PtxRegisters regs,
+      List<String> body) {
+    Map<String, String> reg = new HashMap<>();
+    java.util.Set<String> used = new java.util.HashSet<>();
+    used.add(k.result());
+    k.steps().forEach(t -> used.addAll(t.operands()));
+    for (int i = 0; i < base.length; i++) {
+      DType t = k.inputTypes().get(i);
+      if (!used.contains("x" + i)) {
+        continue; // read only as indices, by another input's view
+      }
+      String offset = offset(index, k.shape(), inputStrides.get(i), baseOffsets[i], regs, body);
+      for (IndexLoad l : k.views().get(i).indexLoads()) {
+        offset = addIndex(k, l, index, offset, base, regs, body);
+      }
+      String address = address(base[i], offset, t, regs, body);
+      String v = regs.of(t);
+      if (t == DType.BOOL) {
+        String b = regs.b32();
+        body.add("ld.global.u8 " + b + ", [" + address + "];");
+        body.add("setp.ne.u32 " + v + ", " + b + ", 0;");
+      } else {
+        body.add("ld.global." + PtxRegisters.suffix(t) + " " + v + ", [" + address + "];");
+      }
+      reg.put("x" + i, v);
+    }
+    for (ScalarStep t : k.steps()) {
+      String dst = regs.of(t.dtype());
+      List<String> ops = new ArrayList<>();
+      t.operands().forEach(o -> ops.add(reg.get(o)));
+      body.addAll(PtxLowering.lower(t, dst, ops, regs));
+      reg.put(t.name(), dst);
+    }
+    return reg.get(k.result());
+  }
+
+  /**
+   * {@code offset + stride * idx}, where idx is the index input read at this point through its
+   * view; a thread whose index is outside the bound (flagged by {@link #checkIndex}) stops here.
+   */
+  private static String addIndex(
+      KernelDescription k,
+      IndexLoad l,
+      String index,
+      String offset,
+      String[] base,
+      PtxRegisters regs,
+      List<String> body) {
+    View v = k.views().get(l.input());
+    String at = offset(index, k.shape(), v.strides(), v.offset(), regs, body);
+    String value = loadIndex(k.inputTypes().get(l.input()), base[l.input()], at, regs, body);
+    String bad = regs.pred();
+    body.add("setp.ge.u64 " + bad + ", " + value + ", " + l.bound() + ";");
+    body.add("@" + bad + " bra DONE;");
+    String j = regs.b32();
+    body.add("cvt.u32.u64 " + j + ", " + value + ";");
+    String sum = regs.b32();
+    body.add("mad.lo.u32 " + sum + ", " + j + ", " + l.stride() + ", " + offset + ";");
+    return sum;
+  }
+
+  /** The element offset of a strided input at flat index {@code index} of {@code shape}. */
+  static String offset(
+      String index, int[] shape, int[] strides, int base, PtxRegisters regs, List<String> body) {
+    if (strides == null && base == 0) {
+      return index;
+    }
+    if (strides == null) {
+      strides = Shapes.contiguousStrides(shape);
+    }
+    String off = regs.b32();
+    body.add("mov.u32 " + off + ", " + base + ";");
+    long inner = 1;
+    for (int d = shape.length - 1; d >= 0; d--) {
+      if (strides[d] != 0 && shape[d] != 1) {
+        String q = regs.b32();
+        body.add(
+            inner == 1
+                ? "mov.u32 " + q + ", " + index + ";"
+                : "div.u32 " + q + ", " + index + ", " + inner + ";");
+        if (d > 0) {
+          body.add("rem.u32 " + q + ", " + q + ", " + shape[d] + ";");
+        }
+        body.add("mad.lo.u32 " + off + ", " + q + ", " + strides[d] + ", " + off + ";");
+      }
+      inner *= shape[d];
+    }
+    return off;
+  }
+
+  static String address(
+      String base, String elementOffset, DType t, PtxRegisters regs, List<String> body) {
+    String bytes = regs.b64();
+    String address = regs.b64();
+    body.add("mul.wide.u32 " + bytes + ", " + elementOffset + ", " + t.byteSize() + ";");
+    body.add("add.s64 " + address + ", " + base + ", " + bytes + ";");
+    return address;
+  }
+
+  static void store(
+      DType t, String out, String index, String value, PtxRegisters regs, List<String> body) {
+    String address = address(out, index, t, regs, body);
+    if (t == DType.BOOL) {
+      String b = regs.b32();
+      body.add("selp.u32 " + b + ", 1, 0, " + value + ";");
+      body.add("st.global.u8 [" + address + "], " + b + ";");
+    } else {
+      body.add("st.global." + PtxRegisters.suffix(t) + " [" + address + "], " + value + ";");
+    }
+  }
+
+  /** One warp per output element; see the class comment. */
+  private static void reduction(
+      KernelDescription k,
+      List<int[]> inputStrides,
+      int[] baseOffsets,
+      String gid,
+      String tid,
+      String n,
+      String outside,
+      String[] base,
+      String out,
+      PtxRegisters regs,
+      List<String> body) {
+    DType t = k.resultType();
+    String s = PtxRegisters.suffix(t);
+    int[] shape = k.shape();
+    int reduced =
+        Shapes.size(
+            java.util.Arrays.copyOfRange(shape, shape.length - k.reducedDims(), shape.length));
+    String warp = regs.b32();
+    String lane = regs.b32();
+    body.add("shr.u32 " + warp + ", " + gid + ", 5;");
+    body.add("and.b32 " + lane + ", " + tid + ", 31;");
+    // uniform across the warp: BLOCK is a multiple of 32
+    body.add("setp.ge.u32 " + outside + ", " + warp + ", " + n + ";");
+    body.add("@" + outside + " bra DONE;");
+    String acc = regs.of(t);
+    body.add("mov." + s + " " + acc + ", " + PtxRegisters.constant(t, k.reduce().identity()) + ";");
+    String first = regs.b32();
+    body.add("mul.lo.u32 " + first + ", " + warp + ", " + reduced + ";");
+    String j = regs.b32();
+    body.add("mov.u32 " + j + ", " + lane + ";");
+    String done = regs.pred();
+    body.add("LOOP:");
+    body.add("setp.ge.u32 " + done + ", " + j + ", " + reduced + ";");
+    body.add("@" + done + " bra REDUCED;");
+    String index = regs.b32();
+    body.add("add.u32 " + index + ", " + first + ", " + j + ";");
+    String value = element(k, inputStrides, baseOffsets, index, base, regs, body);
+    body.addAll(combine(k.reduce(), t, acc, acc, value, regs));
+    body.add("add.u32 " + j + ", " + j + ", 32;");
+    body.add("bra LOOP;");
+    body.add("REDUCED:");
+    for (int offset = 16; offset >= 1; offset /= 2) {
+      String other = regs.of(t);
+      if (t.byteSize() == 4) {
+        body.add("shfl.sync.bfly.b32 " + other + ", " + acc + ", " + offset + ", 31, -1;");
+      } else {
+        String lo = regs.b32();
+        String hi = regs.b32();
+        body.add("mov.b64 {" + lo + ", " + hi + "}, " + acc + ";");
+        body.add("shfl.sync.bfly.b32 " + lo + ", " + lo + ", " + offset + ", 31, -1;");
+        body.add("shfl.sync.bfly.b32 " + hi + ", " + hi + ", " + offset + ", 31, -1;");
+        body.add("mov.b64 " + other + ", {" + lo + ", " + hi + "};");
+      }
+      body.addAll(combine(k.reduce(), t, acc, acc, other, regs));
+    }
+    String notFirst = regs.pred();
+    body.add("setp.ne.u32 " + notFirst + ", " + lane + ", 0;");
+    body.add("@" + notFirst + " bra DONE;");
+    store(t, out, warp, acc, regs, body);
+  }
+
+  /** {@code dst = a (+) b} by the monoid's scalar operation, through the PTX table. */
+  private static List<String> combine(
+      Monoid m, DType t, String dst, String a, String b, PtxRegisters regs) {
+    return PtxLowering.lower(
+        new ScalarStep(dst, m.combine(), t, List.of(a, b), List.of(t, t)),
+        dst,
+        List.of(a, b),
+        regs);
+  }
+}
