@@ -18,7 +18,7 @@ module org.vmap4j.core {
   exports org.vmap4j.kernel;
   // Programs are public: Func.trace and Func.jit return them, users print and serialize them.
   exports org.vmap4j.ir;
-  exports org.vmap4j.core to
+  exports org.vmap4j.interpreter to
       org.vmap4j.nn,
       org.vmap4j.gpu;
   exports org.vmap4j.prim to

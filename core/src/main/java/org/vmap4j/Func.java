@@ -201,7 +201,10 @@ public final class Func {
 
   /** A derivative rule for {@link #customVjp} and {@link #customJvp}. */
   @FunctionalInterface
-  public interface DerivativeRule extends Autodiff.CustomRule {}
+  public interface DerivativeRule {
+    /** The cotangent of x (customVjp) or the tangent of y (customJvp), given x, y = f(x) and g. */
+    Tensor apply(Tensor x, Tensor y, Tensor g);
+  }
 
   /**
    * {@code f} with a user-supplied reverse-mode derivative: {@code backward.apply(x, y, g)} returns

@@ -1,8 +1,8 @@
 package org.vmap4j;
 
-import static org.vmap4j.core.Interpreters.bind1;
+import static org.vmap4j.interpreter.Interpreters.bind1;
 
-import org.vmap4j.core.Shapes;
+import org.vmap4j.interpreter.Shapes;
 import org.vmap4j.prim.DotGeneral;
 
 /** NumPy's {@code matmul} on top of the {@code dot_general} primitive. */

@@ -4,8 +4,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.Function;
-import org.vmap4j.core.BatchRules;
-import org.vmap4j.core.Shapes;
+import org.vmap4j.interpreter.BatchRules;
+import org.vmap4j.interpreter.Shapes;
 import org.vmap4j.transforms.Autodiff;
 
 /**

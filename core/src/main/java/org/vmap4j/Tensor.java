@@ -1,14 +1,13 @@
 package org.vmap4j;
 
-import static org.vmap4j.core.Interpreters.bind1;
+import static org.vmap4j.interpreter.Interpreters.bind1;
 
 import java.util.Arrays;
-import org.vmap4j.core.Params;
-import org.vmap4j.core.Shapes;
-import org.vmap4j.core.TensorType;
 import org.vmap4j.cpu.CpuTensor;
 import org.vmap4j.cpu.Storage;
 import org.vmap4j.internal.SubclassToken;
+import org.vmap4j.interpreter.Params;
+import org.vmap4j.interpreter.Shapes;
 import org.vmap4j.prim.Argmax;
 import org.vmap4j.prim.Binary;
 import org.vmap4j.prim.BroadcastInDim;
@@ -854,7 +853,7 @@ public abstract class Tensor {
               + " needs a floating tensor, got "
               + type()
               + "; "
-              + org.vmap4j.core.Interpreters.floatingConversionHint());
+              + org.vmap4j.interpreter.Interpreters.floatingConversionHint());
     }
   }
 

@@ -1,7 +1,7 @@
 package org.vmap4j;
 
-import org.vmap4j.core.Tracer;
 import org.vmap4j.cpu.CpuTensor;
+import org.vmap4j.interpreter.Tracer;
 
 /**
  * NumPy-style text for a tensor: nested brackets, one aligned column width, and only the first and

@@ -2,7 +2,7 @@ package org.vmap4j;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.vmap4j.core.Interpreters.bind1;
+import static org.vmap4j.interpreter.Interpreters.bind1;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -13,10 +13,9 @@ import java.util.function.Function;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import org.junit.jupiter.api.Test;
-import org.vmap4j.core.Params;
-import org.vmap4j.core.TensorType;
 import org.vmap4j.cpu.Convolution;
 import org.vmap4j.cpu.CpuTensor;
+import org.vmap4j.interpreter.Params;
 import org.vmap4j.ir.Program;
 import org.vmap4j.ir.ProgramSerializer;
 import org.vmap4j.prim.ConvGeneralDilated;
@@ -384,7 +383,9 @@ class ConvolutionTest {
     Tensor w = Tensor.randomNormal(r.nextLong(), DType.F64, g.rhs());
     Tensor xs =
         Tensor.randomNormal(
-            r.nextLong(), DType.F64, org.vmap4j.core.Shapes.concat(new int[] {size}, g.lhs()));
+            r.nextLong(),
+            DType.F64,
+            org.vmap4j.interpreter.Shapes.concat(new int[] {size}, g.lhs()));
     BiFunction<Tensor, Tensor, Tensor> loss = (wt, x) -> conv(x, wt, g.params()).tanh().sum();
     Tensor got = Func.vmap(Func.grad(loss), InDims.of(null, 0)).apply(w, xs);
     Tensor[] want = new Tensor[size];

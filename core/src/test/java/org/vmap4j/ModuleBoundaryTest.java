@@ -21,7 +21,6 @@ import javax.tools.StandardJavaFileManager;
 import javax.tools.ToolProvider;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.vmap4j.core.TensorType;
 import org.vmap4j.cpu.CpuTensor;
 import org.vmap4j.testing.ForkedJvm;
 

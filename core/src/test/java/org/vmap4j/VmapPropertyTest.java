@@ -1,7 +1,7 @@
 package org.vmap4j;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.vmap4j.core.Interpreters.bind1;
+import static org.vmap4j.interpreter.Interpreters.bind1;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -17,8 +17,8 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.IntRange;
 import org.junit.jupiter.api.Test;
-import org.vmap4j.core.Params;
-import org.vmap4j.core.Primitive;
+import org.vmap4j.interpreter.Params;
+import org.vmap4j.interpreter.Primitive;
 import org.vmap4j.prim.ConvGeneralDilated;
 import org.vmap4j.prim.Gather;
 import org.vmap4j.prim.Pad;

@@ -13,11 +13,11 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 import org.vmap4j.DType;
 import org.vmap4j.Tensor;
-import org.vmap4j.core.Interpreters;
-import org.vmap4j.core.Params;
-import org.vmap4j.core.TensorType;
+import org.vmap4j.TensorType;
 import org.vmap4j.cpu.Convolution;
 import org.vmap4j.cpu.CpuTensor;
+import org.vmap4j.interpreter.Interpreters;
+import org.vmap4j.interpreter.Params;
 import org.vmap4j.prim.ConvGeneralDilated;
 
 /**

@@ -5,9 +5,9 @@ import java.lang.management.ThreadMXBean;
 import java.util.Arrays;
 import java.util.Random;
 import org.vmap4j.DType;
-import org.vmap4j.core.Params;
-import org.vmap4j.core.TensorType;
+import org.vmap4j.TensorType;
 import org.vmap4j.cpu.CpuTensor;
+import org.vmap4j.interpreter.Params;
 import org.vmap4j.prim.Gather;
 
 /**

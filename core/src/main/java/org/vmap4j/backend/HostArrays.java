@@ -3,9 +3,9 @@ package org.vmap4j.backend;
 import java.util.Optional;
 import org.vmap4j.DType;
 import org.vmap4j.Tensor;
-import org.vmap4j.core.Shapes;
 import org.vmap4j.cpu.CpuTensor;
 import org.vmap4j.cpu.Storage;
+import org.vmap4j.interpreter.Shapes;
 
 /**
  * The seam through which modules that move tensor data between host Java arrays and somewhere else

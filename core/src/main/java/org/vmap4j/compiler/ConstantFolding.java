@@ -2,7 +2,7 @@ package org.vmap4j.compiler;
 
 import java.util.IdentityHashMap;
 import java.util.Map;
-import org.vmap4j.core.TensorType;
+import org.vmap4j.TensorType;
 import org.vmap4j.cpu.CpuTensor;
 import org.vmap4j.ir.Equation;
 import org.vmap4j.ir.Program;

@@ -6,12 +6,12 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import org.vmap4j.Tensor;
+import org.vmap4j.TensorType;
 import org.vmap4j.Tree;
 import org.vmap4j.TreeDef;
 import org.vmap4j.backend.Backend;
 import org.vmap4j.backend.Backends;
 import org.vmap4j.backend.CompiledProgram;
-import org.vmap4j.core.TensorType;
 import org.vmap4j.cpu.CpuTensor;
 import org.vmap4j.transforms.Staging;
 

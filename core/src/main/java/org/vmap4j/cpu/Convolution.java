@@ -2,8 +2,8 @@ package org.vmap4j.cpu;
 
 import java.util.Arrays;
 import org.vmap4j.DType;
-import org.vmap4j.core.Shapes;
-import org.vmap4j.core.TensorType;
+import org.vmap4j.TensorType;
+import org.vmap4j.interpreter.Shapes;
 
 /**
  * The eager CPU kernel of {@code conv_general_dilated} (layout: lhs {@code [N, C, spatial...]}, rhs

@@ -3,9 +3,9 @@ package org.vmap4j.cpu;
 import java.util.Arrays;
 import org.vmap4j.DType;
 import org.vmap4j.Tensor;
-import org.vmap4j.core.Shapes;
-import org.vmap4j.core.TensorType;
+import org.vmap4j.TensorType;
 import org.vmap4j.internal.SubclassToken;
+import org.vmap4j.interpreter.Shapes;
 
 /**
  * A concrete tensor in a Java array: a strided view (offset and per-dimension strides, in elements)

@@ -1,7 +1,7 @@
 package org.vmap4j.cpu;
 
 import org.vmap4j.DType;
-import org.vmap4j.core.TensorType;
+import org.vmap4j.TensorType;
 
 /**
  * Runs an element-wise expression over tensors of one shape. The expression is Java source over the

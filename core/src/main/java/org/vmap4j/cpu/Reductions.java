@@ -1,8 +1,8 @@
 package org.vmap4j.cpu;
 
 import org.vmap4j.DType;
-import org.vmap4j.core.Shapes;
-import org.vmap4j.core.TensorType;
+import org.vmap4j.TensorType;
+import org.vmap4j.interpreter.Shapes;
 import org.vmap4j.kernel.Monoid;
 
 /**

@@ -5,7 +5,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import org.vmap4j.DType;
-import org.vmap4j.core.TensorType;
+import org.vmap4j.TensorType;
 import org.vmap4j.ir.Equation;
 import org.vmap4j.ir.Program;
 import org.vmap4j.ir.Var;

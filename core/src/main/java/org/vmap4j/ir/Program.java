@@ -5,9 +5,9 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import org.vmap4j.Tensor;
-import org.vmap4j.core.Interpreters;
-import org.vmap4j.core.TensorType;
+import org.vmap4j.TensorType;
 import org.vmap4j.cpu.CpuTensor;
+import org.vmap4j.interpreter.Interpreters;
 
 /**
  * A typed SSA program: inputs, constants (concrete tensors the traced function captured), equations

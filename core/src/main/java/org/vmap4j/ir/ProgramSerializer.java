@@ -13,9 +13,9 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import org.vmap4j.DType;
-import org.vmap4j.core.Params;
-import org.vmap4j.core.TensorType;
+import org.vmap4j.TensorType;
 import org.vmap4j.cpu.CpuTensor;
+import org.vmap4j.interpreter.Params;
 
 /**
  * A compact binary form of a program, for shipping it to Spark executors and for programs a Spark

@@ -65,7 +65,7 @@ final class ProgramText {
     boolean first = true;
     for (Map.Entry<String, Object> entry : e.params().asMap().entrySet()) {
       if (!(entry.getValue() instanceof Program)) {
-        String one = org.vmap4j.core.Params.of(entry.getKey(), entry.getValue()).toString();
+        String one = org.vmap4j.interpreter.Params.of(entry.getKey(), entry.getValue()).toString();
         sb.append(first ? "" : " ").append(one, 1, one.length() - 1);
         first = false;
       }

@@ -14,7 +14,7 @@ import java.nio.ByteOrder;
 import java.util.Arrays;
 import org.vmap4j.DType;
 import org.vmap4j.Tensor;
-import org.vmap4j.core.TensorType;
+import org.vmap4j.TensorType;
 import org.vmap4j.cpu.CpuTensor;
 import org.vmap4j.cpu.Storage;
 

@@ -1,6 +1,6 @@
 package org.vmap4j.ir;
 
-import org.vmap4j.core.TensorType;
+import org.vmap4j.TensorType;
 
 /** A variable of a {@link Program}: assigned once, with a dtype and shape. Compared by identity. */
 public final class Var {

@@ -1,7 +1,7 @@
 package org.vmap4j.kernel;
 
-import org.vmap4j.core.Params;
-import org.vmap4j.core.TensorType;
+import org.vmap4j.TensorType;
+import org.vmap4j.interpreter.Params;
 
 /**
  * A primitive that states its computation as one {@link KernelDescription} (views over its

@@ -7,10 +7,10 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
 import org.vmap4j.Tensor;
-import org.vmap4j.core.BatchRules;
-import org.vmap4j.core.ProgramRunner;
-import org.vmap4j.core.TensorType;
+import org.vmap4j.TensorType;
 import org.vmap4j.cpu.CpuTensor;
+import org.vmap4j.interpreter.BatchRules;
+import org.vmap4j.interpreter.ProgramRunner;
 import org.vmap4j.ir.Program;
 
 /** Small helpers the rules of {@link Cond}, {@link While} and {@link Scan} share. */

@@ -2,16 +2,16 @@ package org.vmap4j.prim;
 
 import java.util.Arrays;
 import org.vmap4j.Tensor;
-import org.vmap4j.core.BatchRules;
-import org.vmap4j.core.Batched;
-import org.vmap4j.core.Interpreters;
-import org.vmap4j.core.Params;
-import org.vmap4j.core.Shapes;
-import org.vmap4j.core.SingleResultPrimitive;
-import org.vmap4j.core.Tangents;
-import org.vmap4j.core.TensorType;
+import org.vmap4j.TensorType;
 import org.vmap4j.cpu.Convolution;
 import org.vmap4j.cpu.CpuTensor;
+import org.vmap4j.interpreter.BatchRules;
+import org.vmap4j.interpreter.Batched;
+import org.vmap4j.interpreter.Interpreters;
+import org.vmap4j.interpreter.Params;
+import org.vmap4j.interpreter.Shapes;
+import org.vmap4j.interpreter.SingleResultPrimitive;
+import org.vmap4j.interpreter.Tangents;
 
 /**
  * N-dimensional convolution (cross-correlation, as in deep-learning libraries) in PyTorch's layout:

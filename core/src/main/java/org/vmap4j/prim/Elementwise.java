@@ -2,8 +2,8 @@ package org.vmap4j.prim;
 
 import java.util.Arrays;
 import org.vmap4j.DType;
-import org.vmap4j.core.Interpreters;
-import org.vmap4j.core.TensorType;
+import org.vmap4j.TensorType;
+import org.vmap4j.interpreter.Interpreters;
 
 /** Rules shared by the element-wise primitives: operands of one shape and one dtype. */
 final class Elementwise {

@@ -5,7 +5,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.vmap4j.core.Primitive;
+import org.vmap4j.interpreter.Primitive;
 
 /**
  * The closed set of primitives. Adding an operation means adding one enum constant (or one enum)

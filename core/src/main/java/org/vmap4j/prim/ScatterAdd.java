@@ -2,16 +2,16 @@ package org.vmap4j.prim;
 
 import org.vmap4j.DType;
 import org.vmap4j.Tensor;
-import org.vmap4j.core.BatchRules;
-import org.vmap4j.core.Batched;
-import org.vmap4j.core.Interpreters;
-import org.vmap4j.core.Params;
-import org.vmap4j.core.SingleResultPrimitive;
-import org.vmap4j.core.Tangents;
-import org.vmap4j.core.TensorType;
+import org.vmap4j.TensorType;
 import org.vmap4j.cpu.CpuTensor;
 import org.vmap4j.cpu.ElementwiseKernels;
 import org.vmap4j.cpu.ElementwiseLoop;
+import org.vmap4j.interpreter.BatchRules;
+import org.vmap4j.interpreter.Batched;
+import org.vmap4j.interpreter.Interpreters;
+import org.vmap4j.interpreter.Params;
+import org.vmap4j.interpreter.SingleResultPrimitive;
+import org.vmap4j.interpreter.Tangents;
 
 /**
  * {@code scatter_add(operand, indices, updates)}: a copy of {@code operand} with each slice of

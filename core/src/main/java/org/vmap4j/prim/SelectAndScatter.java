@@ -1,14 +1,14 @@
 package org.vmap4j.prim;
 
 import org.vmap4j.Tensor;
-import org.vmap4j.core.BatchRules;
-import org.vmap4j.core.Batched;
-import org.vmap4j.core.Interpreters;
-import org.vmap4j.core.Params;
-import org.vmap4j.core.SingleResultPrimitive;
-import org.vmap4j.core.TensorType;
+import org.vmap4j.TensorType;
 import org.vmap4j.cpu.CpuTensor;
 import org.vmap4j.cpu.WindowReductions;
+import org.vmap4j.interpreter.BatchRules;
+import org.vmap4j.interpreter.Batched;
+import org.vmap4j.interpreter.Interpreters;
+import org.vmap4j.interpreter.Params;
+import org.vmap4j.interpreter.SingleResultPrimitive;
 import org.vmap4j.kernel.Monoid;
 
 /**

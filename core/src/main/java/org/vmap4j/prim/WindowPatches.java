@@ -1,7 +1,7 @@
 package org.vmap4j.prim;
 
 import org.vmap4j.Tensor;
-import org.vmap4j.core.Interpreters;
+import org.vmap4j.interpreter.Interpreters;
 
 /**
  * The windows of a {@code reduce_window} laid side by side, built from pad, slice and concatenate
@@ -22,7 +22,7 @@ final class WindowPatches {
     for (int d = 0; d < rank; d++) {
       out[d] = w.outSize(d, x.shape()[d]);
     }
-    int taps = org.vmap4j.core.Shapes.size(window);
+    int taps = org.vmap4j.interpreter.Shapes.size(window);
     Tensor[] pieces = new Tensor[taps];
     int[] k = new int[rank];
     for (int t = 0; t < taps; t++) {

@@ -5,13 +5,14 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import org.vmap4j.Func.DerivativeRule;
 import org.vmap4j.Tensor;
 import org.vmap4j.Tree;
 import org.vmap4j.TreeDef;
-import org.vmap4j.core.Interpreters;
-import org.vmap4j.core.MainTrace;
-import org.vmap4j.core.Tangents;
-import org.vmap4j.core.Tracer;
+import org.vmap4j.interpreter.Interpreters;
+import org.vmap4j.interpreter.MainTrace;
+import org.vmap4j.interpreter.Tangents;
+import org.vmap4j.interpreter.Tracer;
 
 /**
  * Runs functions under the differentiation interpreters. {@code Func.jvp}, {@code Func.vjp}, {@code
@@ -202,18 +203,12 @@ public final class Autodiff {
     }
   }
 
-  /** A user-supplied derivative for a function of one tensor (see Func.customVjp). */
-  @FunctionalInterface
-  public interface CustomRule {
-    /** The cotangent of x (customVjp) or the tangent of y (customJvp), given x, y = f(x) and g. */
-    Tensor apply(Tensor x, Tensor y, Tensor g);
-  }
-
   /**
    * Applies {@code f} to {@code x}, replacing its reverse-mode derivative with {@code backward}
    * when x is being differentiated in reverse mode at the innermost level.
    */
-  public static Tensor customVjpCall(Function<Tensor, Tensor> f, CustomRule backward, Tensor x) {
+  public static Tensor customVjpCall(
+      Function<Tensor, Tensor> f, DerivativeRule backward, Tensor x) {
     if (x instanceof ReverseTracer rt && rt.slot() >= 0) {
       Tensor xp = rt.primal();
       Tensor y = f.apply(xp);
@@ -232,7 +227,7 @@ public final class Autodiff {
   }
 
   /** As {@link #customVjpCall}, for forward mode: {@code forward} gives y's tangent. */
-  public static Tensor customJvpCall(Function<Tensor, Tensor> f, CustomRule forward, Tensor x) {
+  public static Tensor customJvpCall(Function<Tensor, Tensor> f, DerivativeRule forward, Tensor x) {
     if (x instanceof JvpTracer jt && jt.tangent() != null) {
       Tensor xp = jt.primal();
       Tensor y = f.apply(xp);

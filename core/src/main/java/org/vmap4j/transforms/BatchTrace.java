@@ -2,14 +2,14 @@ package org.vmap4j.transforms;
 
 import org.vmap4j.Randomness;
 import org.vmap4j.Tensor;
-import org.vmap4j.core.BatchRules;
-import org.vmap4j.core.Batched;
-import org.vmap4j.core.Interpreters;
-import org.vmap4j.core.MainTrace;
-import org.vmap4j.core.Params;
-import org.vmap4j.core.Primitive;
-import org.vmap4j.core.Trace;
-import org.vmap4j.core.Tracer;
+import org.vmap4j.interpreter.BatchRules;
+import org.vmap4j.interpreter.Batched;
+import org.vmap4j.interpreter.Interpreters;
+import org.vmap4j.interpreter.MainTrace;
+import org.vmap4j.interpreter.Params;
+import org.vmap4j.interpreter.Primitive;
+import org.vmap4j.interpreter.Trace;
+import org.vmap4j.interpreter.Tracer;
 
 /**
  * The batching interpreter: each primitive applied to batched values is handed to that primitive's

@@ -1,11 +1,11 @@
 package org.vmap4j.transforms;
 
 import org.vmap4j.Tensor;
-import org.vmap4j.core.BatchRules;
-import org.vmap4j.core.Shapes;
-import org.vmap4j.core.TensorType;
-import org.vmap4j.core.Trace;
-import org.vmap4j.core.Tracer;
+import org.vmap4j.TensorType;
+import org.vmap4j.interpreter.BatchRules;
+import org.vmap4j.interpreter.Shapes;
+import org.vmap4j.interpreter.Trace;
+import org.vmap4j.interpreter.Tracer;
 
 /**
  * A value inside {@code vmap}: the whole batch of per-example values as one lower-level tensor,

@@ -1,9 +1,9 @@
 package org.vmap4j.transforms;
 
 import org.vmap4j.Tensor;
-import org.vmap4j.core.TensorType;
-import org.vmap4j.core.Trace;
-import org.vmap4j.core.Tracer;
+import org.vmap4j.TensorType;
+import org.vmap4j.interpreter.Trace;
+import org.vmap4j.interpreter.Tracer;
 
 /**
  * A value inside a differentiation trace (forward or reverse): its primal value, and whatever the

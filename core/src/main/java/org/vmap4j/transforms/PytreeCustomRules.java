@@ -5,9 +5,9 @@ import java.util.List;
 import java.util.function.Function;
 import org.vmap4j.Tensor;
 import org.vmap4j.Tree;
-import org.vmap4j.core.Tangents;
-import org.vmap4j.core.Trace;
-import org.vmap4j.core.Tracer;
+import org.vmap4j.interpreter.Tangents;
+import org.vmap4j.interpreter.Trace;
+import org.vmap4j.interpreter.Tracer;
 
 /**
  * User-supplied derivatives for functions of pytrees ({@code Func.customVjpPytree}, {@code

@@ -1,13 +1,13 @@
 package org.vmap4j.transforms;
 
 import org.vmap4j.Tensor;
-import org.vmap4j.core.Interpreters;
-import org.vmap4j.core.MainTrace;
-import org.vmap4j.core.Params;
-import org.vmap4j.core.Primitive;
-import org.vmap4j.core.Tangents;
-import org.vmap4j.core.Trace;
-import org.vmap4j.core.Tracer;
+import org.vmap4j.interpreter.Interpreters;
+import org.vmap4j.interpreter.MainTrace;
+import org.vmap4j.interpreter.Params;
+import org.vmap4j.interpreter.Primitive;
+import org.vmap4j.interpreter.Tangents;
+import org.vmap4j.interpreter.Trace;
+import org.vmap4j.interpreter.Tracer;
 
 /**
  * Reverse-mode differentiation: each primitive is computed one level down and, when an operand

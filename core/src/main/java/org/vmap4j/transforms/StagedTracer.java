@@ -1,8 +1,8 @@
 package org.vmap4j.transforms;
 
-import org.vmap4j.core.TensorType;
-import org.vmap4j.core.Trace;
-import org.vmap4j.core.Tracer;
+import org.vmap4j.TensorType;
+import org.vmap4j.interpreter.Trace;
+import org.vmap4j.interpreter.Tracer;
 import org.vmap4j.ir.Var;
 
 /** A value inside staging ({@code trace}, {@code jit}): a program variable. */

@@ -4,11 +4,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 import org.vmap4j.Tensor;
+import org.vmap4j.TensorType;
 import org.vmap4j.Tree;
 import org.vmap4j.TreeDef;
-import org.vmap4j.core.Interpreters;
-import org.vmap4j.core.MainTrace;
-import org.vmap4j.core.TensorType;
+import org.vmap4j.interpreter.Interpreters;
+import org.vmap4j.interpreter.MainTrace;
 import org.vmap4j.ir.Program;
 import org.vmap4j.ir.Var;
 

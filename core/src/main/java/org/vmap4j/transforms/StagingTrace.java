@@ -5,13 +5,13 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import org.vmap4j.Tensor;
-import org.vmap4j.core.MainTrace;
-import org.vmap4j.core.Params;
-import org.vmap4j.core.Primitive;
-import org.vmap4j.core.TensorType;
-import org.vmap4j.core.Trace;
-import org.vmap4j.core.Tracer;
+import org.vmap4j.TensorType;
 import org.vmap4j.cpu.CpuTensor;
+import org.vmap4j.interpreter.MainTrace;
+import org.vmap4j.interpreter.Params;
+import org.vmap4j.interpreter.Primitive;
+import org.vmap4j.interpreter.Trace;
+import org.vmap4j.interpreter.Tracer;
 import org.vmap4j.ir.Equation;
 import org.vmap4j.ir.Var;
 
@@ -89,8 +89,8 @@ final class StagingTrace extends Trace {
     int[] dims = kept.stream().mapToInt(Integer::intValue).toArray();
     CpuTensor base =
         c.view(
-                org.vmap4j.core.Shapes.select(s, dims),
-                org.vmap4j.core.Shapes.select(st, dims),
+                org.vmap4j.interpreter.Shapes.select(s, dims),
+                org.vmap4j.interpreter.Shapes.select(st, dims),
                 c.offset())
             .contiguous();
     Var var = new Var(base.type());

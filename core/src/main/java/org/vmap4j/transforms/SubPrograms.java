@@ -4,11 +4,11 @@ import java.util.ArrayList;
 import java.util.List;
 import org.vmap4j.Randomness;
 import org.vmap4j.Tensor;
-import org.vmap4j.core.BatchRules;
-import org.vmap4j.core.Interpreters;
-import org.vmap4j.core.Shapes;
-import org.vmap4j.core.Tangents;
-import org.vmap4j.core.TensorType;
+import org.vmap4j.TensorType;
+import org.vmap4j.interpreter.BatchRules;
+import org.vmap4j.interpreter.Interpreters;
+import org.vmap4j.interpreter.Shapes;
+import org.vmap4j.interpreter.Tangents;
 import org.vmap4j.ir.Program;
 import org.vmap4j.ir.Var;
 

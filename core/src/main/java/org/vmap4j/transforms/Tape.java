@@ -5,9 +5,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.vmap4j.Tensor;
-import org.vmap4j.core.Params;
-import org.vmap4j.core.Primitive;
-import org.vmap4j.core.Tangents;
+import org.vmap4j.interpreter.Params;
+import org.vmap4j.interpreter.Primitive;
+import org.vmap4j.interpreter.Tangents;
 
 /**
  * The record of one reverse-mode pass: every primitive applied to values that depend on the

@@ -7,9 +7,9 @@ import org.vmap4j.InDims;
 import org.vmap4j.Tensor;
 import org.vmap4j.Tree;
 import org.vmap4j.VmapOptions;
-import org.vmap4j.core.BatchRules;
-import org.vmap4j.core.Interpreters;
-import org.vmap4j.core.MainTrace;
+import org.vmap4j.interpreter.BatchRules;
+import org.vmap4j.interpreter.Interpreters;
+import org.vmap4j.interpreter.MainTrace;
 
 /**
  * Runs a function under the batching interpreter: flattens the arguments, wraps the mapped leaves

@@ -14,7 +14,7 @@ import org.vmap4j.ScanOptions;
 import org.vmap4j.ScanResult;
 import org.vmap4j.ScanStep;
 import org.vmap4j.Tensor;
-import org.vmap4j.core.TensorType;
+import org.vmap4j.TensorType;
 import org.vmap4j.ir.Equation;
 import org.vmap4j.ir.Program;
 import org.vmap4j.prim.Scan;

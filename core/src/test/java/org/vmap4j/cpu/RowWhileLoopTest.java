@@ -12,7 +12,7 @@ import org.vmap4j.Func;
 import org.vmap4j.InDims;
 import org.vmap4j.Tensor;
 import org.vmap4j.compiler.ProgramCompiler;
-import org.vmap4j.core.Params;
+import org.vmap4j.interpreter.Params;
 import org.vmap4j.ir.Equation;
 import org.vmap4j.ir.Program;
 import org.vmap4j.ir.ProgramSerializer;

@@ -12,8 +12,8 @@ import org.vmap4j.Tensor;
 import org.vmap4j.Tree;
 import org.vmap4j.Vjp;
 import org.vmap4j.VmapOptions;
-import org.vmap4j.core.BatchRules;
-import org.vmap4j.core.Shapes;
+import org.vmap4j.interpreter.BatchRules;
+import org.vmap4j.interpreter.Shapes;
 import org.vmap4j.transforms.Vmap;
 
 /**

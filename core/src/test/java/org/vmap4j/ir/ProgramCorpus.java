@@ -1,6 +1,6 @@
 package org.vmap4j.ir;
 
-import static org.vmap4j.core.Interpreters.bind1;
+import static org.vmap4j.interpreter.Interpreters.bind1;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -10,7 +10,7 @@ import java.util.function.Function;
 import org.vmap4j.DType;
 import org.vmap4j.Func;
 import org.vmap4j.Tensor;
-import org.vmap4j.core.Params;
+import org.vmap4j.interpreter.Params;
 import org.vmap4j.prim.ConvGeneralDilated;
 import org.vmap4j.prim.ReduceWindow;
 

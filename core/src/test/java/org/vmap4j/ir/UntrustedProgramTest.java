@@ -14,10 +14,10 @@ import org.junit.jupiter.api.Test;
 import org.vmap4j.DType;
 import org.vmap4j.Func;
 import org.vmap4j.Tensor;
+import org.vmap4j.TensorType;
 import org.vmap4j.compiler.ProgramCompiler;
-import org.vmap4j.core.Params;
-import org.vmap4j.core.TensorType;
 import org.vmap4j.cpu.CpuTensor;
+import org.vmap4j.interpreter.Params;
 import org.vmap4j.prim.Binary;
 import org.vmap4j.prim.Reduce;
 
@@ -406,7 +406,8 @@ class UntrustedProgramTest {
         List.of(s));
   }
 
-  private static Equation eq(org.vmap4j.core.Primitive p, Params params, Var x, Var y, Var out) {
+  private static Equation eq(
+      org.vmap4j.interpreter.Primitive p, Params params, Var x, Var y, Var out) {
     return new Equation(p, params, List.of(x, y), List.of(out));
   }
 

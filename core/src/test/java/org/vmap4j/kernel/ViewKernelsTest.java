@@ -6,9 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.vmap4j.DType;
-import org.vmap4j.core.Params;
-import org.vmap4j.core.TensorType;
+import org.vmap4j.TensorType;
 import org.vmap4j.cpu.CpuTensor;
+import org.vmap4j.interpreter.Params;
 import org.vmap4j.prim.Gather;
 
 /**

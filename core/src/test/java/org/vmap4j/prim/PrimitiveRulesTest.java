@@ -2,15 +2,15 @@ package org.vmap4j.prim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.vmap4j.core.Interpreters.bind1;
+import static org.vmap4j.interpreter.Interpreters.bind1;
 
 import java.util.Set;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 import org.vmap4j.DType;
 import org.vmap4j.Tensor;
-import org.vmap4j.core.Params;
-import org.vmap4j.core.Primitive;
+import org.vmap4j.interpreter.Params;
+import org.vmap4j.interpreter.Primitive;
 
 /** Primitives that Tensor methods do not reach directly, and the registry of the closed set. */
 class PrimitiveRulesTest {

@@ -1,8 +1,8 @@
 package org.vmap4j.gpu;
 
 import org.vmap4j.DType;
-import org.vmap4j.core.Shapes;
 import org.vmap4j.gpu.ptx.GemmPtx;
+import org.vmap4j.interpreter.Shapes;
 import org.vmap4j.ir.Equation;
 import org.vmap4j.prim.DotGeneral;
 

@@ -2,9 +2,9 @@ package org.vmap4j.gpu;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.vmap4j.TensorType;
 import org.vmap4j.compiler.ExecutionPlan;
 import org.vmap4j.compiler.Fusion;
-import org.vmap4j.core.TensorType;
 import org.vmap4j.gpu.ptx.GemmPtx;
 import org.vmap4j.gpu.ptx.IndexPrimitives;
 import org.vmap4j.gpu.ptx.PtxKernelRenderer;
@@ -161,7 +161,7 @@ public record GpuPlan(ExecutionPlan plan, List<Step> steps) {
     }
     Fusion.PrimitiveStep p = (Fusion.PrimitiveStep) s;
     Equation e = p.equation();
-    if (e.primitive() instanceof org.vmap4j.core.SubProgramPrimitive) {
+    if (e.primitive() instanceof org.vmap4j.interpreter.SubProgramPrimitive) {
       return new OnCpu(s, CONTROL_FLOW_ON_CPU + " (" + e.primitive().displayName() + ")");
     }
     if (e.primitive() == DotGeneral.DOT_GENERAL) {

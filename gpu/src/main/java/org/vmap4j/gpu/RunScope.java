@@ -15,7 +15,7 @@ import jcuda.jcublas.JCublas2;
 import jcuda.jcublas.cublasHandle;
 import jcuda.runtime.cudaStream_t;
 import org.vmap4j.DType;
-import org.vmap4j.core.TensorType;
+import org.vmap4j.TensorType;
 import org.vmap4j.cpu.CpuTensor;
 import org.vmap4j.gpu.cublas.CublasCall;
 import org.vmap4j.gpu.cublas.CublasGemm;

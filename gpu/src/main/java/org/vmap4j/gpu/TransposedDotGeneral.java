@@ -1,8 +1,8 @@
 package org.vmap4j.gpu;
 
 import java.util.List;
-import org.vmap4j.core.Shapes;
-import org.vmap4j.core.TensorType;
+import org.vmap4j.TensorType;
+import org.vmap4j.interpreter.Shapes;
 import org.vmap4j.ir.Equation;
 import org.vmap4j.ir.Var;
 import org.vmap4j.prim.DotGeneral;

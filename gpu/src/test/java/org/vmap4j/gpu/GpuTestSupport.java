@@ -7,7 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.vmap4j.DType;
 import org.vmap4j.Tensor;
-import org.vmap4j.core.TensorType;
+import org.vmap4j.TensorType;
 import org.vmap4j.cpu.CpuTensor;
 import org.vmap4j.gpu.cuda.CudaAvailability;
 import org.vmap4j.ir.Program;

@@ -13,12 +13,12 @@ import org.vmap4j.Func;
 import org.vmap4j.Tensor;
 import org.vmap4j.compiler.Executable;
 import org.vmap4j.compiler.ProgramCompiler;
-import org.vmap4j.core.Interpreters;
-import org.vmap4j.core.Params;
-import org.vmap4j.core.Primitive;
 import org.vmap4j.cpu.CpuTensor;
 import org.vmap4j.gpu.ptx.IndexPrimitives;
 import org.vmap4j.gpu.ptx.PtxKernelRenderer;
+import org.vmap4j.interpreter.Interpreters;
+import org.vmap4j.interpreter.Params;
+import org.vmap4j.interpreter.Primitive;
 import org.vmap4j.prim.Argmax;
 import org.vmap4j.prim.Concatenate;
 import org.vmap4j.prim.DotGeneral;
@@ -201,14 +201,12 @@ class IndexPrimitivesTest {
   /** The kernel itself flags the first bad position, also where no element moves. */
   @Test
   void theKernelChecksEveryIndexEvenWhenNothingMoves() {
-    var x = new org.vmap4j.ir.Var(new org.vmap4j.core.TensorType(DType.F64, new int[] {0, 4}));
-    var idx = new org.vmap4j.ir.Var(new org.vmap4j.core.TensorType(DType.I32, new int[] {3}));
-    var out = new org.vmap4j.ir.Var(new org.vmap4j.core.TensorType(DType.F64, new int[] {0, 3}));
+    var x = new org.vmap4j.ir.Var(new org.vmap4j.TensorType(DType.F64, new int[] {0, 4}));
+    var idx = new org.vmap4j.ir.Var(new org.vmap4j.TensorType(DType.I32, new int[] {3}));
+    var out = new org.vmap4j.ir.Var(new org.vmap4j.TensorType(DType.F64, new int[] {0, 3}));
     var description =
         Gather.GATHER.kernel(
-            new org.vmap4j.core.TensorType[] {x.type(), idx.type()},
-            Gather.params(1, 0),
-            out.type());
+            new org.vmap4j.TensorType[] {x.type(), idx.type()}, Gather.params(1, 0), out.type());
     var k =
         new IndexPrimitives.Kernel(
             PtxKernelRenderer.render(description),
@@ -329,7 +327,7 @@ class IndexPrimitivesTest {
   }
 
   private Tensor indices(DType t, int[] shape, int n) {
-    int size = org.vmap4j.core.Shapes.size(shape);
+    int size = org.vmap4j.interpreter.Shapes.size(shape);
     long[] v = new long[size];
     for (int i = 0; i < size; i++) {
       v[i] = random.nextInt(n);

@@ -155,7 +155,7 @@ class IntegerKernelsTest {
 
   /** Random integers with the extremes and their neighbours mixed in, so products wrap. */
   private Tensor ints(DType t, int... shape) {
-    int n = org.vmap4j.core.Shapes.size(shape);
+    int n = org.vmap4j.interpreter.Shapes.size(shape);
     long[] v = new long[n];
     long min = t == DType.I32 ? Integer.MIN_VALUE : Long.MIN_VALUE;
     long max = t == DType.I32 ? Integer.MAX_VALUE : Long.MAX_VALUE;

@@ -3,8 +3,8 @@ package org.vmap4j.nn;
 import java.util.Arrays;
 import java.util.Locale;
 import org.vmap4j.Tensor;
-import org.vmap4j.core.Interpreters;
-import org.vmap4j.core.Params;
+import org.vmap4j.interpreter.Interpreters;
+import org.vmap4j.interpreter.Params;
 import org.vmap4j.prim.ConvGeneralDilated;
 import org.vmap4j.prim.ReduceWindow;
 

@@ -2,7 +2,7 @@ package org.vmap4j.nn;
 
 import java.util.Arrays;
 import org.vmap4j.Tensor;
-import org.vmap4j.core.Interpreters;
+import org.vmap4j.interpreter.Interpreters;
 
 /**
  * Layer, group and batch normalization, as PyTorch defines them: the biased variance, eps added to

@@ -358,7 +358,7 @@ public final class PerSampleGradients {
     List<Tensor> fixed = new ArrayList<>();
     List<Tensor> batch = new ArrayList<>();
     for (int i = 0; i < perExample.inputTypes().size(); i++) {
-      org.vmap4j.core.TensorType t = perExample.inputTypes().get(i);
+      org.vmap4j.TensorType t = perExample.inputTypes().get(i);
       if (i < constants) {
         fixed.add(Tensor.zeros(t.dtype(), t.shape()));
       } else {

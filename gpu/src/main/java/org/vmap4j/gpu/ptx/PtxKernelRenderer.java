@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Map;
 import org.vmap4j.DType;
 import org.vmap4j.compiler.Fusion;
-import org.vmap4j.core.Shapes;
+import org.vmap4j.interpreter.Shapes;
 import org.vmap4j.kernel.IndexLoad;
 import org.vmap4j.kernel.KernelDescription;
 import org.vmap4j.kernel.Monoid;

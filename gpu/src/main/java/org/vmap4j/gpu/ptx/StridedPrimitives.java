@@ -1,7 +1,7 @@
 package org.vmap4j.gpu.ptx;
 
 import org.vmap4j.DType;
-import org.vmap4j.core.Shapes;
+import org.vmap4j.interpreter.Shapes;
 import org.vmap4j.ir.Equation;
 import org.vmap4j.kernel.KernelDescription;
 import org.vmap4j.prim.BroadcastInDim;

@@ -5,13 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.vmap4j.Tensor;
+import org.vmap4j.TensorType;
 import org.vmap4j.compiler.Fusion;
-import org.vmap4j.core.Shapes;
-import org.vmap4j.core.TensorType;
 import org.vmap4j.cpu.CpuTensor;
 import org.vmap4j.gpu.GpuPlan;
 import org.vmap4j.gpu.KernelCorpus;
 import org.vmap4j.gpu.cublas.CublasCall;
+import org.vmap4j.interpreter.Shapes;
 import org.vmap4j.ir.Equation;
 import org.vmap4j.testing.TensorAssertions;
 

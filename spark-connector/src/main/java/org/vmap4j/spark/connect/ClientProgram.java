@@ -5,7 +5,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.vmap4j.Tensor;
-import org.vmap4j.core.TensorType;
+import org.vmap4j.TensorType;
 import org.vmap4j.ir.Program;
 import org.vmap4j.ir.ProgramLimits;
 import org.vmap4j.ir.ProgramSerializer;

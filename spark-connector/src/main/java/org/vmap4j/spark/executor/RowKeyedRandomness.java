@@ -7,7 +7,7 @@ import org.vmap4j.Randomness;
 import org.vmap4j.Tensor;
 import org.vmap4j.VmapOptions;
 import org.vmap4j.backend.ArgumentListCalls;
-import org.vmap4j.core.Params;
+import org.vmap4j.interpreter.Params;
 import org.vmap4j.ir.Equation;
 import org.vmap4j.ir.Program;
 

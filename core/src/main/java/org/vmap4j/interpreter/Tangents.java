@@ -1,4 +1,4 @@
-package org.vmap4j.core;
+package org.vmap4j.interpreter;
 
 import org.vmap4j.DType;
 import org.vmap4j.Tensor;

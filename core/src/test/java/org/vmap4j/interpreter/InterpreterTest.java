@@ -1,4 +1,4 @@
-package org.vmap4j.core;
+package org.vmap4j.interpreter;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -8,6 +8,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.vmap4j.DType;
 import org.vmap4j.Tensor;
+import org.vmap4j.TensorType;
 import org.vmap4j.cpu.CpuTensor;
 
 /**

@@ -1,6 +1,7 @@
-package org.vmap4j.core;
+package org.vmap4j.interpreter;
 
 import org.vmap4j.Tensor;
+import org.vmap4j.TensorType;
 import org.vmap4j.cpu.CpuTensor;
 
 /**

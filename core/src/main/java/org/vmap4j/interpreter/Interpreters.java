@@ -1,9 +1,10 @@
-package org.vmap4j.core;
+package org.vmap4j.interpreter;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 import org.vmap4j.Tensor;
+import org.vmap4j.TensorType;
 import org.vmap4j.cpu.CpuTensor;
 
 /**

@@ -1,7 +1,7 @@
-package org.vmap4j.core;
+package org.vmap4j;
 
 import java.util.Arrays;
-import org.vmap4j.DType;
+import org.vmap4j.interpreter.Shapes;
 
 /**
  * What is known about a tensor without its values: dtype and shape. This is the type of every
