@@ -100,7 +100,12 @@ final class DataFrameClippedSum {
     Dataset<Row> selected = df.select(selection.toArray(new Column[0]));
     ExampleBatchReader reader =
         new ExampleBatchReader(
-            "PerSampleGradients.clippedGradientSum", inputs, false, keyName, keyOrdinal, keyType);
+            "PerSampleGradients.clippedGradientSum",
+            inputs,
+            udf.planner().rejectsNonFinite(),
+            keyName,
+            keyOrdinal,
+            keyType);
     Broadcast<ShippedTree> shipped =
         JavaSparkContext.fromSparkContext(df.sparkSession().sparkContext())
             .broadcast(ShippedTree.of(params));

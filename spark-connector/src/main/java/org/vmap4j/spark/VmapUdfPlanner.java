@@ -106,6 +106,11 @@ final class VmapUdfPlanner implements VmapCallPlanner {
     return options.inputs().columns();
   }
 
+  /** Whether the udf refuses NaN and infinities in floating inputs ({@code rejectNonFinite()}). */
+  boolean rejectsNonFinite() {
+    return options.rows().nonFinite() == NonFinitePolicy.REJECT;
+  }
+
   @Override
   public ErrorPolicy errorPolicy() {
     return options.rows().errorPolicy();

@@ -308,6 +308,32 @@ class PerSampleReductionsTest {
         .hasMessageContaining("column 'features', row id=12 (partition 0, row 2)");
   }
 
+  @Test
+  void aNonFiniteRowFailsTheSumWhenTheUdfRejectsNonFiniteValues(SparkSession spark) {
+    StructType schema =
+        new StructType()
+            .add("features", DataTypes.createArrayType(DataTypes.DoubleType))
+            .add("label", DataTypes.DoubleType);
+    List<Row> rows = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      double[] x = new double[D];
+      x[1] = i == 3 ? Double.NaN : 0.5 * i;
+      rows.add(RowFactory.create(x, 1.0));
+    }
+    Dataset<Row> df = Frames.frame(spark, rows, schema, 1);
+    PerSampleGradients g =
+        PerSampleGradients.of(PerSampleReductionsTest::loss, params())
+            .inputColumns("features", "label")
+            .clipNorm(1);
+    // by default NaN is a value like any other: it reaches the sum and shows there
+    PerSampleGradients.ClippedSum<Mlp> sum = g.clippedGradientSum(df);
+    assertThat(Double.isNaN(sum.sum().w1().sum().item())).isTrue();
+    assertThatThrownBy(() -> g.configure(u -> u.rejectNonFinite()).clippedGradientSum(df))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("column 'features', partition 0, row 3: NaN at")
+        .hasMessageContaining("(non-finite values are rejected)");
+  }
+
   /**
    * The loss of a model that reads its example as a [2, 3] matrix (an MLlib vector of 6 read as [2,
    * 3] plus an array column declared [2, 3]): each of the two rows goes through the same small
