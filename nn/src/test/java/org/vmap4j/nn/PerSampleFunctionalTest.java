@@ -2,15 +2,15 @@ package org.vmap4j.nn;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.vmap4j.testing.TreeValues.dot;
+import static org.vmap4j.testing.TreeValues.flat;
 
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.vmap4j.DType;
 import org.vmap4j.Func;
 import org.vmap4j.PerSampleGrads;
 import org.vmap4j.Tensor;
-import org.vmap4j.Tree;
 import org.vmap4j.testing.TensorAssertions;
 
 /**
@@ -38,24 +38,6 @@ class PerSampleFunctionalTest {
       Tensor out = Functional.linear(h, p.w2(), p.b2());
       return out.mul(out.add(0.3)).sum();
     }
-  }
-
-  private static double[] flat(Object tree) {
-    List<Double> all = new ArrayList<>();
-    for (Tensor t : Tree.leaves(tree)) {
-      for (double v : t.toDoubleArray()) {
-        all.add(v);
-      }
-    }
-    return all.stream().mapToDouble(Double::doubleValue).toArray();
-  }
-
-  private static double dot(double[] a, double[] b) {
-    double s = 0;
-    for (int i = 0; i < a.length; i++) {
-      s += a[i] * b[i];
-    }
-    return s;
   }
 
   private static void assertClose(double[] expected, double[] actual, String what) {

@@ -3,8 +3,9 @@ package org.vmap4j.nn;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.vmap4j.testing.TreeValues.dot;
+import static org.vmap4j.testing.TreeValues.flat;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.function.BiFunction;
@@ -14,7 +15,6 @@ import org.vmap4j.Func;
 import org.vmap4j.InDims;
 import org.vmap4j.PerSampleGrads;
 import org.vmap4j.Tensor;
-import org.vmap4j.Tree;
 
 /**
  * Per-sample gradient reductions of issue 17's models (a transformer block over an embedding, a
@@ -330,24 +330,6 @@ class PerSampleModelsTest {
 
   private static int count(String text, String what) {
     return text.split(java.util.regex.Pattern.quote(what), -1).length - 1;
-  }
-
-  private static double[] flat(Object tree) {
-    List<Double> all = new ArrayList<>();
-    for (Tensor t : Tree.leaves(tree)) {
-      for (double v : t.toDoubleArray()) {
-        all.add(v);
-      }
-    }
-    return all.stream().mapToDouble(Double::doubleValue).toArray();
-  }
-
-  private static double dot(double[] a, double[] b) {
-    double s = 0;
-    for (int i = 0; i < a.length; i++) {
-      s += a[i] * b[i];
-    }
-    return s;
   }
 
   private static void assertClose(double[] expected, double[] actual, String what) {
