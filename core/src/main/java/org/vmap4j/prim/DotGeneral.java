@@ -140,6 +140,21 @@ public enum DotGeneral implements SingleResultPrimitive {
     // used as they are.
     CpuTensor a = lhs.permuteView(Shapes.concat(Shapes.concat(lb, lf), lc));
     CpuTensor b = rhs.permuteView(Shapes.concat(Shapes.concat(rb, rc), rf));
+    if (k >= ROW_PRODUCT_MIN_LENGTH
+        && m <= ROW_PRODUCT_MAX_SIDE
+        && n <= ROW_PRODUCT_MAX_SIDE
+        && a.isContiguous()) {
+      // Small products of long rows, both operands stored along the contracted axis (a Gram
+      // matrix X Xᵀ per example, the ghost norm's [T, T] products): dot products of rows, with
+      // no transposing copy of an operand (which costs as much as the product here)
+      CpuTensor rows = rhs.permuteView(Shapes.concat(Shapes.concat(rb, rf), rc));
+      if (rows.isContiguous()) {
+        Object c =
+            Gemm.batchedRowProducts(
+                out.dtype(), a.data(), a.offset(), rows.data(), rows.offset(), batch, m, n, k);
+        return CpuTensor.wrap(out.dtype(), c, out.shape());
+      }
+    }
     if (k > 1) {
       // C^T = B^T A^T needs no copy of an operand stored transposed (a vmapped right-hand side
       // usually is): compute whichever orientation copies fewer elements. This also makes the
@@ -200,6 +215,12 @@ public enum DotGeneral implements SingleResultPrimitive {
     Tensor out = Interpreters.bind1(this, params(lc, rc, lb, rb), lhs, rhs);
     return Batched.of(out, outDim);
   }
+
+  /** Row products run for results of at most this many rows and columns per batch element, */
+  private static final int ROW_PRODUCT_MAX_SIDE = 64;
+
+  /** and rows of at least this length (shorter rows leave the lanes' reductions dominant). */
+  private static final int ROW_PRODUCT_MIN_LENGTH = 64;
 
   private static int copyCost(CpuTensor t) {
     return t.isContiguous() ? 0 : t.size();
