@@ -15,6 +15,12 @@ import org.vmap4j.kernel.Monoid;
  * contiguous run.
  */
 public final class Reductions {
+  /**
+   * Below this many elements per row, a block's rows are too short to run along memory, and a
+   * transpose followed by {@link Accumulators}' row loops is used instead.
+   */
+  private static final int MIN_INTERLEAVED_ROW = 8;
+
   private Reductions() {}
 
   /** Reduces {@code x} over {@code axes} (sorted, distinct) into a tensor of {@code outType}. */
@@ -33,12 +39,16 @@ public final class Reductions {
     if (rows == 0) {
       return out;
     }
-    if (consecutive && axes[axes.length - 1] < nd - 1 && x.isContiguous()) {
+    int blocks = Shapes.size(Arrays.copyOfRange(x.shape(), 0, consecutive ? axes[0] : 0));
+    int inner = rows / blocks;
+    if (consecutive
+        && axes[axes.length - 1] < nd - 1
+        && x.isContiguous()
+        && (blocks == 1 || inner >= MIN_INTERLEAVED_ROW)) {
       // [blocks, length, inner] in memory: accumulate each block's rows of inner elements (a
       // transpose of the reduced axes to the back would copy the whole tensor first)
-      int inner = rows / Shapes.size(Arrays.copyOfRange(x.shape(), 0, axes[0]));
       KernelCompiler.instance(interleavedSource(op, x.dtype()), InterleavedReductionLoop.class)
-          .run(x.data(), x.offset(), out.data(), rows / inner, inner, length);
+          .run(x.data(), x.offset(), out.data(), blocks, inner, length);
       return out;
     }
     int[] perm = Shapes.concat(Shapes.complement(nd, axes), axes);
