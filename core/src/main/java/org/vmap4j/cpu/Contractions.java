@@ -19,6 +19,29 @@ public final class Contractions {
   public static CpuTensor evaluate(Contraction c, CpuTensor lhs, CpuTensor rhs, TensorType out) {
     CpuTensor a = lhs.permuteView(c.lhsGemmOrder());
     CpuTensor b = rhs.permuteView(c.rhsGemmOrder());
+    if (c.k() >= ROW_PRODUCT_MIN_LENGTH
+        && c.m() <= ROW_PRODUCT_MAX_SIDE
+        && c.n() <= ROW_PRODUCT_MAX_SIDE
+        && a.isContiguous()) {
+      // Small products of long rows, both operands stored along the contracted axis (a Gram
+      // matrix X Xᵀ per example, the ghost norm's [T, T] products): dot products of rows, with
+      // no transposing copy of an operand (which costs as much as the product here)
+      CpuTensor rows = rhs.permuteView(c.swapped().lhsGemmOrder());
+      if (rows.isContiguous()) {
+        Object data =
+            Gemm.batchedRowProducts(
+                out.dtype(),
+                a.data(),
+                a.offset(),
+                rows.data(),
+                rows.offset(),
+                c.batch(),
+                c.m(),
+                c.n(),
+                c.k());
+        return CpuTensor.wrap(out.dtype(), data, out.shape());
+      }
+    }
     if (c.k() > 1) {
       // C^T = B^T A^T needs no copy of an operand stored transposed (a vmapped right-hand side
       // usually is): compute whichever orientation copies fewer elements. This also makes the
@@ -39,6 +62,12 @@ public final class Contractions {
     }
     return product(c, a, b, out.dtype());
   }
+
+  /** Row products run for results of at most this many rows and columns per batch element, */
+  private static final int ROW_PRODUCT_MAX_SIDE = 64;
+
+  /** and rows of at least this length (shorter rows leave the lanes' reductions dominant). */
+  private static final int ROW_PRODUCT_MIN_LENGTH = 64;
 
   private static int copyCost(CpuTensor t) {
     return t.isContiguous() ? 0 : t.size();

@@ -118,6 +118,24 @@ public final class Gemm {
   }
 
   /**
+   * {@code batch} products {@code A Bᵀ} of row-major contiguous A [batch, m, k] and B [batch, n, k]
+   * (both read along their rows, see {@link RowProducts}); the result is a fresh [batch, m, n]
+   * array.
+   */
+  public static Object batchedRowProducts(
+      DType dtype, Object a, int aOffset, Object b, int bOffset, int batch, int m, int n, int k) {
+    if (!dtype.isFloating()) {
+      throw new IllegalArgumentException("matrix products support f32 and f64, got " + dtype);
+    }
+    Object c = Storage.allocate(dtype, batch * m * n);
+    for (int i = 0; i < batch; i++) {
+      RowProducts.into(
+          dtype, a, aOffset + i * m * k, b, bOffset + i * n * k, c, i * m * n, m, n, k);
+    }
+    return c;
+  }
+
+  /**
    * One product written into an existing array: {@code c[cOff..] = a[aOff..] (m x k) . b[bOff..] (k
    * x n)}, all row-major. The region of c must hold zeros on entry (a freshly allocated result):
    * the generated kernel accumulates into it. Lets a caller that runs many products (one per
