@@ -24,6 +24,14 @@ public interface PlanStep {
     Equation equation();
 
     /**
+     * The primitive's name as programs print it and the program format stores it, e.g. {@code
+     * dot_general} (the primitive type itself is not exported).
+     */
+    default String primitiveName() {
+      return equation().primitive().displayName();
+    }
+
+    /**
      * The loop-level kernel that computes this equation, when its primitive states one ({@link
      * org.vmap4j.kernel.KernelPrimitive}: gather, transpose, slice, broadcast, reductions,
      * reshape...); empty for primitives a backend runs otherwise (products, control flow, ...).

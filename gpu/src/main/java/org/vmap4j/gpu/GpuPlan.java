@@ -118,10 +118,7 @@ public record GpuPlan(Plan plan, List<Step> steps) {
 
   /** {@code gpu <primitive> <result type>}, for a step that runs one primitive as one kernel. */
   private static String describePrimitive(PlanStep.Single source) {
-    return "gpu "
-        + source.equation().primitive().displayName()
-        + " "
-        + source.equation().outputs().get(0).type();
+    return "gpu " + source.primitiveName() + " " + source.equation().outputs().get(0).type();
   }
 
   public static GpuPlan of(Plan plan) {
@@ -143,11 +140,11 @@ public record GpuPlan(Plan plan, List<Step> steps) {
           + " and its sub-programs are compiled for the CPU";
 
   /**
-   * The program format's name of {@code dot_general} (primitives are found by this name when a
-   * program is read back): products are placed by {@link DotGeneralGemm}, not by a kernel
-   * description.
+   * The name programs give {@code dot_general} ({@link PlanStep.Single#primitiveName()}; the
+   * program format finds primitives by it): products are placed by {@link DotGeneralGemm}, not by a
+   * kernel description.
    */
-  private static final String DOT_GENERAL = "DOT_GENERAL";
+  private static final String DOT_GENERAL = "dot_general";
 
   private static Step place(PlanStep s) {
     if (s instanceof PlanStep.Fused f) {
@@ -165,9 +162,9 @@ public record GpuPlan(Plan plan, List<Step> steps) {
     PlanStep.Single p = (PlanStep.Single) s;
     Equation e = p.equation();
     if (p.runsSubPrograms()) {
-      return new OnCpu(s, CONTROL_FLOW_ON_CPU + " (" + e.primitive().displayName() + ")");
+      return new OnCpu(s, CONTROL_FLOW_ON_CPU + " (" + p.primitiveName() + ")");
     }
-    if (DOT_GENERAL.equals(e.primitive().name())) {
+    if (DOT_GENERAL.equals(p.primitiveName())) {
       return product(p);
     }
     Optional<KernelDescription> kernel = p.kernel();
@@ -182,7 +179,7 @@ public record GpuPlan(Plan plan, List<Step> steps) {
       var k = IndexPrimitives.kernel(e);
       return new Indexed(p, k.ptx(), k.n(), k.checksIndices(), k.startsFromOperand());
     }
-    return new OnCpu(s, "no GPU lowering for " + e.primitive().displayName());
+    return new OnCpu(s, "no GPU lowering for " + p.primitiveName());
   }
 
   /** A dot_general: one GEMM, transposes into GEMM order then one GEMM, or the CPU. */
