@@ -172,13 +172,7 @@ public final class Executable
       throw new IllegalArgumentException("not a step of this executable's plan: " + step);
     }
     Map<Var, CpuTensor> env = new IdentityHashMap<>();
-    List<Var> reads = new ArrayList<>();
-    if (step instanceof Fusion.PrimitiveStep ps) {
-      reads.addAll(ps.equation().inputs());
-    } else {
-      ((Fusion.FusedStep) step).inputs().forEach(i -> reads.add(i.source()));
-    }
-    reads.forEach(v -> env.put(v, concrete(values.apply(v), v.toString())));
+    step.reads().forEach(v -> env.put(v, concrete(values.apply(v), v.toString())));
     if (step instanceof Fusion.PrimitiveStep ps) {
       runPrimitive(ps.equation(), env);
       List<CpuTensor> out = new ArrayList<>();
