@@ -24,8 +24,6 @@ module org.vmap4j.core {
   exports org.vmap4j.prim to
       org.vmap4j.nn,
       org.vmap4j.gpu;
-  exports org.vmap4j.compiler to
-      org.vmap4j.gpu;
   exports org.vmap4j.cpu to
       org.vmap4j.gpu;
 

@@ -90,6 +90,78 @@ class ModuleBoundaryTest {
     assertEquals(List.of("-2.0", "3.0"), words(output, "record-grad"));
   }
 
+  /**
+   * The Backend SPI names exported types only: a backend written outside core compiles against it
+   * on the module path and runs a jitted function through it. This one walks the plan's steps and
+   * runs each through the plan's CPU step runner, as a device backend does with the steps it leaves
+   * to the CPU.
+   */
+  @Test
+  void aBackendOutsideCoreCompilesAgainstTheSpiOnTheModulePath() throws Exception {
+    String main =
+        "package example.consumer;\n"
+            + "import java.util.*;\n"
+            + "import java.util.function.Function;\n"
+            + "import org.vmap4j.Func;\n"
+            + "import org.vmap4j.Tensor;\n"
+            + "import org.vmap4j.backend.*;\n"
+            + "import org.vmap4j.ir.Var;\n"
+            + "public final class StepByStep implements Backend {\n"
+            + "  static final List<String> SEEN = new ArrayList<>();\n"
+            + "  public String name() { return \"step-by-step\"; }\n"
+            + "  public Kind kind() { return Kind.CPU; }\n"
+            + "  public Availability availability() { return Availability.yes(\"here\"); }\n"
+            + "  public CompiledProgram compile(Plan plan) {\n"
+            + "    StepRunner cpu = plan.cpuSteps();\n"
+            + "    return args -> {\n"
+            + "      Map<Var, Tensor> env = new HashMap<>();\n"
+            + "      for (int i = 0; i < args.size(); i++) {\n"
+            + "        env.put(plan.program().inputs().get(i), args.get(i));\n"
+            + "      }\n"
+            + "      List<? extends Tensor> consts = plan.program().constValues();\n"
+            + "      for (int i = 0; i < consts.size(); i++) {\n"
+            + "        env.put(plan.program().constVars().get(i), consts.get(i));\n"
+            + "      }\n"
+            + "      for (PlanStep s : plan.steps()) {\n"
+            + "        SEEN.add(s instanceof PlanStep.Fused f ? \"fused \" + f.kernel().describe()\n"
+            + "            : ((PlanStep.Single) s).primitiveName());\n"
+            + "        List<? extends Tensor> out = cpu.runStep(s, env::get);\n"
+            + "        for (int i = 0; i < out.size(); i++) {\n"
+            + "          env.put(s.writes().get(i), out.get(i));\n"
+            + "        }\n"
+            + "      }\n"
+            + "      List<Tensor> results = new ArrayList<>();\n"
+            + "      plan.program().outputs().forEach(v -> results.add(env.get(v)));\n"
+            + "      return results;\n"
+            + "    };\n"
+            + "  }\n"
+            + "  public static void main(String[] a) {\n"
+            + "    Function<Tensor, Tensor> f =\n"
+            + "        Func.jit((Tensor x) -> x.mul(x).sum(1).reshape(1, 2), new StepByStep());\n"
+            + "    Tensor x = Tensor.of(new double[] {1, 2, 3, 4, 5, 6}, 2, 3);\n"
+            + "    System.out.println(\"sums \" + Arrays.toString(f.apply(x).toDoubleArray()));\n"
+            + "    System.out.println(\"steps \" + SEEN);\n"
+            + "    System.out.println(\"OK module path\");\n"
+            + "  }\n"
+            + "}\n";
+    Path out = compileConsumer(main, "example/consumer/StepByStep.java").requireSuccess();
+    String output =
+        ForkedJvm.runJava(
+            List.of(
+                "-Xmx256m",
+                "--add-modules=jdk.incubator.vector",
+                "--module-path",
+                coreModulePath() + File.pathSeparator + out,
+                "-m",
+                "example.consumer/example.consumer.StepByStep"),
+            "OK module path");
+    // row sums of squares: 1+4+9 and 16+25+36
+    assertEquals(List.of("[14.0,", "77.0]"), words(output, "sums"));
+    // x*x and the row sum fuse into one kernel (a PlanStep.Fused); the reshape is a Single
+    assertEquals(
+        List.of("[fused", "f64[2,", "3]", "reduce_sum,", "reshape]"), words(output, "steps"));
+  }
+
   @Test
   void internalPackagesDoNotCompileOutsideCore() throws Exception {
     String user =

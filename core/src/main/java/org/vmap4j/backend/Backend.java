@@ -1,7 +1,5 @@
 package org.vmap4j.backend;
 
-import org.vmap4j.compiler.ExecutionPlan;
-
 /**
  * Where a jitted program runs: the built-in CPU backend, or one found on the classpath through
  * {@link java.util.ServiceLoader} (the {@code vmap4j-gpu} module registers a CUDA backend). Core
@@ -32,10 +30,10 @@ public interface Backend {
   Availability availability();
 
   /**
-   * Compiles a plan from {@link org.vmap4j.compiler.ProgramCompiler#plan}. Only called when {@link
-   * #availability()} says available.
+   * Compiles a plan made by core's compiler (jit hands every backend the same kind of plan). Only
+   * called when {@link #availability()} says available.
    */
-  CompiledProgram compile(ExecutionPlan plan);
+  CompiledProgram compile(Plan plan);
 
   /**
    * This backend on one specific device, named as the cluster manager names it (Spark's GPU

@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
-import org.vmap4j.compiler.ExecutionPlan;
 
 /**
  * Finds backends and chooses one by name.
@@ -155,7 +154,7 @@ public final class Backends {
     }
 
     @Override
-    public CompiledProgram compile(ExecutionPlan plan) {
+    public CompiledProgram compile(Plan plan) {
       throw new IllegalStateException(availability().description());
     }
   }

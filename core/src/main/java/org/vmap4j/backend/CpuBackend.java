@@ -1,7 +1,6 @@
 package org.vmap4j.backend;
 
 import org.vmap4j.compiler.Executable;
-import org.vmap4j.compiler.ExecutionPlan;
 
 /** The built-in backend: a plan becomes an {@link Executable} (generated Java kernels). */
 public final class CpuBackend implements Backend {
@@ -25,7 +24,7 @@ public final class CpuBackend implements Backend {
   }
 
   @Override
-  public Executable compile(ExecutionPlan plan) {
+  public Executable compile(Plan plan) {
     return Executable.of(plan);
   }
 

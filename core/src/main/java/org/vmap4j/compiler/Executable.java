@@ -4,7 +4,9 @@ import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import org.vmap4j.Tensor;
 import org.vmap4j.TensorType;
+import org.vmap4j.backend.PlanStep;
 import org.vmap4j.cpu.BufferPool;
 import org.vmap4j.cpu.CpuTensor;
 import org.vmap4j.cpu.ElementwiseKernels;
@@ -22,15 +24,17 @@ import org.vmap4j.prim.BroadcastInDim;
  * An optimized program ready to run on the CPU: fused kernels and single primitives in order,
  * reading and writing concrete tensors directly (no interpreter dispatch per operation).
  */
-public final class Executable implements org.vmap4j.backend.CompiledProgram {
+public final class Executable
+    implements org.vmap4j.backend.CompiledProgram, org.vmap4j.backend.StepRunner {
   private final Program program;
   private final List<Fusion.Step> steps;
   private final Map<Fusion.FusedStep, String> javaStatements = new IdentityHashMap<>();
   private final ThreadLocal<BufferPool> pools = ThreadLocal.withInitial(BufferPool::new);
 
   /** The CPU executable of a plan (see {@link ProgramCompiler#plan}). */
-  public static Executable of(ExecutionPlan plan) {
-    return new Executable(plan.program(), plan.steps());
+  public static Executable of(org.vmap4j.backend.Plan plan) {
+    ExecutionPlan p = ExecutionPlan.of(plan);
+    return new Executable(p.program(), p.steps());
   }
 
   Executable(Program program, List<Fusion.Step> steps) {
@@ -73,11 +77,15 @@ public final class Executable implements org.vmap4j.backend.CompiledProgram {
    * {@link BufferPool}); the results' arrays are never recycled.
    */
   @Override
-  public List<CpuTensor> run(List<CpuTensor> args) {
+  public List<CpuTensor> run(List<? extends Tensor> args) {
+    List<CpuTensor> concrete = new ArrayList<>(args.size());
+    for (int i = 0; i < args.size(); i++) {
+      concrete.add(concrete(args.get(i), "argument " + i));
+    }
     return pools
         .get()
         .using(
-            () -> runSteps(args),
+            () -> runSteps(concrete),
             out -> {
               List<Object> held = new ArrayList<>();
               out.forEach(t -> held.add(t.data()));
@@ -116,6 +124,19 @@ public final class Executable implements org.vmap4j.backend.CompiledProgram {
     return pools.get().reusedCount();
   }
 
+  /** {@code t} as the CPU tensor it is; a traced value is refused, naming {@code what}. */
+  private static CpuTensor concrete(Tensor t, String what) {
+    if (t instanceof CpuTensor c) {
+      return c;
+    }
+    throw new IllegalArgumentException(
+        what
+            + " of a compiled program must be a concrete host tensor, got "
+            + (t == null ? "null" : t.getClass().getSimpleName() + " " + t.type())
+            + ": run the compiled program on values (jit the whole function instead of calling"
+            + " it inside a transform)");
+  }
+
   private List<CpuTensor> runSteps(List<CpuTensor> args) {
     Map<Var, CpuTensor> env = new IdentityHashMap<>();
     for (int i = 0; i < args.size(); i++) {
@@ -144,19 +165,14 @@ public final class Executable implements org.vmap4j.backend.CompiledProgram {
    *
    * @throws IllegalArgumentException if {@code step} is not a step of this plan
    */
+  @Override
   public List<CpuTensor> runStep(
-      Fusion.Step step, java.util.function.Function<Var, CpuTensor> values) {
-    if (!steps.contains(step)) {
+      PlanStep step, java.util.function.Function<Var, ? extends Tensor> values) {
+    if (!(step instanceof Fusion.Step) || !steps.contains(step)) {
       throw new IllegalArgumentException("not a step of this executable's plan: " + step);
     }
     Map<Var, CpuTensor> env = new IdentityHashMap<>();
-    List<Var> reads = new ArrayList<>();
-    if (step instanceof Fusion.PrimitiveStep ps) {
-      reads.addAll(ps.equation().inputs());
-    } else {
-      ((Fusion.FusedStep) step).inputs().forEach(i -> reads.add(i.source()));
-    }
-    reads.forEach(v -> env.put(v, values.apply(v)));
+    step.reads().forEach(v -> env.put(v, concrete(values.apply(v), v.toString())));
     if (step instanceof Fusion.PrimitiveStep ps) {
       runPrimitive(ps.equation(), env);
       List<CpuTensor> out = new ArrayList<>();

@@ -8,18 +8,23 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.vmap4j.DType;
 import org.vmap4j.TensorType;
+import org.vmap4j.backend.PlanStep;
 import org.vmap4j.interpreter.Params;
 import org.vmap4j.interpreter.Shapes;
+import org.vmap4j.interpreter.SubProgramPrimitive;
 import org.vmap4j.ir.Equation;
 import org.vmap4j.ir.Program;
 import org.vmap4j.ir.Var;
 import org.vmap4j.kernel.KernelDescription;
+import org.vmap4j.kernel.KernelPrimitive;
 import org.vmap4j.kernel.ScalarOp;
 import org.vmap4j.kernel.ScalarPrimitive;
 import org.vmap4j.kernel.ScalarStep;
+import org.vmap4j.kernel.View;
 import org.vmap4j.prim.BroadcastInDim;
 import org.vmap4j.prim.Reduce;
 
@@ -37,10 +42,27 @@ public final class Fusion {
    * One step of an execution plan. Public so that another backend (the GPU module) can walk a plan
    * that this compiler produced; only the compiler creates steps.
    */
-  public sealed interface Step permits PrimitiveStep, FusedStep {}
+  public sealed interface Step extends PlanStep permits PrimitiveStep, FusedStep {}
 
   /** One primitive equation, run on its own. */
-  public record PrimitiveStep(Equation equation) implements Step {}
+  public record PrimitiveStep(Equation equation) implements Step, PlanStep.Single {
+    @Override
+    public Optional<KernelDescription> kernel() {
+      if (!(equation.primitive() instanceof KernelPrimitive kp)) {
+        return Optional.empty();
+      }
+      TensorType[] in = new TensorType[equation.inputs().size()];
+      for (int i = 0; i < in.length; i++) {
+        in[i] = equation.inputs().get(i).type();
+      }
+      return Optional.of(kp.kernel(in, equation.params(), equation.outputs().get(0).type()));
+    }
+
+    @Override
+    public boolean runsSubPrograms() {
+      return equation.primitive() instanceof SubProgramPrimitive;
+    }
+  }
 
   /**
    * An input of a fused kernel: a variable, optionally seen through a broadcast ({@code
@@ -54,13 +76,20 @@ public final class Fusion {
    * description as Java; the GPU backend renders the same description as PTX.
    */
   public record FusedStep(List<Input> inputs, KernelDescription kernel, Var output)
-      implements Step {
+      implements Step, PlanStep.Fused {
     public FusedStep {
       inputs = List.copyOf(inputs);
       if (inputs.size() != kernel.inputTypes().size()) {
         throw new IllegalArgumentException(
             inputs.size() + " inputs for a kernel of " + kernel.inputTypes().size());
       }
+    }
+
+    @Override
+    public List<Var> reads() {
+      List<Var> out = new ArrayList<>();
+      inputs.forEach(i -> out.add(i.source()));
+      return out;
     }
   }
 
@@ -214,7 +243,11 @@ public final class Fusion {
     Var rootOut = root.outputs().get(0);
     int reduced = reduce == null ? 0 : reduce.params().ints("axes").length;
     List<DType> inputTypes = new ArrayList<>();
-    inputs.forEach(i -> inputTypes.add(i.viewType().dtype()));
+    List<View> views = new ArrayList<>();
+    for (Input i : inputs) {
+      inputTypes.add(i.viewType().dtype());
+      views.add(view(i));
+    }
     KernelDescription kernel =
         new KernelDescription(
             temps,
@@ -223,7 +256,20 @@ public final class Fusion {
             inputTypes,
             rootOut.type().shape(),
             reduce == null ? null : ((Reduce) reduce.primitive()).monoid(),
-            reduced);
+            reduced,
+            views);
     return new FusedStep(inputs, kernel, reduce == null ? rootOut : reduce.outputs().get(0));
+  }
+
+  /**
+   * How the kernel reads {@code in}: contiguously, or, through an absorbed broadcast, with the
+   * broadcast's own view (stride 0 along the dimensions it adds or stretches).
+   */
+  private static View view(Input in) {
+    if (in.broadcast() == null) {
+      return View.CONTIGUOUS;
+    }
+    return BroadcastInDim.BROADCAST_IN_DIM.view(
+        in.source().type().shape(), in.broadcast(), in.viewType().shape());
   }
 }

@@ -99,7 +99,7 @@ public final class Jit {
       }
       List<CpuTensor> in = new ArrayList<>();
       leaves.forEach(t -> in.add((CpuTensor) t));
-      List<CpuTensor> out;
+      List<? extends Tensor> out;
       if (donated != null && e.executable() instanceof Executable cpu) {
         List<CpuTensor> given = new ArrayList<>();
         for (Tensor t : Tree.leaves(donated)) {

@@ -99,6 +99,12 @@ public record KernelDescription(
     }
   }
 
+  /** This kernel with its inputs read through {@code views} instead (one per input). */
+  public KernelDescription withViews(List<View> views) {
+    return new KernelDescription(
+        steps, result, resultType, inputTypes, shape, reduce, reducedDims, views);
+  }
+
   /** The inputs some view reads as indices (their values are positions, not data). */
   public java.util.Set<Integer> indexInputs() {
     java.util.Set<Integer> out = new java.util.TreeSet<>();

@@ -9,13 +9,16 @@ import org.vmap4j.interpreter.Interpreters;
 import org.vmap4j.interpreter.Params;
 import org.vmap4j.interpreter.Shapes;
 import org.vmap4j.interpreter.SingleResultPrimitive;
+import org.vmap4j.kernel.KernelDescription;
+import org.vmap4j.kernel.KernelPrimitive;
+import org.vmap4j.kernel.View;
 
 /**
  * Broadcasts an operand to {@code shape}: operand dimension i becomes result dimension {@code
  * dims[i]} (strictly increasing), where it must have the result's size or size 1; all other result
  * dimensions are new. On the CPU this is a view with stride 0: nothing is copied.
  */
-public enum BroadcastInDim implements SingleResultPrimitive {
+public enum BroadcastInDim implements SingleResultPrimitive, KernelPrimitive {
   BROADCAST_IN_DIM;
 
   public static Params params(int[] shape, int[] dims) {
@@ -43,6 +46,28 @@ public enum BroadcastInDim implements SingleResultPrimitive {
               + Shapes.str(dims));
     }
     return x.withShape(shape);
+  }
+
+  /** A copy reading the operand through {@link #view} (on the CPU, {@link #evaluate} is a view). */
+  @Override
+  public KernelDescription kernel(TensorType[] in, Params p, TensorType out) {
+    return KernelDescription.copy(out.dtype(), out.shape(), null, 0)
+        .withViews(java.util.List.of(view(in[0].shape(), p, out.shape())));
+  }
+
+  /**
+   * How a row-major operand of shape {@code in} is read over the result's shape {@code out}: its
+   * own strides along {@code dims}, 0 along new dimensions and along size-1 dimensions stretched to
+   * a larger size. Fusion reads broadcast inputs of fused kernels through the same view.
+   */
+  public View view(int[] in, Params p, int[] out) {
+    int[] dims = p.ints("dims");
+    int[] contiguous = Shapes.contiguousStrides(in);
+    int[] strides = new int[out.length];
+    for (int i = 0; i < dims.length; i++) {
+      strides[dims[i]] = in[i] == out[dims[i]] ? contiguous[i] : 0;
+    }
+    return View.strided(in, strides, 0);
   }
 
   @Override

@@ -11,13 +11,16 @@ import org.vmap4j.interpreter.Interpreters;
 import org.vmap4j.interpreter.Params;
 import org.vmap4j.interpreter.Shapes;
 import org.vmap4j.interpreter.SingleResultPrimitive;
+import org.vmap4j.kernel.KernelDescription;
+import org.vmap4j.kernel.KernelPrimitive;
 import org.vmap4j.kernel.Monoid;
+import org.vmap4j.kernel.View;
 
 /**
  * Reductions over a set of axes (parameter {@code axes}: sorted, distinct, non-negative); the
  * reduced axes are removed from the shape.
  */
-public enum Reduce implements SingleResultPrimitive {
+public enum Reduce implements SingleResultPrimitive, KernelPrimitive {
   REDUCE_SUM(Monoid.SUM),
   REDUCE_MAX(Monoid.MAX),
   REDUCE_MIN(Monoid.MIN);
@@ -58,6 +61,23 @@ public enum Reduce implements SingleResultPrimitive {
       }
     }
     return x.withShape(Shapes.select(x.shape(), Shapes.complement(x.ndim(), axes)));
+  }
+
+  /**
+   * The operand read with the reduced axes moved last (kept axes in order, then reduced axes in
+   * order), combined over those trailing dimensions by this reduction's monoid; a reduction over no
+   * axes is a plain copy.
+   */
+  @Override
+  public KernelDescription kernel(TensorType[] in, Params params, TensorType out) {
+    int[] shape = in[0].shape();
+    int[] axes = params.ints("axes").clone();
+    Arrays.sort(axes);
+    int[] order = Shapes.concat(Shapes.complement(shape.length, axes), axes);
+    View v = View.strided(shape, Shapes.select(Shapes.contiguousStrides(shape), order), 0);
+    return KernelDescription.copy(
+            out.dtype(), Shapes.select(shape, order), axes.length == 0 ? null : monoid, axes.length)
+        .withViews(java.util.List.of(v));
   }
 
   @Override

@@ -9,9 +9,11 @@ import org.vmap4j.interpreter.Interpreters;
 import org.vmap4j.interpreter.Params;
 import org.vmap4j.interpreter.Shapes;
 import org.vmap4j.interpreter.SingleResultPrimitive;
+import org.vmap4j.kernel.KernelDescription;
+import org.vmap4j.kernel.KernelPrimitive;
 
 /** Row-major reshape to {@code shape} (same number of elements); a view when contiguous. */
-public enum Reshape implements SingleResultPrimitive {
+public enum Reshape implements SingleResultPrimitive, KernelPrimitive {
   RESHAPE;
 
   public static Params params(int... shape) {
@@ -32,6 +34,15 @@ public enum Reshape implements SingleResultPrimitive {
               + Shapes.str(shape));
     }
     return in[0].withShape(shape);
+  }
+
+  /**
+   * A copy reading the operand contiguously: its row-major elements are the result's, in the same
+   * order, so a backend may reuse the operand's memory instead of running the kernel.
+   */
+  @Override
+  public KernelDescription kernel(TensorType[] in, Params p, TensorType out) {
+    return KernelDescription.copy(out.dtype(), out.shape(), null, 0);
   }
 
   @Override

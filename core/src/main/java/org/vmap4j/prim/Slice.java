@@ -7,13 +7,17 @@ import org.vmap4j.interpreter.BatchRules;
 import org.vmap4j.interpreter.Batched;
 import org.vmap4j.interpreter.Interpreters;
 import org.vmap4j.interpreter.Params;
+import org.vmap4j.interpreter.Shapes;
 import org.vmap4j.interpreter.SingleResultPrimitive;
+import org.vmap4j.kernel.KernelDescription;
+import org.vmap4j.kernel.KernelPrimitive;
+import org.vmap4j.kernel.View;
 
 /**
  * A static strided slice: along each dimension d, elements {@code start[d], start[d] + stride[d],
  * ...} below {@code limit[d]}. A view on the CPU.
  */
-public enum Slice implements SingleResultPrimitive {
+public enum Slice implements SingleResultPrimitive, KernelPrimitive {
   SLICE;
 
   public static Params params(int[] start, int[] limit, int[] stride) {
@@ -48,6 +52,25 @@ public enum Slice implements SingleResultPrimitive {
       shape[d] = (limit[d] - start[d] + stride[d] - 1) / stride[d];
     }
     return x.withShape(shape);
+  }
+
+  /**
+   * A copy reading the operand from element {@code start} on, {@code stride} elements apart along
+   * each dimension (on the CPU, {@link #evaluate} is a view).
+   */
+  @Override
+  public KernelDescription kernel(TensorType[] in, Params p, TensorType out) {
+    int[] start = p.ints("start");
+    int[] step = p.ints("stride");
+    int[] contiguous = Shapes.contiguousStrides(in[0].shape());
+    int[] strides = new int[contiguous.length];
+    int offset = 0;
+    for (int d = 0; d < contiguous.length; d++) {
+      strides[d] = contiguous[d] * step[d];
+      offset += start[d] * contiguous[d];
+    }
+    return KernelDescription.copy(out.dtype(), out.shape(), null, 0)
+        .withViews(java.util.List.of(View.strided(in[0].shape(), strides, offset)));
   }
 
   @Override

@@ -9,9 +9,12 @@ import org.vmap4j.interpreter.Interpreters;
 import org.vmap4j.interpreter.Params;
 import org.vmap4j.interpreter.Shapes;
 import org.vmap4j.interpreter.SingleResultPrimitive;
+import org.vmap4j.kernel.KernelDescription;
+import org.vmap4j.kernel.KernelPrimitive;
+import org.vmap4j.kernel.View;
 
 /** Reorders dimensions: result dimension i is operand dimension {@code perm[i]}. A view. */
-public enum Transpose implements SingleResultPrimitive {
+public enum Transpose implements SingleResultPrimitive, KernelPrimitive {
   TRANSPOSE;
 
   public static Params params(int... perm) {
@@ -27,6 +30,16 @@ public enum Transpose implements SingleResultPrimitive {
           "transpose: " + Shapes.str(perm) + " is not a permutation of the dims of " + in[0]);
     }
     return in[0].withShape(Shapes.select(in[0].shape(), perm));
+  }
+
+  /**
+   * A copy reading the operand with its strides permuted (on the CPU, {@link #evaluate} is a view).
+   */
+  @Override
+  public KernelDescription kernel(TensorType[] in, Params p, TensorType out) {
+    int[] strides = Shapes.select(Shapes.contiguousStrides(in[0].shape()), p.ints("perm"));
+    return KernelDescription.copy(out.dtype(), out.shape(), null, 0)
+        .withViews(java.util.List.of(View.strided(in[0].shape(), strides, 0)));
   }
 
   @Override

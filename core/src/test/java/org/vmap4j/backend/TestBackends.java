@@ -2,7 +2,6 @@ package org.vmap4j.backend;
 
 import java.util.concurrent.atomic.AtomicInteger;
 import org.vmap4j.compiler.Executable;
-import org.vmap4j.compiler.ExecutionPlan;
 
 /** Service providers registered in this module's test resources (META-INF/services). */
 final class TestBackends {
@@ -28,7 +27,7 @@ final class TestBackends {
     }
 
     @Override
-    public CompiledProgram compile(ExecutionPlan plan) {
+    public CompiledProgram compile(Plan plan) {
       COMPILED.incrementAndGet();
       return Executable.of(plan);
     }
@@ -52,7 +51,7 @@ final class TestBackends {
     }
 
     @Override
-    public CompiledProgram compile(ExecutionPlan plan) {
+    public CompiledProgram compile(Plan plan) {
       throw new AssertionError("compile called on an unavailable backend");
     }
   }
@@ -79,7 +78,7 @@ final class TestBackends {
     }
 
     @Override
-    public CompiledProgram compile(ExecutionPlan plan) {
+    public CompiledProgram compile(Plan plan) {
       throw new AssertionError();
     }
   }

@@ -2,7 +2,7 @@ package org.vmap4j.gpu;
 
 import org.vmap4j.backend.Availability;
 import org.vmap4j.backend.Backend;
-import org.vmap4j.compiler.ExecutionPlan;
+import org.vmap4j.backend.Plan;
 import org.vmap4j.gpu.cuda.CudaAvailability;
 import org.vmap4j.gpu.cuda.CudaDevice;
 
@@ -50,7 +50,7 @@ public final class CudaBackend implements Backend {
   }
 
   @Override
-  public CudaProgram compile(ExecutionPlan plan) {
+  public CudaProgram compile(Plan plan) {
     return new CudaProgram(CudaDevice.open(ordinal), GpuPlan.of(plan));
   }
 

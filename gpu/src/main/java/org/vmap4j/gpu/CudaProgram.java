@@ -7,10 +7,10 @@ import java.util.List;
 import java.util.Map;
 import jcuda.NativePointerObject;
 import jcuda.Pointer;
+import org.vmap4j.Tensor;
 import org.vmap4j.backend.CompiledProgram;
-import org.vmap4j.compiler.Executable;
-import org.vmap4j.compiler.Fusion;
-import org.vmap4j.cpu.CpuTensor;
+import org.vmap4j.backend.PlanStep;
+import org.vmap4j.backend.StepRunner;
 import org.vmap4j.gpu.cublas.CublasAvailability;
 import org.vmap4j.gpu.cublas.CublasCall;
 import org.vmap4j.gpu.cuda.CudaDevice;
@@ -35,9 +35,9 @@ import org.vmap4j.kernel.GemmDescription;
 public final class CudaProgram implements CompiledProgram, AutoCloseable {
   private final CudaDevice device;
   private final GpuPlan gpuPlan;
-  private final Executable cpu;
-  private final Map<Fusion.Step, CudaModule> modules = new IdentityHashMap<>();
-  private final Map<Fusion.Step, CublasCall> onCublas = new IdentityHashMap<>();
+  private final StepRunner cpu;
+  private final Map<PlanStep, CudaModule> modules = new IdentityHashMap<>();
+  private final Map<PlanStep, CublasCall> onCublas = new IdentityHashMap<>();
   private final List<CudaModule> loaded = new ArrayList<>();
 
   /** Every module by its PTX (read-only after construction). */
@@ -46,7 +46,7 @@ public final class CudaProgram implements CompiledProgram, AutoCloseable {
   CudaProgram(CudaDevice device, GpuPlan gpuPlan) {
     this.device = device;
     this.gpuPlan = gpuPlan;
-    this.cpu = Executable.of(gpuPlan.plan());
+    this.cpu = gpuPlan.plan().cpuSteps();
     device.makeCurrent();
     boolean cublas = CublasAvailability.probe().available();
     try {
@@ -129,7 +129,7 @@ public final class CudaProgram implements CompiledProgram, AutoCloseable {
   }
 
   @Override
-  public List<CpuTensor> run(List<CpuTensor> args) {
+  public List<Tensor> run(List<? extends Tensor> args) {
     Program p = gpuPlan.plan().program();
     if (args.size() != p.inputs().size()) {
       throw new IllegalArgumentException(
@@ -146,7 +146,7 @@ public final class CudaProgram implements CompiledProgram, AutoCloseable {
       for (GpuPlan.Step s : gpuPlan.steps()) {
         runStep(s, index++, scope);
       }
-      List<CpuTensor> out = new ArrayList<>();
+      List<Tensor> out = new ArrayList<>();
       for (Var v : p.outputs()) {
         out.add(scope.host(v));
       }
@@ -156,13 +156,11 @@ public final class CudaProgram implements CompiledProgram, AutoCloseable {
 
   private void runStep(GpuPlan.Step s, int index, RunScope scope) {
     if (s instanceof GpuPlan.Kernel k) {
-      Fusion.FusedStep f = k.source();
-      List<Var> inputs = new ArrayList<>();
-      f.inputs().forEach(in -> inputs.add(in.source()));
+      PlanStep.Fused f = k.source();
       fused(
           modules.get(f),
           "step " + index + " " + k.describe(),
-          inputs,
+          f.reads(),
           f.output(),
           k.n(),
           k.threads(),
@@ -243,8 +241,11 @@ public final class CudaProgram implements CompiledProgram, AutoCloseable {
     if (error != null && k.n() > 0) {
       int position = scope.readWord(error);
       if (position != IndexPrimitives.NO_ERROR) {
-        throw IndexPrimitives.outOfRange(
-            e, scope.host(e.inputs().get(IndexPrimitives.INDICES)), position, label);
+        // IndexPrimitives still takes the CPU backend's tensor type (a run's host values are
+        // always one); this cast goes when pad, concatenate, scatter_add and argmax state views.
+        var indices =
+            (org.vmap4j.cpu.CpuTensor) scope.host(e.inputs().get(IndexPrimitives.INDICES));
+        throw IndexPrimitives.outOfRange(e, indices, position, label);
       }
     }
     scope.putDevice(output, out);
@@ -292,12 +293,9 @@ public final class CudaProgram implements CompiledProgram, AutoCloseable {
     }
   }
 
-  private void onCpu(Fusion.Step step, RunScope scope) {
-    List<CpuTensor> out = cpu.runStep(step, scope::host);
-    List<Var> vars =
-        step instanceof Fusion.PrimitiveStep ps
-            ? ps.equation().outputs()
-            : List.of(((Fusion.FusedStep) step).output());
+  private void onCpu(PlanStep step, RunScope scope) {
+    List<? extends Tensor> out = cpu.runStep(step, scope::host);
+    List<Var> vars = step.writes();
     for (int i = 0; i < vars.size(); i++) {
       scope.putHost(vars.get(i), out.get(i));
     }

@@ -2,42 +2,43 @@ package org.vmap4j.gpu;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.vmap4j.TensorType;
-import org.vmap4j.compiler.ExecutionPlan;
-import org.vmap4j.compiler.Fusion;
+import org.vmap4j.backend.Plan;
+import org.vmap4j.backend.PlanStep;
 import org.vmap4j.gpu.ptx.GemmPtx;
 import org.vmap4j.gpu.ptx.IndexPrimitives;
 import org.vmap4j.gpu.ptx.PtxKernelRenderer;
-import org.vmap4j.gpu.ptx.StridedPrimitives;
 import org.vmap4j.ir.Equation;
 import org.vmap4j.kernel.Contraction;
 import org.vmap4j.kernel.GemmDescription;
 import org.vmap4j.kernel.GemmPrimitive;
 import org.vmap4j.kernel.KernelDescription;
-import org.vmap4j.kernel.KernelPrimitive;
-import org.vmap4j.prim.Reshape;
+import org.vmap4j.kernel.View;
 
 /**
  * Where each step of a plan runs on the GPU backend, decided without a GPU: fused kernels that
  * lower to PTX, {@code dot_general}s that map to a batched GEMM (after transposing operands whose
- * dimension groups are not adjacent), strided and indexed primitives run on the device, reshapes of
- * device arrays are free (same memory), and every other step runs on the CPU with its inputs copied
- * back and its outputs copied up when a later GPU step needs them. Pure: tests check it, and every
- * PTX it holds, on machines without a GPU.
+ * dimension groups are not adjacent), primitives that state their own kernel (strided reads such as
+ * transpose, slice, broadcast and reductions; gathers) rendered to PTX from that kernel, reshapes
+ * of device arrays are free (same memory), and every other step runs on the CPU with its inputs
+ * copied back and its outputs copied up when a later GPU step needs them. It reads the plan through
+ * core's exported Backend SPI ({@link Plan}, {@link PlanStep}, the kernel descriptions) only. Pure:
+ * tests check it, and every PTX it holds, on machines without a GPU.
  */
-public record GpuPlan(ExecutionPlan plan, List<Step> steps) {
+public record GpuPlan(Plan plan, List<Step> steps) {
 
   /** One step's placement. */
   public sealed interface Step
       permits Kernel, Strided, Gemm, TransposedGemm, Indexed, Alias, OnCpu {
-    Fusion.Step source();
+    PlanStep source();
 
     /** One line for logs and docs, e.g. {@code gpu fused f32[4096,256] sum}. */
     String describe();
   }
 
   /** A fused kernel on the GPU. */
-  public record Kernel(Fusion.FusedStep source, String ptx, int n, long threads) implements Step {
+  public record Kernel(PlanStep.Fused source, String ptx, int n, long threads) implements Step {
     @Override
     public String describe() {
       return "gpu fused " + source.kernel().describe();
@@ -45,11 +46,11 @@ public record GpuPlan(ExecutionPlan plan, List<Step> steps) {
   }
 
   /**
-   * A transpose, broadcast or reduction over any axes, as one strided-read kernel on the GPU (see
-   * {@link StridedPrimitives}).
+   * A primitive whose kernel reads its operand through a strided view (transpose, slice,
+   * broadcast_in_dim, a reduction over any axes), as that one kernel on the GPU: {@code n} is the
+   * renderer's {@code n} parameter, {@code threads} the launch size.
    */
-  public record Strided(Fusion.PrimitiveStep source, String ptx, int n, long threads)
-      implements Step {
+  public record Strided(PlanStep.Single source, String ptx, int n, long threads) implements Step {
     @Override
     public String describe() {
       return describePrimitive(source);
@@ -57,8 +58,7 @@ public record GpuPlan(ExecutionPlan plan, List<Step> steps) {
   }
 
   /** A dot_general as one strided-batched GEMM on the GPU, {@code shape} its description. */
-  public record Gemm(Fusion.PrimitiveStep source, GemmDescription shape, String ptx)
-      implements Step {
+  public record Gemm(PlanStep.Single source, GemmDescription shape, String ptx) implements Step {
     @Override
     public String describe() {
       return "gpu gemm " + shape.describe();
@@ -71,7 +71,7 @@ public record GpuPlan(ExecutionPlan plan, List<Step> steps) {
    * parts}, in order; see {@link GemmPrimitive#regrouped}). The parts' sources are synthetic
    * equations whose intermediate variables never leave this step.
    */
-  public record TransposedGemm(Fusion.PrimitiveStep source, List<Step> parts) implements Step {
+  public record TransposedGemm(PlanStep.Single source, List<Step> parts) implements Step {
     @Override
     public String describe() {
       List<String> d = new ArrayList<>();
@@ -81,16 +81,13 @@ public record GpuPlan(ExecutionPlan plan, List<Step> steps) {
   }
 
   /**
-   * A pad, concatenate, gather, scatter_add or argmax as one kernel (see {@link IndexPrimitives}):
-   * {@code n} threads; {@code checksIndices} when the kernel takes the index error word; {@code
-   * startsFromOperand} when the output must hold a copy of input 0 before the launch.
+   * A gather (its own kernel, with an index load) or a pad, concatenate, scatter_add or argmax (see
+   * {@link IndexPrimitives}) as one kernel: {@code n} threads; {@code checksIndices} when the
+   * kernel takes the index error word; {@code startsFromOperand} when the output must hold a copy
+   * of input 0 before the launch.
    */
   public record Indexed(
-      Fusion.PrimitiveStep source,
-      String ptx,
-      int n,
-      boolean checksIndices,
-      boolean startsFromOperand)
+      PlanStep.Single source, String ptx, int n, boolean checksIndices, boolean startsFromOperand)
       implements Step {
     @Override
     public String describe() {
@@ -99,7 +96,7 @@ public record GpuPlan(ExecutionPlan plan, List<Step> steps) {
   }
 
   /** A reshape: on the device it reuses its input's memory; on the host it runs as usual. */
-  public record Alias(Fusion.PrimitiveStep source) implements Step {
+  public record Alias(PlanStep.Single source) implements Step {
     @Override
     public String describe() {
       return "reshape (no copy)";
@@ -107,7 +104,7 @@ public record GpuPlan(ExecutionPlan plan, List<Step> steps) {
   }
 
   /** A step the GPU backend does not lower: it runs on the CPU. */
-  public record OnCpu(Fusion.Step source, String reason) implements Step {
+  public record OnCpu(PlanStep source, String reason) implements Step {
     @Override
     public String describe() {
       return "cpu: " + reason;
@@ -115,16 +112,13 @@ public record GpuPlan(ExecutionPlan plan, List<Step> steps) {
   }
 
   /** {@code gpu <primitive> <result type>}, for a step that runs one primitive as one kernel. */
-  private static String describePrimitive(Fusion.PrimitiveStep source) {
-    return "gpu "
-        + source.equation().primitive().displayName()
-        + " "
-        + source.equation().outputs().get(0).type();
+  private static String describePrimitive(PlanStep.Single source) {
+    return "gpu " + source.primitiveName() + " " + source.equation().outputs().get(0).type();
   }
 
-  public static GpuPlan of(ExecutionPlan plan) {
+  public static GpuPlan of(Plan plan) {
     List<Step> out = new ArrayList<>();
-    for (Fusion.Step s : plan.steps()) {
+    for (PlanStep s : plan.steps()) {
       out.add(place(s));
     }
     return new GpuPlan(plan, List.copyOf(out));
@@ -140,8 +134,8 @@ public record GpuPlan(ExecutionPlan plan, List<Step> steps) {
       "control flow runs on the CPU: the branch or loop decision is made on the host each turn,"
           + " and its sub-programs are compiled for the CPU";
 
-  private static Step place(Fusion.Step s) {
-    if (s instanceof Fusion.FusedStep f) {
+  private static Step place(PlanStep s) {
+    if (s instanceof PlanStep.Fused f) {
       KernelDescription k = f.kernel();
       String why = PtxKernelRenderer.unsupported(k);
       if (why != null) {
@@ -149,30 +143,21 @@ public record GpuPlan(ExecutionPlan plan, List<Step> steps) {
       }
       return new Kernel(
           f,
-          PtxKernelRenderer.render(f),
+          PtxKernelRenderer.render(k),
           PtxKernelRenderer.outputs(k),
           PtxKernelRenderer.threads(k));
     }
-    Fusion.PrimitiveStep p = (Fusion.PrimitiveStep) s;
+    PlanStep.Single p = (PlanStep.Single) s;
     Equation e = p.equation();
-    if (e.primitive() instanceof org.vmap4j.interpreter.SubProgramPrimitive) {
-      return new OnCpu(s, CONTROL_FLOW_ON_CPU + " (" + e.primitive().displayName() + ")");
+    if (p.runsSubPrograms()) {
+      return new OnCpu(s, CONTROL_FLOW_ON_CPU + " (" + p.primitiveName() + ")");
     }
     if (e.primitive() instanceof GemmPrimitive gemm) {
       return placeGemm(p, gemm);
     }
-    if (e.primitive() instanceof KernelPrimitive kp) {
-      KernelDescription d = kp.kernel(inputTypes(e), e.params(), e.outputs().get(0).type());
-      String why = PtxKernelRenderer.unsupported(d);
-      if (why != null) {
-        return new OnCpu(s, why);
-      }
-      return new Indexed(
-          p,
-          PtxKernelRenderer.render(d),
-          (int) PtxKernelRenderer.threads(d),
-          !d.indexLoads().isEmpty(),
-          false);
+    Optional<KernelDescription> kernel = p.kernel();
+    if (kernel.isPresent()) {
+      return ownKernel(p, kernel.get());
     }
     if (IndexPrimitives.handles(e)) {
       String why = IndexPrimitives.unsupported(e);
@@ -182,22 +167,7 @@ public record GpuPlan(ExecutionPlan plan, List<Step> steps) {
       var k = IndexPrimitives.kernel(e);
       return new Indexed(p, k.ptx(), k.n(), k.checksIndices(), k.startsFromOperand());
     }
-    var strided = StridedPrimitives.description(e);
-    if (strided != null) {
-      String why = PtxKernelRenderer.unsupported(strided);
-      if (why != null) {
-        return new OnCpu(s, why);
-      }
-      return new Strided(
-          p,
-          StridedPrimitives.render(e),
-          PtxKernelRenderer.outputs(strided),
-          PtxKernelRenderer.threads(strided));
-    }
-    if (e.primitive() == Reshape.RESHAPE) {
-      return new Alias(p);
-    }
-    return new OnCpu(s, "no GPU lowering for " + e.primitive().displayName());
+    return new OnCpu(s, "no GPU lowering for " + p.primitiveName());
   }
 
   /**
@@ -205,7 +175,7 @@ public record GpuPlan(ExecutionPlan plan, List<Step> steps) {
    * (device arrays are row-major), else the primitive's own transposes into GEMM order, then the
    * GEMM; the CPU, with the renderer's reason, when GemmPtx cannot render it.
    */
-  private static Step placeGemm(Fusion.PrimitiveStep p, GemmPrimitive gemm) {
+  private static Step placeGemm(PlanStep.Single p, GemmPrimitive gemm) {
     Equation e = p.equation();
     Contraction.Mapping mapping = gemm.contraction(inputTypes(e), e.params()).ontoRowMajor();
     if (mapping instanceof Contraction.Direct d) {
@@ -218,9 +188,9 @@ public record GpuPlan(ExecutionPlan plan, List<Step> steps) {
     GemmPrimitive.Regrouped regrouped = gemm.regrouped(e);
     List<Step> parts = new ArrayList<>();
     for (Equation transpose : regrouped.transposes()) {
-      parts.add(place(new Fusion.PrimitiveStep(transpose)));
+      parts.add(place(PlanStep.of(transpose)));
     }
-    parts.add(place(new Fusion.PrimitiveStep(regrouped.product())));
+    parts.add(place(PlanStep.of(regrouped.product())));
     for (Step part : parts) {
       if (part instanceof OnCpu c) {
         return new OnCpu(p, c.reason());
@@ -235,6 +205,39 @@ public record GpuPlan(ExecutionPlan plan, List<Step> steps) {
       out[i] = e.inputs().get(i).type();
     }
     return out;
+  }
+
+  /**
+   * A primitive that states its kernel: no launch when the kernel copies its operand unchanged (a
+   * reshape: the device array is reused), else that kernel rendered to PTX; the CPU when the
+   * renderer says why it cannot.
+   */
+  private static Step ownKernel(PlanStep.Single p, KernelDescription d) {
+    if (copiesOperandUnchanged(d)) {
+      return new Alias(p);
+    }
+    String why = PtxKernelRenderer.unsupported(d);
+    if (why != null) {
+      return new OnCpu(p, why);
+    }
+    String ptx = PtxKernelRenderer.render(d);
+    if (d.indexLoads().isEmpty()) {
+      return new Strided(p, ptx, PtxKernelRenderer.outputs(d), PtxKernelRenderer.threads(d));
+    }
+    return new Indexed(p, ptx, (int) PtxKernelRenderer.threads(d), true, false);
+  }
+
+  /**
+   * Whether {@code d}'s output is its one input's row-major elements as they are: no scalar steps,
+   * no reduction, the input read contiguously.
+   */
+  private static boolean copiesOperandUnchanged(KernelDescription d) {
+    return d.steps().isEmpty()
+        && d.reduce() == null
+        && d.inputTypes().size() == 1
+        && d.result().equals("x0")
+        && d.inputTypes().get(0) == d.resultType()
+        && d.views().get(0).equals(View.CONTIGUOUS);
   }
 
   /** How many steps run on the GPU (kernels, strided and indexed primitives, GEMMs). */

@@ -15,8 +15,8 @@ import jcuda.jcublas.JCublas2;
 import jcuda.jcublas.cublasHandle;
 import jcuda.runtime.cudaStream_t;
 import org.vmap4j.DType;
+import org.vmap4j.Tensor;
 import org.vmap4j.TensorType;
-import org.vmap4j.cpu.CpuTensor;
 import org.vmap4j.gpu.cublas.CublasCall;
 import org.vmap4j.gpu.cublas.CublasGemm;
 import org.vmap4j.gpu.cublas.CublasHandles;
@@ -36,7 +36,7 @@ import org.vmap4j.ir.Var;
  */
 final class RunScope implements AutoCloseable {
   private static final class Slot {
-    CpuTensor host;
+    Tensor host;
     DeviceBuffer device;
   }
 
@@ -54,7 +54,7 @@ final class RunScope implements AutoCloseable {
     this.stream = device.borrowStream();
   }
 
-  void putHost(Var v, CpuTensor t) {
+  void putHost(Var v, Tensor t) {
     env.computeIfAbsent(v, k -> new Slot()).host = t;
   }
 
@@ -109,13 +109,13 @@ final class RunScope implements AutoCloseable {
   DeviceBuffer device(Var v) {
     Slot s = slot(v);
     if (s.device == null) {
-      CpuTensor t = s.host;
+      Tensor t = s.host;
       DeviceBuffer b = allocate(t.type());
       long bytes = b.bytes();
       if (bytes > 0) {
         PinnedHostBuffer staging = device.pinned().borrow(bytes);
         pinned.add(staging);
-        HostArrays.put(t.dtype(), t.contiguousData(), staging.buffer());
+        HostArrays.put(t.dtype(), org.vmap4j.backend.HostArrays.rowMajor(t), staging.buffer());
         CudaCallException.check(
             cuMemcpyHtoDAsync(b.pointer(), staging.pointer(), bytes, stream.handle()),
             "cuMemcpyHtoDAsync",
@@ -126,8 +126,11 @@ final class RunScope implements AutoCloseable {
     return s.device;
   }
 
-  /** The value of {@code v} on the host, copied back (waiting for the stream) if needed. */
-  CpuTensor host(Var v) {
+  /**
+   * The value of {@code v} on the host (a concrete host tensor), copied back (waiting for the
+   * stream) if needed.
+   */
+  Tensor host(Var v) {
     Slot s = slot(v);
     if (s.host == null) {
       TensorType type = v.type();
@@ -145,7 +148,7 @@ final class RunScope implements AutoCloseable {
         stream.synchronize(afterWhat());
         data = HostArrays.get(type.dtype(), staging.buffer(), type.size());
       }
-      s.host = CpuTensor.wrap(type.dtype(), data, type.shape());
+      s.host = org.vmap4j.backend.HostArrays.wrap(type.dtype(), data, type.shape());
     }
     return s.host;
   }

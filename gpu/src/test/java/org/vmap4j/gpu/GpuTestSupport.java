@@ -26,7 +26,9 @@ final class GpuTestSupport {
   /** Compiles {@code plan} for device 0 (the GPU tests' device), runs it once, unloads it. */
   static List<CpuTensor> runOnGpu(GpuPlan plan, List<CpuTensor> args) {
     try (CudaProgram g = new CudaBackend().compile(plan.plan())) {
-      return g.run(args);
+      List<CpuTensor> out = new java.util.ArrayList<>();
+      g.run(args).forEach(t -> out.add((CpuTensor) t));
+      return out;
     }
   }
 
@@ -52,10 +54,10 @@ final class GpuTestSupport {
    * |got - want| ≤ tol · max(1, max |want|) with tol 1e-5 (f32) or 1e-12 (f64); exact for other
    * dtypes.
    */
-  static void assertMatchesCpu(String what, List<CpuTensor> got, List<CpuTensor> want) {
+  static void assertMatchesCpu(String what, List<? extends Tensor> got, List<CpuTensor> want) {
     assertThat(got).as(what).hasSameSizeAs(want);
     for (int i = 0; i < want.size(); i++) {
-      CpuTensor g = got.get(i);
+      CpuTensor g = (CpuTensor) got.get(i);
       CpuTensor w = want.get(i);
       assertThat(g.shape()).as("%s output %d shape", what, i).isEqualTo(w.shape());
       assertThat(g.dtype()).as("%s output %d dtype", what, i).isEqualTo(w.dtype());

@@ -7,7 +7,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.vmap4j.TensorType;
 import org.vmap4j.compiler.Executable;
-import org.vmap4j.compiler.Fusion;
 import org.vmap4j.cpu.CpuTensor;
 import org.vmap4j.gpu.cuda.HostArrays;
 import org.vmap4j.gpu.ptx.GemmPtx;
@@ -76,12 +75,9 @@ final class InterpretedGpu {
         var e = r.source().equation();
         device.put(e.outputs().get(0), device.get(e.inputs().get(0)));
       } else {
-        Fusion.Step step = s.source();
+        var step = s.source();
         List<CpuTensor> out = cpu.runStep(step, hostOf::apply);
-        List<Var> vars =
-            step instanceof Fusion.PrimitiveStep ps
-                ? ps.equation().outputs()
-                : List.of(((Fusion.FusedStep) step).output());
+        List<Var> vars = step.writes();
         for (int i = 0; i < vars.size(); i++) {
           host.put(vars.get(i), out.get(i));
         }
@@ -99,9 +95,7 @@ final class InterpretedGpu {
       java.util.function.Function<Var, Long> dev,
       Map<Var, Long> device) {
     if (s instanceof GpuPlan.Kernel k) {
-      List<Var> in = new ArrayList<>();
-      k.source().inputs().forEach(i -> in.add(i.source()));
-      fused(k.ptx(), in, k.source().output(), k.n(), k.threads(), mem, dev, device);
+      fused(k.ptx(), k.source().reads(), k.source().output(), k.n(), k.threads(), mem, dev, device);
     } else if (s instanceof GpuPlan.Strided k) {
       var e = k.source().equation();
       fused(k.ptx(), e.inputs(), e.outputs().get(0), k.n(), k.threads(), mem, dev, device);

@@ -5,8 +5,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.vmap4j.DType;
-import org.vmap4j.compiler.Fusion;
-import org.vmap4j.interpreter.Shapes;
+import org.vmap4j.backend.HostArrays;
 import org.vmap4j.kernel.IndexLoad;
 import org.vmap4j.kernel.KernelDescription;
 import org.vmap4j.kernel.Monoid;
@@ -21,9 +20,11 @@ import org.vmap4j.kernel.View;
  * <p>Element-wise kernels run one thread per element ({@code n} = element count). Kernels that
  * reduce over trailing dimensions run one warp per output element ({@code n} = output count): the
  * lanes stride over the reduced elements, then combine by butterfly shuffles. Inputs are contiguous
- * row-major device arrays; an input seen through a broadcast is read with stride 0 along the
- * broadcast dimensions (the strides and shape are constants in the PTX, kernels being compiled per
- * plan). Values are F32, F64, I32, I64 or BOOL (one byte per element in memory).
+ * row-major device arrays, each read through the {@link View} the description gives it (a fused
+ * kernel's broadcast input with stride 0 along the broadcast dimensions, a transpose's permuted
+ * strides, a slice's offset): the renderer takes strides and offsets from the views and never
+ * computes them itself (they are constants in the PTX, kernels being compiled per plan). Values are
+ * F32, F64, I32, I64 or BOOL (one byte per element in memory).
  */
 public final class PtxKernelRenderer {
   public static final String ENTRY = "fused";
@@ -43,19 +44,49 @@ public final class PtxKernelRenderer {
    * which is where the CPU fails.
    */
   public static String render(KernelDescription k) {
-    List<int[]> strides = new ArrayList<>();
-    int[] offsets = new int[k.inputTypes().size()];
-    for (int i = 0; i < offsets.length; i++) {
-      View v = k.views().get(i);
-      strides.add(v.strides());
-      offsets[i] = v.offset();
+    String why = unsupported(k);
+    if (why != null) {
+      throw new UnsupportedOperationException(why);
     }
-    return render(k, strides, offsets);
-  }
-
-  /** Renders a fused step of a plan, reading broadcast inputs with stride 0. */
-  public static String render(Fusion.FusedStep f) {
-    return render(f.kernel(), inputStrides(f));
+    DType resultType = k.resultType();
+    PtxRegisters regs = new PtxRegisters();
+    List<String> body = new ArrayList<>();
+    int inputs = k.inputTypes().size();
+    String[] base = new String[inputs];
+    for (int i = 0; i < inputs; i++) {
+      base[i] = globalPointer("x" + i, regs, body);
+    }
+    String out = globalPointer("y", regs, body);
+    boolean checksIndices = !k.indexLoads().isEmpty();
+    String err = checksIndices ? globalPointer("err", regs, body) : null;
+    String n = regs.b32();
+    body.add("ld.param.u32 " + n + ", [n];");
+    String tid = regs.b32();
+    String gid = globalThreadIndex(tid, regs, body);
+    String outside = regs.pred();
+    if (k.reduce() == null) {
+      body.add("setp.ge.u32 " + outside + ", " + gid + ", " + n + ";");
+      body.add("@" + outside + " bra DONE;");
+      if (checksIndices) {
+        checkIndex(k, gid, base, err, regs, body);
+        body.add("setp.ge.u32 " + outside + ", " + gid + ", " + size(k.shape()) + ";");
+        body.add("@" + outside + " bra DONE;");
+      }
+      String value = element(k, gid, base, regs, body);
+      store(resultType, out, gid, value, regs, body);
+    } else {
+      reduction(k, gid, tid, n, outside, base, out, regs, body);
+    }
+    List<String> params = new ArrayList<>();
+    for (int i = 0; i < inputs; i++) {
+      params.add(".param .u64 x" + i);
+    }
+    params.add(".param .u64 y");
+    if (checksIndices) {
+      params.add(".param .u64 err");
+    }
+    params.add(".param .u32 n");
+    return assemble("PtxKernelRenderer", params, regs, body);
   }
 
   /**
@@ -64,7 +95,7 @@ public final class PtxKernelRenderer {
    * before rendering (a value, not an exception).
    */
   public static String unsupported(KernelDescription k) {
-    if (Shapes.size(k.shape()) < 0 || (long) Shapes.size(k.shape()) * 8 > Long.MAX_VALUE / 2) {
+    if (size(k.shape()) < 0 || (long) size(k.shape()) * 8 > Long.MAX_VALUE / 2) {
       return "kernel too large";
     }
     if (k.reduce() != null && k.resultType() == DType.BOOL) {
@@ -91,9 +122,9 @@ public final class PtxKernelRenderer {
    */
   public static long threads(KernelDescription k) {
     if (!k.indexLoads().isEmpty()) {
-      return Math.max(Shapes.size(k.shape()), indexCount(k));
+      return Math.max(size(k.shape()), indexCount(k));
     }
-    return k.reduce() == null ? Shapes.size(k.shape()) : 32L * outputs(k);
+    return k.reduce() == null ? size(k.shape()) : 32L * outputs(k);
   }
 
   /**
@@ -107,91 +138,7 @@ public final class PtxKernelRenderer {
   /** The value of the {@code n} parameter: elements, or output elements for reductions. */
   public static int outputs(KernelDescription k) {
     int[] s = k.shape();
-    return Shapes.size(java.util.Arrays.copyOf(s, s.length - k.reducedDims()));
-  }
-
-  /**
-   * Each input's element strides over the kernel's shape (0 along broadcast dimensions), or null
-   * where the input is a contiguous array of the kernel's shape.
-   */
-  static List<int[]> inputStrides(Fusion.FusedStep f) {
-    List<int[]> out = new ArrayList<>();
-    for (Fusion.Input in : f.inputs()) {
-      if (in.broadcast() == null) {
-        out.add(null);
-        continue;
-      }
-      int[] view = in.viewType().shape();
-      int[] source = in.source().type().shape();
-      int[] sourceStrides = Shapes.contiguousStrides(source);
-      int[] dims = in.broadcast().ints("dims");
-      int[] strides = new int[view.length];
-      for (int i = 0; i < dims.length; i++) {
-        strides[dims[i]] = source[i] == view[dims[i]] ? sourceStrides[i] : 0;
-      }
-      out.add(strides);
-    }
-    return out;
-  }
-
-  /**
-   * Renders {@code k}; {@code inputStrides.get(i)} gives input i's strides over the kernel shape,
-   * null for a contiguous input of that shape.
-   *
-   * @throws UnsupportedOperationException with {@link #unsupported}'s reason when it gives one
-   */
-  public static String render(KernelDescription k, List<int[]> inputStrides) {
-    return render(k, inputStrides, new int[k.inputTypes().size()]);
-  }
-
-  /**
-   * Like {@link #render(KernelDescription, List)}, with input i's elements starting at element
-   * {@code baseOffsets[i]} of its array (a slice).
-   */
-  public static String render(KernelDescription k, List<int[]> inputStrides, int[] baseOffsets) {
-    String why = unsupported(k);
-    if (why != null) {
-      throw new UnsupportedOperationException(why);
-    }
-    DType resultType = k.resultType();
-    PtxRegisters regs = new PtxRegisters();
-    List<String> body = new ArrayList<>();
-    int inputs = k.inputTypes().size();
-    String[] base = new String[inputs];
-    for (int i = 0; i < inputs; i++) {
-      base[i] = globalPointer("x" + i, regs, body);
-    }
-    String out = globalPointer("y", regs, body);
-    boolean checksIndices = !k.indexLoads().isEmpty();
-    String err = checksIndices ? globalPointer("err", regs, body) : null;
-    String n = regs.b32();
-    body.add("ld.param.u32 " + n + ", [n];");
-    String tid = regs.b32();
-    String gid = globalThreadIndex(tid, regs, body);
-    String outside = regs.pred();
-    if (k.reduce() == null) {
-      body.add("setp.ge.u32 " + outside + ", " + gid + ", " + n + ";");
-      body.add("@" + outside + " bra DONE;");
-      if (checksIndices) {
-        checkIndex(k, gid, base, err, regs, body);
-        body.add("setp.ge.u32 " + outside + ", " + gid + ", " + Shapes.size(k.shape()) + ";");
-        body.add("@" + outside + " bra DONE;");
-      }
-      String value = element(k, inputStrides, baseOffsets, gid, base, regs, body);
-      store(resultType, out, gid, value, regs, body);
-    } else {
-      reduction(k, inputStrides, baseOffsets, gid, tid, n, outside, base, out, regs, body);
-    }
-    List<String> params = new ArrayList<>();
-    for (int i = 0; i < inputs; i++) {
-      params.add(".param .u64 x" + i);
-    }
-    params.add(".param .u64 y");
-    if (checksIndices) {
-      params.add(".param .u64 err");
-    }
-    params.add(".param .u32 n");
-    return assemble("PtxKernelRenderer", params, regs, body);
+    return size(java.util.Arrays.copyOf(s, s.length - k.reducedDims()));
   }
 
   /**
@@ -277,13 +224,7 @@ public final class PtxKernelRenderer {
    * The kernel body at flat element index {@code index}: loads, temporaries; the result register.
    */
   private static String element(
-      KernelDescription k,
-      List<int[]> inputStrides,
-      int[] baseOffsets,
-      String index,
-      String[] base,
-      PtxRegisters regs,
-      List<String> body) {
+      KernelDescription k, String index, String[] base, PtxRegisters regs, List<String> body) {
     Map<String, String> reg = new HashMap<>();
     java.util.Set<String> used = new java.util.HashSet<>();
     used.add(k.result());
@@ -293,8 +234,9 @@ public final class PtxKernelRenderer {
       if (!used.contains("x" + i)) {
         continue; // read only as indices, by another input's view
       }
-      String offset = offset(index, k.shape(), inputStrides.get(i), baseOffsets[i], regs, body);
-      for (IndexLoad l : k.views().get(i).indexLoads()) {
+      View view = k.views().get(i);
+      String offset = offset(index, k.shape(), view.strides(), view.offset(), regs, body);
+      for (IndexLoad l : view.indexLoads()) {
         offset = addIndex(k, l, index, offset, base, regs, body);
       }
       String address = address(base[i], offset, t, regs, body);
@@ -350,7 +292,7 @@ public final class PtxKernelRenderer {
       return index;
     }
     if (strides == null) {
-      strides = Shapes.contiguousStrides(shape);
+      strides = HostArrays.rowMajorStrides(shape);
     }
     String off = regs.b32();
     body.add("mov.u32 " + off + ", " + base + ";");
@@ -396,8 +338,6 @@ public final class PtxKernelRenderer {
   /** One warp per output element; see the class comment. */
   private static void reduction(
       KernelDescription k,
-      List<int[]> inputStrides,
-      int[] baseOffsets,
       String gid,
       String tid,
       String n,
@@ -410,8 +350,7 @@ public final class PtxKernelRenderer {
     String s = PtxRegisters.suffix(t);
     int[] shape = k.shape();
     int reduced =
-        Shapes.size(
-            java.util.Arrays.copyOfRange(shape, shape.length - k.reducedDims(), shape.length));
+        size(java.util.Arrays.copyOfRange(shape, shape.length - k.reducedDims(), shape.length));
     String warp = regs.b32();
     String lane = regs.b32();
     body.add("shr.u32 " + warp + ", " + gid + ", 5;");
@@ -431,7 +370,7 @@ public final class PtxKernelRenderer {
     body.add("@" + done + " bra REDUCED;");
     String index = regs.b32();
     body.add("add.u32 " + index + ", " + first + ", " + j + ";");
-    String value = element(k, inputStrides, baseOffsets, index, base, regs, body);
+    String value = element(k, index, base, regs, body);
     body.addAll(combine(k.reduce(), t, acc, acc, value, regs));
     body.add("add.u32 " + j + ", " + j + ", 32;");
     body.add("bra LOOP;");
@@ -464,5 +403,25 @@ public final class PtxKernelRenderer {
         dst,
         List.of(a, b),
         regs);
+  }
+
+  /**
+   * The number of points of {@code shape}; refused past what one launch's u32 indices and a Java
+   * array (the host copy) can hold.
+   */
+  static int size(int[] shape) {
+    long n = 1;
+    for (int d : shape) {
+      n *= d;
+    }
+    if (n > Integer.MAX_VALUE - 8) {
+      throw new IllegalArgumentException(
+          "kernel shape "
+              + java.util.Arrays.toString(shape)
+              + " has "
+              + n
+              + " points, more than one kernel (and a host array) can hold");
+    }
+    return (int) n;
   }
 }

@@ -150,12 +150,12 @@ class IndexMathTest {
         if (s instanceof GpuPlan.Strided k) {
           Equation eq = k.source().equation();
           CpuTensor x = random(eq.inputs().get(0).type(), 3);
-          var d = StridedPrimitives.description(eq);
+          var d = k.source().kernel().orElseThrow();
           double[] got =
               strided(
                   d.shape(),
-                  StridedPrimitives.inputStrides(eq),
-                  StridedPrimitives.baseOffset(eq),
+                  d.views().get(0).strides(),
+                  d.views().get(0).offset(),
                   d.reducedDims(),
                   d.reduce(),
                   flat(x));
@@ -173,10 +173,11 @@ class IndexMathTest {
     for (KernelCorpus.Entry e : KernelCorpus.all()) {
       for (GpuPlan.Step s : e.plan().steps()) {
         if (s instanceof GpuPlan.Kernel k) {
-          List<int[]> strides = PtxKernelRenderer.inputStrides(k.source());
-          for (int i = 0; i < strides.size(); i++) {
-            Fusion.Input in = k.source().inputs().get(i);
-            if (strides.get(i) == null) {
+          List<org.vmap4j.kernel.View> views = k.source().kernel().views();
+          for (int i = 0; i < views.size(); i++) {
+            Fusion.Input in = ((Fusion.FusedStep) k.source()).inputs().get(i);
+            if (views.get(i).isContiguous()) {
+              assertThat(in.broadcast()).isNull();
               continue;
             }
             CpuTensor src = random(in.source().type(), 4);
@@ -184,7 +185,13 @@ class IndexMathTest {
                 org.vmap4j.prim.BroadcastInDim.BROADCAST_IN_DIM.evaluate(
                     new CpuTensor[] {src}, in.broadcast(), in.viewType());
             double[] got =
-                strided(k.source().kernel().shape(), strides.get(i), 0, 0, null, flat(src));
+                strided(
+                    k.source().kernel().shape(),
+                    views.get(i).strides(),
+                    views.get(i).offset(),
+                    0,
+                    null,
+                    flat(src));
             assertClose(e.program() + " input " + i, got, flat(view));
             checked++;
           }

@@ -124,9 +124,9 @@ public class PtxKernelRendererTest {
                 .filter(s -> s instanceof org.vmap4j.compiler.Fusion.FusedStep)
                 .findFirst()
                 .orElseThrow();
-    assertThat(PtxKernelRenderer.inputStrides(step))
-        .anySatisfy(s -> assertThat(s).containsExactly(0, 1));
-    String ptx = PtxKernelRenderer.render(step);
+    assertThat(step.kernel().views())
+        .anySatisfy(v -> assertThat(v.strides()).containsExactly(0, 1));
+    String ptx = PtxKernelRenderer.render(step.kernel());
     assertThat(ptx).contains("rem.u32");
     assertThat(PtxCompiler.compile(ptx, "sm_90")).startsWith(0x7f, 'E', 'L', 'F');
     assertThat(e.fusedKernelCount()).isEqualTo(1);

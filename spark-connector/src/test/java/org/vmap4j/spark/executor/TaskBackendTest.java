@@ -12,7 +12,7 @@ import org.vmap4j.backend.Availability;
 import org.vmap4j.backend.Backend;
 import org.vmap4j.backend.Backends;
 import org.vmap4j.backend.CompiledProgram;
-import org.vmap4j.compiler.ExecutionPlan;
+import org.vmap4j.backend.Plan;
 
 /** The executor's backend settings and choice, without a GPU. */
 class TaskBackendTest {
@@ -34,7 +34,7 @@ class TaskBackendTest {
     }
 
     @Override
-    public CompiledProgram compile(ExecutionPlan plan) {
+    public CompiledProgram compile(Plan plan) {
       throw new UnsupportedOperationException();
     }
 
