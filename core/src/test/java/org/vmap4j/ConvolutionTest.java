@@ -203,9 +203,9 @@ class ConvolutionTest {
 
   /**
    * The direct layout (F32, 2-D, stride 1, no lhs dilation, one group), forced and as chosen by
-   * shape (at most 8 filters), on random sizes, paddings (unequal sides, a padding high that crops
-   * the input's last rows or columns) and rhs dilations, so that result rows are of every length
-   * against the vector width and the sweep's rounding to whole vectors is exercised.
+   * shape, on random sizes, paddings (unequal sides, a padding high that crops the input's last
+   * rows or columns) and rhs dilations, so that result rows are of every length against the vector
+   * width and the sweep's rounding to whole vectors is exercised.
    */
   @Property(tries = 200)
   void directLayoutEqualsTheDirectLoop(@ForAll long seed) {
