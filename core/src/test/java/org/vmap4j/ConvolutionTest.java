@@ -239,6 +239,58 @@ class ConvolutionTest {
   }
 
   /**
+   * The window-dot layout (F32, 2-D, stride 1, no dilation; feature or batch groups), forced and as
+   * chosen by shape, on filter-gradient-like shapes: windows nearly as large as the padded input,
+   * rows up to 45 long (whole vectors and a scalar tail), up to 9 filters per group (the 4-filter
+   * tile and leftovers) and up to 7 result columns (the 3-column tile and leftovers).
+   */
+  @Property(tries = 150)
+  void windowDotsLayoutEqualsTheDirectLoop(@ForAll long seed) {
+    Random r = new Random(seed);
+    int groups = 1;
+    int batchGroups = 1;
+    switch (r.nextInt(3)) {
+      case 0 -> groups = 1 + r.nextInt(4);
+      case 1 -> batchGroups = 1 + r.nextInt(3);
+      default -> {}
+    }
+    int groupChannels = 1 + r.nextInt(2);
+    int[] xs = {
+      batchGroups * (1 + r.nextInt(2)), groups * groupChannels, 1 + r.nextInt(10), 1 + r.nextInt(45)
+    };
+    int[] low = {r.nextInt(3), r.nextInt(3)};
+    int[] outSize = {1 + r.nextInt(4), 1 + r.nextInt(7)};
+    int[] ws = new int[4];
+    ws[0] = groups * batchGroups * (1 + r.nextInt(9));
+    ws[1] = groupChannels;
+    int[] high = new int[2];
+    for (int d = 0; d < 2; d++) {
+      // the window fills the padded input but for outSize - 1 positions; a high below zero crops
+      int padded = xs[d + 2] + low[d] + r.nextInt(4) - 1;
+      ws[d + 2] = Math.max(1, padded - outSize[d] + 1);
+      high[d] = ws[d + 2] + outSize[d] - 1 - xs[d + 2] - low[d];
+    }
+    Params p =
+        ConvGeneralDilated.params(
+            new int[] {1, 1}, low, high, new int[] {1, 1}, new int[] {1, 1}, groups, batchGroups);
+    double[] x = Reference.randomData(r.nextLong(), Reference.size(xs));
+    double[] w = Reference.randomData(r.nextLong(), Reference.size(ws));
+    CpuTensor lhs = (CpuTensor) Reference.nonContiguous(x, xs, DType.F32);
+    CpuTensor rhs = (CpuTensor) Reference.tensor(w, ws, DType.F32);
+    TensorType out =
+        ConvGeneralDilated.CONV_GENERAL_DILATED.inferType(
+            new TensorType[] {lhs.type(), rhs.type()}, p);
+    Convolution.Geometry geometry =
+        new Convolution.Geometry(
+            new int[] {1, 1}, low, new int[] {1, 1}, new int[] {1, 1}, groups, batchGroups);
+    double[] want = directConv(x, xs, w, ws, p, out.shape());
+    String what = Arrays.toString(xs) + " " + Arrays.toString(ws) + " " + p;
+    Tensor forced = Convolution.evaluate(lhs, rhs, geometry, out, Convolution.Layout.WINDOW_DOTS);
+    assertClose(forced, want, out.shape(), 1e-4, "window dots " + what);
+    assertClose(conv(lhs, rhs, p), want, out.shape(), 1e-4, "chosen " + what);
+  }
+
+  /**
    * Windows long enough for the vector tiles and their scalar tails (rows of 37 and 41 taps, 5
    * filters: a 4 x 3 tile plus leftover rows and columns), where the random geometries above have
    * windows of at most 3.
