@@ -846,4 +846,63 @@ class ConvolutionTest {
         bind1(SelectAndScatter.SELECT_AND_SCATTER_ADD_MIN, unpadded, xs, ss).toFloatArray();
     assertThat(min).containsExactly(10, 0, 0, 20, 30, 0, 0, 40, 50, 0, 60, 0);
   }
+
+  /**
+   * F32 2x2 pooling at stride 2 whose windows tile the input (the CNN's max pooling) has its own
+   * vector kernel; on widths that are whole vectors, vectors plus leftover windows, and narrower,
+   * with ties, zeros of both signs and NaNs, it must keep the general rule exactly: checked against
+   * the F64 general kernel (which has no such path), and against the definition where no NaN is
+   * present. A strided view as operand.
+   */
+  @Property(tries = 120)
+  void twoByTwoPoolingScatterKeepsTheGeneralRule(@ForAll long seed) {
+    Random r = new Random(seed);
+    int[] shape = {
+      1 + r.nextInt(2), 1 + r.nextInt(3), 2 * (1 + r.nextInt(3)), 2 * (1 + r.nextInt(40))
+    };
+    boolean nans = r.nextBoolean();
+    double[] x = new double[Reference.size(shape)];
+    for (int i = 0; i < x.length; i++) {
+      int pick = r.nextInt(20);
+      x[i] = pick == 0 ? -0.0 : pick == 1 && nans ? Double.NaN : r.nextInt(4);
+    }
+    Params p =
+        ReduceWindow.params(new int[] {1, 1, 2, 2}, new int[] {1, 1, 2, 2}, new int[4], new int[4]);
+    int[] pooled = {shape[0], shape[1], shape[2] / 2, shape[3] / 2};
+    double[] source = Reference.randomData(r.nextLong(), Reference.size(pooled));
+    for (SelectAndScatter op :
+        List.of(
+            SelectAndScatter.SELECT_AND_SCATTER_ADD_MAX,
+            SelectAndScatter.SELECT_AND_SCATTER_ADD_MIN)) {
+      float[] got =
+          bind1(
+                  op,
+                  p,
+                  Reference.nonContiguous(x, shape, DType.F32),
+                  Reference.tensor(source, pooled, DType.F32))
+              .toFloatArray();
+      double[] general =
+          bind1(
+                  op,
+                  p,
+                  Reference.tensor(x, shape, DType.F64),
+                  Reference.tensor(source, pooled, DType.F32).astype(DType.F64))
+              .toDoubleArray();
+      String what = op + " " + Arrays.toString(shape) + (nans ? " with NaNs" : "");
+      for (int i = 0; i < got.length; i++) {
+        assertThat((double) got[i]).as(what + " at " + i).isEqualTo(general[i]);
+      }
+      if (!nans) {
+        double[] want =
+            directSelectAndScatter(
+                x,
+                shape,
+                Reference.tensor(source, pooled, DType.F32).astype(DType.F64).toDoubleArray(),
+                pooled,
+                p,
+                op == SelectAndScatter.SELECT_AND_SCATTER_ADD_MAX);
+        assertClose(Tensor.of(got, shape), want, shape, 0, what + " definition");
+      }
+    }
+  }
 }
