@@ -203,9 +203,9 @@ class ConvolutionTest {
 
   /**
    * The direct layout (F32, 2-D, stride 1, no lhs dilation, one group), forced and as chosen by
-   * shape (at most 8 filters), on random sizes, paddings (unequal sides, a padding high that crops
-   * the input's last rows or columns) and rhs dilations, so that result rows are of every length
-   * against the vector width and the sweep's rounding to whole vectors is exercised.
+   * shape, on random sizes, paddings (unequal sides, a padding high that crops the input's last
+   * rows or columns) and rhs dilations, so that result rows are of every length against the vector
+   * width and the sweep's rounding to whole vectors is exercised.
    */
   @Property(tries = 200)
   void directLayoutEqualsTheDirectLoop(@ForAll long seed) {
@@ -235,6 +235,58 @@ class ConvolutionTest {
     String what = Arrays.toString(xs) + " " + Arrays.toString(ws) + " " + p;
     Tensor forced = Convolution.evaluate(lhs, rhs, geometry, out, Convolution.Layout.DIRECT);
     assertClose(forced, want, out.shape(), 1e-4, "direct " + what);
+    assertClose(conv(lhs, rhs, p), want, out.shape(), 1e-4, "chosen " + what);
+  }
+
+  /**
+   * The window-dot layout (F32, 2-D, stride 1, no dilation; feature or batch groups), forced and as
+   * chosen by shape, on filter-gradient-like shapes: windows nearly as large as the padded input,
+   * rows up to 45 long (whole vectors and a scalar tail), up to 9 filters per group (the 4-filter
+   * tile and leftovers) and up to 7 result columns (the 3-column tile and leftovers).
+   */
+  @Property(tries = 150)
+  void windowDotsLayoutEqualsTheDirectLoop(@ForAll long seed) {
+    Random r = new Random(seed);
+    int groups = 1;
+    int batchGroups = 1;
+    switch (r.nextInt(3)) {
+      case 0 -> groups = 1 + r.nextInt(4);
+      case 1 -> batchGroups = 1 + r.nextInt(3);
+      default -> {}
+    }
+    int groupChannels = 1 + r.nextInt(2);
+    int[] xs = {
+      batchGroups * (1 + r.nextInt(2)), groups * groupChannels, 1 + r.nextInt(10), 1 + r.nextInt(45)
+    };
+    int[] low = {r.nextInt(3), r.nextInt(3)};
+    int[] outSize = {1 + r.nextInt(4), 1 + r.nextInt(7)};
+    int[] ws = new int[4];
+    ws[0] = groups * batchGroups * (1 + r.nextInt(9));
+    ws[1] = groupChannels;
+    int[] high = new int[2];
+    for (int d = 0; d < 2; d++) {
+      // the window fills the padded input but for outSize - 1 positions; a high below zero crops
+      int padded = xs[d + 2] + low[d] + r.nextInt(4) - 1;
+      ws[d + 2] = Math.max(1, padded - outSize[d] + 1);
+      high[d] = ws[d + 2] + outSize[d] - 1 - xs[d + 2] - low[d];
+    }
+    Params p =
+        ConvGeneralDilated.params(
+            new int[] {1, 1}, low, high, new int[] {1, 1}, new int[] {1, 1}, groups, batchGroups);
+    double[] x = Reference.randomData(r.nextLong(), Reference.size(xs));
+    double[] w = Reference.randomData(r.nextLong(), Reference.size(ws));
+    CpuTensor lhs = (CpuTensor) Reference.nonContiguous(x, xs, DType.F32);
+    CpuTensor rhs = (CpuTensor) Reference.tensor(w, ws, DType.F32);
+    TensorType out =
+        ConvGeneralDilated.CONV_GENERAL_DILATED.inferType(
+            new TensorType[] {lhs.type(), rhs.type()}, p);
+    Convolution.Geometry geometry =
+        new Convolution.Geometry(
+            new int[] {1, 1}, low, new int[] {1, 1}, new int[] {1, 1}, groups, batchGroups);
+    double[] want = directConv(x, xs, w, ws, p, out.shape());
+    String what = Arrays.toString(xs) + " " + Arrays.toString(ws) + " " + p;
+    Tensor forced = Convolution.evaluate(lhs, rhs, geometry, out, Convolution.Layout.WINDOW_DOTS);
+    assertClose(forced, want, out.shape(), 1e-4, "window dots " + what);
     assertClose(conv(lhs, rhs, p), want, out.shape(), 1e-4, "chosen " + what);
   }
 
@@ -793,5 +845,64 @@ class ConvolutionTest {
     float[] min =
         bind1(SelectAndScatter.SELECT_AND_SCATTER_ADD_MIN, unpadded, xs, ss).toFloatArray();
     assertThat(min).containsExactly(10, 0, 0, 20, 30, 0, 0, 40, 50, 0, 60, 0);
+  }
+
+  /**
+   * F32 2x2 pooling at stride 2 whose windows tile the input (the CNN's max pooling) has its own
+   * vector kernel; on widths that are whole vectors, vectors plus leftover windows, and narrower,
+   * with ties, zeros of both signs and NaNs, it must keep the general rule exactly: checked against
+   * the F64 general kernel (which has no such path), and against the definition where no NaN is
+   * present. A strided view as operand.
+   */
+  @Property(tries = 120)
+  void twoByTwoPoolingScatterKeepsTheGeneralRule(@ForAll long seed) {
+    Random r = new Random(seed);
+    int[] shape = {
+      1 + r.nextInt(2), 1 + r.nextInt(3), 2 * (1 + r.nextInt(3)), 2 * (1 + r.nextInt(40))
+    };
+    boolean nans = r.nextBoolean();
+    double[] x = new double[Reference.size(shape)];
+    for (int i = 0; i < x.length; i++) {
+      int pick = r.nextInt(20);
+      x[i] = pick == 0 ? -0.0 : pick == 1 && nans ? Double.NaN : r.nextInt(4);
+    }
+    Params p =
+        ReduceWindow.params(new int[] {1, 1, 2, 2}, new int[] {1, 1, 2, 2}, new int[4], new int[4]);
+    int[] pooled = {shape[0], shape[1], shape[2] / 2, shape[3] / 2};
+    double[] source = Reference.randomData(r.nextLong(), Reference.size(pooled));
+    for (SelectAndScatter op :
+        List.of(
+            SelectAndScatter.SELECT_AND_SCATTER_ADD_MAX,
+            SelectAndScatter.SELECT_AND_SCATTER_ADD_MIN)) {
+      float[] got =
+          bind1(
+                  op,
+                  p,
+                  Reference.nonContiguous(x, shape, DType.F32),
+                  Reference.tensor(source, pooled, DType.F32))
+              .toFloatArray();
+      double[] general =
+          bind1(
+                  op,
+                  p,
+                  Reference.tensor(x, shape, DType.F64),
+                  Reference.tensor(source, pooled, DType.F32).astype(DType.F64))
+              .toDoubleArray();
+      String what = op + " " + Arrays.toString(shape) + (nans ? " with NaNs" : "");
+      for (int i = 0; i < got.length; i++) {
+        assertThat((double) got[i]).as(what + " at " + i).isEqualTo(general[i]);
+      }
+      if (!nans) {
+        double[] want =
+            directSelectAndScatter(
+                x,
+                shape,
+                Reference.tensor(source, pooled, DType.F32).astype(DType.F64).toDoubleArray(),
+                pooled,
+                p,
+                op == SelectAndScatter.SELECT_AND_SCATTER_ADD_MAX);
+        assertClose(Tensor.of(got, shape), want, shape, 0, what + " definition");
+      }
+    }
   }
 }

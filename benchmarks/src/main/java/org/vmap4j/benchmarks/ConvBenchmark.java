@@ -23,16 +23,17 @@ import org.vmap4j.prim.ConvGeneralDilated;
 /**
  * {@code conv2d} forward, one thread: input {@code [64, 32, 32, 32]}, 32 filters of 3x3, padding 1
  * (output {@code [64, 32, 32, 32]}, 1.21 GFLOP). {@code im2col} (F32) and {@code im2colF64}: the
- * primitive's eager CPU path (unrolling into the GEMM); {@code direct}: a plain direct loop over
- * the same data, written here as the baseline (the innermost loop runs along output columns, so
- * that HotSpot vectorizes it). PyTorch's figures for the same call come from {@code
- * benchmarks/python/conv2d_torch_bench.py}, run in the same sitting.
+ * primitive's eager CPU path, under their first names (F64 unrolls into the GEMM; F32 takes the
+ * direct kernel, {@code Convolution.Layout.DIRECT}, since 2026-12-06); {@code direct}: a plain
+ * direct loop over the same data, written here as the baseline (the innermost loop runs along
+ * output columns, so that HotSpot vectorizes it). PyTorch's figures for the same call come from
+ * {@code benchmarks/python/conv2d_torch_bench.py}, run in the same sitting.
  *
  * <p>{@code filterGradient*}: the convolution that the per-sample filter gradient of
  * ModelsPerSampleGradBenchmark's first CNN layer runs (lhs {@code [3, 256, 32, 32]}, 256 feature
  * groups of 4 filters {@code [1024, 1, 32, 32]}, padding 1, result {@code [3, 1024, 3, 3]}: a
- * whole-image window over 9 positions), once in each of the kernel's two layouts ({@link
- * Convolution.Layout}), to choose between them by measurement.
+ * whole-image window over 9 positions), once in each of the kernel's layouts for it ({@link
+ * Convolution.Layout}: patches, columns, window dots), to choose between them by measurement.
  *
  * <p>Run: {@code java -jar benchmarks/target/benchmarks.jar ConvBenchmark}.
  */
@@ -112,6 +113,16 @@ public class ConvBenchmark {
         FILTER_GRADIENT_GEOMETRY,
         filterGradientType,
         Convolution.Layout.PATCHES);
+  }
+
+  @Benchmark
+  public Tensor filterGradientWindowDots() {
+    return Convolution.evaluate(
+        images,
+        cotangents,
+        FILTER_GRADIENT_GEOMETRY,
+        filterGradientType,
+        Convolution.Layout.WINDOW_DOTS);
   }
 
   @Benchmark

@@ -99,6 +99,14 @@ public final class BufferPool {
 
   /** An array from the active pool, zero-filled; null when no pool is active. */
   static Object take(DType dtype, int length) {
+    return take(dtype, length, true);
+  }
+
+  /**
+   * An array from the active pool, zero-filled only when {@code zeroed} (a recycled array otherwise
+   * keeps whatever its last user wrote); null when no pool is active.
+   */
+  static Object take(DType dtype, int length, boolean zeroed) {
     BufferPool pool = ACTIVE.get();
     if (pool == null) {
       return null;
@@ -107,7 +115,9 @@ public final class BufferPool {
     Object a;
     if (q != null && !q.isEmpty()) {
       a = q.poll();
-      Storage.fill(a, 0, length, 0);
+      if (zeroed) {
+        Storage.fill(a, 0, length, 0);
+      }
       pool.reused++;
     } else {
       a = Storage.newArray(dtype, length);

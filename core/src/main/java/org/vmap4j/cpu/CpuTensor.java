@@ -48,6 +48,15 @@ public final class CpuTensor extends Tensor {
     return wrap(type.dtype(), Storage.allocate(type.dtype(), type.size()), type.shape());
   }
 
+  /**
+   * A row-major tensor whose every element the caller writes before any is read: a recycled array
+   * of the active buffer pool is not zero-filled ({@link Storage#allocateForOverwrite}).
+   */
+  public static CpuTensor allocateForOverwrite(TensorType type) {
+    return wrap(
+        type.dtype(), Storage.allocateForOverwrite(type.dtype(), type.size()), type.shape());
+  }
+
   /** A view of the same array with another shape, strides and offset. */
   public CpuTensor view(int[] newShape, int[] newStrides, int newOffset) {
     return new CpuTensor(new TensorType(type.dtype(), newShape), data, newOffset, newStrides);

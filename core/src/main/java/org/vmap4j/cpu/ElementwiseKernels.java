@@ -24,7 +24,8 @@ public final class ElementwiseKernels {
    */
   public static CpuTensor apply(
       String statements, String expression, CpuTensor[] inputs, TensorType outType) {
-    CpuTensor out = CpuTensor.allocate(outType);
+    // the loops below write every element of the row-major result
+    CpuTensor out = CpuTensor.allocateForOverwrite(outType);
     if (outType.size() == 0) {
       return out;
     }

@@ -18,6 +18,17 @@ public final class Storage {
     return pooled != null ? pooled : newArray(dtype, n);
   }
 
+  /**
+   * An array whose every element the caller overwrites before reading any: from the active {@link
+   * BufferPool} without zero-filling it (a recycled array holds its last user's values), else new.
+   * Zero-filling a recycled result that a kernel writes completely took about 8% of the CNN's
+   * per-sample gradients (docs/performance.md).
+   */
+  public static Object allocateForOverwrite(DType dtype, int n) {
+    Object pooled = BufferPool.take(dtype, n, false);
+    return pooled != null ? pooled : newArray(dtype, n);
+  }
+
   static Object newArray(DType dtype, int n) {
     return switch (dtype) {
       case F64 -> new double[n];

@@ -215,6 +215,21 @@ public final class WindowReductions {
       int[] dilation,
       Monoid monoid,
       TensorType outType) {
+    if (tilesByTwoByTwo(x, source, window, strides, paddingLow, dilation)) {
+      // every element written: no zero-fill needed
+      CpuTensor out = CpuTensor.allocateForOverwrite(outType);
+      int[] pooled = source.shape();
+      int rank = pooled.length;
+      VectorPoolScatter.scatter(
+          (float[]) x.contiguousData(),
+          (float[]) source.contiguousData(),
+          (float[]) out.data(),
+          source.size() / (pooled[rank - 2] * pooled[rank - 1]),
+          pooled[rank - 2],
+          pooled[rank - 1],
+          monoid == Monoid.MAX);
+      return out;
+    }
     CpuTensor out = CpuTensor.allocate(outType);
     if (source.size() == 0 || outType.size() == 0) {
       return out;
@@ -231,6 +246,37 @@ public final class WindowReductions {
       scatterDoubles((double[]) xs, (double[]) ss, (double[]) out.data(), t, max);
     }
     return out;
+  }
+
+  /**
+   * Whether {@link VectorPoolScatter} applies: F32 with the Vector API, a 2x2 window at stride 2
+   * over the last two dimensions (window and stride 1 elsewhere), no padding or dilation, the
+   * windows tiling those two dimensions exactly, and something to do.
+   */
+  private static boolean tilesByTwoByTwo(
+      CpuTensor x,
+      CpuTensor source,
+      int[] window,
+      int[] strides,
+      int[] paddingLow,
+      int[] dilation) {
+    int[] in = x.shape();
+    int[] pooled = source.shape();
+    int rank = in.length;
+    if (x.dtype() != DType.F32 || !Gemm.vectorApiInUse() || rank < 2 || source.size() == 0) {
+      return false;
+    }
+    for (int d = 0; d < rank; d++) {
+      int size = d >= rank - 2 ? 2 : 1;
+      if (window[d] != size
+          || strides[d] != size
+          || paddingLow[d] != 0
+          || dilation[d] != 1
+          || in[d] != size * pooled[d]) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**

@@ -132,6 +132,40 @@ class CnnConformanceTest {
     compareByName(p, named, e, "per_sample_grad.");
   }
 
+  /**
+   * The same per-sample gradients in F32 on the 3x32x32 model, against functorch's F64 values at
+   * F32's precision: the F32 CPU kernels the F64 cases never reach run here (the direct
+   * convolution's register tiles, the window-dot filter gradients, the 2x2 pooling scatter).
+   */
+  @ParameterizedTest(name = "jit = {0}")
+  @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+  void perSampleGradientsInF32(boolean jitted) {
+    ConvNet template =
+        new ConvNet(
+            new Conv2d(3, 4, 3, 1).init(1, DType.F32),
+            ConvNet.NORM1.init(2, DType.F32),
+            ConvNet.CONV2.init(3, DType.F32),
+            ConvNet.NORM2.init(4, DType.F32),
+            new Linear(8 * 8 * 8, 10).init(5, DType.F32));
+    Map<String, Tensor> weights = new java.util.LinkedHashMap<>();
+    Fixtures.load("cnn_random_weights.safetensors")
+        .forEach((k, v) -> weights.put(k, v.astype(DType.F32)));
+    ConvNet p = StateDict.load(template, weights);
+    Map<String, Tensor> e = Fixtures.load("cnn_random_expected.safetensors");
+    org.vmap4j.Fn3<ConvNet, Tensor, Tensor, ConvNet> perSample =
+        vmap(grad(ConvNet::loss), InDims.of(null, 0, 0));
+    if (jitted) {
+      perSample = jit(perSample);
+    }
+    Map<String, Tensor> named =
+        StateDict.of(perSample.apply(p, e.get("x").astype(DType.F32), e.get("labels")));
+    for (String n : StateDict.names(p)) {
+      assertThat(named.get(n).dtype()).isEqualTo(DType.F32);
+      Fixtures.assertClose(
+          named.get(n).astype(DType.F64), e.get("per_sample_grad." + n), 1e-4, "F32 " + n);
+    }
+  }
+
   @ParameterizedTest(name = "{0}, jit = {3}")
   @MethodSource("cases")
   void perExampleJacobianOfTheLogitsWithRespectToTheInput(
