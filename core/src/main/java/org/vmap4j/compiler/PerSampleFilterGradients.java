@@ -2,6 +2,7 @@ package org.vmap4j.compiler;
 
 import java.util.Arrays;
 import java.util.Map;
+import org.vmap4j.interpreter.Params;
 import org.vmap4j.ir.Equation;
 import org.vmap4j.ir.Var;
 import org.vmap4j.prim.ConvGeneralDilated;
@@ -22,7 +23,73 @@ final class PerSampleFilterGradients {
    * The convolution {@code conv} of {@code inputs} (the input, channels first: {@code [C, B, H,
    * W]}) with {@code gradients} ({@code [B·O, 1, oh, ow]}), batch {@code B}, {@code O} outputs.
    */
-  record FilterGradient(Equation conv, Var inputs, Var gradients, int batch, int outputs) {}
+  record FilterGradient(Equation conv, Var inputs, Var gradients, int batch, int outputs) {
+    /** {@code C}: the layer's input channels. */
+    int channels() {
+      return inputs.type().dim(0);
+    }
+
+    /** {@code [kh, kw]}: the filter's window. */
+    int[] window() {
+      int[] y = conv.outputs().get(0).type().shape(); // [C, B·O, kh, kw]
+      return Arrays.copyOfRange(y, 2, y.length);
+    }
+
+    /** {@code [oh, ow]}: the layer's output positions. */
+    int[] positions() {
+      int[] d = gradients.type().shape(); // [B·O, 1, oh, ow]
+      return Arrays.copyOfRange(d, 2, d.length);
+    }
+
+    /** {@code T = oh·ow}. */
+    int positionCount() {
+      int t = 1;
+      for (int n : positions()) {
+        t *= n;
+      }
+      return t;
+    }
+
+    /** {@code C·kh·kw}: the length of one unfolded input patch. */
+    int patchLength() {
+      int n = channels();
+      for (int k : window()) {
+        n *= k;
+      }
+      return n;
+    }
+
+    /**
+     * The layer's own (forward) convolution, whose filter gradient this is: the filter-gradient
+     * convolution moves its window (the output gradients) by the forward's filter dilation over
+     * taps the forward's stride apart, so the two swap; the high padding is what gives the
+     * forward's {@code [oh, ow]} output positions (the positions the window reaches are the same).
+     */
+    Params forwardParams() {
+      Params p = conv.params();
+      int[] forwardStrides = p.ints("rhs_dilation");
+      int[] forwardDilation = p.ints("window_strides");
+      int[] low = p.ints("padding_low");
+      int[] lhsDilation = p.ints("lhs_dilation");
+      int[] window = window();
+      int[] positions = positions();
+      int[] spatial = inputs.type().shape(); // [C, B, H, W]
+      int[] high = new int[window.length];
+      for (int d = 0; d < high.length; d++) {
+        high[d] =
+            (positions[d] - 1) * forwardStrides[d]
+                + dilated(window[d], forwardDilation[d])
+                - dilated(spatial[d + 2], lhsDilation[d])
+                - low[d];
+      }
+      return ConvGeneralDilated.params(
+          forwardStrides, low, high, lhsDilation, forwardDilation, 1, 1);
+    }
+  }
+
+  private static int dilated(int n, int dilation) {
+    return n == 0 ? 0 : (n - 1) * dilation + 1;
+  }
 
   /** The parts of {@code g}, or null when it is not this pattern. */
   static FilterGradient match(Var g, Map<Var, Equation> producer) {
