@@ -9,12 +9,13 @@ import org.vmap4j.prim.Slice;
 
 /**
  * The unfolded input patches of a per-sample filter gradient's layer, staged as equations: {@code
- * [kh·kw·C, B, T]}, entry {@code (k·C + c, b, t)} the input value that filter tap {@code k} (row
- * major over the window) of channel {@code c} meets at output position {@code t} of example {@code
- * b} (zero where the window lies on padding). Built as {@code prim/WindowPatches} builds a pooling
- * window's taps, from pad, one strided slice per tap and a concatenation (so that it runs on every
- * backend), with the layer's input dilation as interior padding; a compiler pass cannot call that
- * helper, which binds eager tensors, so the same construction is written here as equations.
+ * [kh·kw, d0, d1, T]} for the gradient's inputs {@code [d0, d1, H, W]} ({@code [C, B, H, W]}, or
+ * {@code [B·C, 1, H, W]} for a grouped layer), entry {@code (k, i, j, t)} the input value that
+ * filter tap {@code k} (row major over the window) meets at output position {@code t} (zero where
+ * the window lies on padding). Built as {@code prim/WindowPatches} builds a pooling window's taps,
+ * from pad, one strided slice per tap and a concatenation (so that it runs on every backend), with
+ * the layer's input dilation as interior padding; a compiler pass cannot call that helper, which
+ * binds eager tensors, so the same construction is written here as equations.
  */
 final class ConvolutionPatches {
   private ConvolutionPatches() {}
@@ -48,8 +49,8 @@ final class ConvolutionPatches {
     for (int k : window) {
       taps *= k;
     }
-    int channels = shape[0];
-    int batch = shape[1];
+    int lead0 = shape[0];
+    int lead1 = shape[1];
     int count = g.positionCount();
     Var[] pieces = new Var[taps];
     int[] tap = new int[dims];
@@ -61,8 +62,8 @@ final class ConvolutionPatches {
       int[] start = new int[rank];
       int[] limit = new int[rank];
       int[] step = new int[rank];
-      limit[0] = channels;
-      limit[1] = batch;
+      limit[0] = lead0;
+      limit[1] = lead1;
       step[0] = 1;
       step[1] = 1;
       for (int d = 0; d < dims; d++) {
@@ -71,10 +72,8 @@ final class ConvolutionPatches {
         step[d + 2] = strides[d];
       }
       Var piece = e.emit(Slice.SLICE, Slice.params(start, limit, step), padded);
-      pieces[t] = e.emit(Reshape.RESHAPE, Reshape.params(1, channels, batch, count), piece);
+      pieces[t] = e.emit(Reshape.RESHAPE, Reshape.params(1, lead0, lead1, count), piece);
     }
-    Var stacked =
-        taps == 1 ? pieces[0] : e.emit(Concatenate.CONCATENATE, Concatenate.params(0), pieces);
-    return e.emit(Reshape.RESHAPE, Reshape.params(taps * channels, batch, count), stacked);
+    return taps == 1 ? pieces[0] : e.emit(Concatenate.CONCATENATE, Concatenate.params(0), pieces);
   }
 }

@@ -87,31 +87,44 @@ final class PerSampleConvolutions {
   private boolean squaredNorm(PerSampleFilterGradients.FilterGradient g, Var out) {
     long t = g.positionCount();
     long ck = g.patchLength();
-    long o = g.outputs();
+    long o = g.outputs() / g.groups(); // per group: a group's gradient is [O/G, C/G·kh·kw]
     if (t * (ck + o) >= ck * o) {
       return false; // many output positions: forming the filter gradient is cheaper
     }
-    Var patches = ConvolutionPatches.emit(g, e); // [CK, B, T]
-    Var patchGram =
-        e.emit(
-            DotGeneral.DOT_GENERAL,
-            DotGeneral.params(new int[] {0}, new int[] {0}, new int[] {1}, new int[] {1}),
-            patches,
-            patches); // [B, T, T]
-    Var delta = outputGradients(g); // [B, O, T]
-    Var deltaGram =
-        e.emit(
-            DotGeneral.DOT_GENERAL,
-            DotGeneral.params(new int[] {1}, new int[] {1}, new int[] {0}, new int[] {0}),
-            delta,
-            delta);
+    Var patches = ConvolutionPatches.emit(g, e); // [K, C, B, T], grouped [K, B·C, 1, T]
+    Var patchGram;
+    Var deltaGram;
+    if (g.groups() == 1) {
+      patchGram = gram(patches, new int[] {0, 1}, new int[] {2}); // [B, T, T]
+      deltaGram = gram(outputGradients(g), new int[] {1}, new int[] {0});
+    } else {
+      int n = g.groups();
+      int k = patches.type().dim(0);
+      int c = g.channels() / n;
+      int positions = g.positionCount();
+      Var byGroup = e.emit(Reshape.RESHAPE, Reshape.params(k, g.batch(), n, c, positions), patches);
+      patchGram = gram(byGroup, new int[] {0, 3}, new int[] {1, 2}); // [B, G, T, T]
+      Var delta =
+          e.emit(
+              Reshape.RESHAPE,
+              Reshape.params(g.batch(), n, g.outputs() / n, positions),
+              g.gradients());
+      deltaGram = gram(delta, new int[] {2}, new int[] {0, 1});
+    }
     Var both = e.emit(Binary.MUL, Params.NONE, patchGram, deltaGram);
+    int[] axes = g.groups() == 1 ? new int[] {1, 2} : new int[] {1, 2, 3};
     e.emitInto(
         out,
         Reduce.REDUCE_SUM,
-        Reduce.params(1, 2).with(PerSampleGradientRewrites.MARK, "ghost_norm"),
+        Reduce.params(axes).with(PerSampleGradientRewrites.MARK, "ghost_norm"),
         both);
     return true;
+  }
+
+  /** {@code x} times itself, contracting {@code contract}, batched over {@code batch}. */
+  private Var gram(Var x, int[] contract, int[] batch) {
+    return e.emit(
+        DotGeneral.DOT_GENERAL, DotGeneral.params(contract, contract, batch, batch), x, x);
   }
 
   /** {@code <G[b], R> = Σ_{o,t} δ[b,o,t] · conv(x, R)[b,o,t]}. */
@@ -144,8 +157,8 @@ final class PerSampleConvolutions {
     }
     PerSampleFilterGradients.FilterGradient g =
         PerSampleFilterGradients.match(r.inputs().get(0), producer);
-    if (g == null) {
-      return false;
+    if (g == null || g.groups() != 1) {
+      return false; // (a grouped layer's projection pairs each filter block with its channels)
     }
     int k = p.type().dim(0);
     long t = g.positionCount();
@@ -202,6 +215,11 @@ final class PerSampleConvolutions {
 
   /** The layer's input, batch first: {@code [B, C, H, W]}. */
   private Var batchFirstInputs(PerSampleFilterGradients.FilterGradient g) {
+    if (g.groups() > 1) {
+      int[] s = g.inputs().type().shape(); // [B·C, 1, H, W]
+      return e.emit(
+          Reshape.RESHAPE, Reshape.params(g.batch(), g.channels(), s[2], s[3]), g.inputs());
+    }
     return e.emit(Transpose.TRANSPOSE, Transpose.params(1, 0, 2, 3), g.inputs());
   }
 

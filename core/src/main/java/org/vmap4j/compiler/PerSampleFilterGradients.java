@@ -10,23 +10,29 @@ import org.vmap4j.prim.Reshape;
 import org.vmap4j.prim.Transpose;
 
 /**
- * Recognizes the per-sample filter gradient of a 2-d convolution without groups in a staged
- * program: {@code G:[B, O, C, kh, kw]}, which {@code vmap(grad)} stages as one convolution with the
+ * Recognizes the per-sample filter gradient of a 2-d convolution in a staged program: {@code G:[B,
+ * O, C/groups, kh, kw]}. Without groups {@code vmap(grad)} stages it as one convolution with the
  * batch as feature groups, {@code Y = conv[feature_group_count=B](xT:[C, B, H, W], δ':[B·O, 1, oh,
  * ow])} ({@code [C, B·O, kh, kw]}: example {@code b}'s input channels correlated with its own
- * output gradients), reshaped to {@code [C, B, O, kh, kw]} and transposed by {@code (1,2,0,3,4)}.
+ * output gradients); with {@code G} groups of {@code c = C/G} channels as one with batch groups,
+ * {@code Y = conv[batch_group_count=B·G](x':[B·C, 1, H, W], δ':[B·O, 1, oh, ow])} ({@code [c, B·O,
+ * kh, kw]}: block {@code (b, g)} of the output channels reads example {@code b}'s channels of group
+ * {@code g}). Either is reshaped to {@code [c, B, O, kh, kw]} and transposed by {@code
+ * (1,2,0,3,4)}.
  */
 final class PerSampleFilterGradients {
   private PerSampleFilterGradients() {}
 
   /**
    * The convolution {@code conv} of {@code inputs} (the input, channels first: {@code [C, B, H,
-   * W]}) with {@code gradients} ({@code [B·O, 1, oh, ow]}), batch {@code B}, {@code O} outputs.
+   * W]}; with groups, {@code [B·C, 1, H, W]}) with {@code gradients} ({@code [B·O, 1, oh, ow]}),
+   * batch {@code B}, {@code O} outputs, the layer's feature {@code groups}.
    */
-  record FilterGradient(Equation conv, Var inputs, Var gradients, int batch, int outputs) {
+  record FilterGradient(
+      Equation conv, Var inputs, Var gradients, int batch, int outputs, int groups) {
     /** {@code C}: the layer's input channels. */
     int channels() {
-      return inputs.type().dim(0);
+      return groups == 1 ? inputs.type().dim(0) : inputs.type().dim(0) / batch;
     }
 
     /** {@code [kh, kw]}: the filter's window. */
@@ -50,9 +56,9 @@ final class PerSampleFilterGradients {
       return t;
     }
 
-    /** {@code C·kh·kw}: the length of one unfolded input patch. */
+    /** {@code (C/groups)·kh·kw}: the length of one unfolded input patch of one group. */
     int patchLength() {
-      int n = channels();
+      int n = channels() / groups;
       for (int k : window()) {
         n *= k;
       }
@@ -73,7 +79,7 @@ final class PerSampleFilterGradients {
       int[] lhsDilation = p.ints("lhs_dilation");
       int[] window = window();
       int[] positions = positions();
-      int[] spatial = inputs.type().shape(); // [C, B, H, W]
+      int[] spatial = inputs.type().shape(); // [C, B, H, W] or [B·C, 1, H, W]
       int[] high = new int[window.length];
       for (int d = 0; d < high.length; d++) {
         high[d] =
@@ -83,7 +89,7 @@ final class PerSampleFilterGradients {
                 - low[d];
       }
       return ConvGeneralDilated.params(
-          forwardStrides, low, high, lhsDilation, forwardDilation, 1, 1);
+          forwardStrides, low, high, lhsDilation, forwardDilation, groups, 1);
     }
   }
 
@@ -112,18 +118,32 @@ final class PerSampleFilterGradients {
     }
     int b = g.type().dim(0);
     int o = g.type().dim(1);
+    int c = g.type().dim(2);
     Var lhs = conv.inputs().get(0);
     Var rhs = conv.inputs().get(1);
     if (lhs.type().ndim() != 4
         || rhs.type().ndim() != 4
-        || conv.params().integer("feature_group_count") != b
-        || conv.params().integer("batch_group_count") != 1
-        || lhs.type().dim(1) != b
-        || lhs.type().dim(0) != g.type().dim(2)
         || rhs.type().dim(0) != b * o
         || rhs.type().dim(1) != 1) {
-      return null; // e.g. a grouped layer: B·groups feature groups, another layout
+      return null;
     }
-    return new FilterGradient(conv, lhs, rhs, b, o);
+    int featureGroups = conv.params().integer("feature_group_count");
+    int batchGroups = conv.params().integer("batch_group_count");
+    if (featureGroups == b
+        && batchGroups == 1
+        && lhs.type().dim(1) == b
+        && lhs.type().dim(0) == c) {
+      return new FilterGradient(conv, lhs, rhs, b, o, 1);
+    }
+    int groups = batchGroups / b;
+    if (featureGroups == 1
+        && groups >= 1
+        && batchGroups == b * groups
+        && o % groups == 0
+        && lhs.type().dim(0) == b * groups * c
+        && lhs.type().dim(1) == 1) {
+      return new FilterGradient(conv, lhs, rhs, b, o, groups);
+    }
+    return null; // another layout (e.g. a unit batch or channel axis): left as written
   }
 }

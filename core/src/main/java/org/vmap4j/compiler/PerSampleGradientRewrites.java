@@ -260,7 +260,7 @@ final class PerSampleGradientRewrites {
      * ({@code feature_group_count=1}) in place of one group per example.
      */
     private boolean filterBatchSum(Var summed, Var out) {
-      PerSampleFilterGradients.FilterGradient g = PerSampleFilterGradients.match(summed, producer);
+      PerSampleFilterGradients.FilterGradient g = ungrouped(summed);
       Var scale = null;
       if (g != null && readers.getOrDefault(summed, 0) > 1) {
         return false; // formed for another reader anyway: summing it is cheaper than a new conv
@@ -273,7 +273,7 @@ final class PerSampleGradientRewrites {
         for (int side = 0; side < 2 && g == null; side++) {
           Var gradient = mul.inputs().get(side);
           scale = perExampleScale(mul.inputs().get(1 - side));
-          g = scale == null ? null : PerSampleFilterGradients.match(gradient, producer);
+          g = scale == null ? null : ungrouped(gradient);
           if (g != null && readers.getOrDefault(gradient, 0) > 1) {
             // Another reader (a clipped sum's norms) forms G anyway; summing it is then cheaper
             // than a second convolution over the batch (measured: docs/performance.md).
@@ -311,6 +311,12 @@ final class PerSampleGradientRewrites {
           Transpose.params(1, 0, 2, 3).with(MARK, "ghost_clipped_sum"),
           summedOverBatch);
       return true;
+    }
+
+    /** The per-sample filter gradient {@code v} of a layer without groups, or null. */
+    private PerSampleFilterGradients.FilterGradient ungrouped(Var v) {
+      PerSampleFilterGradients.FilterGradient g = PerSampleFilterGradients.match(v, producer);
+      return g != null && g.groups() == 1 ? g : null;
     }
 
     /** {@code Σ_b c_b G[b]}, or {@code Σ_b G[b]}: one matrix product of the factors. */

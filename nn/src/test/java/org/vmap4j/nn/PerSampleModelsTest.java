@@ -204,18 +204,19 @@ class PerSampleModelsTest {
 
   /**
    * Random convolutions (strides, padding, dilation per dimension, "same" padding, non-square
-   * images and windows, groups): without groups the dot is computed from the layer's convolution of
-   * the input, and the norms and the projection from the patches when the cost rule says so (else
-   * the filter gradients are formed), the clipped sum's batch sum with the norms; with groups all
-   * is formed. All must equal the loop of {@code grad}.
+   * images and windows, groups): the dot is computed from the layer's convolution of the input, the
+   * norms from the patches (per group) when the cost rule says so (else the filter gradients are
+   * formed), and, without groups, the projection by its cost rule and the clipped sum's batch sum
+   * when the norms were rewritten. All must equal the loop of {@code grad}.
    */
   @Test
   void randomConvolutionProgramsMatchTheLoop() {
     Random random = new Random(23);
     int[] normRewrites = new int[2]; // [formed, rewritten] among layers the pattern covers
     int[] projectionRewrites = new int[2];
+    int[] groupedNormRewrites = new int[2];
     for (int trial = 0; trial < 12; trial++) {
-      int groups = trial % 4 == 3 ? 2 : 1; // grouped layers: formed
+      int groups = trial % 4 == 3 || trial == 10 ? 2 : 1;
       int cin = groups * (1 + random.nextInt(3)) + (trial == 2 ? 1 : 0);
       int cout = groups * (1 + random.nextInt(6));
       int[] k = {1 + random.nextInt(3), 1 + random.nextInt(3)};
@@ -229,12 +230,17 @@ class PerSampleModelsTest {
       int[] size = {4 + random.nextInt(4), 4 + random.nextInt(4)};
       if (trial % 3 == 1) {
         // few output positions, wide layers: the side of the cost rules where the patches win
-        cin = 3 + random.nextInt(2);
-        cout = 6 + random.nextInt(3);
+        cin = groups * (3 + random.nextInt(2));
+        cout = groups * (6 + random.nextInt(3));
         k = new int[] {3, 2 + random.nextInt(2)};
         stride = new int[] {2, 2};
         dilation = new int[] {1, 1};
         size = new int[] {4 + random.nextInt(2), 5};
+        if (trial == 10) { // grouped, 2x2 positions: 4·(36+8) < 36·8 per group
+          k = new int[] {3, 3};
+          padding = new int[] {0, 0};
+          size = new int[] {5, 5};
+        }
       }
       int b = trial == 0 ? 1 : 2 + random.nextInt(3); // B = 1 once: not rewritten
       Filter p =
@@ -245,6 +251,7 @@ class PerSampleModelsTest {
       int[] s = stride;
       int[] dil = dilation;
       int grouping = groups;
+      int[] pad = padding;
       BiFunction<Filter, Tensor, Tensor> loss =
           same
               ? (q, x) ->
@@ -253,7 +260,7 @@ class PerSampleModelsTest {
                       .square()
                       .sum()
               : (q, x) ->
-                  Functional.conv2d(x, q.weight(), q.bias(), s, padding, dil, grouping)
+                  Functional.conv2d(x, q.weight(), q.bias(), s, pad, dil, grouping)
                       .tanh()
                       .square()
                       .sum();
@@ -264,14 +271,16 @@ class PerSampleModelsTest {
         int span = size[d] + (same ? 0 : 2 * padding[d] - dilation[d] * (k[d] - 1));
         t *= same ? size[d] : (span - 1) / stride[d] + 1;
       }
-      long ck = (long) cin * k[0] * k[1];
+      long ck = (long) cin / groups * k[0] * k[1]; // per group
+      long o = cout / groups;
       // (with a unit batch or channel axis the simplifier stages another form, left as written)
-      boolean covered = groups == 1 && b > 1 && cin > 1 && cout > 1;
-      boolean gram = covered && t * (ck + cout) < ck * cout;
-      boolean projects = covered && t * 4 * (ck + cout) < t * ck * cout + 4 * ck * cout;
+      boolean covered = b > 1 && cin / groups > 1 && cout > 1;
+      boolean gram = covered && t * (ck + o) < ck * o;
+      boolean projects = covered && groups == 1 && t * 4 * (ck + o) < t * ck * o + 4 * ck * o;
       String what = "trial " + trial + " T=" + t + " CK=" + ck + " O=" + cout + " groups=" + groups;
       if (covered) {
         normRewrites[gram ? 1 : 0]++;
+        groupedNormRewrites[gram && groups > 1 ? 1 : 0]++;
         projectionRewrites[projects ? 1 : 0]++;
       }
       assertEquals(
@@ -279,8 +288,9 @@ class PerSampleModelsTest {
           section(text, "squaredNorms", "clippedSum").contains("rewrite=ghost_norm"),
           what + "\n" + text);
       // the clipped sum's batch sum is rewritten once the norms no longer form the gradient
+      // (for a layer without groups)
       assertEquals(
-          gram,
+          gram && groups == 1,
           section(text, "clippedSum", "dot ").contains("rewrite=ghost_clipped_sum"),
           what + "\n" + text);
       assertEquals(
@@ -328,7 +338,8 @@ class PerSampleModelsTest {
               Tensor.randomNormal(1000 + trial, DType.F64, cout));
       checkAgainstLoop(ps, p, images, b, gradOf, reference);
     }
-    // the trials cover both sides of each cost rule
+    // the trials cover both sides of each cost rule, and a grouped layer's rewritten norms
+    assertTrue(groupedNormRewrites[1] > 0, java.util.Arrays.toString(groupedNormRewrites));
     assertTrue(normRewrites[0] > 0 && normRewrites[1] > 0, java.util.Arrays.toString(normRewrites));
     assertTrue(
         projectionRewrites[0] > 0 && projectionRewrites[1] > 0,
