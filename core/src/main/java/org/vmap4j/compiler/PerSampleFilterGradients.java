@@ -103,16 +103,25 @@ final class PerSampleFilterGradients {
       return null;
     }
     Equation t = producer.get(g);
-    if (t == null
-        || t.primitive() != Transpose.TRANSPOSE
-        || !Arrays.equals(t.params().ints("perm"), new int[] {1, 2, 0, 3, 4})) {
+    Equation conv;
+    if (t != null
+        && t.primitive() == Transpose.TRANSPOSE
+        && Arrays.equals(t.params().ints("perm"), new int[] {1, 2, 0, 3, 4})) {
+      Equation r = producer.get(t.inputs().get(0));
+      if (r == null || r.primitive() != Reshape.RESHAPE) {
+        return null;
+      }
+      conv = producer.get(r.inputs().get(0));
+    } else if (t != null && t.primitive() == Reshape.RESHAPE && g.type().dim(2) == 1) {
+      // one input channel (per group): the simplifier makes the transpose of [1, B, O, kh, kw]
+      // a reshape of [1, B·O, kh, kw]
+      conv = producer.get(t.inputs().get(0));
+      if (conv != null && conv.outputs().get(0).type().dim(0) != 1) {
+        return null;
+      }
+    } else {
       return null;
     }
-    Equation r = producer.get(t.inputs().get(0));
-    if (r == null || r.primitive() != Reshape.RESHAPE) {
-      return null;
-    }
-    Equation conv = producer.get(r.inputs().get(0));
     if (conv == null || conv.primitive() != ConvGeneralDilated.CONV_GENERAL_DILATED) {
       return null;
     }
