@@ -171,7 +171,8 @@ final class PerSampleConvolutions {
       return false;
     }
     if (t * k * (ck + o) >= t * ck * o + k * ck * o) {
-      return false; // many output positions: forming G once, then projecting it, is cheaper
+      // many output positions: forming G once, then projecting it, is cheaper
+      return o < ck && projectFormed(flat, p, q, out);
     }
     int[] window = g.window();
     int[] filterShape = new int[2 + window.length];
@@ -204,6 +205,34 @@ final class PerSampleConvolutions {
         Reduce.REDUCE_SUM,
         Reduce.params(2).with(PerSampleGradientRewrites.MARK, "rank_one_projection"),
         both);
+    return true;
+  }
+
+  /**
+   * {@code out[b,j] = p_jᵀ G[b] q_j} of the formed {@code G} ({@code flat:[B, O, CK]}), contracting
+   * {@code Q} first: {@code Σ_o P[j,o] (G[b] Qᵀ)[o,j]}. The same multiply-adds as the order written
+   * ({@code P} first), but a {@code [B, O, k]} intermediate in place of {@code [B, k, CK]} (three
+   * passes over it: transpose, multiply, sum) and a contraction over {@code CK} instead of the few
+   * filters {@code O}. Unmarked: {@code G} is formed.
+   */
+  private boolean projectFormed(Var flat, Var p, Var q, Var out) {
+    int[] none = new int[0];
+    int[] shape = flat.type().shape(); // [B, O, CK]
+    int k = p.type().dim(0);
+    Var gq =
+        e.emit(
+            DotGeneral.DOT_GENERAL,
+            DotGeneral.params(new int[] {2}, new int[] {1}, none, none),
+            flat,
+            q); // [B, O, k]
+    Var pt = e.emit(Transpose.TRANSPOSE, Transpose.params(1, 0), p); // [O, k]
+    Var spread =
+        e.emit(
+            BroadcastInDim.BROADCAST_IN_DIM,
+            BroadcastInDim.params(new int[] {shape[0], shape[1], k}, new int[] {1, 2}),
+            pt);
+    Var both = e.emit(Binary.MUL, Params.NONE, gq, spread);
+    e.emitInto(out, Reduce.REDUCE_SUM, Reduce.params(1), both);
     return true;
   }
 
