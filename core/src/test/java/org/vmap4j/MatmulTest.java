@@ -114,6 +114,43 @@ class MatmulTest {
     assertThat(out.allClose(Tensor.of(want, m, n), 1e-4, 1e-3)).isTrue();
   }
 
+  /**
+   * Small products of long rows with the right operand stored along the contracted axis (a Gram
+   * matrix per example: {@code X Xᵀ}), the shape DotGeneral computes as dot products of rows, rows
+   * and columns left over from the 4 x 3 tiles included.
+   */
+  @Property(tries = 20)
+  void batchedProductsOfRowsMatchLoops(
+      @ForAll("floating") DType dtype,
+      @ForAll @IntRange(min = 1, max = 3) int batch,
+      @ForAll @IntRange(min = 1, max = 64) int m,
+      @ForAll @IntRange(min = 1, max = 64) int n,
+      @ForAll @IntRange(min = 64, max = 300) int k) {
+    double[] a = Reference.randomData(5, batch * m * k);
+    double[] rows = Reference.randomData(6, batch * n * k);
+    double[] c = new double[batch * k * n]; // the rows transposed: [batch, k, n]
+    for (int b = 0; b < batch; b++) {
+      for (int j = 0; j < n; j++) {
+        for (int p = 0; p < k; p++) {
+          c[(b * k + p) * n + j] = rows[(b * n + j) * k + p];
+        }
+      }
+    }
+    Tensor right = Tensor.of(rows, batch, n, k).astype(dtype).permute(0, 2, 1);
+    Tensor out = Tensor.of(a, batch, m, k).astype(dtype).matmul(right);
+    double[] want =
+        reference(
+            Tensor.of(a).astype(dtype).toDoubleArray(),
+            batch,
+            Tensor.of(c).astype(dtype).toDoubleArray(),
+            batch,
+            m,
+            k,
+            n);
+    double tol = dtype == DType.F32 ? 1e-3 : 1e-9;
+    assertThat(out.allClose(Tensor.of(want, batch, m, n), tol, tol)).isTrue();
+  }
+
   @Test
   void vectorOperandsFollowNumPy() {
     Tensor v = Tensor.of(new double[] {1, 2, 3});

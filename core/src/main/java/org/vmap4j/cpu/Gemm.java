@@ -1,13 +1,32 @@
 package org.vmap4j.cpu;
 
 import org.vmap4j.DType;
+import org.vmap4j.kernel.GemmDescription;
 
 /**
- * Matrix products. F32 products run on {@link VectorGemm} when the JVM has the Vector API module;
- * otherwise, and for F64, on blocked loops generated from one template per dtype. Blocked matrix
- * products for F32 and F64. The loop order (i, p, j) keeps the innermost loop a unit-stride {@code
- * c[i, j] += a[i, p] * b[p, j]}, which HotSpot vectorizes; blocks over p and j keep the touched
- * rows of B and C in cache. One source template serves both dtypes.
+ * The CPU's renderer of a {@link GemmDescription}: it runs the product on one of three
+ * micro-kernels, which exist side by side because each wins where it is used (measured, see below);
+ * all three read packed row-major operands, A {@code [batch, m, k]} and B {@code [batch, k, n]}, so
+ * the caller packs first ({@link Contractions} decides which orientation needs fewer copies).
+ *
+ * <ul>
+ *   <li>{@link VectorGemm} (Vector API, F32, {@code m >= 4, n >= 8}): a 4-row by 2-vector tile of C
+ *       stays in registers while B streams from packed panels. Measured on the development VM
+ *       (AVX-512): about 110 GFLOP/s at 512x512x512, against about 5 for the scalar loop below,
+ *       which HotSpot vectorizes along j but which cannot keep C in registers. Below 4 rows or 8
+ *       columns the tile would be mostly padding, so the scalar loop runs those.
+ *   <li>the scalar blocked loop (generated per dtype from one template): F64 (the Vector API kernel
+ *       is F32 only), JVMs started without {@code jdk.incubator.vector}, and small F32 shapes. Loop
+ *       order (i, p, j) keeps the innermost loop a unit-stride {@code c[i, j] += a[i, p] * b[p,
+ *       j]}; blocks over p and j keep the touched rows of B and C in cache.
+ *   <li>dot products ({@code n == 1}: matrix-vector and batched dots): one accumulator per output
+ *       element in a single generated loop over the whole batch (a GEMM call per tiny product costs
+ *       more than the product; measurements on {@link #dotsSource}), or {@link VectorGemm#dots}
+ *       with a vector accumulator when {@code k >= 16}.
+ * </ul>
+ *
+ * <p>The GPU renders the same description with cuBLAS or its own tiled PTX ({@code GemmPtx}); the
+ * GPU kernels read any strides, so there the description's operands are not packed first.
  */
 public final class Gemm {
   private static final int K_BLOCK = 128;
@@ -35,9 +54,33 @@ public final class Gemm {
    */
   public static Object batched(
       DType dtype, Object a, int aOffset, Object b, int bOffset, int batch, int m, int n, int k) {
+    return run(GemmDescription.rowMajor(dtype, batch, m, n, k, aOffset, bOffset), a, b);
+  }
+
+  /**
+   * The product {@code g} describes, on the arrays holding its operands, as a fresh row-major
+   * {@code [batch, m, n]} array.
+   *
+   * @throws IllegalArgumentException when the operands are not packed row-major ({@link
+   *     GemmDescription#rowMajorOperands}) or the dtype is not floating
+   */
+  public static Object run(GemmDescription g, Object a, Object b) {
+    DType dtype = g.dtype();
     if (!dtype.isFloating()) {
       throw new IllegalArgumentException("matrix products support f32 and f64, got " + dtype);
     }
+    if (!g.rowMajorOperands()) {
+      throw new IllegalArgumentException(
+          "the CPU's GEMM kernels read packed row-major operands (A [batch, m, k], B [batch, k,"
+              + " n]); pack the operands first (Contractions does): "
+              + g);
+    }
+    int batch = g.batch();
+    int m = g.m();
+    int n = g.n();
+    int k = g.k();
+    int aOffset = Math.toIntExact(g.a().offset());
+    int bOffset = Math.toIntExact(g.b().offset());
     Object c = Storage.allocate(dtype, batch * m * n);
     if (dtype == DType.F32 && VECTOR_API && n >= 8 && m >= 4) {
       for (int i = 0; i < batch; i++) {
@@ -70,6 +113,24 @@ public final class Gemm {
     GemmKernel kernel = KernelCompiler.instance(source(Storage.javaType(dtype)), GemmKernel.class);
     for (int i = 0; i < batch; i++) {
       kernel.run(a, aOffset + i * m * k, b, bOffset + i * k * n, c, i * m * n, m, n, k);
+    }
+    return c;
+  }
+
+  /**
+   * {@code batch} products {@code A Bᵀ} of row-major contiguous A [batch, m, k] and B [batch, n, k]
+   * (both read along their rows, see {@link RowProducts}); the result is a fresh [batch, m, n]
+   * array.
+   */
+  public static Object batchedRowProducts(
+      DType dtype, Object a, int aOffset, Object b, int bOffset, int batch, int m, int n, int k) {
+    if (!dtype.isFloating()) {
+      throw new IllegalArgumentException("matrix products support f32 and f64, got " + dtype);
+    }
+    Object c = Storage.allocate(dtype, batch * m * n);
+    for (int i = 0; i < batch; i++) {
+      RowProducts.into(
+          dtype, a, aOffset + i * m * k, b, bOffset + i * n * k, c, i * m * n, m, n, k);
     }
     return c;
   }

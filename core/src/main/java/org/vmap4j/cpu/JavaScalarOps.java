@@ -15,7 +15,8 @@ import org.vmap4j.kernel.ScalarStep;
  * operand expressions, compiled by Janino into the loops of {@link ElementwiseKernels}, {@link
  * FusedReductions} and {@link Reductions}. Eager evaluation and jitted kernels render through this
  * one table, so they compute bit-identical results. Transcendentals call {@code java.lang.Math} in
- * double and round F32 results once (correctly rounded where Math is).
+ * double and round F32 results once (correctly rounded where Math is; F32 exp and erf are within 1
+ * ulp of the rounded double result, {@link #expForFloat} and {@code ErrorFunction.erfForFloat}).
  */
 public final class JavaScalarOps {
   private JavaScalarOps() {}
@@ -39,7 +40,13 @@ public final class JavaScalarOps {
                     case I64 -> "(long) Long.signum(" + x.get(0) + ")";
                     default -> "Math.signum(" + x.get(0) + ")";
                   })
-          .add(EXP, math(x -> "Math.exp(" + x.get(0) + ")"))
+          .add(
+              EXP,
+              (t, in, x) ->
+                  t == DType.F32
+                      // Math.exp's double precision is more than a float keeps (expForFloat)
+                      ? "(float) org.vmap4j.cpu.JavaScalarOps.expForFloat(" + x.get(0) + ")"
+                      : "Math.exp(" + x.get(0) + ")")
           .add(LOG, math(x -> "Math.log(" + x.get(0) + ")"))
           .add(LOG1P, math(x -> "Math.log1p(" + x.get(0) + ")"))
           .add(EXPM1, math(x -> "Math.expm1(" + x.get(0) + ")"))
@@ -49,12 +56,20 @@ public final class JavaScalarOps {
           .add(LOGISTIC, math(x -> "1.0 / (1.0 + Math.exp(-" + x.get(0) + "))"))
           .add(SQRT, math(x -> "Math.sqrt(" + x.get(0) + ")"))
           .add(RSQRT, math(x -> "1.0 / Math.sqrt(" + x.get(0) + ")"))
-          .add(ERF, math(x -> "org.vmap4j.prim.ErrorFunction.erf(" + x.get(0) + ")"))
+          .add(
+              ERF,
+              (t, in, x) ->
+                  t == DType.F32
+                      // a float result needs half the terms (ErrorFunction.erfForFloat)
+                      ? "(float) org.vmap4j.prim.ErrorFunction.erfForFloat(" + x.get(0) + ")"
+                      : "org.vmap4j.prim.ErrorFunction.erf(" + x.get(0) + ")")
           .add(ADD, infix("+"))
           .add(SUB, infix("-"))
           .add(MUL, infix("*"))
           .add(DIV, infix("/"))
-          .add(POW, math(x -> "Math.pow(" + x.get(0) + ", " + x.get(1) + ")"))
+          .add(
+              POW,
+              math(x -> "org.vmap4j.cpu.JavaScalarOps.pow(" + x.get(0) + ", " + x.get(1) + ")"))
           .add(MAX, (t, in, x) -> "Math.max(" + x.get(0) + ", " + x.get(1) + ")")
           .add(MIN, (t, in, x) -> "Math.min(" + x.get(0) + ", " + x.get(1) + ")")
           .add(LT, infix("<"))
@@ -167,6 +182,52 @@ public final class JavaScalarOps {
 
   private static Row infix(String operator) {
     return (t, in, x) -> "(" + x.get(0) + " " + operator + " " + x.get(1) + ")";
+  }
+
+  /**
+   * {@code Math.pow(x, y)}, with the exponents autodiff writes most ({@code -1}: the derivative of
+   * a division, which softmax's backward applies to every score; {@code 2}) taken by one correctly
+   * rounded operation instead of a general power (about 14 ns an element). Called from generated
+   * kernels, hence public.
+   */
+  public static double pow(double x, double y) {
+    if (y == -1) {
+      return 1 / x; // pow(±0, -1) = ±inf, pow(±inf, -1) = ±0, NaN stays NaN: as 1/x
+    }
+    if (y == 2) {
+      return x * x;
+    }
+    return Math.pow(x, y);
+  }
+
+  private static final double LOG2_E = 1.4426950408889634;
+  private static final double LN_2 = 0.6931471805599453;
+
+  /** {@code 1/k!} for k = 0..8: the Taylor polynomial of e^r, enough for |r| &le; ln2/2. */
+  private static final double[] EXP_TAYLOR = {
+    1, 1, 1 / 2.0, 1 / 6.0, 1 / 24.0, 1 / 120.0, 1 / 720.0, 1 / 5040.0, 1 / 40320.0
+  };
+
+  /**
+   * e^x accurate enough for a float result: {@code (float) expForFloat(x)} is within 1 float ulp of
+   * {@code (float) Math.exp(x)} (checked for every third float of [-103, 88.7] once: 13254 differ,
+   * by 1 ulp; {@code FloatTranscendentalsTest} checks a sample). {@code e^x = 2^n e^r} with {@code
+   * n = rint(x log2 e)}, {@code |r| <= ln2/2} and a degree-8 Taylor polynomial (its remainder is
+   * under 3e-10, against float's 6e-8 ulp); about half Math.exp's time on the machine measured (7.5
+   * against 16 ms for a million, docs/performance.md). Outside (-104, 89), where the float is 0,
+   * subnormal-rounded or infinite, and for NaN, it is Math.exp. Called from generated kernels.
+   */
+  public static double expForFloat(double x) {
+    if (!(x > -104 && x < 89)) {
+      return Math.exp(x);
+    }
+    double n = Math.rint(x * LOG2_E);
+    double r = x - n * LN_2;
+    double p = EXP_TAYLOR[8];
+    for (int k = 7; k >= 0; k--) {
+      p = p * r + EXP_TAYLOR[k];
+    }
+    return p * Double.longBitsToDouble((long) (n + 1023) << 52);
   }
 
   /**

@@ -1,11 +1,12 @@
 package org.vmap4j.prim;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import org.vmap4j.Tensor;
 import org.vmap4j.TensorType;
+import org.vmap4j.cpu.Contractions;
 import org.vmap4j.cpu.CpuTensor;
-import org.vmap4j.cpu.ElementwiseKernels;
-import org.vmap4j.cpu.Gemm;
 import org.vmap4j.interpreter.BatchRules;
 import org.vmap4j.interpreter.Batched;
 import org.vmap4j.interpreter.Interpreters;
@@ -13,6 +14,10 @@ import org.vmap4j.interpreter.Params;
 import org.vmap4j.interpreter.Shapes;
 import org.vmap4j.interpreter.SingleResultPrimitive;
 import org.vmap4j.interpreter.Tangents;
+import org.vmap4j.ir.Equation;
+import org.vmap4j.ir.Var;
+import org.vmap4j.kernel.Contraction;
+import org.vmap4j.kernel.GemmPrimitive;
 
 /**
  * A generalized tensor contraction: {@code lhs_contract[i]} of the left operand is summed against
@@ -21,7 +26,7 @@ import org.vmap4j.interpreter.Tangents;
  * remaining ones, then the right operand's remaining ones (as XLA's DotGeneral). Matrix products,
  * dot products, batched products and outer products are all this primitive.
  */
-public enum DotGeneral implements SingleResultPrimitive {
+public enum DotGeneral implements SingleResultPrimitive, GemmPrimitive {
   DOT_GENERAL;
 
   public static Params params(
@@ -121,44 +126,61 @@ public enum DotGeneral implements SingleResultPrimitive {
     return Shapes.complement(ndim, used);
   }
 
+  /**
+   * This primitive as a batched matrix product, stated once for every backend: the batch dimensions
+   * are paired, the free ones become m and n, the contracting ones k.
+   */
+  @Override
+  public Contraction contraction(TensorType[] in, Params p) {
+    Dims d = Dims.of(p, in[0].ndim(), in[1].ndim());
+    return new Contraction(
+        in[0].dtype(),
+        in[0].shape(),
+        in[1].shape(),
+        d.lb(),
+        d.lf(),
+        d.lc(),
+        d.rb(),
+        d.rc(),
+        d.rf());
+  }
+
+  /**
+   * Transposes of the operands whose dimension groups are scattered into GEMM order (lhs {@code
+   * [batch, free, contracting]}, rhs {@code [batch, contracting, free]}), then a dot_general on
+   * them that maps directly onto a row-major GEMM; an operand already readable stays as it is.
+   */
+  @Override
+  public Regrouped regrouped(Equation e) {
+    Var l = e.inputs().get(0);
+    Var r = e.inputs().get(1);
+    Contraction c = contraction(new TensorType[] {l.type(), r.type()}, e.params());
+    Contraction.Mapping mapping = c.ontoRowMajor();
+    boolean lhs = mapping instanceof Contraction.Regroup g && g.lhs();
+    boolean rhs = mapping instanceof Contraction.Regroup g && g.rhs();
+    List<Equation> transposes = new ArrayList<>();
+    Var lv = lhs ? transposed(l, c.lhsGemmOrder(), transposes) : l;
+    Var rv = rhs ? transposed(r, c.rhsGemmOrder(), transposes) : r;
+    int nb = c.lhsBatch().length;
+    int lf = c.lhsFree().length;
+    int[] lc = lhs ? Shapes.range(nb + lf, nb + lf + c.lhsContract().length) : c.lhsContract();
+    int[] lb = lhs ? Shapes.range(0, nb) : c.lhsBatch();
+    int[] rc = rhs ? Shapes.range(nb, nb + c.rhsContract().length) : c.rhsContract();
+    int[] rb = rhs ? Shapes.range(0, nb) : c.rhsBatch();
+    Equation product = new Equation(this, params(lc, rc, lb, rb), List.of(lv, rv), e.outputs());
+    return new Regrouped(transposes, product);
+  }
+
+  private static Var transposed(Var v, int[] perm, List<Equation> into) {
+    Var out = new Var(v.type().withShape(Shapes.select(v.type().shape(), perm)));
+    into.add(new Equation(Transpose.TRANSPOSE, Transpose.params(perm), List.of(v), List.of(out)));
+    return out;
+  }
+
   @Override
   public CpuTensor evaluate(CpuTensor[] in, Params p, TensorType out) {
-    CpuTensor lhs = in[0];
-    CpuTensor rhs = in[1];
-    Dims d = Dims.of(p, lhs.ndim(), rhs.ndim());
-    int[] lc = d.lc();
-    int[] rc = d.rc();
-    int[] lb = d.lb();
-    int[] rb = d.rb();
-    int[] lf = d.lf();
-    int[] rf = d.rf();
-    int batch = Shapes.size(Shapes.select(lhs.shape(), lb));
-    int m = Shapes.size(Shapes.select(lhs.shape(), lf));
-    int k = Shapes.size(Shapes.select(lhs.shape(), lc));
-    int n = Shapes.size(Shapes.select(rhs.shape(), rf));
-    // Lay the operands out as [batch, m, k] and [batch, k, n]; views already in that order are
-    // used as they are.
-    CpuTensor a = lhs.permuteView(Shapes.concat(Shapes.concat(lb, lf), lc));
-    CpuTensor b = rhs.permuteView(Shapes.concat(Shapes.concat(rb, rc), rf));
-    if (k > 1) {
-      // C^T = B^T A^T needs no copy of an operand stored transposed (a vmapped right-hand side
-      // usually is): compute whichever orientation copies fewer elements. This also makes the
-      // cost independent of operand order: w.dot(x) under vmap is [1,k]x[B,k]^T, which read in
-      // this orientation is x.dot(w)'s [B,k]x[k,1] with no copy of x (m or n may be 1 here)
-      CpuTensor at = rhs.permuteView(Shapes.concat(Shapes.concat(rb, rf), rc));
-      CpuTensor bt = lhs.permuteView(Shapes.concat(Shapes.concat(lb, lc), lf));
-      if (copyCost(at) + copyCost(bt) < copyCost(a) + copyCost(b)) {
-        return transposedProduct(at.contiguous(), bt.contiguous(), lhs, rhs, lb, lf, rf, out);
-      }
-    }
-    a = a.contiguous();
-    b = b.contiguous();
-    if (k == 1) {
-      return outerProduct(a, b, batch, m, n, out);
-    }
-    Object c =
-        Gemm.batched(out.dtype(), a.data(), a.offset(), b.data(), b.offset(), batch, m, n, k);
-    return CpuTensor.wrap(out.dtype(), c, out.shape());
+    return Contractions.evaluate(
+        contraction(new TensorType[] {in[0].type(), in[1].type()}, p), in[0], in[1], out);
   }
 
   /**
@@ -199,58 +221,6 @@ public enum DotGeneral implements SingleResultPrimitive {
     }
     Tensor out = Interpreters.bind1(this, params(lc, rc, lb, rb), lhs, rhs);
     return Batched.of(out, outDim);
-  }
-
-  private static int copyCost(CpuTensor t) {
-    return t.isContiguous() ? 0 : t.size();
-  }
-
-  /**
-   * {@code C^T = B^T A^T} as [batch, n, m], returned as a view in the result's dimension order
-   * (batch, left free, right free).
-   */
-  private static CpuTensor transposedProduct(
-      CpuTensor at,
-      CpuTensor bt,
-      CpuTensor lhs,
-      CpuTensor rhs,
-      int[] lb,
-      int[] lf,
-      int[] rf,
-      TensorType out) {
-    int[] batchShape = Shapes.select(lhs.shape(), lb);
-    int[] lfShape = Shapes.select(lhs.shape(), lf);
-    int[] rfShape = Shapes.select(rhs.shape(), rf);
-    int batch = Shapes.size(batchShape);
-    int m = Shapes.size(lfShape);
-    int n = Shapes.size(rfShape);
-    int k = at.size() / Math.max(1, batch * n);
-    Object ct =
-        Gemm.batched(out.dtype(), at.data(), at.offset(), bt.data(), bt.offset(), batch, n, m, k);
-    int nb = lb.length;
-    CpuTensor transposed =
-        CpuTensor.wrap(out.dtype(), ct, Shapes.concat(Shapes.concat(batchShape, rfShape), lfShape));
-    int[] perm =
-        Shapes.concat(
-            Shapes.concat(
-                Shapes.range(0, nb), Shapes.range(nb + rf.length, nb + rf.length + lf.length)),
-            Shapes.range(nb, nb + rf.length));
-    return transposed.permuteView(perm);
-  }
-
-  /**
-   * With nothing to sum (contracting dimensions of size 1) the product is an outer product per
-   * batch element: one element-wise multiply of two broadcast views, not a matrix product.
-   */
-  private static CpuTensor outerProduct(
-      CpuTensor a, CpuTensor b, int batch, int m, int n, TensorType out) {
-    CpuTensor left = a.view(new int[] {batch, m, n}, new int[] {m, 1, 0}, a.offset());
-    CpuTensor right = b.view(new int[] {batch, m, n}, new int[] {n, 0, 1}, b.offset());
-    TensorType flat = out.withShape(batch, m, n);
-    CpuTensor product =
-        ElementwiseKernels.apply(
-            Binary.MUL.renderJava(out.dtype(), "x0", "x1"), new CpuTensor[] {left, right}, flat);
-    return product.view(out.shape(), Shapes.contiguousStrides(out.shape()), 0);
   }
 
   /** Bilinear: the tangent is {@code dot(ta, b) + dot(a, tb)}. */

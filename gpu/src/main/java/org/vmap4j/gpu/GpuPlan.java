@@ -10,9 +10,11 @@ import org.vmap4j.gpu.ptx.IndexPrimitives;
 import org.vmap4j.gpu.ptx.PtxKernelRenderer;
 import org.vmap4j.gpu.ptx.StridedPrimitives;
 import org.vmap4j.ir.Equation;
+import org.vmap4j.kernel.Contraction;
+import org.vmap4j.kernel.GemmDescription;
+import org.vmap4j.kernel.GemmPrimitive;
 import org.vmap4j.kernel.KernelDescription;
 import org.vmap4j.kernel.KernelPrimitive;
-import org.vmap4j.prim.DotGeneral;
 import org.vmap4j.prim.Reshape;
 
 /**
@@ -54,28 +56,20 @@ public record GpuPlan(ExecutionPlan plan, List<Step> steps) {
     }
   }
 
-  /** A dot_general as one strided-batched GEMM on the GPU. */
-  public record Gemm(Fusion.PrimitiveStep source, GemmPtx.Shape shape, String ptx) implements Step {
+  /** A dot_general as one strided-batched GEMM on the GPU, {@code shape} its description. */
+  public record Gemm(Fusion.PrimitiveStep source, GemmDescription shape, String ptx)
+      implements Step {
     @Override
     public String describe() {
-      return "gpu gemm "
-          + shape.dtype().shortName()
-          + " batch="
-          + shape.batch()
-          + " m="
-          + shape.m()
-          + " n="
-          + shape.n()
-          + " k="
-          + shape.k();
+      return "gpu gemm " + shape.describe();
     }
   }
 
   /**
    * A dot_general whose dimension groups are not adjacent in memory, as {@link Strided} transposes
    * of the offending operands into GEMM order followed by a {@link Gemm} on the copies ({@code
-   * parts}, in order; see {@link TransposedDotGeneral}). The parts' sources are synthetic equations
-   * whose intermediate variables never leave this step.
+   * parts}, in order; see {@link GemmPrimitive#regrouped}). The parts' sources are synthetic
+   * equations whose intermediate variables never leave this step.
    */
   public record TransposedGemm(Fusion.PrimitiveStep source, List<Step> parts) implements Step {
     @Override
@@ -164,27 +158,8 @@ public record GpuPlan(ExecutionPlan plan, List<Step> steps) {
     if (e.primitive() instanceof org.vmap4j.interpreter.SubProgramPrimitive) {
       return new OnCpu(s, CONTROL_FLOW_ON_CPU + " (" + e.primitive().displayName() + ")");
     }
-    if (e.primitive() == DotGeneral.DOT_GENERAL) {
-      DotGeneralGemm.Mapping mapping = DotGeneralGemm.map(e);
-      if (mapping instanceof DotGeneralGemm.Direct d) {
-        return new Gemm(p, d.shape(), GemmPtx.render(d.shape()));
-      }
-      if (mapping instanceof DotGeneralGemm.Unsupported u) {
-        return new OnCpu(s, u.reason());
-      }
-      // NotAdjacent: transposes into GEMM order, then the GEMM
-      var t = TransposedDotGeneral.lower(e);
-      List<Step> parts = new ArrayList<>();
-      for (Equation transpose : t.transposes()) {
-        parts.add(place(new Fusion.PrimitiveStep(transpose)));
-      }
-      parts.add(place(new Fusion.PrimitiveStep(t.gemm())));
-      for (Step part : parts) {
-        if (part instanceof OnCpu c) {
-          return new OnCpu(s, c.reason());
-        }
-      }
-      return new TransposedGemm(p, List.copyOf(parts));
+    if (e.primitive() instanceof GemmPrimitive gemm) {
+      return placeGemm(p, gemm);
     }
     if (e.primitive() instanceof KernelPrimitive kp) {
       KernelDescription d = kp.kernel(inputTypes(e), e.params(), e.outputs().get(0).type());
@@ -223,6 +198,35 @@ public record GpuPlan(ExecutionPlan plan, List<Step> steps) {
       return new Alias(p);
     }
     return new OnCpu(s, "no GPU lowering for " + e.primitive().displayName());
+  }
+
+  /**
+   * A matrix product: one GEMM when its contraction maps onto row-major operands as they are
+   * (device arrays are row-major), else the primitive's own transposes into GEMM order, then the
+   * GEMM; the CPU, with the renderer's reason, when GemmPtx cannot render it.
+   */
+  private static Step placeGemm(Fusion.PrimitiveStep p, GemmPrimitive gemm) {
+    Equation e = p.equation();
+    Contraction.Mapping mapping = gemm.contraction(inputTypes(e), e.params()).ontoRowMajor();
+    if (mapping instanceof Contraction.Direct d) {
+      String why = GemmPtx.unsupported(d.gemm());
+      if (why != null) {
+        return new OnCpu(p, why);
+      }
+      return new Gemm(p, d.gemm(), GemmPtx.render(d.gemm()));
+    }
+    GemmPrimitive.Regrouped regrouped = gemm.regrouped(e);
+    List<Step> parts = new ArrayList<>();
+    for (Equation transpose : regrouped.transposes()) {
+      parts.add(place(new Fusion.PrimitiveStep(transpose)));
+    }
+    parts.add(place(new Fusion.PrimitiveStep(regrouped.product())));
+    for (Step part : parts) {
+      if (part instanceof OnCpu c) {
+        return new OnCpu(p, c.reason());
+      }
+    }
+    return new TransposedGemm(p, List.copyOf(parts));
   }
 
   private static TensorType[] inputTypes(Equation e) {

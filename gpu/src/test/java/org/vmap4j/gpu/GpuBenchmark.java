@@ -186,7 +186,7 @@ public final class GpuBenchmark {
       CudaCallException.check(
           cuMemsetD32Async(b.pointer(), 0x3f000000, (long) n * n, stream.handle()),
           "cuMemsetD32Async");
-      GemmPtx.Shape s = g.shape();
+      var s = g.shape();
       Pointer params =
           Pointer.to(Pointer.to(a.pointer()), Pointer.to(b.pointer()), Pointer.to(c.pointer()));
       double ms =
@@ -197,10 +197,10 @@ public final class GpuBenchmark {
                   CudaCallException.check(
                       cuLaunchKernel(
                           m.function(),
-                          s.gridX(),
-                          s.gridY(),
-                          s.gridZ(),
-                          GemmPtx.Shape.blockThreads(),
+                          GemmPtx.gridX(s),
+                          GemmPtx.gridY(s),
+                          GemmPtx.gridZ(s),
+                          GemmPtx.blockThreads(),
                           1,
                           1,
                           0,

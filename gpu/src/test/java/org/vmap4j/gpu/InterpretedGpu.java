@@ -110,9 +110,16 @@ final class InterpretedGpu {
       long a = dev.apply(e.inputs().get(0));
       long b = dev.apply(e.inputs().get(1));
       long c = mem.allocate(bytes(e.outputs().get(0).type()), true);
-      GemmPtx.Shape sh = g.shape();
+      var sh = g.shape();
       if ((long) sh.batch() * sh.m() * sh.n() > 0) {
-        interpreter(g.ptx()).launch(mem, List.of(a, b, c), sh.gridX(), sh.gridY(), sh.gridZ(), 256);
+        interpreter(g.ptx())
+            .launch(
+                mem,
+                List.of(a, b, c),
+                GemmPtx.gridX(sh),
+                GemmPtx.gridY(sh),
+                GemmPtx.gridZ(sh),
+                GemmPtx.blockThreads());
       }
       device.put(e.outputs().get(0), c);
     } else {

@@ -1,9 +1,9 @@
 package org.vmap4j.gpu.cublas;
 
-import org.vmap4j.gpu.ptx.GemmPtx;
+import org.vmap4j.kernel.GemmDescription;
 
 /**
- * One {@link GemmPtx.Shape} as the arguments of cuBLAS's column-major {@code
+ * One {@link GemmDescription} as the arguments of cuBLAS's column-major {@code
  * cublas[SD]gemmStridedBatched}. cuBLAS sees our row-major {@code C[b] = A[b]·B[b]} transposed:
  * {@code Cᵀ = Bᵀ·Aᵀ}, with {@code Cᵀ} (n×m, column-major, leading dimension n) being exactly our
  * contiguous row-major C. Each operand must have unit stride along one of its two dimensions (the
@@ -39,10 +39,14 @@ public record CublasCall(
     int batch) {
 
   /** The cuBLAS call computing {@code s}, or null when cuBLAS cannot express it. */
-  public static CublasCall of(GemmPtx.Shape s) {
-    if (s.k() == 0 || (long) s.batch() * s.m() * s.n() == 0) {
+  public static CublasCall of(GemmDescription g) {
+    if (g.k() == 0 || (long) g.batch() * g.m() * g.n() == 0) {
       return null; // nothing to multiply: our kernel writes the zeros (or nothing)
     }
+    if (g.a().offset() != 0 || g.b().offset() != 0) {
+      return null; // the call passes the buffers' start addresses
+    }
+    GemmStrides s = new GemmStrides(g);
     // X = our B: X(j, l) = B[l·bRow + j·bCol]; untransposed X has j (length n) inner
     Layout x = Layout.of(s.bCol(), s.n(), s.bRow(), s.k(), false);
     if (x == null) {
@@ -69,6 +73,33 @@ public record CublasCall(
         s.n(),
         (long) s.m() * s.n(),
         s.batch());
+  }
+
+  /** The description's strides under the names of A's and B's rows and columns. */
+  private record GemmStrides(
+      int m,
+      int n,
+      int k,
+      int batch,
+      long aBatch,
+      long aRow,
+      long aCol,
+      long bBatch,
+      long bRow,
+      long bCol) {
+    GemmStrides(GemmDescription g) {
+      this(
+          g.m(),
+          g.n(),
+          g.k(),
+          g.batch(),
+          g.a().batchStride(),
+          g.a().freeStride(),
+          g.a().contractStride(),
+          g.b().batchStride(),
+          g.b().contractStride(),
+          g.b().freeStride());
+    }
   }
 
   /** A column-major view: the inner dimension has unit stride, the outer one stride {@code ld}. */

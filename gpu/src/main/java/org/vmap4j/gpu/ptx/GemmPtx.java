@@ -3,6 +3,7 @@ package org.vmap4j.gpu.ptx;
 import java.util.ArrayList;
 import java.util.List;
 import org.vmap4j.DType;
+import org.vmap4j.kernel.GemmDescription;
 
 /**
  * Our own tiled, strided-batched matrix product as PTX: {@code C[b, m, n] = Σ_k A[b, m, k]·B[b, k,
@@ -14,6 +15,16 @@ import org.vmap4j.DType;
  * stride. Shapes and strides are constants in the PTX (kernels are compiled per plan). Grid: x =
  * batch, y = row tiles, z = column tiles. Products accumulate with fma, unlike the CPU's separate
  * multiply and add, so results differ in the last bits.
+ *
+ * <p>It renders core's {@link GemmDescription} (the one GEMM statement of {@code dot_general}; see
+ * {@code kernel.Contraction}) and knows nothing of dimension numbers. It differs from the CPU's
+ * micro-kernels ({@code cpu.Gemm}) because the hardware does: a thread block's shared-memory tile
+ * instead of a register tile over packed panels, and strided reads instead of packing (a transposed
+ * operand costs the GPU nothing, while the CPU's kernels need unit stride along k for A and along n
+ * for B). cuBLAS runs the same description where {@code libcublas.so.12} loads and {@code
+ * CublasCall} can express it; this kernel is kept for the rest (no cuBLAS on the machine, operands
+ * strided along both dimensions). No device was lent when this was written, so its speed against
+ * cuBLAS is not measured yet (docs/performance.md).
  */
 public final class GemmPtx {
   public static final String ENTRY = "gemm";
@@ -31,13 +42,53 @@ public final class GemmPtx {
   private GemmPtx() {}
 
   /**
-   * A batched product and its operands' element strides.
-   *
-   * @param dtype F32 or F64
+   * Why this kernel does not render {@code g}, or null when it does: F32 and F64 only, a grid
+   * within CUDA's limits, operands read from the start of their buffers (the kernel takes no
+   * offsets).
    */
-  public record Shape(
+  public static String unsupported(GemmDescription g) {
+    if (g.dtype() != DType.F32 && g.dtype() != DType.F64) {
+      return "GEMM in " + g.dtype() + " is not lowered (f32, f64 are)";
+    }
+    if ((g.m() + TILE - 1) / TILE > 65535 || (g.n() + TILE - 1) / TILE > 65535) {
+      return "GEMM grid too large";
+    }
+    if (g.a().offset() != 0 || g.b().offset() != 0) {
+      return "GemmPtx reads operands from their first element (offsets "
+          + g.a().offset()
+          + ", "
+          + g.b().offset()
+          + ")";
+    }
+    return null;
+  }
+
+  /** Grid x: one block column per batch entry. */
+  public static int gridX(GemmDescription g) {
+    return Math.max(g.batch(), 1);
+  }
+
+  /** Grid y: row tiles of C. */
+  public static int gridY(GemmDescription g) {
+    return Math.max((g.m() + TILE - 1) / TILE, 1);
+  }
+
+  /** Grid z: column tiles of C. */
+  public static int gridZ(GemmDescription g) {
+    return Math.max((g.n() + TILE - 1) / TILE, 1);
+  }
+
+  /** Threads per block. */
+  public static int blockThreads() {
+    return THREADS;
+  }
+
+  /**
+   * The description's sizes and strides under the names the kernel's index arithmetic uses: A's row
+   * (free) and column (contracted) strides, B's row (contracted) and column (free) strides.
+   */
+  private record Strides(
       DType dtype,
-      int batch,
       int m,
       int n,
       int k,
@@ -47,45 +98,32 @@ public final class GemmPtx {
       long bBatch,
       long bRow,
       long bCol) {
-    public Shape {
-      String why = unsupported(dtype, batch, m, n);
-      if (why != null) {
-        throw new UnsupportedOperationException(why);
-      }
-    }
-
-    /** Why no GEMM of these sizes is lowered, or null when one is. */
-    public static String unsupported(DType dtype, long batch, int m, int n) {
-      if (dtype != DType.F32 && dtype != DType.F64) {
-        return "GEMM in " + dtype + " is not lowered (f32, f64 are)";
-      }
-      if (batch > Integer.MAX_VALUE
-          || (m + TILE - 1) / TILE > 65535
-          || (n + TILE - 1) / TILE > 65535) {
-        return "GEMM grid too large";
-      }
-      return null;
-    }
-
-    public int gridX() {
-      return Math.max(batch, 1);
-    }
-
-    public int gridY() {
-      return Math.max((m + TILE - 1) / TILE, 1);
-    }
-
-    public int gridZ() {
-      return Math.max((n + TILE - 1) / TILE, 1);
-    }
-
-    public static int blockThreads() {
-      return THREADS;
+    Strides(GemmDescription g) {
+      this(
+          g.dtype(),
+          g.m(),
+          g.n(),
+          g.k(),
+          g.a().batchStride(),
+          g.a().freeStride(),
+          g.a().contractStride(),
+          g.b().batchStride(),
+          g.b().contractStride(),
+          g.b().freeStride());
     }
   }
 
-  /** PTX entry {@value #ENTRY}{@code (a, b, c)}. */
-  public static String render(Shape s) {
+  /**
+   * PTX entry {@value #ENTRY}{@code (a, b, c)} computing {@code g}.
+   *
+   * @throws IllegalArgumentException when {@link #unsupported} gives a reason
+   */
+  public static String render(GemmDescription g) {
+    String why = unsupported(g);
+    if (why != null) {
+      throw new IllegalArgumentException(why + ": " + g.describe());
+    }
+    Strides s = new Strides(g);
     String t = PtxRegisters.suffix(s.dtype());
     int size = s.dtype().byteSize();
     PtxRegisters regs = new PtxRegisters();
@@ -231,7 +269,7 @@ public final class GemmPtx {
   private static void loadTile(
       List<String> body,
       PtxRegisters regs,
-      Shape s,
+      Strides s,
       String t,
       int size,
       boolean isA,

@@ -13,6 +13,7 @@ import org.vmap4j.gpu.KernelCorpus;
 import org.vmap4j.gpu.cublas.CublasCall;
 import org.vmap4j.interpreter.Shapes;
 import org.vmap4j.ir.Equation;
+import org.vmap4j.kernel.GemmDescription;
 import org.vmap4j.testing.TensorAssertions;
 
 /**
@@ -82,9 +83,17 @@ class IndexMathTest {
   @Test
   void operandsWithoutAUnitStrideStayOnOurGemm() {
     // A strided along both of its dimensions (rows 10 apart, columns 2 apart)
-    var shape = new GemmPtx.Shape(org.vmap4j.DType.F32, 1, 4, 3, 5, 0, 10, 2, 0, 3, 1);
+    var shape =
+        new GemmDescription(
+            org.vmap4j.DType.F32,
+            1,
+            4,
+            3,
+            5,
+            new GemmDescription.Operand(0, 0, 10, 2),
+            new GemmDescription.Operand(0, 0, 1, 3));
     assertThat(CublasCall.of(shape)).isNull();
-    var contiguous = new GemmPtx.Shape(org.vmap4j.DType.F32, 1, 4, 3, 5, 0, 5, 1, 0, 3, 1);
+    var contiguous = GemmDescription.rowMajor(org.vmap4j.DType.F32, 1, 4, 3, 5, 0, 0);
     assertThat(CublasCall.of(contiguous)).isNotNull();
   }
 
@@ -186,7 +195,7 @@ class IndexMathTest {
   }
 
   /** C[b,m,n] = Σ A[b·sAb + m·sAm + k·sAk]·B[b·sBb + k·sBk + n·sBn], as GemmPtx indexes. */
-  static double[] gemm(GemmPtx.Shape s, double[] a, double[] b) {
+  static double[] gemm(GemmDescription s, double[] a, double[] b) {
     double[] c = new double[s.batch() * s.m() * s.n()];
     for (int z = 0; z < s.batch(); z++) {
       for (int m = 0; m < s.m(); m++) {
@@ -194,8 +203,16 @@ class IndexMathTest {
           double acc = 0;
           for (int k = 0; k < s.k(); k++) {
             acc +=
-                a[(int) (z * s.aBatch() + m * s.aRow() + k * s.aCol())]
-                    * b[(int) (z * s.bBatch() + k * s.bRow() + n * s.bCol())];
+                a[
+                        (int)
+                            (z * s.a().batchStride()
+                                + m * s.a().freeStride()
+                                + k * s.a().contractStride())]
+                    * b[
+                        (int)
+                            (z * s.b().batchStride()
+                                + k * s.b().contractStride()
+                                + n * s.b().freeStride())];
           }
           c[(z * s.m() + m) * s.n() + n] = acc;
         }
