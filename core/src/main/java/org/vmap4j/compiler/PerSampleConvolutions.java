@@ -88,8 +88,9 @@ final class PerSampleConvolutions {
     long t = g.positionCount();
     long ck = g.patchLength();
     long o = g.outputs() / g.groups(); // per group: a group's gradient is [O/G, C/G·kh·kw]
-    if (t * (ck + o) >= ck * o) {
-      return false; // many output positions: forming the filter gradient is cheaper
+    if (t == 0 || t * (ck + o) >= ck * o) {
+      // many output positions: forming the filter gradient is cheaper (none: nothing to save)
+      return false;
     }
     Var patches = ConvolutionPatches.emit(g, e); // [K, C, B, T], grouped [K, B·C, 1, T]
     Var patchGram;
