@@ -78,19 +78,24 @@ final class PerSampleGradientRewrites {
 
   /**
    * A sum of a rank-3 value (a layer's or an embedding's {@code [B, M, N]} gradient), or over the
-   * batch of a rank-5 one (a convolution's {@code [B, O, C, kh, kw]} filter gradient).
+   * batch or over each example of a rank-5 one (a convolution's {@code [B, O, C, kh, kw]} filter
+   * gradient).
    */
   private static boolean startsRewrite(Equation e) {
     int rank = e.inputs().get(0).type().ndim();
-    return rank == 3 || (rank == 5 && Arrays.equals(e.params().ints("axes"), new int[] {0}));
+    int[] axes = e.params().ints("axes");
+    return rank == 3
+        || (rank == 5
+            && (Arrays.equals(axes, new int[] {0}) || Arrays.equals(axes, new int[] {1, 2, 3, 4})));
   }
 
-  private static final class Pass {
+  private static final class Pass implements PerSampleConvolutions.Emitter {
     private final Program source;
     private final ProgramBuilder b;
     private final Map<Var, Equation> producer = new IdentityHashMap<>();
     private final Map<Var, CpuTensor> constants = new IdentityHashMap<>();
     private final Map<Var, Integer> readers = new IdentityHashMap<>();
+    private final PerSampleConvolutions convolutions = new PerSampleConvolutions(producer, this);
 
     Pass(Program source) {
       this.source = source;
@@ -127,7 +132,15 @@ final class PerSampleGradientRewrites {
       Var summed = e.inputs().get(0);
       Var out = e.outputs().get(0);
       if (summed.type().ndim() == 5) {
-        return filterBatchSum(summed, out);
+        if (Arrays.equals(axes, new int[] {0})) {
+          return filterBatchSum(summed, out);
+        }
+        Var released = convolutions.squaredNormOrDot(summed, out);
+        if (released != null) {
+          // no longer read here: a clipped sum's batch sum may now be the only reader of G
+          readers.merge(released, -1, Integer::sum);
+        }
+        return released != null;
       }
       if (Arrays.equals(axes, new int[] {0})) {
         return batchSum(summed, out);
@@ -247,7 +260,7 @@ final class PerSampleGradientRewrites {
      * ({@code feature_group_count=1}) in place of one group per example.
      */
     private boolean filterBatchSum(Var summed, Var out) {
-      PerSampleFilterGradients.FilterGradient g = PerSampleFilterGradients.match(summed, producer);
+      PerSampleFilterGradients.FilterGradient g = ungrouped(summed);
       Var scale = null;
       if (g != null && readers.getOrDefault(summed, 0) > 1) {
         return false; // formed for another reader anyway: summing it is cheaper than a new conv
@@ -260,7 +273,7 @@ final class PerSampleGradientRewrites {
         for (int side = 0; side < 2 && g == null; side++) {
           Var gradient = mul.inputs().get(side);
           scale = perExampleScale(mul.inputs().get(1 - side));
-          g = scale == null ? null : PerSampleFilterGradients.match(gradient, producer);
+          g = scale == null ? null : ungrouped(gradient);
           if (g != null && readers.getOrDefault(gradient, 0) > 1) {
             // Another reader (a clipped sum's norms) forms G anyway; summing it is then cheaper
             // than a second convolution over the batch (measured: docs/performance.md).
@@ -298,6 +311,12 @@ final class PerSampleGradientRewrites {
           Transpose.params(1, 0, 2, 3).with(MARK, "ghost_clipped_sum"),
           summedOverBatch);
       return true;
+    }
+
+    /** The per-sample filter gradient {@code v} of a layer without groups, or null. */
+    private PerSampleFilterGradients.FilterGradient ungrouped(Var v) {
+      PerSampleFilterGradients.FilterGradient g = PerSampleFilterGradients.match(v, producer);
+      return g != null && g.groups() == 1 ? g : null;
     }
 
     /** {@code Σ_b c_b G[b]}, or {@code Σ_b G[b]}: one matrix product of the factors. */
@@ -396,6 +415,9 @@ final class PerSampleGradientRewrites {
           if (scatter == null
               || q.type().dim(0) != p.type().dim(0)
               || q.type().dim(1) != scatter.width()) {
+            if (convolutions.projection(dot.inputs().get(1), p, q, out)) {
+              return true;
+            }
             continue;
           }
           embeddingProjection(scatter, p, q, out);
@@ -574,7 +596,8 @@ final class PerSampleGradientRewrites {
       return null;
     }
 
-    private Var emit(Primitive prim, Params params, Var... inputs) {
+    @Override
+    public Var emit(Primitive prim, Params params, Var... inputs) {
       TensorType[] in = new TensorType[inputs.length];
       for (int i = 0; i < in.length; i++) {
         in[i] = inputs[i].type();
@@ -585,7 +608,8 @@ final class PerSampleGradientRewrites {
     }
 
     /** Emits the equation that produces {@code out}, the variable the rewritten one produced. */
-    private void emitInto(Var out, Primitive prim, Params params, Var... inputs) {
+    @Override
+    public void emitInto(Var out, Primitive prim, Params params, Var... inputs) {
       TensorType[] in = new TensorType[inputs.length];
       for (int i = 0; i < in.length; i++) {
         in[i] = inputs[i].type();

@@ -21,6 +21,10 @@ class PerSampleModelsDocsTest {
   final Conv2d conv = new Conv2d(3, 8, 3, 1);
   final ConvModel convParams = new ConvModel(conv.init(4, DType.F64));
   final Tensor images = Tensor.randomNormal(5, DType.F64, 8, 3, 16, 16);
+  final Conv2d deep =
+      new Conv2d(16, 32, new int[] {3}, new int[] {2}, new int[] {1}, new int[] {1}, 1, true);
+  final ConvModel deepParams = new ConvModel(deep.init(6, DType.F64));
+  final Tensor features = Tensor.randomNormal(7, DType.F64, 4, 16, 8, 8);
 
   @Test
   void theSnippetsAreTheOnesInTheDocs() throws java.io.IOException {
@@ -37,7 +41,7 @@ class PerSampleModelsDocsTest {
       assertThat(docs).as("docs/persample.md holds the snippet%n%s", snippet).contains(snippet);
       found++;
     }
-    assertThat(found).isEqualTo(2);
+    assertThat(found).isEqualTo(3);
   }
 
   @Test
@@ -63,10 +67,30 @@ class PerSampleModelsDocsTest {
     PerSampleGrads<ConvModel, Tensor> ps = PerSampleGrads.of(loss);
     String text = ps.explain(convParams, images); // norms: no "rewrite=", the gradient is formed
     Tensor norms = ps.norms(convParams, images); // right, at the materialized cost
+    Tensor dots = ps.dot(convParams, images, convParams); // rewrite=per_sample_dot: no gradient
     // ---
     String normsProgram = text.substring(0, text.indexOf("clippedSum"));
     assertThat(normsProgram).doesNotContain("rewrite=");
     assertThat(normsProgram).contains("f64[8,8,3,3,3]"); // the per-sample filter gradients, formed
     assertThat(norms.allClose(ps.materialized().norms(convParams, images), 1e-9, 1e-12)).isTrue();
+    String dotProgram = text.substring(text.indexOf("dot ("), text.indexOf("project ("));
+    assertThat(dotProgram).contains("rewrite=per_sample_dot").doesNotContain("f64[8,8,3,3,3]");
+    assertThat(dots.allClose(ps.materialized().dot(convParams, images, convParams), 1e-9, 1e-12))
+        .isTrue();
+  }
+
+  @Test
+  void aStridedConvolutionWithFewPositionsIsRewritten() {
+    // --- docs/persample.md
+    BiFunction<ConvModel, Tensor, Tensor> loss = // features: [16, 8, 8] per example
+        (p, x) -> deep.apply(p.conv(), x).tanh().square().sum(); // stride 2: 4x4 positions
+    PerSampleGrads<ConvModel, Tensor> ps = PerSampleGrads.of(loss);
+    String text = ps.explain(deepParams, features); // squaredNorms: rewrite=ghost_norm
+    Tensor norms = ps.norms(deepParams, features); // from [B, 16, 16] Gram matrices
+    // ---
+    String normsProgram = text.substring(0, text.indexOf("clippedSum"));
+    assertThat(normsProgram).contains("rewrite=ghost_norm").doesNotContain("f64[4,32,16,3,3]");
+    assertThat(text).contains("clippedSum (1 of 1 weight leaves ghost_norm, 1 of 1 weight leaves");
+    assertThat(norms.allClose(ps.materialized().norms(deepParams, features), 1e-9, 1e-12)).isTrue();
   }
 }

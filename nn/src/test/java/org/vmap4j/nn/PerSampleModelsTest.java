@@ -94,6 +94,13 @@ class PerSampleModelsTest {
     checkAgainstLoop(ps, p, batch, b, gradOf, reference);
   }
 
+  /**
+   * The CNN on {@code [3, 8, 8]} images: its convolutions have 64 and 16 output positions, too many
+   * for the norms' patch Gram ({@code 64·(27+4) ≥ 27·4}, {@code 16·(36+6) ≥ 36·6}), so their filter
+   * gradients are formed for the norms and the clipped sum; the dot is computed from each layer's
+   * convolution of its input with the reference, and the projection (k=4 in explain) of the second
+   * from its patches ({@code 16·4·(36+6) < 16·36·6 + 4·36·6}), not of the first.
+   */
   @Test
   void cnnMatchesTheLoopAndItsConvolutionsFallBack() {
     int b = 3;
@@ -126,6 +133,14 @@ class PerSampleModelsTest {
                 + " 2 per-sample weight gradients formed as written: the fall-back)"),
         text);
 
+    assertTrue(
+        text.contains("dot (3 of 3 weight leaves per_sample_dot, no per-sample weight gradient"),
+        text);
+    assertTrue(
+        text.contains(
+            "project (2 of 3 weight leaves rank_one_projection, 1 per-sample weight gradients"
+                + " formed as written: the fall-back)"),
+        text);
     BiFunction<Cnn, Integer, Object> gradOf =
         (q, i) ->
             Func.grad(PerSampleModelsTest::cnnLoss)
@@ -188,40 +203,112 @@ class PerSampleModelsTest {
   record Filter(Tensor weight, Tensor bias) {}
 
   /**
-   * Random convolutions (stride, padding, dilation, groups): the norms, dot and projection form the
-   * filter gradients (fall-back), the clipped sum of a layer without groups is rewritten; all must
-   * equal the loop.
+   * Random convolutions (strides, padding, dilation per dimension, "same" padding, non-square
+   * images and windows, groups): the dot is computed from the layer's convolution of the input, the
+   * norms from the patches (per group) when the cost rule says so (else the filter gradients are
+   * formed), and, without groups, the projection by its cost rule and the clipped sum's batch sum
+   * when the norms were rewritten. All must equal the loop of {@code grad}.
    */
   @Test
   void randomConvolutionProgramsMatchTheLoop() {
     Random random = new Random(23);
-    for (int trial = 0; trial < 6; trial++) {
-      int groups = 1 + trial % 2; // both sides of the clipped sum's rewrite
-      int cin = groups * (1 + random.nextInt(2)) + (trial == 2 ? 1 : 0);
-      int cout = groups * (1 + random.nextInt(3));
-      int k = 1 + random.nextInt(3);
-      int[] stride = {1 + random.nextInt(2)};
-      int[] padding = {random.nextInt(2)};
-      int[] dilation = {1 + random.nextInt(2)};
-      int size = 5 + random.nextInt(3);
+    int[] normRewrites = new int[2]; // [formed, rewritten] among layers the pattern covers
+    int[] projectionRewrites = new int[2];
+    int[] groupedNormRewrites = new int[2];
+    for (int trial = 0; trial < 12; trial++) {
+      int groups = trial % 4 == 3 || trial == 10 ? 2 : 1;
+      boolean depthwise = trial == 11;
+      int cin = groups * (1 + random.nextInt(3)) + (trial == 2 ? 1 : 0);
+      int cout = groups * (1 + random.nextInt(6));
+      int[] k = {1 + random.nextInt(3), 1 + random.nextInt(3)};
+      int[] stride = {1 + random.nextInt(2), 1 + random.nextInt(2)};
+      int[] padding = {random.nextInt(2), random.nextInt(2)};
+      int[] dilation = {1 + random.nextInt(2), 1 + random.nextInt(2)};
+      boolean same = trial == 5 || trial == 9; // asymmetric padding for an even window
+      if (same) {
+        stride = new int[] {1, 1};
+      }
+      int[] size = {4 + random.nextInt(4), 4 + random.nextInt(4)};
+      if (trial % 3 == 1) {
+        // few output positions, wide layers: the side of the cost rules where the patches win
+        cin = groups * (3 + random.nextInt(2));
+        cout = groups * (6 + random.nextInt(3));
+        k = new int[] {3, 2 + random.nextInt(2)};
+        stride = new int[] {2, 2};
+        dilation = new int[] {1, 1};
+        size = new int[] {4 + random.nextInt(2), 5};
+        if (trial == 10) { // grouped, 2x2 positions: 4·(36+8) < 36·8 per group
+          k = new int[] {3, 3};
+          padding = new int[] {0, 0};
+          size = new int[] {5, 5};
+        }
+      }
       int b = trial == 0 ? 1 : 2 + random.nextInt(3); // B = 1 once: not rewritten
+      if (depthwise) { // one channel per group, two filters each, few positions
+        groups = 4;
+        cin = 4;
+        cout = 8;
+        k = new int[] {3, 3};
+        stride = new int[] {2, 2};
+        padding = new int[] {0, 0};
+        size = new int[] {5, 5};
+      }
       Filter p =
           new Filter(
-              Tensor.randomNormal(600 + trial, DType.F64, cout, cin / groups, k, k),
+              Tensor.randomNormal(600 + trial, DType.F64, cout, cin / groups, k[0], k[1]),
               Tensor.randomNormal(700 + trial, DType.F64, cout));
-      Tensor images = Tensor.randomNormal(800 + trial, DType.F64, b, cin, size, size);
+      Tensor images = Tensor.randomNormal(800 + trial, DType.F64, b, cin, size[0], size[1]);
+      int[] s = stride;
+      int[] dil = dilation;
+      int grouping = groups;
+      int[] pad = padding;
       BiFunction<Filter, Tensor, Tensor> loss =
-          (q, x) ->
-              Functional.conv2d(x, q.weight(), q.bias(), stride, padding, dilation, groups)
-                  .tanh()
-                  .square()
-                  .sum();
+          same
+              ? (q, x) ->
+                  Functional.conv2d(x, q.weight(), q.bias(), s, "same", dil, grouping)
+                      .tanh()
+                      .square()
+                      .sum()
+              : (q, x) ->
+                  Functional.conv2d(x, q.weight(), q.bias(), s, pad, dil, grouping)
+                      .tanh()
+                      .square()
+                      .sum();
       PerSampleGrads<Filter, Tensor> ps = PerSampleGrads.of(loss);
       String text = ps.explain(p, images);
-      assertFalse(
-          section(text, "squaredNorms", "clippedSum").contains("rewrite="), "trial " + trial);
-      // the clipped sum's norms form the filter gradient, so its batch sum reads it as well
-      assertFalse(section(text, "clippedSum", "dot ").contains("rewrite="), "trial " + trial);
+      long t = 1;
+      for (int d = 0; d < 2; d++) {
+        int span = size[d] + (same ? 0 : 2 * padding[d] - dilation[d] * (k[d] - 1));
+        t *= same ? size[d] : (span - 1) / stride[d] + 1;
+      }
+      long ck = (long) cin / groups * k[0] * k[1]; // per group
+      long o = cout / groups;
+      // (with a unit batch or channel axis the simplifier stages another form, left as written)
+      boolean covered = b > 1 && cout > 1;
+      boolean gram = covered && t * (ck + o) < ck * o;
+      boolean projects = covered && groups == 1 && t * 4 * (ck + o) < t * ck * o + 4 * ck * o;
+      String what = "trial " + trial + " T=" + t + " CK=" + ck + " O=" + cout + " groups=" + groups;
+      if (covered) {
+        normRewrites[gram ? 1 : 0]++;
+        groupedNormRewrites[gram && groups > 1 ? 1 : 0]++;
+        projectionRewrites[projects ? 1 : 0]++;
+      }
+      assertEquals(
+          gram,
+          section(text, "squaredNorms", "clippedSum").contains("rewrite=ghost_norm"),
+          what + "\n" + text);
+      // the clipped sum's batch sum is rewritten once the norms no longer form the gradient
+      // (for a layer without groups)
+      assertEquals(
+          gram && groups == 1,
+          section(text, "clippedSum", "dot ").contains("rewrite=ghost_clipped_sum"),
+          what + "\n" + text);
+      assertEquals(
+          covered, section(text, "dot ", "project ").contains("rewrite=per_sample_dot"), what);
+      assertEquals(
+          projects,
+          section(text, "project ", null).contains("rewrite=rank_one_projection"),
+          what + "\n" + text);
       // a weighted batch sum alone, of a layer without groups, is one batch filter gradient
       BiFunction<Filter, Tensor, Filter> perExample =
           Func.vmap(Func.grad(loss), InDims.of(null, 0));
@@ -257,10 +344,16 @@ class PerSampleModelsTest {
           (q, i) -> Func.grad(loss).apply(q, images.index(0, i));
       Filter reference =
           new Filter(
-              Tensor.randomNormal(900 + trial, DType.F64, cout, cin / groups, k, k),
+              Tensor.randomNormal(900 + trial, DType.F64, cout, cin / groups, k[0], k[1]),
               Tensor.randomNormal(1000 + trial, DType.F64, cout));
       checkAgainstLoop(ps, p, images, b, gradOf, reference);
     }
+    // the trials cover both sides of each cost rule, and a grouped layer's rewritten norms
+    assertTrue(groupedNormRewrites[1] > 0, java.util.Arrays.toString(groupedNormRewrites));
+    assertTrue(normRewrites[0] > 0 && normRewrites[1] > 0, java.util.Arrays.toString(normRewrites));
+    assertTrue(
+        projectionRewrites[0] > 0 && projectionRewrites[1] > 0,
+        java.util.Arrays.toString(projectionRewrites));
   }
 
   // ------------------------------------------------------------------------------- checking
