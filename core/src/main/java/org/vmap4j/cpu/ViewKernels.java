@@ -81,12 +81,33 @@ public final class ViewKernels {
       return result;
     }
     int inputCount = in.length;
-    int[][] strides = new int[inputCount + 1][];
     int[] offsets = new int[inputCount + 1];
+    Object[] arrays = new Object[inputCount];
+    for (int i = 0; i < inputCount; i++) {
+      offsets[i] = in[i].offset() + k.views().get(i).offset();
+      arrays[i] = in[i].data();
+    }
+    ViewKernelPlans.Plan plan = ViewKernelPlans.of(k, ViewKernels::plan);
+    int[] shape = plan.shape();
+    int[][] merged = plan.strides();
+    int[][] loadStrides = plan.loadStrides();
+    ViewLoop loop = plan.loop();
+    Object data = result.data();
+    long inner = out.size() / shape[0];
+    Parallelism.forRange(
+        shape[0],
+        inner,
+        (from, to) -> loop.run(arrays, shape, merged, offsets, loadStrides, data, from, to));
+    return result;
+  }
+
+  /** Merges the dimensions of {@code k}'s iteration space and finds (or compiles) its loop. */
+  private static ViewKernelPlans.Plan plan(KernelDescription k) {
+    int inputCount = k.inputTypes().size();
+    int[][] strides = new int[inputCount + 1][];
     for (int i = 0; i < inputCount; i++) {
       View v = k.views().get(i);
       strides[i] = v.isContiguous() ? Shapes.contiguousStrides(k.shape()) : v.strides();
-      offsets[i] = in[i].offset() + v.offset();
     }
     strides[inputCount] = Shapes.contiguousStrides(k.shape());
     Strided.Layout layout = Strided.coalesce(k.shape(), strides);
@@ -96,26 +117,18 @@ public final class ViewKernels {
       merged[i] = layout.shape().length == 0 ? new int[] {0} : layout.strides()[i];
     }
     int[][] loadStrides = new int[inputCount][];
-    Object[] arrays = new Object[inputCount];
     for (int i = 0; i < inputCount; i++) {
       List<IndexLoad> loads = k.views().get(i).indexLoads();
       loadStrides[i] = new int[loads.size()];
       for (int l = 0; l < loads.size(); l++) {
         loadStrides[i][l] = loads.get(l).stride();
       }
-      arrays[i] = in[i].data();
     }
     ViewLoop loop =
         LOOPS.computeIfAbsent(
             Structure.of(k, shape.length, merged),
             key -> KernelCompiler.instance(source(k, shape, merged), ViewLoop.class));
-    Object data = result.data();
-    long inner = out.size() / shape[0];
-    Parallelism.forRange(
-        shape[0],
-        inner,
-        (from, to) -> loop.run(arrays, shape, merged, offsets, loadStrides, data, from, to));
-    return result;
+    return new ViewKernelPlans.Plan(shape, merged, loadStrides, loop);
   }
 
   /**

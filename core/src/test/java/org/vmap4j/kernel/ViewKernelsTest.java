@@ -96,6 +96,47 @@ class ViewKernelsTest {
         .hasMessage("gather: index 5 at flat position 1 of the indices i32[3] is outside [0, 3)");
   }
 
+  /**
+   * An eager gather that states the same description again reuses its merged layout and loop
+   * (org.vmap4j.cpu.ViewKernelPlans): each call must still read its own indices and its own input's
+   * offset, and a description of another shape with the same loop structure must not take the first
+   * one's sizes.
+   */
+  @Test
+  void aRepeatedGatherReadsItsOwnIndicesOffsetsAndSizes() {
+    float[] table = new float[12 * 4];
+    for (int k = 0; k < table.length; k++) {
+      table[k] = k;
+    }
+    int[][] rounds = {{0, 11, 3}, {2, 2, 7}, {10, 0, 5}};
+    for (int round = 0; round < rounds.length; round++) {
+      int[] ids = rounds[round];
+      // rows 1..10 of the table as a row-offset view in odd rounds, the whole table otherwise
+      int firstRow = round % 2 == 1 ? 1 : 0;
+      int rows = round % 2 == 1 ? 10 : 12;
+      CpuTensor x =
+          CpuTensor.wrap(DType.F32, table, 12, 4)
+              .view(new int[] {rows, 4}, new int[] {4, 1}, 4 * firstRow);
+      int[] used = java.util.Arrays.stream(ids).map(v -> Math.min(v, rows - 1)).toArray();
+      for (int width : new int[] {4, 2}) {
+        CpuTensor xs =
+            width == 4 ? x : x.view(new int[] {rows, 2}, new int[] {4, 1}, 4 * firstRow + 1);
+        CpuTensor idx = CpuTensor.wrap(DType.I32, used, 3);
+        Params p = Gather.params(0, 0);
+        TensorType out = Gather.GATHER.inferType(new TensorType[] {xs.type(), idx.type()}, p);
+        CpuTensor got = Gather.GATHER.evaluate(new CpuTensor[] {xs, idx}, p, out);
+        for (int i = 0; i < 3; i++) {
+          for (int j = 0; j < width; j++) {
+            int column = width == 4 ? j : j + 1;
+            assertThat(got.getDouble(i * width + j))
+                .as("round %d, width %d, element [%d, %d]", round, width, i, j)
+                .isEqualTo(table[(firstRow + used[i]) * 4 + column]);
+          }
+        }
+      }
+    }
+  }
+
   /** A description whose views do not fit its inputs is refused, naming the view. */
   @Test
   void viewsThatDoNotFitTheKernelAreRefused() {
