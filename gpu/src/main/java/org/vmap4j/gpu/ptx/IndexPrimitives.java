@@ -9,16 +9,15 @@ import org.vmap4j.interpreter.Shapes;
 import org.vmap4j.ir.Equation;
 import org.vmap4j.prim.Argmax;
 import org.vmap4j.prim.Concatenate;
-import org.vmap4j.prim.Pad;
 import org.vmap4j.prim.ScatterAdd;
 
 /**
  * The structural primitives that move elements by computed positions and do not yet state a {@link
- * org.vmap4j.kernel.KernelDescription} of their own (gather does, and is rendered by {@link
+ * org.vmap4j.kernel.KernelDescription} of their own (gather and pad do, and are rendered by {@link
  * PtxKernelRenderer} from it), each as one PTX kernel of one thread per output element (per update
- * element for {@code scatter_add}): {@code pad}, {@code concatenate}, {@code scatter_add} and
- * {@code argmax}, with core's semantics (interior padding, paired batch dimensions, the first
- * maximum with NaN as the largest value).
+ * element for {@code scatter_add}): {@code concatenate}, {@code scatter_add} and {@code argmax},
+ * with core's semantics (paired batch dimensions, the first maximum with NaN as the largest value).
+ * ({@code pad} states its own description with a masked view.)
  *
  * <p>Entry {@value PtxKernelRenderer#ENTRY} with parameters {@code (x0.., y, n)}. {@code
  * scatter_add} takes {@code (x0.., y, err, n)} and run max(elements moved, indices) threads: thread
@@ -50,10 +49,7 @@ public final class IndexPrimitives {
   /** Whether {@code e} is one of these primitives. */
   public static boolean handles(Equation e) {
     var p = e.primitive();
-    return p == Pad.PAD
-        || p == Concatenate.CONCATENATE
-        || p == ScatterAdd.SCATTER_ADD
-        || p == Argmax.ARGMAX;
+    return p == Concatenate.CONCATENATE || p == ScatterAdd.SCATTER_ADD || p == Argmax.ARGMAX;
   }
 
   /**
@@ -86,9 +82,6 @@ public final class IndexPrimitives {
    */
   public static Kernel kernel(Equation e) {
     var p = e.primitive();
-    if (p == Pad.PAD) {
-      return new Kernel(pad(e), size(e), false, false);
-    }
     if (p == Concatenate.CONCATENATE) {
       return new Kernel(concatenate(e), size(e), false, false);
     }
@@ -209,64 +202,6 @@ public final class IndexPrimitives {
       case 4 -> "b32";
       default -> "b64";
     };
-  }
-
-  /**
-   * Output element o along each dimension comes from input element (o - low) / (interior + 1) when
-   * that divides exactly and lies inside the input; every other element is the value.
-   */
-  private static String pad(Equation e) {
-    TensorType in = e.inputs().get(0).type();
-    TensorType out = e.outputs().get(0).type();
-    DType t = out.dtype();
-    int[] low = e.params().ints("low");
-    int[] interior = e.params().ints("interior");
-    int[] os = out.shape();
-    int[] is = in.shape();
-    int[] outInner = Shapes.contiguousStrides(os);
-    int[] inStrides = Shapes.contiguousStrides(is);
-    Body b = new Body(1, false);
-    String off = b.regs.b32();
-    b.add("mov.u32 " + off + ", 0;");
-    String outside = b.regs.pred();
-    for (int d = 0; d < os.length; d++) {
-      String q = b.coordinate(b.gid, outInner[d], os[d]);
-      String r = b.regs.b32();
-      b.add("sub.s32 " + r + ", " + q + ", " + low[d] + ";");
-      b.add("setp.lt.s32 " + outside + ", " + r + ", 0;");
-      b.add("@" + outside + " bra FILL;");
-      if (interior[d] > 0) {
-        String m = b.regs.b32();
-        b.add("rem.u32 " + m + ", " + r + ", " + (interior[d] + 1) + ";");
-        b.add("setp.ne.u32 " + outside + ", " + m + ", 0;");
-        b.add("@" + outside + " bra FILL;");
-        b.add("div.u32 " + r + ", " + r + ", " + (interior[d] + 1) + ";");
-      }
-      b.add("setp.ge.u32 " + outside + ", " + r + ", " + is[d] + ";");
-      b.add("@" + outside + " bra FILL;");
-      b.add("mad.lo.u32 " + off + ", " + r + ", " + inStrides[d] + ", " + off + ";");
-    }
-    b.storeBits(t, b.y, b.gid, b.loadBits(t, b.x[0], off));
-    b.add("bra DONE;");
-    b.add("FILL:");
-    String fill = t.byteSize() == 8 ? b.regs.b64() : b.regs.b32();
-    b.add("mov." + (t.byteSize() == 8 ? "b64 " : "b32 ") + fill + ", " + padBits(t, e) + ";");
-    b.storeBits(t, b.y, b.gid, fill);
-    return b.ptx();
-  }
-
-  /** The padding value's bits in {@code t}, converted as the CPU's fill does. */
-  private static String padBits(DType t, Equation e) {
-    double v = e.params().real("value");
-    long bits =
-        switch (t) {
-          case F32 -> Float.floatToRawIntBits((float) v);
-          case F64 -> Double.doubleToRawLongBits(v);
-          case I32 -> (int) v;
-          case I64 -> (long) v;
-          case BOOL -> v != 0 ? 1 : 0;
-        };
-    return PtxRegisters.rawBits(bits, t.byteSize());
   }
 
   /**

@@ -9,6 +9,7 @@ import org.vmap4j.compiler.Fusion;
 import org.vmap4j.interpreter.Shapes;
 import org.vmap4j.kernel.IndexLoad;
 import org.vmap4j.kernel.KernelDescription;
+import org.vmap4j.kernel.Mask;
 import org.vmap4j.kernel.Monoid;
 import org.vmap4j.kernel.ScalarStep;
 import org.vmap4j.kernel.View;
@@ -291,7 +292,11 @@ public final class PtxKernelRenderer {
     for (int i = 0; i < base.length; i++) {
       DType t = k.inputTypes().get(i);
       if (!used.contains("x" + i)) {
-        continue; // read only as indices, by another input's view
+        continue; // read only as indices, or outside a mask, by another input's view
+      }
+      if (k.views().get(i).mask() != null) {
+        reg.put("x" + i, maskedRead(k, i, index, base, regs, body));
+        continue;
       }
       String offset = offset(index, k.shape(), inputStrides.get(i), baseOffsets[i], regs, body);
       for (IndexLoad l : k.views().get(i).indexLoads()) {
@@ -316,6 +321,91 @@ public final class PtxKernelRenderer {
       reg.put(t.name(), dst);
     }
     return reg.get(k.result());
+  }
+
+  /**
+   * Input {@code i} read through its masked view at flat index {@code index} (see {@link Mask}):
+   * along each dimension the coordinate minus {@code low} must be non-negative, a multiple of
+   * {@code step} and, divided by it, below {@code count}; the first view of the chain whose mask
+   * holds the point is loaded, and the last mask's fill is the value where none does.
+   */
+  private static String maskedRead(
+      KernelDescription k,
+      int i,
+      String index,
+      String[] base,
+      PtxRegisters regs,
+      List<String> body) {
+    DType t = k.inputTypes().get(i);
+    String v = regs.of(t);
+    String read = regs.label("MASKED");
+    int[] shape = k.shape();
+    Mask last = null;
+    for (int j : k.maskChain(i)) {
+      View view = k.views().get(j);
+      last = view.mask();
+      String outside = regs.label("OUTSIDE");
+      String off = regs.b32();
+      body.add("mov.u32 " + off + ", " + view.offset() + ";");
+      String miss = regs.pred();
+      long inner = 1;
+      for (int d = shape.length - 1; d >= 0; d--) {
+        String r = regs.b32();
+        body.add(
+            inner == 1
+                ? "mov.u32 " + r + ", " + index + ";"
+                : "div.u32 " + r + ", " + index + ", " + inner + ";");
+        if (d > 0) {
+          body.add("rem.u32 " + r + ", " + r + ", " + shape[d] + ";");
+        }
+        inner *= shape[d];
+        body.add("sub.s32 " + r + ", " + r + ", " + last.low()[d] + ";");
+        body.add("setp.lt.s32 " + miss + ", " + r + ", 0;");
+        body.add("@" + miss + " bra " + outside + ";");
+        if (last.step()[d] > 1) {
+          String m = regs.b32();
+          body.add("rem.u32 " + m + ", " + r + ", " + last.step()[d] + ";");
+          body.add("setp.ne.u32 " + miss + ", " + m + ", 0;");
+          body.add("@" + miss + " bra " + outside + ";");
+          body.add("div.u32 " + r + ", " + r + ", " + last.step()[d] + ";");
+        }
+        body.add("setp.ge.u32 " + miss + ", " + r + ", " + last.count()[d] + ";");
+        body.add("@" + miss + " bra " + outside + ";");
+        body.add("mad.lo.u32 " + off + ", " + r + ", " + view.strides()[d] + ", " + off + ";");
+      }
+      load(t, base[j], off, v, regs, body);
+      body.add("bra " + read + ";");
+      body.add(outside + ":");
+    }
+    if (t == DType.BOOL) {
+      String bit = regs.b32();
+      body.add("mov.u32 " + bit + ", " + (last.fill() != 0 ? 1 : 0) + ";");
+      body.add("setp.ne.u32 " + v + ", " + bit + ", 0;");
+    } else {
+      body.add(
+          "mov."
+              + PtxRegisters.suffix(t)
+              + " "
+              + v
+              + ", "
+              + PtxRegisters.constant(t, last.fill())
+              + ";");
+    }
+    body.add(read + ":");
+    return v;
+  }
+
+  /** Loads element {@code offset} of an input of dtype {@code t} into register {@code v}. */
+  private static void load(
+      DType t, String base, String offset, String v, PtxRegisters regs, List<String> body) {
+    String address = address(base, offset, t, regs, body);
+    if (t == DType.BOOL) {
+      String b = regs.b32();
+      body.add("ld.global.u8 " + b + ", [" + address + "];");
+      body.add("setp.ne.u32 " + v + ", " + b + ", 0;");
+    } else {
+      body.add("ld.global." + PtxRegisters.suffix(t) + " " + v + ", [" + address + "];");
+    }
   }
 
   /**

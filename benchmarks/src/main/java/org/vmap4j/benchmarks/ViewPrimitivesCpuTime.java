@@ -1,0 +1,174 @@
+package org.vmap4j.benchmarks;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.util.Arrays;
+import java.util.Random;
+import java.util.function.Supplier;
+import org.vmap4j.DType;
+import org.vmap4j.TensorType;
+import org.vmap4j.cpu.CpuTensor;
+import org.vmap4j.cpu.Storage;
+import org.vmap4j.interpreter.Params;
+import org.vmap4j.prim.Concatenate;
+import org.vmap4j.prim.Pad;
+
+/**
+ * The eager CPU paths of the primitives moved onto kernel descriptions with views by issue 16
+ * ({@code pad}, {@code concatenate}) against the hand loops they replaced (kept here, verbatim in
+ * substance, as the baselines), both timed by the calling thread's CPU time in the same JVM,
+ * alternating which goes first, 21 samples of many calls after 5 warm-up samples.
+ *
+ * <p>Run: {@code java --add-modules jdk.incubator.vector -Dvmap4j.threads=1 -cp <core classes and
+ * janino> org.vmap4j.benchmarks.ViewPrimitivesCpuTime}.
+ */
+public final class ViewPrimitivesCpuTime {
+  private ViewPrimitivesCpuTime() {}
+
+  /** A case: the old hand loop and the primitive's evaluate now, on the same operands. */
+  private record Case(String name, int size, Supplier<CpuTensor> hand, Supplier<CpuTensor> now) {}
+
+  public static void main(String[] args) {
+    Random r = new Random(11);
+    Case[] cases = {
+      padCase(
+          "pad f32[32,8,32,32] by 1 (conv padding)",
+          floats(r, 32, 8, 32, 32),
+          new int[] {0, 0, 1, 1},
+          new int[] {0, 0, 1, 1},
+          new int[] {0, 0, 0, 0}),
+      padCase(
+          "pad f32[16,64,64] interior 1 (transposed conv)",
+          floats(r, 16, 64, 64),
+          new int[] {0, 1, 1},
+          new int[] {0, 1, 1},
+          new int[] {0, 1, 1}),
+      padCase(
+          "pad f64[10] low 2 (small)",
+          CpuTensor.wrap(DType.F64, r.doubles(10).toArray(), 10),
+          new int[] {2},
+          new int[] {0},
+          new int[] {0}),
+      concatCase(
+          "concatenate 2 x f32[256,128] axis 1",
+          1,
+          floats(r, 256, 128),
+          floats(r, 256, 128)),
+      concatCase(
+          "concatenate 2 x f32[256,128] axis 0",
+          0,
+          floats(r, 256, 128),
+          floats(r, 256, 128)),
+      concatCase(
+          "concatenate 3 x f64[8] (small)",
+          0,
+          CpuTensor.wrap(DType.F64, r.doubles(8).toArray(), 8),
+          CpuTensor.wrap(DType.F64, r.doubles(8).toArray(), 8),
+          CpuTensor.wrap(DType.F64, r.doubles(8).toArray(), 8)),
+    };
+    String only = System.getProperty("case", "");
+    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    for (Case c : cases) {
+      if (!c.name().startsWith(only)) {
+        continue;
+      }
+      int reps = Math.max(1, 2_000_000 / Math.max(1, c.size()));
+      double[][] ns = new double[2][21];
+      for (int round = -5; round < ns[0].length; round++) {
+        for (int turn = 0; turn < 2; turn++) {
+          int side = (round & 1) == 0 ? turn : 1 - turn;
+          long t0 = threads.getCurrentThreadCpuTime();
+          for (int k = 0; k < reps; k++) {
+            CpuTensor y = side == 0 ? c.hand().get() : c.now().get();
+            if (y.size() != c.size()) {
+              throw new AssertionError();
+            }
+          }
+          if (round >= 0) {
+            ns[side][round] = (threads.getCurrentThreadCpuTime() - t0) / (double) reps;
+          }
+        }
+      }
+      Arrays.sort(ns[0]);
+      Arrays.sort(ns[1]);
+      System.out.printf(
+          "%s: hand loop median %.2f us (best %.2f), kernel median %.2f us (best %.2f),"
+              + " ratio kernel/hand median %.2f best %.2f%n",
+          c.name(),
+          ns[0][10] / 1e3,
+          ns[0][0] / 1e3,
+          ns[1][10] / 1e3,
+          ns[1][0] / 1e3,
+          ns[1][10] / ns[0][10],
+          ns[1][0] / ns[0][0]);
+    }
+  }
+
+  private static CpuTensor floats(Random r, int... shape) {
+    int n = Arrays.stream(shape).reduce(1, (a, b) -> a * b);
+    float[] f = new float[n];
+    for (int k = 0; k < n; k++) {
+      f[k] = r.nextFloat();
+    }
+    return CpuTensor.wrap(DType.F32, f, shape);
+  }
+
+  private static Case padCase(String name, CpuTensor x, int[] low, int[] high, int[] interior) {
+    Params p = Pad.params(low, high, interior, 0.5);
+    TensorType out = Pad.PAD.inferType(new TensorType[] {x.type()}, p);
+    return new Case(
+        name,
+        out.size(),
+        () -> handPad(x, p, out),
+        () -> Pad.PAD.evaluate(new CpuTensor[] {x}, p, out));
+  }
+
+  private static Case concatCase(String name, int axis, CpuTensor... xs) {
+    Params p = Concatenate.params(axis);
+    TensorType[] types = new TensorType[xs.length];
+    for (int i = 0; i < xs.length; i++) {
+      types[i] = xs[i].type();
+    }
+    TensorType out = Concatenate.CONCATENATE.inferType(types, p);
+    return new Case(
+        name,
+        out.size(),
+        () -> handConcatenate(xs, p, out),
+        () -> Concatenate.CONCATENATE.evaluate(xs, p, out));
+  }
+
+  /** Pad's evaluate before it stated a kernel description (the baseline). */
+  private static CpuTensor handPad(CpuTensor x, Params p, TensorType out) {
+    CpuTensor result = CpuTensor.allocate(out);
+    Storage.fill(result.data(), 0, out.size(), p.real("value"));
+    if (x.size() == 0) {
+      return result;
+    }
+    int[] low = p.ints("low");
+    int[] interior = p.ints("interior");
+    int[] rs = result.strides();
+    int offset = 0;
+    int[] strides = new int[rs.length];
+    for (int d = 0; d < rs.length; d++) {
+      offset += low[d] * rs[d];
+      strides[d] = rs[d] * (interior[d] + 1);
+    }
+    x.copyInto(result, offset, strides);
+    return result;
+  }
+
+  /** Concatenate's evaluate before it stated a kernel description (the baseline). */
+  private static CpuTensor handConcatenate(CpuTensor[] in, Params p, TensorType out) {
+    int axis = p.integer("axis");
+    CpuTensor result = CpuTensor.allocate(out);
+    int[] strides = result.strides();
+    int offset = 0;
+    for (CpuTensor t : in) {
+      if (t.size() > 0) {
+        t.copyInto(result, offset, strides);
+      }
+      offset += t.shape()[axis] * strides[axis];
+    }
+    return result;
+  }
+}
