@@ -15,6 +15,7 @@ import org.vmap4j.DType;
 import org.vmap4j.TensorType;
 import org.vmap4j.cpu.CpuTensor;
 import org.vmap4j.interpreter.Params;
+import org.vmap4j.prim.Concatenate;
 import org.vmap4j.prim.Pad;
 
 /**
@@ -71,6 +72,69 @@ class MaskedViewsTest {
                 .isEqualTo(inside ? xv[flat(xs, src)] : value);
           });
     }
+  }
+
+  /**
+   * concatenate of 1 to 4 operands along any axis, with empty operands, size-0 and size-1 extents
+   * and operands that are transposed views: output element o comes from the operand j whose range
+   * along the axis holds o[axis], at o[axis] minus the widths of the operands before j.
+   */
+  @Test
+  void concatenateMatchesAPlainLoop() {
+    for (int trial = 0; trial < 200; trial++) {
+      int rank = 1 + random.nextInt(3);
+      int axis = random.nextInt(rank);
+      int[] shape = new int[rank];
+      for (int d = 0; d < rank; d++) {
+        shape[d] = random.nextInt(4);
+      }
+      int n = 1 + random.nextInt(4);
+      CpuTensor[] xs = new CpuTensor[n];
+      double[][] values = new double[n][];
+      int[][] shapes = new int[n][];
+      TensorType[] types = new TensorType[n];
+      for (int j = 0; j < n; j++) {
+        shapes[j] = shape.clone();
+        shapes[j][axis] = random.nextInt(4);
+        values[j] = random.doubles(size(shapes[j])).toArray();
+        xs[j] = transposedView(values[j], shapes[j]);
+        types[j] = xs[j].type();
+      }
+      Params p = Concatenate.params(axis);
+      TensorType out = Concatenate.CONCATENATE.inferType(types, p);
+      CpuTensor got = Concatenate.CONCATENATE.evaluate(xs, p, out);
+      int[] os = out.shape();
+      forEachIndex(
+          os,
+          o -> {
+            int j = 0;
+            int at = o[axis];
+            while (at >= shapes[j][axis]) {
+              at -= shapes[j][axis];
+              j++;
+            }
+            int[] src = o.clone();
+            src[axis] = at;
+            assertThat(got.getDouble(flat(os, o)))
+                .as("concatenate along %d at %s", axis, Arrays.toString(o))
+                .isEqualTo(values[j][flat(shapes[j], src)]);
+          });
+    }
+  }
+
+  /** Boolean operands are copied as they are. */
+  @Test
+  void concatenateCopiesBooleans() {
+    CpuTensor a = CpuTensor.wrap(DType.BOOL, new boolean[] {true, false}, 2);
+    CpuTensor b = CpuTensor.wrap(DType.BOOL, new boolean[] {false, true, true}, 3);
+    Params p = Concatenate.params(0);
+    TensorType out = Concatenate.CONCATENATE.inferType(new TensorType[] {a.type(), b.type()}, p);
+    CpuTensor got = Concatenate.CONCATENATE.evaluate(new CpuTensor[] {a, b}, p, out);
+    double[] v = new double[5];
+    for (int k = 0; k < 5; k++) {
+      v[k] = got.getDouble(k);
+    }
+    assertThat(v).containsExactly(1, 0, 0, 1, 1);
   }
 
   /** Integer and boolean pads convert the padding value as Java casts do. */

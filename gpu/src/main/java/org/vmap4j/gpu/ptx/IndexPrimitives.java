@@ -8,16 +8,15 @@ import org.vmap4j.cpu.CpuTensor;
 import org.vmap4j.interpreter.Shapes;
 import org.vmap4j.ir.Equation;
 import org.vmap4j.prim.Argmax;
-import org.vmap4j.prim.Concatenate;
 import org.vmap4j.prim.ScatterAdd;
 
 /**
  * The structural primitives that move elements by computed positions and do not yet state a {@link
- * org.vmap4j.kernel.KernelDescription} of their own (gather and pad do, and are rendered by {@link
- * PtxKernelRenderer} from it), each as one PTX kernel of one thread per output element (per update
- * element for {@code scatter_add}): {@code concatenate}, {@code scatter_add} and {@code argmax},
+ * org.vmap4j.kernel.KernelDescription} of their own (gather, pad and concatenate do, and are
+ * rendered by {@link PtxKernelRenderer} from it), each as one PTX kernel of one thread per output
+ * element (per update element for {@code scatter_add}): {@code scatter_add} and {@code argmax},
  * with core's semantics (paired batch dimensions, the first maximum with NaN as the largest value).
- * ({@code pad} states its own description with a masked view.)
+ * ({@code pad} and {@code concatenate} state their own descriptions with masked views.)
  *
  * <p>Entry {@value PtxKernelRenderer#ENTRY} with parameters {@code (x0.., y, n)}. {@code
  * scatter_add} takes {@code (x0.., y, err, n)} and run max(elements moved, indices) threads: thread
@@ -49,7 +48,7 @@ public final class IndexPrimitives {
   /** Whether {@code e} is one of these primitives. */
   public static boolean handles(Equation e) {
     var p = e.primitive();
-    return p == Concatenate.CONCATENATE || p == ScatterAdd.SCATTER_ADD || p == Argmax.ARGMAX;
+    return p == ScatterAdd.SCATTER_ADD || p == Argmax.ARGMAX;
   }
 
   /**
@@ -82,9 +81,6 @@ public final class IndexPrimitives {
    */
   public static Kernel kernel(Equation e) {
     var p = e.primitive();
-    if (p == Concatenate.CONCATENATE) {
-      return new Kernel(concatenate(e), size(e), false, false);
-    }
     if (p == ScatterAdd.SCATTER_ADD) {
       int indices = e.inputs().get(INDICES).type().size();
       int updates = e.inputs().get(2).type().size();
@@ -202,50 +198,6 @@ public final class IndexPrimitives {
       case 4 -> "b32";
       default -> "b64";
     };
-  }
-
-  /**
-   * The output seen as [outer, extent, inner] along the axis: position p along it belongs to the
-   * operand j with start_j ≤ p < end_j, read at [outer, p - start_j, inner] of that operand.
-   */
-  private static String concatenate(Equation e) {
-    TensorType out = e.outputs().get(0).type();
-    DType t = out.dtype();
-    int axis = e.params().integer("axis");
-    int[] os = out.shape();
-    long inner = Shapes.size(java.util.Arrays.copyOfRange(os, axis + 1, os.length));
-    Body b = new Body(e.inputs().size(), false);
-    String outer = b.quotient(b.gid, inner * os[axis]);
-    String pos = b.coordinate(b.gid, inner, os[axis]);
-    String within = b.coordinate(b.gid, 1, inner);
-    String chosen = b.regs.pred();
-    int end = 0;
-    List<Integer> operands = new ArrayList<>();
-    for (int j = 0; j < e.inputs().size(); j++) {
-      int width = e.inputs().get(j).type().shape()[axis];
-      end += width;
-      if (width > 0) {
-        operands.add(j);
-        b.add("setp.lt.u32 " + chosen + ", " + pos + ", " + end + ";");
-        b.add("@" + chosen + " bra OPERAND" + j + ";");
-      }
-    }
-    b.add("bra DONE;"); // unreachable for a thread inside the output
-    int start = 0;
-    for (int j = 0; j < e.inputs().size(); j++) {
-      int width = e.inputs().get(j).type().shape()[axis];
-      if (operands.contains(j)) {
-        b.add("OPERAND" + j + ":");
-        String src = b.regs.b32();
-        b.add("sub.u32 " + src + ", " + pos + ", " + start + ";");
-        b.add("mad.lo.u32 " + src + ", " + outer + ", " + width + ", " + src + ";");
-        b.add("mad.lo.u32 " + src + ", " + src + ", " + inner + ", " + within + ";");
-        b.storeBits(t, b.y, b.gid, b.loadBits(t, b.x[j], src));
-        b.add("bra DONE;");
-      }
-      start += width;
-    }
-    return b.ptx();
   }
 
   /**
