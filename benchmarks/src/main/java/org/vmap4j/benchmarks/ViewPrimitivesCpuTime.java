@@ -8,16 +8,20 @@ import java.util.function.Supplier;
 import org.vmap4j.DType;
 import org.vmap4j.TensorType;
 import org.vmap4j.cpu.CpuTensor;
+import org.vmap4j.cpu.KernelCompiler;
+import org.vmap4j.cpu.ReductionLoop;
 import org.vmap4j.cpu.Storage;
 import org.vmap4j.interpreter.Params;
+import org.vmap4j.interpreter.Shapes;
+import org.vmap4j.prim.Argmax;
 import org.vmap4j.prim.Concatenate;
 import org.vmap4j.prim.Pad;
 
 /**
  * The eager CPU paths of the primitives moved onto kernel descriptions with views by issue 16
- * ({@code pad}, {@code concatenate}) against the hand loops they replaced (kept here, verbatim in
- * substance, as the baselines), both timed by the calling thread's CPU time in the same JVM,
- * alternating which goes first, 21 samples of many calls after 5 warm-up samples.
+ * ({@code pad}, {@code concatenate}, {@code argmax}) against the hand loops they replaced (kept
+ * here, verbatim in substance, as the baselines), both timed by the calling thread's CPU time in
+ * the same JVM, alternating which goes first, 21 samples of many calls after 5 warm-up samples.
  *
  * <p>Run: {@code java --add-modules jdk.incubator.vector -Dvmap4j.threads=1 -cp <core classes and
  * janino> org.vmap4j.benchmarks.ViewPrimitivesCpuTime}.
@@ -25,8 +29,12 @@ import org.vmap4j.prim.Pad;
 public final class ViewPrimitivesCpuTime {
   private ViewPrimitivesCpuTime() {}
 
-  /** A case: the old hand loop and the primitive's evaluate now, on the same operands. */
-  private record Case(String name, int size, Supplier<CpuTensor> hand, Supplier<CpuTensor> now) {}
+  /**
+   * A case: the old hand loop and the primitive's evaluate now, on the same operands; {@code size}
+   * elements out, {@code work} elements touched (which sets the calls per sample).
+   */
+  private record Case(
+      String name, int size, int work, Supplier<CpuTensor> hand, Supplier<CpuTensor> now) {}
 
   public static void main(String[] args) {
     Random r = new Random(11);
@@ -50,21 +58,21 @@ public final class ViewPrimitivesCpuTime {
           new int[] {0},
           new int[] {0}),
       concatCase(
-          "concatenate 2 x f32[256,128] axis 1",
-          1,
-          floats(r, 256, 128),
-          floats(r, 256, 128)),
+          "concatenate 2 x f32[256,128] axis 1", 1, floats(r, 256, 128), floats(r, 256, 128)),
       concatCase(
-          "concatenate 2 x f32[256,128] axis 0",
-          0,
-          floats(r, 256, 128),
-          floats(r, 256, 128)),
+          "concatenate 2 x f32[256,128] axis 0", 0, floats(r, 256, 128), floats(r, 256, 128)),
       concatCase(
           "concatenate 3 x f64[8] (small)",
           0,
           CpuTensor.wrap(DType.F64, r.doubles(8).toArray(), 8),
           CpuTensor.wrap(DType.F64, r.doubles(8).toArray(), 8),
           CpuTensor.wrap(DType.F64, r.doubles(8).toArray(), 8)),
+      argmaxCase("argmax f32[256,1000] axis 1 (class scores)", floats(r, 256, 1000), 1),
+      argmaxCase("argmax f32[1000,256] axis 0 (strided)", floats(r, 1000, 256), 0),
+      argmaxCase(
+          "argmax f64[32,10] axis 1 (small)",
+          CpuTensor.wrap(DType.F64, r.doubles(320).toArray(), 32, 10),
+          1),
     };
     String only = System.getProperty("case", "");
     ThreadMXBean threads = ManagementFactory.getThreadMXBean();
@@ -72,7 +80,7 @@ public final class ViewPrimitivesCpuTime {
       if (!c.name().startsWith(only)) {
         continue;
       }
-      int reps = Math.max(1, 2_000_000 / Math.max(1, c.size()));
+      int reps = Math.max(1, 2_000_000 / Math.max(1, c.work()));
       double[][] ns = new double[2][21];
       for (int round = -5; round < ns[0].length; round++) {
         for (int turn = 0; turn < 2; turn++) {
@@ -119,6 +127,7 @@ public final class ViewPrimitivesCpuTime {
     return new Case(
         name,
         out.size(),
+        out.size(),
         () -> handPad(x, p, out),
         () -> Pad.PAD.evaluate(new CpuTensor[] {x}, p, out));
   }
@@ -133,8 +142,60 @@ public final class ViewPrimitivesCpuTime {
     return new Case(
         name,
         out.size(),
+        out.size(),
         () -> handConcatenate(xs, p, out),
         () -> Concatenate.CONCATENATE.evaluate(xs, p, out));
+  }
+
+  private static Case argmaxCase(String name, CpuTensor x, int axis) {
+    Params p = Argmax.params(axis);
+    TensorType out = Argmax.ARGMAX.inferType(new TensorType[] {x.type()}, p);
+    return new Case(
+        name,
+        out.size(),
+        x.size(),
+        () -> handArgmax(x, axis, out),
+        () -> Argmax.ARGMAX.evaluate(new CpuTensor[] {x}, p, out));
+  }
+
+  /**
+   * Argmax's evaluate before it stated an index reduction (cpu.Reductions.argmax, the baseline).
+   */
+  private static CpuTensor handArgmax(CpuTensor x, int axis, TensorType outType) {
+    int nd = x.ndim();
+    int[] perm = Shapes.concat(Shapes.complement(nd, new int[] {axis}), new int[] {axis});
+    CpuTensor block = x.permuteView(perm).contiguous();
+    CpuTensor out = CpuTensor.allocate(outType);
+    if (outType.size() > 0) {
+      KernelCompiler.instance(argmaxSource(x.dtype()), ReductionLoop.class)
+          .run(block.data(), block.offset(), out.data(), outType.size(), x.shape()[axis]);
+    }
+    return out;
+  }
+
+  private static String argmaxSource(DType t) {
+    String et = Storage.javaType(t);
+    return String.format(
+        """
+        public void run(Object xo, int off, Object yo, int rows, int length) {
+          final %s[] x = (%s[]) xo;
+          final long[] y = (long[]) yo;
+          for (int i = 0; i < rows; i++) {
+            final int b = off + i * length;
+            %s best = x[b];
+            long at = 0;
+            for (int j = 1; j < length; j++) {
+              final %s v = x[b + j];
+              if (best == best && (v > best || v != v)) {
+                best = v;
+                at = j;
+              }
+            }
+            y[i] = at;
+          }
+        }
+        """,
+        et, et, et, et);
   }
 
   /** Pad's evaluate before it stated a kernel description (the baseline). */

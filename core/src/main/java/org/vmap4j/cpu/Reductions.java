@@ -6,10 +6,11 @@ import org.vmap4j.interpreter.Shapes;
 import org.vmap4j.kernel.Monoid;
 
 /**
- * Reductions over a set of axes (sum, max, min) and argmax along one axis, as generated loops. When
- * the reduced axes lead a contiguous tensor (the batch axis of per-example results, say) whole rows
- * are accumulated so the inner loop runs along memory; otherwise the reduced axes are moved last
- * and each output element reduces one contiguous run.
+ * Reductions over a set of axes (sum, max, min), as generated loops (argmax is an {@link
+ * org.vmap4j.kernel.IndexReduction}, rendered by {@link IndexReductions}). When the reduced axes
+ * lead a contiguous tensor (the batch axis of per-example results, say) whole rows are accumulated
+ * so the inner loop runs along memory; otherwise the reduced axes are moved last and each output
+ * element reduces one contiguous run.
  */
 public final class Reductions {
   private Reductions() {}
@@ -41,19 +42,6 @@ public final class Reductions {
     String src = source(op, x.dtype(), interleaved);
     KernelCompiler.instance(src, ReductionLoop.class)
         .run(block.data(), block.offset(), out.data(), rows, length);
-    return out;
-  }
-
-  /** Index of the first maximum along {@code axis} (NaN counts as the maximum), as I64. */
-  public static CpuTensor argmax(CpuTensor x, int axis, TensorType outType) {
-    int nd = x.ndim();
-    int[] perm = Shapes.concat(Shapes.complement(nd, new int[] {axis}), new int[] {axis});
-    CpuTensor block = x.permuteView(perm).contiguous();
-    CpuTensor out = CpuTensor.allocate(outType);
-    if (outType.size() > 0) {
-      KernelCompiler.instance(argmaxSource(x.dtype()), ReductionLoop.class)
-          .run(block.data(), block.offset(), out.data(), outType.size(), x.shape()[axis]);
-    }
     return out;
   }
 
@@ -94,30 +82,5 @@ public final class Reductions {
       sb.append("  }\n");
     }
     return sb.append("}\n").toString();
-  }
-
-  private static String argmaxSource(DType t) {
-    String et = Storage.javaType(t);
-    return String.format(
-        """
-        public void run(Object xo, int off, Object yo, int rows, int length) {
-          final %s[] x = (%s[]) xo;
-          final long[] y = (long[]) yo;
-          for (int i = 0; i < rows; i++) {
-            final int b = off + i * length;
-            %s best = x[b];
-            long at = 0;
-            for (int j = 1; j < length; j++) {
-              final %s v = x[b + j];
-              if (best == best && (v > best || v != v)) {
-                best = v;
-                at = j;
-              }
-            }
-            y[i] = at;
-          }
-        }
-        """,
-        et, et, et, et);
   }
 }

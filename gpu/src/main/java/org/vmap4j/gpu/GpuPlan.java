@@ -10,6 +10,8 @@ import org.vmap4j.gpu.ptx.IndexPrimitives;
 import org.vmap4j.gpu.ptx.PtxKernelRenderer;
 import org.vmap4j.gpu.ptx.StridedPrimitives;
 import org.vmap4j.ir.Equation;
+import org.vmap4j.kernel.IndexReduction;
+import org.vmap4j.kernel.IndexReductionPrimitive;
 import org.vmap4j.kernel.KernelDescription;
 import org.vmap4j.kernel.KernelPrimitive;
 import org.vmap4j.prim.DotGeneral;
@@ -197,6 +199,19 @@ public record GpuPlan(ExecutionPlan plan, List<Step> steps) {
           PtxKernelRenderer.render(d),
           (int) PtxKernelRenderer.threads(d),
           !d.indexLoads().isEmpty(),
+          false);
+    }
+    if (e.primitive() instanceof IndexReductionPrimitive ip) {
+      IndexReduction r = ip.kernel(inputTypes(e), e.params(), e.outputs().get(0).type());
+      String why = PtxKernelRenderer.unsupported(r);
+      if (why != null) {
+        return new OnCpu(s, why);
+      }
+      return new Indexed(
+          p,
+          PtxKernelRenderer.render(r),
+          Math.toIntExact(PtxKernelRenderer.threads(r)),
+          false,
           false);
     }
     if (IndexPrimitives.handles(e)) {

@@ -7,16 +7,14 @@ import org.vmap4j.TensorType;
 import org.vmap4j.cpu.CpuTensor;
 import org.vmap4j.interpreter.Shapes;
 import org.vmap4j.ir.Equation;
-import org.vmap4j.prim.Argmax;
 import org.vmap4j.prim.ScatterAdd;
 
 /**
- * The structural primitives that move elements by computed positions and do not yet state a {@link
- * org.vmap4j.kernel.KernelDescription} of their own (gather, pad and concatenate do, and are
- * rendered by {@link PtxKernelRenderer} from it), each as one PTX kernel of one thread per output
- * element (per update element for {@code scatter_add}): {@code scatter_add} and {@code argmax},
- * with core's semantics (paired batch dimensions, the first maximum with NaN as the largest value).
- * ({@code pad} and {@code concatenate} state their own descriptions with masked views.)
+ * The one structural primitive that does not yet state a {@link
+ * org.vmap4j.kernel.KernelDescription} of its own ({@code gather}, {@code pad}, {@code concatenate}
+ * and {@code argmax} do, and are rendered by {@link PtxKernelRenderer} from it): {@code
+ * scatter_add}, as one PTX kernel of one thread per update element, with core's semantics (paired
+ * batch dimensions).
  *
  * <p>Entry {@value PtxKernelRenderer#ENTRY} with parameters {@code (x0.., y, n)}. {@code
  * scatter_add} takes {@code (x0.., y, err, n)} and run max(elements moved, indices) threads: thread
@@ -48,7 +46,7 @@ public final class IndexPrimitives {
   /** Whether {@code e} is one of these primitives. */
   public static boolean handles(Equation e) {
     var p = e.primitive();
-    return p == ScatterAdd.SCATTER_ADD || p == Argmax.ARGMAX;
+    return p == ScatterAdd.SCATTER_ADD;
   }
 
   /**
@@ -67,9 +65,6 @@ public final class IndexPrimitives {
         return "scatter_add of bool is not lowered";
       }
     }
-    if (p == Argmax.ARGMAX && operand == DType.BOOL) {
-      return "argmax of bool is not lowered";
-    }
     return null;
   }
 
@@ -85,9 +80,6 @@ public final class IndexPrimitives {
       int indices = e.inputs().get(INDICES).type().size();
       int updates = e.inputs().get(2).type().size();
       return new Kernel(scatterAdd(e), Math.max(updates, indices), true, true);
-    }
-    if (p == Argmax.ARGMAX) {
-      return new Kernel(argmax(e), size(e), false, false);
     }
     return null;
   }
@@ -112,10 +104,6 @@ public final class IndexPrimitives {
             + ") ("
             + where
             + ")");
-  }
-
-  private static int size(Equation e) {
-    return e.outputs().get(0).type().size();
   }
 
   /** Registers and lines of one kernel: the pointers, {@code n}, and the thread's index. */
@@ -173,31 +161,9 @@ public final class IndexPrimitives {
       return q;
     }
 
-    /** Loads element {@code offset} of {@code base} as raw bits (a b32 or b64 register). */
-    String loadBits(DType t, String base, String offset) {
-      String address = PtxKernelRenderer.address(base, offset, t, regs, lines);
-      String v = t.byteSize() == 8 ? regs.b64() : regs.b32();
-      lines.add("ld.global." + bitType(t) + " " + v + ", [" + address + "];");
-      return v;
-    }
-
-    void storeBits(DType t, String base, String offset, String value) {
-      String address = PtxKernelRenderer.address(base, offset, t, regs, lines);
-      lines.add("st.global." + bitType(t) + " [" + address + "], " + value + ";");
-    }
-
     String ptx() {
       return PtxKernelRenderer.assemble("IndexPrimitives", params, regs, lines);
     }
-  }
-
-  /** The PTX type that moves one element of {@code t} unchanged. */
-  private static String bitType(DType t) {
-    return switch (t.byteSize()) {
-      case 1 -> "u8";
-      case 4 -> "b32";
-      default -> "b64";
-    };
   }
 
   /**
@@ -282,68 +248,5 @@ public final class IndexPrimitives {
       throw new UnsupportedOperationException("indices of " + t + " are not lowered");
     }
     return index;
-  }
-
-  /**
-   * The input seen as [outer, length, inner] along the axis; thread g = (o, i) scans its row as the
-   * CPU does: the running best is replaced by a larger value or a NaN, and a NaN is never replaced
-   * (so the scan stops there).
-   */
-  private static String argmax(Equation e) {
-    TensorType x = e.inputs().get(0).type();
-    DType t = x.dtype();
-    if (t == DType.BOOL) {
-      throw new UnsupportedOperationException("argmax of bool is not lowered");
-    }
-    int axis = e.params().integer("axis");
-    int[] xs = x.shape();
-    long length = xs[axis];
-    long inner = Shapes.size(java.util.Arrays.copyOfRange(xs, axis + 1, xs.length));
-    String s = PtxRegisters.suffix(t);
-    Body b = new Body(1, false);
-    String o = b.quotient(b.gid, inner);
-    String within = b.coordinate(b.gid, 1, inner);
-    String base = b.regs.b32();
-    b.add("mul.lo.u32 " + base + ", " + o + ", " + length * inner + ";");
-    b.add("add.u32 " + base + ", " + base + ", " + within + ";");
-    String best = b.regs.of(t);
-    String first = PtxKernelRenderer.address(b.x[0], base, t, b.regs, b.lines);
-    b.add("ld.global." + s + " " + best + ", [" + first + "];");
-    String at = b.regs.b32();
-    b.add("mov.u32 " + at + ", 0;");
-    String nan = b.regs.pred();
-    if (t.isFloating()) {
-      b.add("setp.nan." + s + " " + nan + ", " + best + ", " + best + ";");
-      b.add("@" + nan + " bra FOUND;");
-    }
-    String j = b.regs.b32();
-    b.add("mov.u32 " + j + ", 1;");
-    String end = b.regs.pred();
-    b.add("SCAN:");
-    b.add("setp.ge.u32 " + end + ", " + j + ", " + length + ";");
-    b.add("@" + end + " bra FOUND;");
-    String offset = b.regs.b32();
-    b.add("mad.lo.u32 " + offset + ", " + j + ", " + inner + ", " + base + ";");
-    String v = b.regs.of(t);
-    String address = PtxKernelRenderer.address(b.x[0], offset, t, b.regs, b.lines);
-    b.add("ld.global." + s + " " + v + ", [" + address + "];");
-    String better = b.regs.pred();
-    b.add("setp.gt." + s + " " + better + ", " + v + ", " + best + ";");
-    if (t.isFloating()) {
-      b.add("setp.nan." + s + " " + nan + ", " + v + ", " + v + ";");
-      b.add("or.pred " + better + ", " + better + ", " + nan + ";");
-    }
-    b.add("@" + better + " mov." + s + " " + best + ", " + v + ";");
-    b.add("@" + better + " mov.u32 " + at + ", " + j + ";");
-    if (t.isFloating()) {
-      b.add("@" + nan + " bra FOUND;");
-    }
-    b.add("add.u32 " + j + ", " + j + ", 1;");
-    b.add("bra SCAN;");
-    b.add("FOUND:");
-    String wide = b.regs.b64();
-    b.add("cvt.u64.u32 " + wide + ", " + at + ";");
-    b.storeBits(DType.I64, b.y, b.gid, wide);
-    return b.ptx();
   }
 }

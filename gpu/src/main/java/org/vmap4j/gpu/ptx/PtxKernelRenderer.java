@@ -8,6 +8,8 @@ import org.vmap4j.DType;
 import org.vmap4j.compiler.Fusion;
 import org.vmap4j.interpreter.Shapes;
 import org.vmap4j.kernel.IndexLoad;
+import org.vmap4j.kernel.IndexMonoid;
+import org.vmap4j.kernel.IndexReduction;
 import org.vmap4j.kernel.KernelDescription;
 import org.vmap4j.kernel.Mask;
 import org.vmap4j.kernel.Monoid;
@@ -544,6 +546,159 @@ public final class PtxKernelRenderer {
     body.add("setp.ne.u32 " + notFirst + ", " + lane + ", 0;");
     body.add("@" + notFirst + " bra DONE;");
     store(t, out, warp, acc, regs, body);
+  }
+
+  /** Why this renderer cannot render {@code r}, or null when it can. */
+  public static String unsupported(IndexReduction r) {
+    KernelDescription k = r.values();
+    if (!k.indexLoads().isEmpty()) {
+      return "index reductions over index loads are not lowered to PTX";
+    }
+    String why = unsupported(k);
+    if (why != null) {
+      return why;
+    }
+    for (ScalarStep t : r.monoid().replaces(k.resultType(), false)) {
+      why = PtxLowering.unsupported(t);
+      if (why != null) {
+        return why;
+      }
+    }
+    return null;
+  }
+
+  /** The threads a launch of {@code r} needs, and its {@code n}: one warp per result. */
+  public static long threads(IndexReduction r) {
+    return 32L * r.rows();
+  }
+
+  /**
+   * Renders {@code r} as the entry {@code fused(x0.., y, n)} run on {@link #threads} threads: one
+   * warp per result; lane l combines the values at l, l + 32, ... into a (value, index) pair
+   * starting from the monoid's identity, then the lanes combine their pairs by butterfly shuffles,
+   * every combination by the monoid's steps through the PTX table, and lane 0 writes the index.
+   *
+   * @throws UnsupportedOperationException with {@link #unsupported(IndexReduction)}'s reason
+   */
+  public static String render(IndexReduction r) {
+    String why = unsupported(r);
+    if (why != null) {
+      throw new UnsupportedOperationException(why);
+    }
+    KernelDescription k = r.values();
+    DType t = k.resultType();
+    String s = PtxRegisters.suffix(t);
+    PtxRegisters regs = new PtxRegisters();
+    List<String> body = new ArrayList<>();
+    int inputs = k.inputTypes().size();
+    String[] base = new String[inputs];
+    List<int[]> strides = new ArrayList<>();
+    int[] offsets = new int[inputs];
+    for (int i = 0; i < inputs; i++) {
+      base[i] = globalPointer("x" + i, regs, body);
+      strides.add(k.views().get(i).strides());
+      offsets[i] = k.views().get(i).offset();
+    }
+    String out = globalPointer("y", regs, body);
+    String n = regs.b32();
+    body.add("ld.param.u32 " + n + ", [n];");
+    String tid = regs.b32();
+    String gid = globalThreadIndex(tid, regs, body);
+    String outside = regs.pred();
+    // whole warps leave together: n is a multiple of 32, and so is BLOCK
+    body.add("setp.ge.u32 " + outside + ", " + gid + ", " + n + ";");
+    body.add("@" + outside + " bra DONE;");
+    String warp = regs.b32();
+    String lane = regs.b32();
+    body.add("shr.u32 " + warp + ", " + gid + ", 5;");
+    body.add("and.b32 " + lane + ", " + tid + ", 31;");
+    String acc = regs.of(t);
+    String accIndex = regs.b64();
+    body.add("mov." + s + " " + acc + ", " + PtxRegisters.constant(t, r.monoid().identity()) + ";");
+    body.add(
+        "mov.u64 " + accIndex + ", " + PtxRegisters.rawBits(r.monoid().identityIndex(), 8) + ";");
+    String first = regs.b32();
+    body.add("mul.lo.u32 " + first + ", " + warp + ", " + r.length() + ";");
+    String j = regs.b32();
+    body.add("mov.u32 " + j + ", " + lane + ";");
+    String done = regs.pred();
+    body.add("LOOP:");
+    body.add("setp.ge.u32 " + done + ", " + j + ", " + r.length() + ";");
+    body.add("@" + done + " bra REDUCED;");
+    String index = regs.b32();
+    body.add("add.u32 " + index + ", " + first + ", " + j + ";");
+    String value = element(k, strides, offsets, index, base, regs, body);
+    String wide = regs.b64();
+    body.add("cvt.u64.u32 " + wide + ", " + j + ";");
+    combine(r.monoid(), t, acc, accIndex, value, wide, regs, body);
+    body.add("add.u32 " + j + ", " + j + ", 32;");
+    body.add("bra LOOP;");
+    body.add("REDUCED:");
+    for (int offset = 16; offset >= 1; offset /= 2) {
+      String other = regs.of(t);
+      shuffle(t.byteSize(), other, acc, offset, regs, body);
+      String otherIndex = regs.b64();
+      shuffle(8, otherIndex, accIndex, offset, regs, body);
+      combine(r.monoid(), t, acc, accIndex, other, otherIndex, regs, body);
+    }
+    String notFirst = regs.pred();
+    body.add("setp.ne.u32 " + notFirst + ", " + lane + ", 0;");
+    body.add("@" + notFirst + " bra DONE;");
+    store(DType.I64, out, warp, accIndex, regs, body);
+    List<String> params = new ArrayList<>();
+    for (int i = 0; i < inputs; i++) {
+      params.add(".param .u64 x" + i);
+    }
+    params.add(".param .u64 y");
+    params.add(".param .u32 n");
+    return assemble("PtxKernelRenderer", params, regs, body);
+  }
+
+  /** {@code dst} = lane (this lane xor {@code offset})'s {@code src}, of 4 or 8 bytes. */
+  private static void shuffle(
+      int bytes, String dst, String src, int offset, PtxRegisters regs, List<String> body) {
+    if (bytes == 4) {
+      body.add("shfl.sync.bfly.b32 " + dst + ", " + src + ", " + offset + ", 31, -1;");
+      return;
+    }
+    String lo = regs.b32();
+    String hi = regs.b32();
+    body.add("mov.b64 {" + lo + ", " + hi + "}, " + src + ";");
+    body.add("shfl.sync.bfly.b32 " + lo + ", " + lo + ", " + offset + ", 31, -1;");
+    body.add("shfl.sync.bfly.b32 " + hi + ", " + hi + ", " + offset + ", 31, -1;");
+    body.add("mov.b64 " + dst + ", {" + lo + ", " + hi + "};");
+  }
+
+  /**
+   * (acc, accIndex) becomes (value, index) where the monoid's steps say the candidate replaces it
+   * (rendered through the PTX table, each step into a fresh register).
+   */
+  private static void combine(
+      IndexMonoid m,
+      DType t,
+      String acc,
+      String accIndex,
+      String value,
+      String index,
+      PtxRegisters regs,
+      List<String> body) {
+    Map<String, String> reg = new HashMap<>();
+    reg.put(IndexMonoid.A, acc);
+    reg.put(IndexMonoid.A_INDEX, accIndex);
+    reg.put(IndexMonoid.B, value);
+    reg.put(IndexMonoid.B_INDEX, index);
+    String take = null;
+    for (ScalarStep step : m.replaces(t, false)) {
+      String dst = regs.of(step.dtype());
+      List<String> ops = new ArrayList<>();
+      step.operands().forEach(o -> ops.add(reg.get(o)));
+      body.addAll(PtxLowering.lower(step, dst, ops, regs));
+      reg.put(step.name(), dst);
+      take = dst;
+    }
+    String s = PtxRegisters.suffix(t);
+    body.add("selp." + s + " " + acc + ", " + value + ", " + acc + ", " + take + ";");
+    body.add("selp.b64 " + accIndex + ", " + index + ", " + accIndex + ", " + take + ";");
   }
 
   /** {@code dst = a (+) b} by the monoid's scalar operation, through the PTX table. */
