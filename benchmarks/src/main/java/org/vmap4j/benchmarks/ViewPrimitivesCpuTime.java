@@ -8,20 +8,26 @@ import java.util.function.Supplier;
 import org.vmap4j.DType;
 import org.vmap4j.TensorType;
 import org.vmap4j.cpu.CpuTensor;
+import org.vmap4j.cpu.ElementwiseKernels;
+import org.vmap4j.cpu.ElementwiseLoop;
 import org.vmap4j.cpu.KernelCompiler;
 import org.vmap4j.cpu.ReductionLoop;
 import org.vmap4j.cpu.Storage;
 import org.vmap4j.interpreter.Params;
 import org.vmap4j.interpreter.Shapes;
 import org.vmap4j.prim.Argmax;
+import org.vmap4j.prim.Binary;
 import org.vmap4j.prim.Concatenate;
+import org.vmap4j.prim.Gather;
 import org.vmap4j.prim.Pad;
+import org.vmap4j.prim.ScatterAdd;
 
 /**
  * The eager CPU paths of the primitives moved onto kernel descriptions with views by issue 16
- * ({@code pad}, {@code concatenate}, {@code argmax}) against the hand loops they replaced (kept
- * here, verbatim in substance, as the baselines), both timed by the calling thread's CPU time in
- * the same JVM, alternating which goes first, 21 samples of many calls after 5 warm-up samples.
+ * ({@code pad}, {@code concatenate}, {@code argmax}, {@code scatter_add}) against the hand loops
+ * they replaced (kept here, verbatim in substance, as the baselines), both timed by the calling
+ * thread's CPU time in the same JVM, alternating which goes first, 21 samples of many calls after 5
+ * warm-up samples.
  *
  * <p>Run: {@code java --add-modules jdk.incubator.vector -Dvmap4j.threads=1 -cp <core classes and
  * janino> org.vmap4j.benchmarks.ViewPrimitivesCpuTime}.
@@ -72,6 +78,27 @@ public final class ViewPrimitivesCpuTime {
       argmaxCase(
           "argmax f64[32,10] axis 1 (small)",
           CpuTensor.wrap(DType.F64, r.doubles(320).toArray(), 32, 10),
+          1),
+      scatterCase(
+          "scatter_add f32[10000,64] by i32[512] (embedding gradient)",
+          r,
+          floats(r, 10000, 64),
+          new int[] {512},
+          0,
+          0),
+      scatterCase(
+          "scatter_add f32[256,128] by i64[256,16] axis 1, one batch dim",
+          r,
+          floats(r, 256, 128),
+          new int[] {256, 16},
+          1,
+          1),
+      scatterCase(
+          "scatter_add f64[32,10] by i32[32,1] (small)",
+          r,
+          CpuTensor.wrap(DType.F64, r.doubles(320).toArray(), 32, 10),
+          new int[] {32, 1},
+          1,
           1),
     };
     String only = System.getProperty("case", "");
@@ -196,6 +223,78 @@ public final class ViewPrimitivesCpuTime {
         }
         """,
         et, et, et, et);
+  }
+
+  private static Case scatterCase(String name, Random r, CpuTensor x, int[] is, int axis, int nb) {
+    int n = x.shape()[axis];
+    int count = Arrays.stream(is).reduce(1, (a, b) -> a * b);
+    CpuTensor idx =
+        nb == 1 && is[1] == 16
+            ? CpuTensor.wrap(DType.I64, r.longs(count, 0, n).toArray(), is)
+            : CpuTensor.wrap(DType.I32, r.ints(count, 0, n).toArray(), is);
+    Params p = Gather.params(axis, nb);
+    TensorType ut = Gather.GATHER.inferType(new TensorType[] {x.type(), idx.type()}, p);
+    CpuTensor updates =
+        x.dtype() == DType.F32
+            ? floats(r, ut.shape())
+            : CpuTensor.wrap(DType.F64, r.doubles(ut.size()).toArray(), ut.shape());
+    TensorType out = x.type();
+    CpuTensor[] in = {x, idx, updates};
+    return new Case(
+        name,
+        out.size(),
+        updates.size() + out.size(),
+        () -> handScatterAdd(x, idx, updates, axis, nb, out),
+        () -> ScatterAdd.SCATTER_ADD.evaluate(in, p, out));
+  }
+
+  /** Scatter_add's evaluate before it stated a Scatter (the baseline, with its index checks). */
+  private static CpuTensor handScatterAdd(
+      CpuTensor x, CpuTensor indices, CpuTensor u, int axis, int nb, TensorType out) {
+    int[] xs = x.shape();
+    int b = 1;
+    int pp = 1;
+    int q = 1;
+    for (int d = 0; d < nb; d++) {
+      b *= xs[d];
+    }
+    for (int d = nb; d < axis; d++) {
+      pp *= xs[d];
+    }
+    for (int d = axis + 1; d < xs.length; d++) {
+      q *= xs[d];
+    }
+    int n = xs[axis];
+    int items = indices.size() / b;
+    long[] idx = new long[indices.size()];
+    for (int k = 0; k < idx.length; k++) {
+      long v = indices.getLong(k);
+      if (v < 0 || v >= n) {
+        throw new IndexOutOfBoundsException("scatter_add: index " + v);
+      }
+      idx[k] = v;
+    }
+    CpuTensor result = CpuTensor.allocate(out);
+    x.copyInto(result, 0, result.strides());
+    CpuTensor updates = u.contiguous();
+    DType t = out.dtype();
+    ElementwiseLoop add =
+        ElementwiseKernels.loop(Binary.ADD.renderJava(t, "x0", "x1"), new DType[] {t, t}, t);
+    Object[] operands = {result.data(), updates.data()};
+    int[] offsets = new int[2];
+    int src = updates.offset();
+    for (int bb = 0; bb < b; bb++) {
+      for (int pre = 0; pre < pp; pre++) {
+        int base = (bb * pp + pre) * n * q;
+        for (int i = 0; i < items; i++) {
+          offsets[0] = base + (int) idx[bb * items + i] * q;
+          offsets[1] = src;
+          add.run(operands, offsets, result.data(), offsets[0], q);
+          src += q;
+        }
+      }
+    }
+    return result;
   }
 
   /** Pad's evaluate before it stated a kernel description (the baseline). */

@@ -181,7 +181,7 @@ public final class ViewKernels {
   }
 
   /** Fails with the {@link IndexLoad}'s message at the first index outside its bound. */
-  private static void checkIndices(IndexLoad l, CpuTensor indices) {
+  static void checkIndices(IndexLoad l, CpuTensor indices) {
     int base = indices.offset();
     int n = indices.size();
     int bound = l.bound();

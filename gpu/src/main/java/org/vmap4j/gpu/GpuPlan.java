@@ -6,7 +6,6 @@ import org.vmap4j.TensorType;
 import org.vmap4j.compiler.ExecutionPlan;
 import org.vmap4j.compiler.Fusion;
 import org.vmap4j.gpu.ptx.GemmPtx;
-import org.vmap4j.gpu.ptx.IndexPrimitives;
 import org.vmap4j.gpu.ptx.PtxKernelRenderer;
 import org.vmap4j.gpu.ptx.StridedPrimitives;
 import org.vmap4j.ir.Equation;
@@ -14,6 +13,8 @@ import org.vmap4j.kernel.IndexReduction;
 import org.vmap4j.kernel.IndexReductionPrimitive;
 import org.vmap4j.kernel.KernelDescription;
 import org.vmap4j.kernel.KernelPrimitive;
+import org.vmap4j.kernel.Scatter;
+import org.vmap4j.kernel.ScatterPrimitive;
 import org.vmap4j.prim.DotGeneral;
 import org.vmap4j.prim.Reshape;
 
@@ -89,9 +90,10 @@ public record GpuPlan(ExecutionPlan plan, List<Step> steps) {
   }
 
   /**
-   * A pad, concatenate, gather, scatter_add or argmax as one kernel (see {@link IndexPrimitives}):
-   * {@code n} threads; {@code checksIndices} when the kernel takes the index error word; {@code
-   * startsFromOperand} when the output must hold a copy of input 0 before the launch.
+   * A pad, concatenate, gather, scatter_add or argmax as one kernel rendered from the primitive's
+   * own description (see {@link PtxKernelRenderer}): {@code n} threads; {@code checksIndices} when
+   * the kernel takes the index error word; {@code startsFromOperand} when the output must hold a
+   * copy of input 0 before the launch.
    */
   public record Indexed(
       Fusion.PrimitiveStep source,
@@ -214,13 +216,18 @@ public record GpuPlan(ExecutionPlan plan, List<Step> steps) {
           false,
           false);
     }
-    if (IndexPrimitives.handles(e)) {
-      String why = IndexPrimitives.unsupported(e);
+    if (e.primitive() instanceof ScatterPrimitive sp) {
+      Scatter sc = sp.kernel(inputTypes(e), e.params(), e.outputs().get(0).type());
+      String why = PtxKernelRenderer.unsupported(sc);
       if (why != null) {
         return new OnCpu(s, why);
       }
-      var k = IndexPrimitives.kernel(e);
-      return new Indexed(p, k.ptx(), k.n(), k.checksIndices(), k.startsFromOperand());
+      return new Indexed(
+          p,
+          PtxKernelRenderer.render(sc),
+          Math.toIntExact(PtxKernelRenderer.threads(sc)),
+          !sc.target().indexLoads().isEmpty(),
+          true);
     }
     var strided = StridedPrimitives.description(e);
     if (strided != null) {

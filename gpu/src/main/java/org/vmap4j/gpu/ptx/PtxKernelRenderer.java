@@ -14,6 +14,7 @@ import org.vmap4j.kernel.KernelDescription;
 import org.vmap4j.kernel.Mask;
 import org.vmap4j.kernel.Monoid;
 import org.vmap4j.kernel.ScalarStep;
+import org.vmap4j.kernel.Scatter;
 import org.vmap4j.kernel.View;
 
 /**
@@ -208,9 +209,24 @@ public final class PtxKernelRenderer {
       String err,
       PtxRegisters regs,
       List<String> body) {
-    IndexLoad l = k.indexLoads().get(0);
+    checkIndex(k.indexLoads().get(0), k, indexCount(k), gid, base, err, regs, body);
+  }
+
+  /**
+   * {@link #checkIndex(KernelDescription, String, String[], String, PtxRegisters, List)} for load
+   * {@code l}, whose index input (of {@code k}) holds {@code count} values.
+   */
+  private static void checkIndex(
+      IndexLoad l,
+      KernelDescription k,
+      long count,
+      String gid,
+      String[] base,
+      String err,
+      PtxRegisters regs,
+      List<String> body) {
     String beyond = regs.pred();
-    body.add("setp.ge.u32 " + beyond + ", " + gid + ", " + indexCount(k) + ";");
+    body.add("setp.ge.u32 " + beyond + ", " + gid + ", " + count + ";");
     body.add("@" + beyond + " bra CHECKED;");
     String own = loadIndex(k.inputTypes().get(l.input()), base[l.input()], gid, regs, body);
     String bad = regs.pred();
@@ -546,6 +562,110 @@ public final class PtxKernelRenderer {
     body.add("setp.ne.u32 " + notFirst + ", " + lane + ", 0;");
     body.add("@" + notFirst + " bra DONE;");
     store(t, out, warp, acc, regs, body);
+  }
+
+  /** Why this renderer cannot render {@code s}, or null when it can. */
+  public static String unsupported(Scatter s) {
+    KernelDescription k = s.values();
+    if (s.target().indexLoads().size() > 1 || !k.indexLoads().isEmpty()) {
+      return "scatters with more than one index load are not lowered to PTX (one error word)";
+    }
+    if (k.resultType() == DType.BOOL) {
+      return "scatters of bool are not lowered to PTX";
+    }
+    if (s.combine() != Monoid.SUM) {
+      return "only summing scatters are lowered to PTX (atom.global.add)";
+    }
+    if (s.base() != 0) {
+      return "a scatter's base is input 0 on the GPU (the launch copies input 0 to the output)";
+    }
+    return unsupported(k);
+  }
+
+  /**
+   * The threads a launch of {@code s} needs, and its {@code n}: one per value, and at least one per
+   * index value (each thread checks the index at its own position).
+   */
+  public static long threads(Scatter s) {
+    long values = Shapes.size(s.values().shape());
+    if (s.target().indexLoads().isEmpty()) {
+      return values;
+    }
+    return Math.max(values, scatterIndexCount(s));
+  }
+
+  private static long scatterIndexCount(Scatter s) {
+    return s.values().views().get(s.target().indexLoads().get(0).input()).sourceSize();
+  }
+
+  /**
+   * Renders {@code s} as the entry {@code fused(x0.., y, err, n)} ({@code err} only with an index
+   * load) run on {@link #threads(Scatter)} threads, whose output the caller fills with a copy of
+   * input 0 first: thread g checks index g as a gather's kernel does, then, when g is a point of
+   * the values, adds its value at the target's element by {@code atom.global.add}, so repeated
+   * indices accumulate (in an unspecified order).
+   *
+   * @throws UnsupportedOperationException with {@link #unsupported(Scatter)}'s reason
+   */
+  public static String render(Scatter s) {
+    String why = unsupported(s);
+    if (why != null) {
+      throw new UnsupportedOperationException(why);
+    }
+    KernelDescription k = s.values();
+    DType t = k.resultType();
+    PtxRegisters regs = new PtxRegisters();
+    List<String> body = new ArrayList<>();
+    int inputs = k.inputTypes().size();
+    String[] base = new String[inputs];
+    List<int[]> strides = new ArrayList<>();
+    int[] offsets = new int[inputs];
+    for (int i = 0; i < inputs; i++) {
+      base[i] = globalPointer("x" + i, regs, body);
+      strides.add(k.views().get(i).strides());
+      offsets[i] = k.views().get(i).offset();
+    }
+    String out = globalPointer("y", regs, body);
+    List<IndexLoad> loads = s.target().indexLoads();
+    String err = loads.isEmpty() ? null : globalPointer("err", regs, body);
+    String n = regs.b32();
+    body.add("ld.param.u32 " + n + ", [n];");
+    String tid = regs.b32();
+    String gid = globalThreadIndex(tid, regs, body);
+    String outside = regs.pred();
+    body.add("setp.ge.u32 " + outside + ", " + gid + ", " + n + ";");
+    body.add("@" + outside + " bra DONE;");
+    if (!loads.isEmpty()) {
+      checkIndex(loads.get(0), k, scatterIndexCount(s), gid, base, err, regs, body);
+    }
+    body.add("setp.ge.u32 " + outside + ", " + gid + ", " + Shapes.size(k.shape()) + ";");
+    body.add("@" + outside + " bra DONE;");
+    String value = element(k, strides, offsets, gid, base, regs, body);
+    View target = s.target();
+    String to = offset(gid, k.shape(), target.strides(), target.offset(), regs, body);
+    for (IndexLoad l : loads) {
+      to = addIndex(k, l, gid, to, base, regs, body);
+    }
+    String address = address(out, to, t, regs, body);
+    String old = regs.of(t);
+    String type =
+        switch (t) {
+          case F32 -> "f32";
+          case F64 -> "f64";
+          case I32 -> "s32";
+          default -> "u64"; // two's complement: the same bits as a signed add
+        };
+    body.add("atom.global.add." + type + " " + old + ", [" + address + "], " + value + ";");
+    List<String> params = new ArrayList<>();
+    for (int i = 0; i < inputs; i++) {
+      params.add(".param .u64 x" + i);
+    }
+    params.add(".param .u64 y");
+    if (err != null) {
+      params.add(".param .u64 err");
+    }
+    params.add(".param .u32 n");
+    return assemble("PtxKernelRenderer", params, regs, body);
   }
 
   /** Why this renderer cannot render {@code r}, or null when it can. */
