@@ -61,10 +61,30 @@ public final class IndexReductions {
     return ViewKernels.run(v, inputs, new TensorType(v.resultType(), v.shape()));
   }
 
+  /**
+   * Step {@code s} as one Java expression, its operands' steps substituted in: each select is then
+   * a conditional that evaluates only the branch it takes, so a scan tests "larger?" first and
+   * looks for NaN only when the candidate is not larger, as a hand-written scan would (declaring
+   * every step first made the scan about 1.1x slower).
+   */
+  private static String inlined(List<ScalarStep> steps, ScalarStep s) {
+    List<String> operands = new java.util.ArrayList<>();
+    for (String o : s.operands()) {
+      ScalarStep producer = null;
+      for (ScalarStep p : steps) {
+        if (p.name().equals(o)) {
+          producer = p;
+        }
+      }
+      operands.add(producer == null ? o : "(" + inlined(steps, producer) + ")");
+    }
+    return JavaScalarOps.render(s.op(), s.dtype(), s.operandTypes(), operands);
+  }
+
   private static String source(IndexMonoid m, DType t) {
     String et = Storage.javaType(t);
     List<ScalarStep> steps = m.replaces(t, true);
-    String take = steps.get(steps.size() - 1).name();
+    ScalarStep take = steps.get(steps.size() - 1);
     StringBuilder sb = new StringBuilder();
     sb.append("public void run(Object xo, int off, Object yo, int rows, int length) {\n");
     sb.append(String.format("  final %s[] x = (%s[]) xo;%n", et, et));
@@ -75,9 +95,10 @@ public final class IndexReductions {
     sb.append("    long at = 0;\n");
     sb.append("    for (int j = 1; j < length; j++) {\n");
     sb.append(String.format("      final %s %s = x[base + j];%n", et, IndexMonoid.B));
-    sb.append(JavaScalarOps.statements(steps));
     sb.append(
-        String.format("      if (%s) { %s = %s; at = j; }%n", take, IndexMonoid.A, IndexMonoid.B));
+        String.format(
+            "      if (%s) { %s = %s; at = j; }%n",
+            inlined(steps, take), IndexMonoid.A, IndexMonoid.B));
     sb.append("    }\n    y[i] = at;\n  }\n}\n");
     return sb.toString();
   }
