@@ -7,12 +7,12 @@ import org.vmap4j.interpreter.Shapes;
 import org.vmap4j.kernel.Monoid;
 
 /**
- * Reductions over a set of axes (sum, max, min) and argmax along one axis, as generated loops. When
- * the reduced axes are consecutive axes of a contiguous tensor that are not last (the batch axis of
- * per-example results, or the time axis of a {@code [B, T, N]} sequence's per-example bias
- * gradient), each block before them accumulates whole rows, so the inner loop runs along memory
- * with no copy; otherwise the reduced axes are moved last and each output element reduces one
- * contiguous run.
+ * Reductions over a set of axes (sum, max, min), as generated loops (argmax is an {@link
+ * org.vmap4j.kernel.IndexReduction}, rendered by {@link IndexReductions}). When the reduced axes
+ * are consecutive axes of a contiguous tensor that are not last (the batch axis of per-example
+ * results, or the time axis of a {@code [B, T, N]} sequence's per-example bias gradient), each
+ * block before them accumulates whole rows, so the inner loop runs along memory with no copy;
+ * otherwise the reduced axes are moved last and each output element reduces one contiguous run.
  */
 public final class Reductions {
   /**
@@ -64,19 +64,6 @@ public final class Reductions {
    */
   public interface InterleavedReductionLoop {
     void run(Object x, int xOffset, Object out, int blocks, int rows, int length);
-  }
-
-  /** Index of the first maximum along {@code axis} (NaN counts as the maximum), as I64. */
-  public static CpuTensor argmax(CpuTensor x, int axis, TensorType outType) {
-    int nd = x.ndim();
-    int[] perm = Shapes.concat(Shapes.complement(nd, new int[] {axis}), new int[] {axis});
-    CpuTensor block = x.permuteView(perm).contiguous();
-    CpuTensor out = CpuTensor.allocate(outType);
-    if (outType.size() > 0) {
-      KernelCompiler.instance(argmaxSource(x.dtype()), ReductionLoop.class)
-          .run(block.data(), block.offset(), out.data(), outType.size(), x.shape()[axis]);
-    }
-    return out;
   }
 
   /** Each of {@code rows} contiguous runs of {@code length} elements into one element. */
@@ -131,30 +118,5 @@ public final class Reductions {
             "    for (int i = 0; i < rows; i++) { y[k * rows + i] = (%s) acc[i]; }%n", et));
     sb.append("  }\n");
     return sb.append("}\n").toString();
-  }
-
-  private static String argmaxSource(DType t) {
-    String et = Storage.javaType(t);
-    return String.format(
-        """
-        public void run(Object xo, int off, Object yo, int rows, int length) {
-          final %s[] x = (%s[]) xo;
-          final long[] y = (long[]) yo;
-          for (int i = 0; i < rows; i++) {
-            final int b = off + i * length;
-            %s best = x[b];
-            long at = 0;
-            for (int j = 1; j < length; j++) {
-              final %s v = x[b + j];
-              if (best == best && (v > best || v != v)) {
-                best = v;
-                at = j;
-              }
-            }
-            y[i] = at;
-          }
-        }
-        """,
-        et, et, et, et);
   }
 }

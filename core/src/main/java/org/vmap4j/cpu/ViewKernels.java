@@ -49,11 +49,15 @@ public final class ViewKernels {
 
   /**
    * Runs {@code k} (without a reduction) on {@code inputs}, one per kernel input, and returns the
-   * result as a row-major tensor of {@code out}, whose size is the kernel's.
+   * result as a row-major tensor of {@code out}, whose size is the kernel's. A kernel with masked
+   * views (a pad, a concatenation) is rendered by {@link MaskedViews}.
    *
    * @throws IndexOutOfBoundsException for an index outside its load's bound
    */
   public static CpuTensor run(KernelDescription k, CpuTensor[] inputs, TensorType out) {
+    if (k.hasMasks()) {
+      return MaskedViews.run(k, inputs, out);
+    }
     if (k.reduce() != null) {
       throw new IllegalArgumentException(
           "ViewKernels renders kernels without a reduction, got " + k.describe());
@@ -190,7 +194,7 @@ public final class ViewKernels {
   }
 
   /** Fails with the {@link IndexLoad}'s message at the first index outside its bound. */
-  private static void checkIndices(IndexLoad l, CpuTensor indices) {
+  static void checkIndices(IndexLoad l, CpuTensor indices) {
     int base = indices.offset();
     int n = indices.size();
     int bound = l.bound();

@@ -12,7 +12,8 @@ import org.vmap4j.DType;
  * graph of {@code steps}; the step {@code result} (or an input) is the value at each point, written
  * out as it is, or, when {@code reduce} is not null, combined over the trailing {@code reducedDims}
  * dimensions of {@code shape} by that monoid. An input that is only read as indices (by another
- * view's {@link IndexLoad}) need not appear in the steps.
+ * view's {@link IndexLoad}) or only outside another view's {@link Mask} need not appear in the
+ * steps.
  *
  * <p>The CPU backend renders descriptions to Java (org.vmap4j.cpu.JavaScalarOps), the GPU backend
  * to PTX; fusion (org.vmap4j.compiler.Fusion) builds them by composing the scalar operations of
@@ -83,6 +84,20 @@ public record KernelDescription(
                 + " dimensions: "
                 + v);
       }
+      Mask m = v.mask();
+      if (m != null
+          && m.otherwise() >= 0
+          && (m.otherwise() <= i
+              || m.otherwise() >= views.size()
+              || inputTypes.get(m.otherwise()) != inputTypes.get(i))) {
+        throw new IllegalArgumentException(
+            "the view of x"
+                + i
+                + " reads x"
+                + m.otherwise()
+                + " outside its mask: it must be a later input of the same dtype, got "
+                + inputTypes);
+      }
       for (IndexLoad l : v.indexLoads()) {
         if (l.input() >= views.size()
             || l.input() == i
@@ -110,6 +125,30 @@ public record KernelDescription(
     java.util.Set<Integer> out = new java.util.TreeSet<>();
     views.forEach(v -> v.indexLoads().forEach(l -> out.add(l.input())));
     return out;
+  }
+
+  /** Whether some view has a {@link Mask} (a pad, a concatenation). */
+  public boolean hasMasks() {
+    for (View v : views) {
+      if (v.mask() != null) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * The inputs read at a point where {@code input} is read: {@code input}, then, while the last one
+   * has a mask that falls through to another input, that input ({@link Mask#otherwise()}).
+   */
+  public List<Integer> maskChain(int input) {
+    List<Integer> chain = new java.util.ArrayList<>();
+    for (int j = input; j >= 0; ) {
+      chain.add(j);
+      Mask m = views.get(j).mask();
+      j = m == null ? -1 : m.otherwise();
+    }
+    return chain;
   }
 
   /** The index loads of every view, in input order. */

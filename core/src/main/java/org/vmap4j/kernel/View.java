@@ -15,14 +15,24 @@ import java.util.List;
  * <p>{@link #CONTIGUOUS} (strides null) is the common case: the input is a row-major array of the
  * kernel's iteration shape, read at the point's flat index.
  *
+ * <p>A view with a {@link Mask} reads its input only at the points the mask holds, with the strides
+ * applied to the position inside the mask; elsewhere it reads the mask's fill value or another
+ * input (a pad, a concatenation's operands).
+ *
  * @param shape the input array's shape (null for {@link #CONTIGUOUS})
  * @param strides elements per step along each dimension of the iteration space
  * @param offset the element read at the origin, before index loads
  * @param indexLoads gather-like terms of the offset, in order
+ * @param mask where the view is read, or null for every point
  */
-public record View(int[] shape, int[] strides, int offset, List<IndexLoad> indexLoads) {
+public record View(int[] shape, int[] strides, int offset, List<IndexLoad> indexLoads, Mask mask) {
   /** A row-major array of the kernel's iteration shape, read at each point's flat index. */
   public static final View CONTIGUOUS = new View(null, null, 0, List.of());
+
+  /** A view read at every point of the iteration space. */
+  public View(int[] shape, int[] strides, int offset, List<IndexLoad> indexLoads) {
+    this(shape, strides, offset, indexLoads, null);
+  }
 
   public View {
     shape = shape == null ? null : shape.clone();
@@ -34,6 +44,22 @@ public record View(int[] shape, int[] strides, int offset, List<IndexLoad> index
     if (strides == null && (offset != 0 || !indexLoads.isEmpty())) {
       throw new IllegalArgumentException("a contiguous view has no offset and no index loads");
     }
+    if (mask != null && (strides == null || !indexLoads.isEmpty())) {
+      throw new IllegalArgumentException(
+          "a masked view has strides and no index loads (index loads under a mask are not built)");
+    }
+    if (mask != null && mask.low().length != strides.length) {
+      throw new IllegalArgumentException(
+          "the mask " + mask + " has another rank than the strides " + Arrays.toString(strides));
+    }
+  }
+
+  /**
+   * A strided read of an array of {@code shape} at the points {@code mask} holds ({@code strides}
+   * apply to the position inside the mask).
+   */
+  public static View masked(int[] shape, int[] strides, int offset, Mask mask) {
+    return new View(shape, strides, offset, List.of(), java.util.Objects.requireNonNull(mask));
   }
 
   /** A strided read of an array of {@code shape}. */
@@ -64,12 +90,17 @@ public record View(int[] shape, int[] strides, int offset, List<IndexLoad> index
         && Arrays.equals(shape, v.shape)
         && Arrays.equals(strides, v.strides)
         && offset == v.offset
-        && indexLoads.equals(v.indexLoads);
+        && indexLoads.equals(v.indexLoads)
+        && java.util.Objects.equals(mask, v.mask);
   }
 
   @Override
   public int hashCode() {
-    return Arrays.hashCode(strides) * 31 + Arrays.hashCode(shape) + offset + indexLoads.hashCode();
+    return Arrays.hashCode(strides) * 31
+        + Arrays.hashCode(shape)
+        + offset
+        + indexLoads.hashCode()
+        + java.util.Objects.hashCode(mask);
   }
 
   @Override
@@ -83,6 +114,7 @@ public record View(int[] shape, int[] strides, int offset, List<IndexLoad> index
             + ", offset="
             + offset
             + (indexLoads.isEmpty() ? "" : ", " + indexLoads)
+            + (mask == null ? "" : ", " + mask)
             + ")";
   }
 }

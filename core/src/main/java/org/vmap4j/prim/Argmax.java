@@ -1,22 +1,28 @@
 package org.vmap4j.prim;
 
+import java.util.List;
 import org.vmap4j.DType;
 import org.vmap4j.Tensor;
 import org.vmap4j.TensorType;
 import org.vmap4j.cpu.CpuTensor;
-import org.vmap4j.cpu.Reductions;
+import org.vmap4j.cpu.IndexReductions;
 import org.vmap4j.interpreter.BatchRules;
 import org.vmap4j.interpreter.Batched;
 import org.vmap4j.interpreter.Interpreters;
 import org.vmap4j.interpreter.Params;
 import org.vmap4j.interpreter.Shapes;
 import org.vmap4j.interpreter.SingleResultPrimitive;
+import org.vmap4j.kernel.IndexMonoid;
+import org.vmap4j.kernel.IndexReduction;
+import org.vmap4j.kernel.IndexReductionPrimitive;
+import org.vmap4j.kernel.KernelDescription;
+import org.vmap4j.kernel.View;
 
 /**
  * Index (I64) of the first maximum along {@code axis}, which is removed from the shape; a NaN
  * counts as larger than any number, as in NumPy and PyTorch.
  */
-public enum Argmax implements SingleResultPrimitive {
+public enum Argmax implements SingleResultPrimitive, IndexReductionPrimitive {
   ARGMAX;
 
   public static Params params(int axis) {
@@ -38,7 +44,30 @@ public enum Argmax implements SingleResultPrimitive {
 
   @Override
   public CpuTensor evaluate(CpuTensor[] in, Params params, TensorType out) {
-    return Reductions.argmax(in[0], params.integer("axis"), out);
+    return IndexReductions.run(kernel(new TensorType[] {in[0].type()}, params, out), in, out);
+  }
+
+  /**
+   * The values are x with the axis moved last (a strided view: the other dimensions in order, then
+   * the axis), picked from by {@link IndexMonoid#ARGMAX}.
+   */
+  @Override
+  public IndexReduction kernel(TensorType[] in, Params params, TensorType out) {
+    int[] xs = in[0].shape();
+    int axis = Shapes.axis(params.integer("axis"), xs.length, "argmax");
+    int[] order = Shapes.concat(Shapes.complement(xs.length, new int[] {axis}), new int[] {axis});
+    View x = View.strided(xs, Shapes.select(Shapes.contiguousStrides(xs), order), 0);
+    KernelDescription values =
+        new KernelDescription(
+            List.of(),
+            "x0",
+            in[0].dtype(),
+            List.of(in[0].dtype()),
+            Shapes.select(xs, order),
+            null,
+            0,
+            List.of(x));
+    return new IndexReduction(values, IndexMonoid.ARGMAX);
   }
 
   @Override

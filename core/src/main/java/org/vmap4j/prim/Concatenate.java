@@ -1,8 +1,12 @@
 package org.vmap4j.prim;
 
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import org.vmap4j.Tensor;
 import org.vmap4j.TensorType;
 import org.vmap4j.cpu.CpuTensor;
+import org.vmap4j.cpu.ViewKernels;
 import org.vmap4j.interpreter.BatchRules;
 import org.vmap4j.interpreter.Batched;
 import org.vmap4j.interpreter.Interpreters;
@@ -10,9 +14,13 @@ import org.vmap4j.interpreter.Params;
 import org.vmap4j.interpreter.Shapes;
 import org.vmap4j.interpreter.SingleResultPrimitive;
 import org.vmap4j.interpreter.Tangents;
+import org.vmap4j.kernel.KernelDescription;
+import org.vmap4j.kernel.KernelPrimitive;
+import org.vmap4j.kernel.Mask;
+import org.vmap4j.kernel.View;
 
 /** Joins operands of one dtype along {@code axis}; all other dimensions must agree. */
-public enum Concatenate implements SingleResultPrimitive {
+public enum Concatenate implements SingleResultPrimitive, KernelPrimitive {
   CONCATENATE;
 
   public static Params params(int axis) {
@@ -57,17 +65,46 @@ public enum Concatenate implements SingleResultPrimitive {
 
   @Override
   public CpuTensor evaluate(CpuTensor[] in, Params p, TensorType out) {
-    int axis = p.integer("axis");
-    CpuTensor result = CpuTensor.allocate(out);
-    int[] strides = result.strides();
-    int offset = 0;
-    for (CpuTensor t : in) {
-      if (t.size() > 0) {
-        t.copyInto(result, offset, strides);
-      }
-      offset += t.shape()[axis] * strides[axis];
+    TensorType[] types = new TensorType[in.length];
+    for (int i = 0; i < in.length; i++) {
+      types[i] = in[i].type();
     }
-    return result;
+    return ViewKernels.run(kernel(types, p, out), in, out);
+  }
+
+  /**
+   * One point per output element; operand j is read, row-major, where the axis coordinate lies in
+   * its range {@code [start_j, start_j + n_j)}, and outside that range the view falls through to
+   * operand j + 1: a chain of masked views that tiles the output.
+   */
+  @Override
+  public KernelDescription kernel(TensorType[] in, Params p, TensorType out) {
+    int axis = p.integer("axis");
+    int rank = out.ndim();
+    int[] step = new int[rank];
+    java.util.Arrays.fill(step, 1);
+    List<View> views = new ArrayList<>(in.length);
+    int start = 0;
+    for (int j = 0; j < in.length; j++) {
+      int[] xs = in[j].shape();
+      int[] low = new int[rank];
+      low[axis] = start;
+      Mask range =
+          j + 1 < in.length
+              ? Mask.orElse(low, step, xs, j + 1)
+              : Mask.filled(low, step, xs, 0); // the chain tiles the output: never read
+      views.add(View.masked(xs, Shapes.contiguousStrides(xs), 0, range));
+      start += xs[axis];
+    }
+    return new KernelDescription(
+        List.of(),
+        "x0",
+        out.dtype(),
+        Collections.nCopies(in.length, out.dtype()),
+        out.shape(),
+        null,
+        0,
+        views);
   }
 
   @Override

@@ -111,29 +111,6 @@ public enum Gather implements SingleResultPrimitive, KernelPrimitive {
           Shapes.size(items),
           x.withShape(shape));
     }
-
-    /** The indices as longs, each checked to lie in {@code [0, n)}. */
-    static long[] indices(String op, CpuTensor idx, int n) {
-      long[] out = new long[idx.size()];
-      for (int k = 0; k < out.length; k++) {
-        long v = idx.getLong(k);
-        if (v < 0 || v >= n) {
-          throw new IndexOutOfBoundsException(
-              op
-                  + ": index "
-                  + v
-                  + " at flat position "
-                  + k
-                  + " of the indices "
-                  + idx.type()
-                  + " is outside [0, "
-                  + n
-                  + ")");
-        }
-        out[k] = v;
-      }
-      return out;
-    }
   }
 
   /**

@@ -1,21 +1,27 @@
 package org.vmap4j.prim;
 
+import java.util.List;
 import org.vmap4j.Tensor;
 import org.vmap4j.TensorType;
 import org.vmap4j.cpu.CpuTensor;
-import org.vmap4j.cpu.Storage;
+import org.vmap4j.cpu.ViewKernels;
 import org.vmap4j.interpreter.BatchRules;
 import org.vmap4j.interpreter.Batched;
 import org.vmap4j.interpreter.Interpreters;
 import org.vmap4j.interpreter.Params;
+import org.vmap4j.interpreter.Shapes;
 import org.vmap4j.interpreter.SingleResultPrimitive;
+import org.vmap4j.kernel.KernelDescription;
+import org.vmap4j.kernel.KernelPrimitive;
+import org.vmap4j.kernel.Mask;
+import org.vmap4j.kernel.View;
 
 /**
  * Pads with {@code value}: {@code low[d]} elements before, {@code high[d]} after and {@code
  * interior[d]} between neighbours along each dimension (all non-negative). The transpose of {@link
  * Slice}.
  */
-public enum Pad implements SingleResultPrimitive {
+public enum Pad implements SingleResultPrimitive, KernelPrimitive {
   PAD;
 
   public static Params params(int[] low, int[] high, int[] interior, double value) {
@@ -46,22 +52,24 @@ public enum Pad implements SingleResultPrimitive {
 
   @Override
   public CpuTensor evaluate(CpuTensor[] in, Params p, TensorType out) {
-    CpuTensor result = CpuTensor.allocate(out);
-    Storage.fill(result.data(), 0, out.size(), p.real("value"));
-    if (in[0].size() == 0) {
-      return result;
+    return ViewKernels.run(kernel(new TensorType[] {in[0].type()}, p, out), in, out);
+  }
+
+  /**
+   * One point per output element; x is read, row-major, at the points {@code low + (interior + 1) *
+   * k} with k inside x's shape, and every other point reads the padding value.
+   */
+  @Override
+  public KernelDescription kernel(TensorType[] in, Params p, TensorType out) {
+    int[] xs = in[0].shape();
+    int[] step = p.ints("interior").clone();
+    for (int d = 0; d < step.length; d++) {
+      step[d] += 1;
     }
-    int[] low = p.ints("low");
-    int[] interior = p.ints("interior");
-    int[] rs = result.strides();
-    int offset = 0;
-    int[] strides = new int[rs.length];
-    for (int d = 0; d < rs.length; d++) {
-      offset += low[d] * rs[d];
-      strides[d] = rs[d] * (interior[d] + 1);
-    }
-    in[0].copyInto(result, offset, strides);
-    return result;
+    Mask inside = Mask.filled(p.ints("low"), step, xs, p.real("value"));
+    View x = View.masked(xs, Shapes.contiguousStrides(xs), 0, inside);
+    return new KernelDescription(
+        List.of(), "x0", in[0].dtype(), List.of(in[0].dtype()), out.shape(), null, 0, List.of(x));
   }
 
   @Override

@@ -1,24 +1,29 @@
 package org.vmap4j.prim;
 
-import org.vmap4j.DType;
+import java.util.List;
 import org.vmap4j.Tensor;
 import org.vmap4j.TensorType;
 import org.vmap4j.cpu.CpuTensor;
-import org.vmap4j.cpu.ElementwiseKernels;
-import org.vmap4j.cpu.ElementwiseLoop;
+import org.vmap4j.cpu.ScatterKernels;
 import org.vmap4j.interpreter.BatchRules;
 import org.vmap4j.interpreter.Batched;
 import org.vmap4j.interpreter.Interpreters;
 import org.vmap4j.interpreter.Params;
 import org.vmap4j.interpreter.SingleResultPrimitive;
 import org.vmap4j.interpreter.Tangents;
+import org.vmap4j.kernel.IndexLoad;
+import org.vmap4j.kernel.KernelDescription;
+import org.vmap4j.kernel.Monoid;
+import org.vmap4j.kernel.Scatter;
+import org.vmap4j.kernel.ScatterPrimitive;
+import org.vmap4j.kernel.View;
 
 /**
  * {@code scatter_add(operand, indices, updates)}: a copy of {@code operand} with each slice of
  * {@code updates} added at the position its index names, with {@link Gather}'s layout (updates have
  * the shape gather would produce); repeated indices accumulate. The transpose of gather.
  */
-public enum ScatterAdd implements SingleResultPrimitive {
+public enum ScatterAdd implements SingleResultPrimitive, ScatterPrimitive {
   SCATTER_ADD;
 
   @Override
@@ -42,30 +47,40 @@ public enum ScatterAdd implements SingleResultPrimitive {
 
   @Override
   public CpuTensor evaluate(CpuTensor[] in, Params p, TensorType out) {
-    Gather.IndexedLayout l = Gather.IndexedLayout.of("scatter_add", in[0].type(), in[1].type(), p);
-    long[] idx = Gather.IndexedLayout.indices("scatter_add", in[1], l.n());
-    CpuTensor result = CpuTensor.allocate(out);
-    in[0].copyInto(result, 0, result.strides());
-    CpuTensor updates = in[2].contiguous();
-    DType t = out.dtype();
-    ElementwiseLoop add =
-        ElementwiseKernels.loop(Binary.ADD.renderJava(t, "x0", "x1"), new DType[] {t, t}, t);
-    Object[] operands = {result.data(), updates.data()};
-    int[] offsets = new int[2];
+    TensorType[] types = {in[0].type(), in[1].type(), in[2].type()};
+    return ScatterKernels.run(kernel(types, p, out), in, out);
+  }
+
+  /**
+   * Gather's layout turned around: one point per update element, the updates (x2) seen as {@code
+   * [B, P, I, Q]} and read in order, the indices (x1, seen as {@code [B, I]}) with strides {@code
+   * [I, 0, 1, 0]}; each value is added to a copy of the operand (x0) at {@code [b, p, idx[b, i],
+   * q]}: strides {@code [PNQ, NQ, 0, 1]} plus an index load of stride Q.
+   */
+  @Override
+  public Scatter kernel(TensorType[] in, Params p, TensorType out) {
+    Gather.IndexedLayout l = Gather.IndexedLayout.of("scatter_add", in[0], in[1], p);
     int q = l.q();
-    int src = updates.offset();
-    for (int b = 0; b < l.b(); b++) {
-      for (int pre = 0; pre < l.p(); pre++) {
-        int base = (b * l.p() + pre) * l.n() * q;
-        for (int i = 0; i < l.i(); i++) {
-          offsets[0] = base + (int) idx[b * l.i() + i] * q;
-          offsets[1] = src;
-          add.run(operands, offsets, result.data(), offsets[0], q);
-          src += q;
-        }
-      }
-    }
-    return result;
+    int n = l.n();
+    View operand = View.strided(in[0].shape(), new int[4], 0); // the base: not read per point
+    View indices = View.strided(in[1].shape(), new int[] {l.i(), 0, 1, 0}, 0);
+    KernelDescription updates =
+        new KernelDescription(
+            List.of(),
+            "x2",
+            in[2].dtype(),
+            List.of(in[0].dtype(), in[1].dtype(), in[2].dtype()),
+            new int[] {l.b(), l.p(), l.i(), q},
+            null,
+            0,
+            List.of(operand, indices, View.CONTIGUOUS));
+    View target =
+        new View(
+            in[0].shape(),
+            new int[] {l.p() * n * q, n * q, 0, 1},
+            0,
+            List.of(new IndexLoad(1, q, n, "scatter_add")));
+    return new Scatter(updates, 0, target, Monoid.SUM);
   }
 
   @Override

@@ -173,7 +173,7 @@ class ViewKernelsTest {
   }
 
   /** The operand's elements in a row-major array of the transposed shape, seen through a view. */
-  private static CpuTensor transposedView(double[] values, int[] shape) {
+  static CpuTensor transposedView(double[] values, int[] shape) {
     int r = shape.length;
     int[] reversed = new int[r];
     for (int d = 0; d < r; d++) {
@@ -207,7 +207,7 @@ class ViewKernelsTest {
     return s;
   }
 
-  private static int size(int[] shape) {
+  static int size(int[] shape) {
     int n = 1;
     for (int d : shape) {
       n *= d;
@@ -215,7 +215,7 @@ class ViewKernelsTest {
     return n;
   }
 
-  private static int flat(int[] shape, int[] idx) {
+  static int flat(int[] shape, int[] idx) {
     int f = 0;
     for (int d = 0; d < shape.length; d++) {
       f = f * shape[d] + idx[d];
@@ -223,7 +223,7 @@ class ViewKernelsTest {
     return f;
   }
 
-  private static void forEachIndex(int[] shape, java.util.function.Consumer<int[]> body) {
+  static void forEachIndex(int[] shape, java.util.function.Consumer<int[]> body) {
     int n = size(shape);
     int[] idx = new int[shape.length];
     for (int k = 0; k < n; k++) {

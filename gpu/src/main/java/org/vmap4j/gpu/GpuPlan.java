@@ -7,13 +7,16 @@ import org.vmap4j.TensorType;
 import org.vmap4j.backend.Plan;
 import org.vmap4j.backend.PlanStep;
 import org.vmap4j.gpu.ptx.GemmPtx;
-import org.vmap4j.gpu.ptx.IndexPrimitives;
 import org.vmap4j.gpu.ptx.PtxKernelRenderer;
 import org.vmap4j.ir.Equation;
 import org.vmap4j.kernel.Contraction;
 import org.vmap4j.kernel.GemmDescription;
 import org.vmap4j.kernel.GemmPrimitive;
+import org.vmap4j.kernel.IndexReduction;
+import org.vmap4j.kernel.IndexReductionPrimitive;
 import org.vmap4j.kernel.KernelDescription;
+import org.vmap4j.kernel.Scatter;
+import org.vmap4j.kernel.ScatterPrimitive;
 import org.vmap4j.kernel.View;
 
 /**
@@ -81,10 +84,10 @@ public record GpuPlan(Plan plan, List<Step> steps) {
   }
 
   /**
-   * A gather (its own kernel, with an index load) or a pad, concatenate, scatter_add or argmax (see
-   * {@link IndexPrimitives}) as one kernel: {@code n} threads; {@code checksIndices} when the
-   * kernel takes the index error word; {@code startsFromOperand} when the output must hold a copy
-   * of input 0 before the launch.
+   * A pad, concatenate, gather, scatter_add or argmax as one kernel rendered from the primitive's
+   * own description (see {@link PtxKernelRenderer}): {@code n} threads; {@code checksIndices} when
+   * the kernel takes the index error word; {@code startsFromOperand} when the output must hold a
+   * copy of input 0 before the launch.
    */
   public record Indexed(
       PlanStep.Single source, String ptx, int n, boolean checksIndices, boolean startsFromOperand)
@@ -159,13 +162,31 @@ public record GpuPlan(Plan plan, List<Step> steps) {
     if (kernel.isPresent()) {
       return ownKernel(p, kernel.get());
     }
-    if (IndexPrimitives.handles(e)) {
-      String why = IndexPrimitives.unsupported(e);
+    if (e.primitive() instanceof IndexReductionPrimitive ip) {
+      IndexReduction r = ip.kernel(inputTypes(e), e.params(), e.outputs().get(0).type());
+      String why = PtxKernelRenderer.unsupported(r);
       if (why != null) {
         return new OnCpu(s, why);
       }
-      var k = IndexPrimitives.kernel(e);
-      return new Indexed(p, k.ptx(), k.n(), k.checksIndices(), k.startsFromOperand());
+      return new Indexed(
+          p,
+          PtxKernelRenderer.render(r),
+          Math.toIntExact(PtxKernelRenderer.threads(r)),
+          false,
+          false);
+    }
+    if (e.primitive() instanceof ScatterPrimitive sp) {
+      Scatter sc = sp.kernel(inputTypes(e), e.params(), e.outputs().get(0).type());
+      String why = PtxKernelRenderer.unsupported(sc);
+      if (why != null) {
+        return new OnCpu(s, why);
+      }
+      return new Indexed(
+          p,
+          PtxKernelRenderer.render(sc),
+          Math.toIntExact(PtxKernelRenderer.threads(sc)),
+          !sc.target().indexLoads().isEmpty(),
+          true);
     }
     return new OnCpu(s, "no GPU lowering for " + p.primitiveName());
   }

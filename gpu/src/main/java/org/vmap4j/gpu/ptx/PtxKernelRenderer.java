@@ -7,9 +7,13 @@ import java.util.Map;
 import org.vmap4j.DType;
 import org.vmap4j.backend.HostArrays;
 import org.vmap4j.kernel.IndexLoad;
+import org.vmap4j.kernel.IndexMonoid;
+import org.vmap4j.kernel.IndexReduction;
 import org.vmap4j.kernel.KernelDescription;
+import org.vmap4j.kernel.Mask;
 import org.vmap4j.kernel.Monoid;
 import org.vmap4j.kernel.ScalarStep;
+import org.vmap4j.kernel.Scatter;
 import org.vmap4j.kernel.View;
 
 /**
@@ -152,9 +156,24 @@ public final class PtxKernelRenderer {
       String err,
       PtxRegisters regs,
       List<String> body) {
-    IndexLoad l = k.indexLoads().get(0);
+    checkIndex(k.indexLoads().get(0), k, indexCount(k), gid, base, err, regs, body);
+  }
+
+  /**
+   * {@link #checkIndex(KernelDescription, String, String[], String, PtxRegisters, List)} for load
+   * {@code l}, whose index input (of {@code k}) holds {@code count} values.
+   */
+  private static void checkIndex(
+      IndexLoad l,
+      KernelDescription k,
+      long count,
+      String gid,
+      String[] base,
+      String err,
+      PtxRegisters regs,
+      List<String> body) {
     String beyond = regs.pred();
-    body.add("setp.ge.u32 " + beyond + ", " + gid + ", " + indexCount(k) + ";");
+    body.add("setp.ge.u32 " + beyond + ", " + gid + ", " + count + ";");
     body.add("@" + beyond + " bra CHECKED;");
     String own = loadIndex(k.inputTypes().get(l.input()), base[l.input()], gid, regs, body);
     String bad = regs.pred();
@@ -232,7 +251,11 @@ public final class PtxKernelRenderer {
     for (int i = 0; i < base.length; i++) {
       DType t = k.inputTypes().get(i);
       if (!used.contains("x" + i)) {
-        continue; // read only as indices, by another input's view
+        continue; // read only as indices, or outside a mask, by another input's view
+      }
+      if (k.views().get(i).mask() != null) {
+        reg.put("x" + i, maskedRead(k, i, index, base, regs, body));
+        continue;
       }
       View view = k.views().get(i);
       String offset = offset(index, k.shape(), view.strides(), view.offset(), regs, body);
@@ -258,6 +281,91 @@ public final class PtxKernelRenderer {
       reg.put(t.name(), dst);
     }
     return reg.get(k.result());
+  }
+
+  /**
+   * Input {@code i} read through its masked view at flat index {@code index} (see {@link Mask}):
+   * along each dimension the coordinate minus {@code low} must be non-negative, a multiple of
+   * {@code step} and, divided by it, below {@code count}; the first view of the chain whose mask
+   * holds the point is loaded, and the last mask's fill is the value where none does.
+   */
+  private static String maskedRead(
+      KernelDescription k,
+      int i,
+      String index,
+      String[] base,
+      PtxRegisters regs,
+      List<String> body) {
+    DType t = k.inputTypes().get(i);
+    String v = regs.of(t);
+    String read = regs.label("MASKED");
+    int[] shape = k.shape();
+    Mask last = null;
+    for (int j : k.maskChain(i)) {
+      View view = k.views().get(j);
+      last = view.mask();
+      String outside = regs.label("OUTSIDE");
+      String off = regs.b32();
+      body.add("mov.u32 " + off + ", " + view.offset() + ";");
+      String miss = regs.pred();
+      long inner = 1;
+      for (int d = shape.length - 1; d >= 0; d--) {
+        String r = regs.b32();
+        body.add(
+            inner == 1
+                ? "mov.u32 " + r + ", " + index + ";"
+                : "div.u32 " + r + ", " + index + ", " + inner + ";");
+        if (d > 0) {
+          body.add("rem.u32 " + r + ", " + r + ", " + shape[d] + ";");
+        }
+        inner *= shape[d];
+        body.add("sub.s32 " + r + ", " + r + ", " + last.low()[d] + ";");
+        body.add("setp.lt.s32 " + miss + ", " + r + ", 0;");
+        body.add("@" + miss + " bra " + outside + ";");
+        if (last.step()[d] > 1) {
+          String m = regs.b32();
+          body.add("rem.u32 " + m + ", " + r + ", " + last.step()[d] + ";");
+          body.add("setp.ne.u32 " + miss + ", " + m + ", 0;");
+          body.add("@" + miss + " bra " + outside + ";");
+          body.add("div.u32 " + r + ", " + r + ", " + last.step()[d] + ";");
+        }
+        body.add("setp.ge.u32 " + miss + ", " + r + ", " + last.count()[d] + ";");
+        body.add("@" + miss + " bra " + outside + ";");
+        body.add("mad.lo.u32 " + off + ", " + r + ", " + view.strides()[d] + ", " + off + ";");
+      }
+      load(t, base[j], off, v, regs, body);
+      body.add("bra " + read + ";");
+      body.add(outside + ":");
+    }
+    if (t == DType.BOOL) {
+      String bit = regs.b32();
+      body.add("mov.u32 " + bit + ", " + (last.fill() != 0 ? 1 : 0) + ";");
+      body.add("setp.ne.u32 " + v + ", " + bit + ", 0;");
+    } else {
+      body.add(
+          "mov."
+              + PtxRegisters.suffix(t)
+              + " "
+              + v
+              + ", "
+              + PtxRegisters.constant(t, last.fill())
+              + ";");
+    }
+    body.add(read + ":");
+    return v;
+  }
+
+  /** Loads element {@code offset} of an input of dtype {@code t} into register {@code v}. */
+  private static void load(
+      DType t, String base, String offset, String v, PtxRegisters regs, List<String> body) {
+    String address = address(base, offset, t, regs, body);
+    if (t == DType.BOOL) {
+      String b = regs.b32();
+      body.add("ld.global.u8 " + b + ", [" + address + "];");
+      body.add("setp.ne.u32 " + v + ", " + b + ", 0;");
+    } else {
+      body.add("ld.global." + PtxRegisters.suffix(t) + " " + v + ", [" + address + "];");
+    }
   }
 
   /**
@@ -393,6 +501,263 @@ public final class PtxKernelRenderer {
     body.add("setp.ne.u32 " + notFirst + ", " + lane + ", 0;");
     body.add("@" + notFirst + " bra DONE;");
     store(t, out, warp, acc, regs, body);
+  }
+
+  /** Why this renderer cannot render {@code s}, or null when it can. */
+  public static String unsupported(Scatter s) {
+    KernelDescription k = s.values();
+    if (s.target().indexLoads().size() > 1 || !k.indexLoads().isEmpty()) {
+      return "scatters with more than one index load are not lowered to PTX (one error word)";
+    }
+    if (k.resultType() == DType.BOOL) {
+      return "scatters of bool are not lowered to PTX";
+    }
+    if (s.combine() != Monoid.SUM) {
+      return "only summing scatters are lowered to PTX (atom.global.add)";
+    }
+    if (s.base() != 0) {
+      return "a scatter's base is input 0 on the GPU (the launch copies input 0 to the output)";
+    }
+    return unsupported(k);
+  }
+
+  /**
+   * The threads a launch of {@code s} needs, and its {@code n}: one per value, and at least one per
+   * index value (each thread checks the index at its own position).
+   */
+  public static long threads(Scatter s) {
+    long values = Shapes.size(s.values().shape());
+    if (s.target().indexLoads().isEmpty()) {
+      return values;
+    }
+    return Math.max(values, scatterIndexCount(s));
+  }
+
+  private static long scatterIndexCount(Scatter s) {
+    return s.values().views().get(s.target().indexLoads().get(0).input()).sourceSize();
+  }
+
+  /**
+   * Renders {@code s} as the entry {@code fused(x0.., y, err, n)} ({@code err} only with an index
+   * load) run on {@link #threads(Scatter)} threads, whose output the caller fills with a copy of
+   * input 0 first: thread g checks index g as a gather's kernel does, then, when g is a point of
+   * the values, adds its value at the target's element by {@code atom.global.add}, so repeated
+   * indices accumulate (in an unspecified order).
+   *
+   * @throws UnsupportedOperationException with {@link #unsupported(Scatter)}'s reason
+   */
+  public static String render(Scatter s) {
+    String why = unsupported(s);
+    if (why != null) {
+      throw new UnsupportedOperationException(why);
+    }
+    KernelDescription k = s.values();
+    DType t = k.resultType();
+    PtxRegisters regs = new PtxRegisters();
+    List<String> body = new ArrayList<>();
+    int inputs = k.inputTypes().size();
+    String[] base = new String[inputs];
+    List<int[]> strides = new ArrayList<>();
+    int[] offsets = new int[inputs];
+    for (int i = 0; i < inputs; i++) {
+      base[i] = globalPointer("x" + i, regs, body);
+      strides.add(k.views().get(i).strides());
+      offsets[i] = k.views().get(i).offset();
+    }
+    String out = globalPointer("y", regs, body);
+    List<IndexLoad> loads = s.target().indexLoads();
+    String err = loads.isEmpty() ? null : globalPointer("err", regs, body);
+    String n = regs.b32();
+    body.add("ld.param.u32 " + n + ", [n];");
+    String tid = regs.b32();
+    String gid = globalThreadIndex(tid, regs, body);
+    String outside = regs.pred();
+    body.add("setp.ge.u32 " + outside + ", " + gid + ", " + n + ";");
+    body.add("@" + outside + " bra DONE;");
+    if (!loads.isEmpty()) {
+      checkIndex(loads.get(0), k, scatterIndexCount(s), gid, base, err, regs, body);
+    }
+    body.add("setp.ge.u32 " + outside + ", " + gid + ", " + Shapes.size(k.shape()) + ";");
+    body.add("@" + outside + " bra DONE;");
+    String value = element(k, strides, offsets, gid, base, regs, body);
+    View target = s.target();
+    String to = offset(gid, k.shape(), target.strides(), target.offset(), regs, body);
+    for (IndexLoad l : loads) {
+      to = addIndex(k, l, gid, to, base, regs, body);
+    }
+    String address = address(out, to, t, regs, body);
+    String old = regs.of(t);
+    String type =
+        switch (t) {
+          case F32 -> "f32";
+          case F64 -> "f64";
+          case I32 -> "s32";
+          default -> "u64"; // two's complement: the same bits as a signed add
+        };
+    body.add("atom.global.add." + type + " " + old + ", [" + address + "], " + value + ";");
+    List<String> params = new ArrayList<>();
+    for (int i = 0; i < inputs; i++) {
+      params.add(".param .u64 x" + i);
+    }
+    params.add(".param .u64 y");
+    if (err != null) {
+      params.add(".param .u64 err");
+    }
+    params.add(".param .u32 n");
+    return assemble("PtxKernelRenderer", params, regs, body);
+  }
+
+  /** Why this renderer cannot render {@code r}, or null when it can. */
+  public static String unsupported(IndexReduction r) {
+    KernelDescription k = r.values();
+    if (!k.indexLoads().isEmpty()) {
+      return "index reductions over index loads are not lowered to PTX";
+    }
+    String why = unsupported(k);
+    if (why != null) {
+      return why;
+    }
+    for (ScalarStep t : r.monoid().replaces(k.resultType(), false)) {
+      why = PtxLowering.unsupported(t);
+      if (why != null) {
+        return why;
+      }
+    }
+    return null;
+  }
+
+  /** The threads a launch of {@code r} needs, and its {@code n}: one warp per result. */
+  public static long threads(IndexReduction r) {
+    return 32L * r.rows();
+  }
+
+  /**
+   * Renders {@code r} as the entry {@code fused(x0.., y, n)} run on {@link #threads} threads: one
+   * warp per result; lane l combines the values at l, l + 32, ... into a (value, index) pair
+   * starting from the monoid's identity, then the lanes combine their pairs by butterfly shuffles,
+   * every combination by the monoid's steps through the PTX table, and lane 0 writes the index.
+   *
+   * @throws UnsupportedOperationException with {@link #unsupported(IndexReduction)}'s reason
+   */
+  public static String render(IndexReduction r) {
+    String why = unsupported(r);
+    if (why != null) {
+      throw new UnsupportedOperationException(why);
+    }
+    KernelDescription k = r.values();
+    DType t = k.resultType();
+    String s = PtxRegisters.suffix(t);
+    PtxRegisters regs = new PtxRegisters();
+    List<String> body = new ArrayList<>();
+    int inputs = k.inputTypes().size();
+    String[] base = new String[inputs];
+    List<int[]> strides = new ArrayList<>();
+    int[] offsets = new int[inputs];
+    for (int i = 0; i < inputs; i++) {
+      base[i] = globalPointer("x" + i, regs, body);
+      strides.add(k.views().get(i).strides());
+      offsets[i] = k.views().get(i).offset();
+    }
+    String out = globalPointer("y", regs, body);
+    String n = regs.b32();
+    body.add("ld.param.u32 " + n + ", [n];");
+    String tid = regs.b32();
+    String gid = globalThreadIndex(tid, regs, body);
+    String outside = regs.pred();
+    // whole warps leave together: n is a multiple of 32, and so is BLOCK
+    body.add("setp.ge.u32 " + outside + ", " + gid + ", " + n + ";");
+    body.add("@" + outside + " bra DONE;");
+    String warp = regs.b32();
+    String lane = regs.b32();
+    body.add("shr.u32 " + warp + ", " + gid + ", 5;");
+    body.add("and.b32 " + lane + ", " + tid + ", 31;");
+    String acc = regs.of(t);
+    String accIndex = regs.b64();
+    body.add("mov." + s + " " + acc + ", " + PtxRegisters.constant(t, r.monoid().identity()) + ";");
+    body.add(
+        "mov.u64 " + accIndex + ", " + PtxRegisters.rawBits(r.monoid().identityIndex(), 8) + ";");
+    String first = regs.b32();
+    body.add("mul.lo.u32 " + first + ", " + warp + ", " + r.length() + ";");
+    String j = regs.b32();
+    body.add("mov.u32 " + j + ", " + lane + ";");
+    String done = regs.pred();
+    body.add("LOOP:");
+    body.add("setp.ge.u32 " + done + ", " + j + ", " + r.length() + ";");
+    body.add("@" + done + " bra REDUCED;");
+    String index = regs.b32();
+    body.add("add.u32 " + index + ", " + first + ", " + j + ";");
+    String value = element(k, strides, offsets, index, base, regs, body);
+    String wide = regs.b64();
+    body.add("cvt.u64.u32 " + wide + ", " + j + ";");
+    combine(r.monoid(), t, acc, accIndex, value, wide, regs, body);
+    body.add("add.u32 " + j + ", " + j + ", 32;");
+    body.add("bra LOOP;");
+    body.add("REDUCED:");
+    for (int offset = 16; offset >= 1; offset /= 2) {
+      String other = regs.of(t);
+      shuffle(t.byteSize(), other, acc, offset, regs, body);
+      String otherIndex = regs.b64();
+      shuffle(8, otherIndex, accIndex, offset, regs, body);
+      combine(r.monoid(), t, acc, accIndex, other, otherIndex, regs, body);
+    }
+    String notFirst = regs.pred();
+    body.add("setp.ne.u32 " + notFirst + ", " + lane + ", 0;");
+    body.add("@" + notFirst + " bra DONE;");
+    store(DType.I64, out, warp, accIndex, regs, body);
+    List<String> params = new ArrayList<>();
+    for (int i = 0; i < inputs; i++) {
+      params.add(".param .u64 x" + i);
+    }
+    params.add(".param .u64 y");
+    params.add(".param .u32 n");
+    return assemble("PtxKernelRenderer", params, regs, body);
+  }
+
+  /** {@code dst} = lane (this lane xor {@code offset})'s {@code src}, of 4 or 8 bytes. */
+  private static void shuffle(
+      int bytes, String dst, String src, int offset, PtxRegisters regs, List<String> body) {
+    if (bytes == 4) {
+      body.add("shfl.sync.bfly.b32 " + dst + ", " + src + ", " + offset + ", 31, -1;");
+      return;
+    }
+    String lo = regs.b32();
+    String hi = regs.b32();
+    body.add("mov.b64 {" + lo + ", " + hi + "}, " + src + ";");
+    body.add("shfl.sync.bfly.b32 " + lo + ", " + lo + ", " + offset + ", 31, -1;");
+    body.add("shfl.sync.bfly.b32 " + hi + ", " + hi + ", " + offset + ", 31, -1;");
+    body.add("mov.b64 " + dst + ", {" + lo + ", " + hi + "};");
+  }
+
+  /**
+   * (acc, accIndex) becomes (value, index) where the monoid's steps say the candidate replaces it
+   * (rendered through the PTX table, each step into a fresh register).
+   */
+  private static void combine(
+      IndexMonoid m,
+      DType t,
+      String acc,
+      String accIndex,
+      String value,
+      String index,
+      PtxRegisters regs,
+      List<String> body) {
+    Map<String, String> reg = new HashMap<>();
+    reg.put(IndexMonoid.A, acc);
+    reg.put(IndexMonoid.A_INDEX, accIndex);
+    reg.put(IndexMonoid.B, value);
+    reg.put(IndexMonoid.B_INDEX, index);
+    String take = null;
+    for (ScalarStep step : m.replaces(t, false)) {
+      String dst = regs.of(step.dtype());
+      List<String> ops = new ArrayList<>();
+      step.operands().forEach(o -> ops.add(reg.get(o)));
+      body.addAll(PtxLowering.lower(step, dst, ops, regs));
+      reg.put(step.name(), dst);
+      take = dst;
+    }
+    String s = PtxRegisters.suffix(t);
+    body.add("selp." + s + " " + acc + ", " + value + ", " + acc + ", " + take + ";");
+    body.add("selp.b64 " + accIndex + ", " + index + ", " + accIndex + ", " + take + ";");
   }
 
   /** {@code dst = a (+) b} by the monoid's scalar operation, through the PTX table. */

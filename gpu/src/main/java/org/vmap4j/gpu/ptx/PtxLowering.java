@@ -233,15 +233,22 @@ final class PtxLowering {
   private static final class SelectRow implements Row {
     @Override
     public String unsupported(DType out, List<DType> in) {
-      if (in.get(1) != out || in.get(2) != out) {
-        return "mixed operand dtypes";
-      }
-      return out == DType.BOOL ? "only f32 and f64 arithmetic is lowered" : null;
+      return in.get(1) != out || in.get(2) != out ? "mixed operand dtypes" : null;
     }
 
     @Override
     public List<String> lower(
         DType out, List<DType> in, String dst, List<String> ops, PtxRegisters regs) {
+      if (out == DType.BOOL) {
+        // selp has no predicate form: (c and a) or (not c and b)
+        String onTrue = regs.pred();
+        String onFalse = regs.pred();
+        return List.of(
+            "and.pred " + onTrue + ", " + ops.get(0) + ", " + ops.get(1) + ";",
+            "not.pred " + onFalse + ", " + ops.get(0) + ";",
+            "and.pred " + onFalse + ", " + onFalse + ", " + ops.get(2) + ";",
+            "or.pred " + dst + ", " + onTrue + ", " + onFalse + ";");
+      }
       return select(suffix(out), dst, ops);
     }
   }

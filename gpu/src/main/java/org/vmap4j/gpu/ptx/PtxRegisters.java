@@ -12,6 +12,12 @@ final class PtxRegisters {
   private int pred;
   private int b32;
   private int b64;
+  private int labels;
+
+  /** A fresh branch label starting with {@code prefix}, for code that is emitted more than once. */
+  String label(String prefix) {
+    return prefix + labels++;
+  }
 
   String f32() {
     return "%f" + f32++;

@@ -1,0 +1,105 @@
+package org.vmap4j.cpu;
+
+import java.util.Arrays;
+import java.util.List;
+import org.vmap4j.TensorType;
+import org.vmap4j.interpreter.Shapes;
+import org.vmap4j.kernel.KernelDescription;
+import org.vmap4j.kernel.Mask;
+import org.vmap4j.kernel.View;
+
+/**
+ * The CPU renderer of kernel descriptions whose result is an input read through masked views (a
+ * pad, a concatenation: see {@link Mask}): the points a mask holds form a strided box of the
+ * output, so the kernel is a fill of the output with the last fill value (skipped where the masks
+ * are disjoint and cover every point) and one strided copy of each input into its box, last input
+ * of the chain first so that an earlier mask wins where two overlap. No code is generated: each box
+ * is one {@link Strided#copy}, which merges contiguous dimensions into array copies.
+ *
+ * <p>Kernels with scalar steps or a reduction over masked views are not rendered here (nothing
+ * states one yet); {@link #unsupported} says so.
+ */
+final class MaskedViews {
+  private MaskedViews() {}
+
+  /** Why this renderer cannot run {@code k}, or null when it can. */
+  static String unsupported(KernelDescription k) {
+    if (!k.steps().isEmpty() || k.reduce() != null || !k.result().startsWith("x")) {
+      return "masked views are rendered on the CPU only as copies (no steps, no reduction), got "
+          + k.describe();
+    }
+    return unsupported(k, k.maskChain(Integer.parseInt(k.result().substring(1))));
+  }
+
+  private static String unsupported(KernelDescription k, List<Integer> chain) {
+    for (int i : chain) {
+      if (k.views().get(i).mask() == null || k.inputTypes().get(i) != k.resultType()) {
+        return "input x" + i + " of a masked copy is not masked or not of the result's dtype";
+      }
+    }
+    return null;
+  }
+
+  static CpuTensor run(KernelDescription k, CpuTensor[] inputs, TensorType out) {
+    if (!k.steps().isEmpty() || k.reduce() != null || !k.result().startsWith("x")) {
+      throw new IllegalArgumentException(unsupported(k));
+    }
+    List<Integer> chain = k.maskChain(Integer.parseInt(k.result().substring(1)));
+    String why = unsupported(k, chain);
+    if (why != null) {
+      throw new IllegalArgumentException(why);
+    }
+    CpuTensor result = CpuTensor.allocate(out);
+    Mask last = k.views().get(chain.get(chain.size() - 1)).mask();
+    if (!tiles(k, chain, out.size())) {
+      Storage.fill(result.data(), 0, out.size(), last.fill());
+    }
+    int[] outStrides = result.strides();
+    for (int c = chain.size() - 1; c >= 0; c--) {
+      int i = chain.get(c);
+      View v = k.views().get(i);
+      Mask m = v.mask();
+      if (m.size() == 0) {
+        continue;
+      }
+      int offset = 0;
+      int[] strides = new int[outStrides.length];
+      for (int d = 0; d < strides.length; d++) {
+        offset += m.low()[d] * outStrides[d];
+        strides[d] = m.step()[d] * outStrides[d];
+      }
+      source(inputs[i], v, m).copyInto(result, offset, strides);
+    }
+    return result;
+  }
+
+  /**
+   * The input's elements the view reads inside its mask, as a tensor of the mask's counts: the
+   * input itself (whatever its strides) when the view reads all of it in row-major order.
+   */
+  private static CpuTensor source(CpuTensor in, View v, Mask m) {
+    if (v.offset() == 0
+        && Arrays.equals(m.count(), in.shape())
+        && Arrays.equals(v.strides(), Shapes.contiguousStrides(v.shape()))) {
+      return in;
+    }
+    CpuTensor c =
+        Arrays.equals(in.strides(), Shapes.contiguousStrides(in.shape())) ? in : in.contiguous();
+    return c.view(m.count(), v.strides(), c.offset() + v.offset());
+  }
+
+  /** Whether the chain's masks are pairwise disjoint and together hold all {@code size} points. */
+  private static boolean tiles(KernelDescription k, List<Integer> chain, long size) {
+    long covered = 0;
+    for (int a = 0; a < chain.size(); a++) {
+      Mask m = k.views().get(chain.get(a)).mask();
+      covered += m.size();
+      for (int b = a + 1; b < chain.size(); b++) {
+        if (!m.disjointFrom(k.views().get(chain.get(b)).mask())) {
+          return false;
+        }
+      }
+    }
+    return covered == size;
+  }
+}
