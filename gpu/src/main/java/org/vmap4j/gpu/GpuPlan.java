@@ -242,10 +242,12 @@ public record GpuPlan(Plan plan, List<Step> steps) {
       return new OnCpu(p, why);
     }
     String ptx = PtxKernelRenderer.render(d);
-    if (d.indexLoads().isEmpty()) {
+    if (d.indexLoads().isEmpty() && !d.hasMasks()) {
       return new Strided(p, ptx, PtxKernelRenderer.outputs(d), PtxKernelRenderer.threads(d));
     }
-    return new Indexed(p, ptx, (int) PtxKernelRenderer.threads(d), true, false);
+    // gather (index loads), pad and concatenate (masked views): one thread per element
+    return new Indexed(
+        p, ptx, (int) PtxKernelRenderer.threads(d), !d.indexLoads().isEmpty(), false);
   }
 
   /**

@@ -526,7 +526,7 @@ public final class PtxKernelRenderer {
    * index value (each thread checks the index at its own position).
    */
   public static long threads(Scatter s) {
-    long values = Shapes.size(s.values().shape());
+    long values = size(s.values().shape());
     if (s.target().indexLoads().isEmpty()) {
       return values;
     }
@@ -557,12 +557,8 @@ public final class PtxKernelRenderer {
     List<String> body = new ArrayList<>();
     int inputs = k.inputTypes().size();
     String[] base = new String[inputs];
-    List<int[]> strides = new ArrayList<>();
-    int[] offsets = new int[inputs];
     for (int i = 0; i < inputs; i++) {
       base[i] = globalPointer("x" + i, regs, body);
-      strides.add(k.views().get(i).strides());
-      offsets[i] = k.views().get(i).offset();
     }
     String out = globalPointer("y", regs, body);
     List<IndexLoad> loads = s.target().indexLoads();
@@ -577,9 +573,9 @@ public final class PtxKernelRenderer {
     if (!loads.isEmpty()) {
       checkIndex(loads.get(0), k, scatterIndexCount(s), gid, base, err, regs, body);
     }
-    body.add("setp.ge.u32 " + outside + ", " + gid + ", " + Shapes.size(k.shape()) + ";");
+    body.add("setp.ge.u32 " + outside + ", " + gid + ", " + size(k.shape()) + ";");
     body.add("@" + outside + " bra DONE;");
-    String value = element(k, strides, offsets, gid, base, regs, body);
+    String value = element(k, gid, base, regs, body);
     View target = s.target();
     String to = offset(gid, k.shape(), target.strides(), target.offset(), regs, body);
     for (IndexLoad l : loads) {
@@ -651,12 +647,8 @@ public final class PtxKernelRenderer {
     List<String> body = new ArrayList<>();
     int inputs = k.inputTypes().size();
     String[] base = new String[inputs];
-    List<int[]> strides = new ArrayList<>();
-    int[] offsets = new int[inputs];
     for (int i = 0; i < inputs; i++) {
       base[i] = globalPointer("x" + i, regs, body);
-      strides.add(k.views().get(i).strides());
-      offsets[i] = k.views().get(i).offset();
     }
     String out = globalPointer("y", regs, body);
     String n = regs.b32();
@@ -686,7 +678,7 @@ public final class PtxKernelRenderer {
     body.add("@" + done + " bra REDUCED;");
     String index = regs.b32();
     body.add("add.u32 " + index + ", " + first + ", " + j + ";");
-    String value = element(k, strides, offsets, index, base, regs, body);
+    String value = element(k, index, base, regs, body);
     String wide = regs.b64();
     body.add("cvt.u64.u32 " + wide + ", " + j + ";");
     combine(r.monoid(), t, acc, accIndex, value, wide, regs, body);
