@@ -241,11 +241,8 @@ public final class CudaProgram implements CompiledProgram, AutoCloseable {
     if (error != null && k.n() > 0) {
       int position = scope.readWord(error);
       if (position != IndexPrimitives.NO_ERROR) {
-        // IndexPrimitives still takes the CPU backend's tensor type (a run's host values are
-        // always one); this cast goes when pad, concatenate, scatter_add and argmax state views.
-        var indices =
-            (org.vmap4j.cpu.CpuTensor) scope.host(e.inputs().get(IndexPrimitives.INDICES));
-        throw IndexPrimitives.outOfRange(e, indices, position, label);
+        Tensor indices = scope.host(e.inputs().get(IndexPrimitives.INDICES));
+        throw IndexPrimitives.outOfRange(k.checkedIndex(), indices, position, label);
       }
     }
     scope.putDevice(output, out);

@@ -12,6 +12,7 @@ import org.vmap4j.ir.Equation;
 import org.vmap4j.kernel.Contraction;
 import org.vmap4j.kernel.GemmDescription;
 import org.vmap4j.kernel.GemmPrimitive;
+import org.vmap4j.kernel.IndexLoad;
 import org.vmap4j.kernel.IndexReduction;
 import org.vmap4j.kernel.IndexReductionPrimitive;
 import org.vmap4j.kernel.KernelDescription;
@@ -90,8 +91,13 @@ public record GpuPlan(Plan plan, List<Step> steps) {
    * copy of input 0 before the launch.
    */
   public record Indexed(
-      PlanStep.Single source, String ptx, int n, boolean checksIndices, boolean startsFromOperand)
+      PlanStep.Single source, String ptx, int n, IndexLoad checkedIndex, boolean startsFromOperand)
       implements Step {
+    /** Whether the kernel takes the error word: {@code checkedIndex} is the load it checks. */
+    public boolean checksIndices() {
+      return checkedIndex != null;
+    }
+
     @Override
     public String describe() {
       return describePrimitive(source);
@@ -172,7 +178,7 @@ public record GpuPlan(Plan plan, List<Step> steps) {
           p,
           PtxKernelRenderer.render(r),
           Math.toIntExact(PtxKernelRenderer.threads(r)),
-          false,
+          null,
           false);
     }
     if (e.primitive() instanceof ScatterPrimitive sp) {
@@ -185,7 +191,7 @@ public record GpuPlan(Plan plan, List<Step> steps) {
           p,
           PtxKernelRenderer.render(sc),
           Math.toIntExact(PtxKernelRenderer.threads(sc)),
-          !sc.target().indexLoads().isEmpty(),
+          firstIndexLoad(sc.target().indexLoads()),
           true);
     }
     return new OnCpu(s, "no GPU lowering for " + p.primitiveName());
@@ -247,7 +253,12 @@ public record GpuPlan(Plan plan, List<Step> steps) {
     }
     // gather (index loads), pad and concatenate (masked views): one thread per element
     return new Indexed(
-        p, ptx, (int) PtxKernelRenderer.threads(d), !d.indexLoads().isEmpty(), false);
+        p, ptx, (int) PtxKernelRenderer.threads(d), firstIndexLoad(d.indexLoads()), false);
+  }
+
+  /** The index load a kernel checks (the renderer lowers at most one), or null. */
+  private static IndexLoad firstIndexLoad(List<IndexLoad> loads) {
+    return loads.isEmpty() ? null : loads.get(0);
   }
 
   /**

@@ -176,7 +176,10 @@ final class InterpretedGpu {
         int position = mem.buffer(error).getInt(0);
         if (position != IndexPrimitives.NO_ERROR) {
           throw IndexPrimitives.outOfRange(
-              e, hostOf.apply(e.inputs().get(IndexPrimitives.INDICES)), position, k.describe());
+              k.checkedIndex(),
+              hostOf.apply(e.inputs().get(IndexPrimitives.INDICES)),
+              position,
+              k.describe());
         }
       }
     }

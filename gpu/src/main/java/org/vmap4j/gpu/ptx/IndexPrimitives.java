@@ -1,7 +1,7 @@
 package org.vmap4j.gpu.ptx;
 
-import org.vmap4j.cpu.CpuTensor;
-import org.vmap4j.ir.Equation;
+import org.vmap4j.Tensor;
+import org.vmap4j.kernel.IndexLoad;
 
 /**
  * What the launches of the index-checking kernels rendered by {@link PtxKernelRenderer} (gather,
@@ -29,21 +29,20 @@ public final class IndexPrimitives {
 
   /**
    * The error the CPU raises for index {@code position} of {@code indices} (outside {@code [0,
-   * n)}), for a GPU step whose kernel flagged that position.
+   * load.bound())}), for a GPU step whose kernel flagged that position while checking {@code load}.
    */
   public static IndexOutOfBoundsException outOfRange(
-      Equation e, CpuTensor indices, int position, String where) {
-    int n = e.inputs().get(0).type().shape()[e.params().integer("axis")];
+      IndexLoad load, Tensor indices, int position, String where) {
     return new IndexOutOfBoundsException(
-        e.primitive().displayName()
+        load.what()
             + ": index "
-            + indices.getLong(position)
+            + indices.toLongArray()[position]
             + " at flat position "
             + position
             + " of the indices "
             + indices.type()
             + " is outside [0, "
-            + n
+            + load.bound()
             + ") ("
             + where
             + ")");
