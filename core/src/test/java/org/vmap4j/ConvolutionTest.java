@@ -284,10 +284,42 @@ class ConvolutionTest {
         new Convolution.Geometry(
             new int[] {1, 1}, low, new int[] {1, 1}, new int[] {1, 1}, groups, batchGroups);
     double[] want = directConv(x, xs, w, ws, p, out.shape());
+    // Windows here are as large as the image (up to 2 x 10 x 47 taps), so a result near zero can
+    // be the cancellation of hundreds of F32 products: the error bound scales with the sum of the
+    // products' magnitudes and the square root of the number of taps, not with the result alone
+    double[] magnitude = directConv(absolute(x), xs, absolute(w), ws, p, out.shape());
+    int taps = ws[1] * ws[2] * ws[3];
     String what = Arrays.toString(xs) + " " + Arrays.toString(ws) + " " + p;
     Tensor forced = Convolution.evaluate(lhs, rhs, geometry, out, Convolution.Layout.WINDOW_DOTS);
-    assertClose(forced, want, out.shape(), 1e-4, "window dots " + what);
-    assertClose(conv(lhs, rhs, p), want, out.shape(), 1e-4, "chosen " + what);
+    assertCloseToF32Sums(forced, want, magnitude, taps, "window dots " + what);
+    assertCloseToF32Sums(conv(lhs, rhs, p), want, magnitude, taps, "chosen " + what);
+  }
+
+  private static double[] absolute(double[] v) {
+    double[] out = new double[v.length];
+    for (int i = 0; i < v.length; i++) {
+      out[i] = Math.abs(v[i]);
+    }
+    return out;
+  }
+
+  /**
+   * Each element within {@code 1e-5 (1 + |want|)} plus four times the typical F32 rounding of a sum
+   * of {@code taps} products whose magnitudes add up to {@code magnitude} (unit roundoff 2^-24
+   * times the square root of the number of terms); a dropped or doubled product of typical size is
+   * far outside it.
+   */
+  private static void assertCloseToF32Sums(
+      Tensor got, double[] want, double[] magnitude, int taps, String what) {
+    double[] g = got.toDoubleArray();
+    assertThat(g).as(what).hasSameSizeAs(want);
+    double roundoff = Math.scalb(1.0, -24) * Math.sqrt(taps);
+    for (int i = 0; i < g.length; i++) {
+      double tol = 1e-5 * (1 + Math.abs(want[i])) + 4 * roundoff * magnitude[i];
+      assertThat(Math.abs(g[i] - want[i]))
+          .as("%s: element %d is %s, expected %s (tolerance %s)", what, i, g[i], want[i], tol)
+          .isLessThanOrEqualTo(tol);
+    }
   }
 
   /**
