@@ -97,6 +97,11 @@ def model_workloads(name, model, xs, ys):
         out = functional_call(model, ps, (xs,))
         return torch.autograd.grad(F.cross_entropy(out, ys, reduction="sum"), list(ps.values()))
 
+    def forward():
+        # the summed batch loss alone: a floor for any per-sample reduction
+        with torch.no_grad():
+            return F.cross_entropy(functional_call(model, params, (xs,)), ys, reduction="sum")
+
     def dot():
         g = per_sample(params, xs, ys)
         return sum((g[n] * reference[n]).reshape(b, -1).sum(1) for n in names)
@@ -112,7 +117,8 @@ def model_workloads(name, model, xs, ys):
                 out += t.reshape(b, -1) @ f[0].T
         return out / math.sqrt(K)
 
-    return [(name + "_per_sample_grads", lambda: per_sample(params, xs, ys)),
+    return [(name + "_forward", forward),
+            (name + "_per_sample_grads", lambda: per_sample(params, xs, ys)),
             (name + "_norms", norms), (name + "_clipped_sum", clipped_sum),
             (name + "_batch_gradient", batch_gradient), (name + "_dot", dot),
             (name + "_project_k1024", project)]

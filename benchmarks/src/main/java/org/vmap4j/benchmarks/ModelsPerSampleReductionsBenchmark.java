@@ -68,6 +68,8 @@ public class ModelsPerSampleReductionsBenchmark {
   Block blockReference;
   Fn3<Cnn, Tensor, Tensor, Cnn> cnnBatchGradient;
   Fn3<Block, Tensor, Tensor, Block> blockBatchGradient;
+  Fn3<Cnn, Tensor, Tensor, Tensor> cnnForward;
+  Fn3<Block, Tensor, Tensor, Tensor> blockForward;
 
   @Setup
   public void setUp() {
@@ -89,6 +91,8 @@ public class ModelsPerSampleReductionsBenchmark {
         new Block(
             ModelsPerSampleGradBenchmark.ENCODER.init(26, f32),
             ModelsPerSampleGradBenchmark.BLOCK_FC.init(27, f32));
+    cnnForward = summedLoss(ModelsPerSampleGradBenchmark::cnnLoss);
+    blockForward = summedLoss(ModelsPerSampleGradBenchmark::blockLoss);
     cnnBatchGradient =
         Func.jit(
             Func.grad(
@@ -103,6 +107,20 @@ public class ModelsPerSampleReductionsBenchmark {
                     Func.vmap(ModelsPerSampleGradBenchmark::blockLoss, InDims.of(null, 0, 0))
                         .apply(p, x, y)
                         .sum()));
+  }
+
+  /**
+   * The summed batch loss alone, no derivative: a floor for any per-sample reduction, which needs
+   * at least the forward pass (issue 19's CNN rows are compared with it in docs/performance.md).
+   */
+  @Benchmark
+  public Tensor cnnForward() {
+    return cnnForward.apply(models.cnn, models.images, models.imageLabels);
+  }
+
+  @Benchmark
+  public Tensor transformerForward() {
+    return blockForward.apply(models.block, models.sequences, models.sequenceLabels);
   }
 
   @Benchmark
@@ -155,17 +173,26 @@ public class ModelsPerSampleReductionsBenchmark {
     return blockReductions.project(models.block, sequences, K, 7L);
   }
 
+  /** The jit-compiled sum over the batch of a per-example loss. */
+  private static <P> Fn3<P, Tensor, Tensor, Tensor> summedLoss(
+      Fn3<P, Tensor, Tensor, Tensor> loss) {
+    return Func.jit(
+        (P p, Tensor x, Tensor y) -> Func.vmap(loss, InDims.of(null, 0, 0)).apply(p, x, y).sum());
+  }
+
   /** Each named row (all when none is named): thread CPU time per call, median and best. */
   public static void main(String[] args) {
     ModelsPerSampleReductionsBenchmark b = new ModelsPerSampleReductionsBenchmark();
     b.setUp();
     Map<String, Supplier<Object>> rows = new LinkedHashMap<>();
+    rows.put("cnn_forward", b::cnnForward);
     rows.put("cnn_per_sample_grads", b.models::cnn);
     rows.put("cnn_norms", b::cnnNorms);
     rows.put("cnn_clipped_sum", b::cnnClippedSum);
     rows.put("cnn_batch_gradient", b::cnnBatchGradient);
     rows.put("cnn_dot", b::cnnDot);
     rows.put("cnn_project_k1024", b::cnnProjectK1024);
+    rows.put("transformer_forward", b::transformerForward);
     rows.put("transformer_per_sample_grads", b.models::transformer);
     rows.put("transformer_norms", b::transformerNorms);
     rows.put("transformer_clipped_sum", b::transformerClippedSum);
