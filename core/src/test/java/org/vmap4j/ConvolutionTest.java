@@ -937,4 +937,54 @@ class ConvolutionTest {
       }
     }
   }
+
+  /**
+   * F32 2x2 pooling at stride 2 whose windows tile the input has its own vector kernel for the
+   * forward pass too; on widths that are whole pairs of vectors, pairs plus leftover windows, and
+   * narrower, with zeros of both signs, NaNs and infinities, its sums, maxima and minima must be
+   * exactly the general loop's: checked against the direct loop over the same values in F64 (on
+   * small integers and halves every F32 sum here is exact, so the F64 value is the F32 one) and
+   * against the F64 kernel, which has no such path. A strided view as operand.
+   */
+  @Property(tries = 120)
+  void twoByTwoPoolingReduceKeepsTheGeneralLoop(@ForAll long seed) {
+    Random r = new Random(seed);
+    int[] shape = {
+      1 + r.nextInt(2), 1 + r.nextInt(3), 2 * (1 + r.nextInt(3)), 2 * (1 + r.nextInt(72))
+    };
+    boolean specials = r.nextBoolean();
+    double[] x = new double[Reference.size(shape)];
+    for (int i = 0; i < x.length; i++) {
+      int pick = r.nextInt(24);
+      x[i] =
+          pick == 0
+              ? -0.0
+              : pick == 1 && specials
+                  ? Double.NaN
+                  : pick == 2 && specials
+                      ? (r.nextBoolean() ? 1 : -1) * Double.POSITIVE_INFINITY
+                      : (r.nextInt(17) - 8) / 2.0;
+    }
+    Params p =
+        ReduceWindow.params(new int[] {1, 1, 2, 2}, new int[] {1, 1, 2, 2}, new int[4], new int[4]);
+    int[] pooled = {shape[0], shape[1], shape[2] / 2, shape[3] / 2};
+    for (String op : List.of("sum", "max", "min")) {
+      float[] got =
+          bind1(windowOp(op), p, Reference.nonContiguous(x, shape, DType.F32)).toFloatArray();
+      double[] general =
+          bind1(windowOp(op), p, Reference.tensor(x, shape, DType.F64)).toDoubleArray();
+      double[] direct = directWindow(x, shape, p, op, pooled);
+      String what =
+          op + " " + Arrays.toString(shape) + (specials ? " with NaNs and infinities" : "");
+      for (int i = 0; i < got.length; i++) {
+        // Double.compare: NaN equals NaN, and -0.0 differs from 0.0
+        assertThat(Double.compare(got[i], general[i]))
+            .as("%s at %d: %s against the F64 kernel's %s", what, i, got[i], general[i])
+            .isZero();
+        assertThat(Double.compare(got[i], direct[i]))
+            .as("%s at %d: %s against the direct loop's %s", what, i, got[i], direct[i])
+            .isZero();
+      }
+    }
+  }
 }

@@ -84,6 +84,20 @@ public final class WindowReductions {
       int[] dilation,
       Monoid monoid,
       TensorType outType) {
+    if (tilesByTwoByTwo(x, outType.shape(), window, strides, paddingLow, dilation)) {
+      // every element written: no zero-fill needed
+      CpuTensor out = CpuTensor.allocateForOverwrite(outType);
+      int[] pooled = outType.shape();
+      int rank = pooled.length;
+      VectorPoolReduce.reduce(
+          (float[]) x.contiguousData(),
+          (float[]) out.data(),
+          outType.size() / (pooled[rank - 2] * pooled[rank - 1]),
+          pooled[rank - 2],
+          pooled[rank - 1],
+          monoid);
+      return out;
+    }
     CpuTensor out = CpuTensor.allocate(outType);
     if (outType.size() == 0) {
       return out;
@@ -215,7 +229,7 @@ public final class WindowReductions {
       int[] dilation,
       Monoid monoid,
       TensorType outType) {
-    if (tilesByTwoByTwo(x, source, window, strides, paddingLow, dilation)) {
+    if (tilesByTwoByTwo(x, source.shape(), window, strides, paddingLow, dilation)) {
       // every element written: no zero-fill needed
       CpuTensor out = CpuTensor.allocateForOverwrite(outType);
       int[] pooled = source.shape();
@@ -249,21 +263,16 @@ public final class WindowReductions {
   }
 
   /**
-   * Whether {@link VectorPoolScatter} applies: F32 with the Vector API, a 2x2 window at stride 2
-   * over the last two dimensions (window and stride 1 elsewhere), no padding or dilation, the
-   * windows tiling those two dimensions exactly, and something to do.
+   * Whether {@link VectorPoolReduce} and {@link VectorPoolScatter} apply: F32 with the Vector API,
+   * a 2x2 window at stride 2 over the last two dimensions (window and stride 1 elsewhere), no
+   * padding or dilation, the windows tiling those two dimensions exactly ({@code pooled} is the
+   * pooled shape), and something to do.
    */
   private static boolean tilesByTwoByTwo(
-      CpuTensor x,
-      CpuTensor source,
-      int[] window,
-      int[] strides,
-      int[] paddingLow,
-      int[] dilation) {
+      CpuTensor x, int[] pooled, int[] window, int[] strides, int[] paddingLow, int[] dilation) {
     int[] in = x.shape();
-    int[] pooled = source.shape();
     int rank = in.length;
-    if (x.dtype() != DType.F32 || !Gemm.vectorApiInUse() || rank < 2 || source.size() == 0) {
+    if (x.dtype() != DType.F32 || !Gemm.vectorApiInUse() || rank < 2 || Shapes.size(pooled) == 0) {
       return false;
     }
     for (int d = 0; d < rank; d++) {
