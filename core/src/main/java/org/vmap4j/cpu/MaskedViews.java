@@ -81,26 +81,34 @@ final class MaskedViews {
         Storage.fill(result.data(), 0, out.size(), value);
       }
       for (Box box : boxes) {
-        source(inputs[box.input()], box.view(), box.view().mask())
+        CpuTensor in = inputs[box.input()];
+        (box.whole() ? in : source(in, box.view(), box.view().mask()))
             .copyInto(result, box.offset(), box.strides());
       }
       return result;
     };
   }
 
-  /** One input's strided box of the result: where it starts and its strides there. */
-  private record Box(int input, View view, int offset, int[] strides) {}
-
   /**
-   * The input's elements the view reads inside its mask, as a tensor of the mask's counts: the
-   * input itself (whatever its strides) when the view reads all of it in row-major order.
+   * One input's strided box of the result: where it starts and its strides there, and whether the
+   * view reads all of its input in row-major order (then the box is a copy of the input itself,
+   * whatever its strides; decided here once, since the view's shape is its input's).
    */
-  private static CpuTensor source(CpuTensor in, View v, Mask m) {
-    if (v.offset() == 0
-        && Arrays.equals(m.count(), in.shape())
-        && Arrays.equals(v.strides(), Shapes.contiguousStrides(v.shape()))) {
-      return in;
+  private record Box(int input, View view, int offset, int[] strides, boolean whole) {
+    Box(int input, View view, int offset, int[] strides) {
+      this(
+          input,
+          view,
+          offset,
+          strides,
+          view.offset() == 0
+              && Arrays.equals(view.mask().count(), view.shape())
+              && Arrays.equals(view.strides(), Shapes.contiguousStrides(view.shape())));
     }
+  }
+
+  /** The input's elements a view reads inside its mask, as a tensor of the mask's counts. */
+  private static CpuTensor source(CpuTensor in, View v, Mask m) {
     CpuTensor c =
         Arrays.equals(in.strides(), Shapes.contiguousStrides(in.shape())) ? in : in.contiguous();
     return c.view(m.count(), v.strides(), c.offset() + v.offset());
