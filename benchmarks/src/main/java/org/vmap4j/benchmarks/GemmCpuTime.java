@@ -1,9 +1,6 @@
 package org.vmap4j.benchmarks;
 
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.function.BiFunction;
 import java.util.function.Supplier;
@@ -64,27 +61,25 @@ public final class GemmCpuTime {
     // tiny products: the fixed cost per call (planning the product) dominates
     add(cases, "x.matmul(w) f64 8x8 . 8x8", xw, s8, t8);
     add(cases, "w.matmul(x.T) f64 8x8", wxT, s8, t8);
-    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
     for (Case c : cases) {
       for (int i = 0; i < 30; i++) {
         c.call().get();
       }
-      long t0 = threads.getCurrentThreadCpuTime();
-      c.call().get();
-      long once = Math.max(1, threads.getCurrentThreadCpuTime() - t0);
+      Runnable call =
+          () -> {
+            if (c.call().get().size() < 0) {
+              throw new AssertionError();
+            }
+          };
+      double once = Math.max(1, CpuTimeSampler.perCallNs(call, 1));
       int reps = (int) Math.max(1, Math.min(200, 40_000_000L / once));
-      double[] us = new double[21];
-      for (int round = 0; round < us.length; round++) {
-        long s = threads.getCurrentThreadCpuTime();
-        for (int k = 0; k < reps; k++) {
-          if (c.call().get().size() < 0) {
-            throw new AssertionError();
-          }
-        }
-        us[round] = (threads.getCurrentThreadCpuTime() - s) / 1e3 / reps;
+      double[] ns = new double[21];
+      for (int round = 0; round < ns.length; round++) {
+        ns[round] = CpuTimeSampler.perCallNs(call, reps);
       }
-      Arrays.sort(us);
-      System.out.printf("%-52s median %9.1f us  best %9.1f us%n", c.name(), us[10], us[0]);
+      CpuTimeSampler.Summary t = CpuTimeSampler.Summary.of(ns);
+      System.out.printf(
+          "%-52s median %9.1f us  best %9.1f us%n", c.name(), t.medianNs() / 1e3, t.bestNs() / 1e3);
     }
   }
 

@@ -1,7 +1,5 @@
 package org.vmap4j.benchmarks;
 
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 import java.util.Arrays;
 import java.util.Random;
 import org.vmap4j.DType;
@@ -54,38 +52,17 @@ public final class IndexedPrimitivesCpuTime {
           1,
           1),
     };
-    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
     for (Case c : cases) {
       int reps = Math.max(1, 2_000_000 / Math.max(1, c.out().size()));
-      double[][] ns = new double[2][21];
-      for (int round = -5; round < ns[0].length; round++) {
-        for (int turn = 0; turn < 2; turn++) {
-          // which side goes first alternates between rounds
-          int side = (round & 1) == 0 ? turn : 1 - turn;
-          long t0 = threads.getCurrentThreadCpuTime();
-          for (int k = 0; k < reps; k++) {
-            CpuTensor y = side == 0 ? hand(c) : kernel(c);
-            if (y.size() != c.out().size()) {
-              throw new AssertionError();
-            }
-          }
-          if (round >= 0) {
-            ns[side][round] = (threads.getCurrentThreadCpuTime() - t0) / (double) reps;
-          }
-        }
-      }
-      Arrays.sort(ns[0]);
-      Arrays.sort(ns[1]);
-      System.out.printf(
-          "%s: hand loop median %.2f us (best %.2f), kernel median %.2f us (best %.2f),"
-              + " ratio kernel/hand median %.2f best %.2f%n",
-          c.name(),
-          ns[0][10] / 1e3,
-          ns[0][0] / 1e3,
-          ns[1][10] / 1e3,
-          ns[1][0] / 1e3,
-          ns[1][10] / ns[0][10],
-          ns[1][0] / ns[0][0]);
+      CpuTimeSampler.Summary[] t =
+          CpuTimeSampler.alternate(5, 21, reps, () -> check(c, hand(c)), () -> check(c, kernel(c)));
+      System.out.println(CpuTimeSampler.handAgainstKernel(c.name(), t[0], t[1]));
+    }
+  }
+
+  private static void check(Case c, CpuTensor y) {
+    if (y.size() != c.out().size()) {
+      throw new AssertionError(c.name());
     }
   }
 

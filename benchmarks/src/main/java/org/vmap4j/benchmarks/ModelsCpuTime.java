@@ -1,9 +1,5 @@
 package org.vmap4j.benchmarks;
 
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
-import java.util.Arrays;
-
 /**
  * The per-sample-gradient calls of {@link ModelsPerSampleGradBenchmark} ({@code cnn}, {@code
  * transformer}) and the convolutions of {@link ConvBenchmark} ({@code conv2d}, {@code conv2dF64}),
@@ -39,19 +35,16 @@ public final class ModelsCpuTime {
     } else {
       models.setUp();
     }
-    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
     for (int i = 0; i < 10; i++) {
       call.run();
     }
-    double[] ms = new double[15];
-    for (int i = 0; i < ms.length; i++) {
-      long t0 = threads.getCurrentThreadCpuTime();
-      call.run();
-      ms[i] = (threads.getCurrentThreadCpuTime() - t0) / 1e6;
+    double[] ns = new double[15];
+    for (int i = 0; i < ns.length; i++) {
+      ns[i] = CpuTimeSampler.perCallNs(call, 1);
     }
-    Arrays.sort(ms);
+    CpuTimeSampler.Summary t = CpuTimeSampler.Summary.of(ns);
     System.out.printf(
         "%s: thread CPU time per call, median %.1f ms, min %.1f ms (%d calls)%n",
-        which, ms[ms.length / 2], ms[0], ms.length);
+        which, t.medianNs() / 1e6, t.bestNs() / 1e6, ns.length);
   }
 }

@@ -19,6 +19,8 @@ public final class Contractions {
   public static CpuTensor evaluate(Contraction c, CpuTensor lhs, CpuTensor rhs, TensorType out) {
     CpuTensor a = lhs.permuteView(c.lhsGemmOrder());
     CpuTensor b = rhs.permuteView(c.rhsGemmOrder());
+    // both branches below that read the operands the other way round need k > 1: form it once
+    Contraction swapped = c.k() > 1 ? c.swapped() : null;
     if (c.k() >= ROW_PRODUCT_MIN_LENGTH
         && c.m() <= ROW_PRODUCT_MAX_SIDE
         && c.n() <= ROW_PRODUCT_MAX_SIDE
@@ -26,7 +28,7 @@ public final class Contractions {
       // Small products of long rows, both operands stored along the contracted axis (a Gram
       // matrix X Xᵀ per example, the ghost norm's [T, T] products): dot products of rows, with
       // no transposing copy of an operand (which costs as much as the product here)
-      CpuTensor rows = rhs.permuteView(c.swapped().lhsGemmOrder());
+      CpuTensor rows = rhs.permuteView(swapped.lhsGemmOrder());
       if (rows.isContiguous()) {
         Object data =
             Gemm.batchedRowProducts(
@@ -47,7 +49,6 @@ public final class Contractions {
       // usually is): compute whichever orientation copies fewer elements. This also makes the
       // cost independent of operand order: w.dot(x) under vmap is [1,k]x[B,k]^T, which read in
       // this orientation is x.dot(w)'s [B,k]x[k,1] with no copy of x (m or n may be 1 here)
-      Contraction swapped = c.swapped();
       CpuTensor at = rhs.permuteView(swapped.lhsGemmOrder());
       CpuTensor bt = lhs.permuteView(swapped.rhsGemmOrder());
       if (copyCost(at) + copyCost(bt) < copyCost(a) + copyCost(b)) {

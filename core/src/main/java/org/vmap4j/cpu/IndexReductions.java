@@ -25,40 +25,56 @@ public final class IndexReductions {
   private static final ConcurrentHashMap<List<Object>, ReductionLoop> LOOPS =
       new ConcurrentHashMap<>();
 
-  /** Runs {@code r} on {@code inputs} into a new I64 tensor of {@code out}. */
+  /**
+   * Runs {@code r} on {@code inputs} into a new I64 tensor of {@code out}. An eager primitive goes
+   * through {@link PreparedKernels}, which keeps {@link #prepare}'s work between calls.
+   */
   public static CpuTensor run(IndexReduction r, CpuTensor[] inputs, TensorType out) {
-    KernelDescription v = r.values();
-    CpuTensor block = rows(v, inputs).contiguous();
-    CpuTensor result = CpuTensor.allocate(out);
-    if (out.size() > 0) {
-      DType t = v.resultType();
-      LOOPS
-          .computeIfAbsent(
-              List.of(r.monoid(), t),
-              key -> KernelCompiler.instance(source(r.monoid(), t), ReductionLoop.class))
-          .run(block.data(), block.offset(), result.data(), r.rows(), r.length());
-    }
-    return result;
+    return prepare(r, out).run(inputs);
   }
 
   /**
-   * The values as a tensor of the kernel's shape: a view of the input when the kernel reads one
-   * input without steps, else the kernel's result.
+   * {@code r} with its scan found (or compiled) and its values' layout decided: a view of the input
+   * when the values read one input without steps, else the values' own prepared kernel.
    */
-  private static CpuTensor rows(KernelDescription v, CpuTensor[] inputs) {
+  static PreparedKernel prepare(IndexReduction r, TensorType out) {
+    KernelDescription v = r.values();
+    DType t = v.resultType();
+    ReductionLoop scan =
+        out.size() == 0
+            ? null
+            : LOOPS.computeIfAbsent(
+                List.of(r.monoid(), t),
+                key -> KernelCompiler.instance(source(r.monoid(), t), ReductionLoop.class));
     View view = v.views().get(0);
-    if (v.steps().isEmpty()
-        && v.result().equals("x0")
-        && !view.isContiguous()
-        && view.indexLoads().isEmpty()
-        && view.mask() == null) {
-      CpuTensor x = inputs[0];
-      if (!java.util.Arrays.equals(x.strides(), Shapes.contiguousStrides(x.shape()))) {
-        x = x.contiguous();
+    PreparedKernel values =
+        v.steps().isEmpty()
+                && v.result().equals("x0")
+                && !view.isContiguous()
+                && view.indexLoads().isEmpty()
+                && view.mask() == null
+            ? null
+            : ViewKernels.prepare(v, new TensorType(t, v.shape()));
+    int[] shape = v.shape();
+    int rows = r.rows();
+    int length = r.length();
+    return inputs -> {
+      CpuTensor block = (values != null ? values.run(inputs) : view(inputs[0], shape, view));
+      block = block.contiguous();
+      CpuTensor result = CpuTensor.allocate(out);
+      if (scan != null) {
+        scan.run(block.data(), block.offset(), result.data(), rows, length);
       }
-      return x.view(v.shape(), view.strides(), x.offset() + view.offset());
+      return result;
+    };
+  }
+
+  /** The values as a view of input {@code x} (made row-major first if it is not). */
+  private static CpuTensor view(CpuTensor x, int[] shape, View view) {
+    if (!java.util.Arrays.equals(x.strides(), Shapes.contiguousStrides(x.shape()))) {
+      x = x.contiguous();
     }
-    return ViewKernels.run(v, inputs, new TensorType(v.resultType(), v.shape()));
+    return x.view(shape, view.strides(), x.offset() + view.offset());
   }
 
   /**

@@ -1,5 +1,6 @@
 package org.vmap4j.cpu;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.vmap4j.TensorType;
@@ -40,7 +41,12 @@ final class MaskedViews {
     return null;
   }
 
-  static CpuTensor run(KernelDescription k, CpuTensor[] inputs, TensorType out) {
+  /**
+   * {@code k} checked, with its boxes worked out for a row-major result of {@code out}: which input
+   * each box copies (last of the chain first), where the box starts and its strides in the result,
+   * and whether the result needs the fill first.
+   */
+  static PreparedKernel prepare(KernelDescription k, TensorType out) {
     if (!k.steps().isEmpty() || k.reduce() != null || !k.result().startsWith("x")) {
       throw new IllegalArgumentException(unsupported(k));
     }
@@ -49,12 +55,10 @@ final class MaskedViews {
     if (why != null) {
       throw new IllegalArgumentException(why);
     }
-    CpuTensor result = CpuTensor.allocate(out);
     Mask last = k.views().get(chain.get(chain.size() - 1)).mask();
-    if (!tiles(k, chain, out.size())) {
-      Storage.fill(result.data(), 0, out.size(), last.fill());
-    }
-    int[] outStrides = result.strides();
+    boolean fill = !tiles(k, chain, out.size());
+    int[] outStrides = Shapes.contiguousStrides(out.shape());
+    List<Box> boxes = new ArrayList<>();
     for (int c = chain.size() - 1; c >= 0; c--) {
       int i = chain.get(c);
       View v = k.views().get(i);
@@ -68,21 +72,43 @@ final class MaskedViews {
         offset += m.low()[d] * outStrides[d];
         strides[d] = m.step()[d] * outStrides[d];
       }
-      source(inputs[i], v, m).copyInto(result, offset, strides);
+      boxes.add(new Box(i, v, offset, strides));
     }
-    return result;
+    double value = last.fill();
+    return inputs -> {
+      CpuTensor result = CpuTensor.allocate(out);
+      if (fill) {
+        Storage.fill(result.data(), 0, out.size(), value);
+      }
+      for (Box box : boxes) {
+        CpuTensor in = inputs[box.input()];
+        (box.whole() ? in : source(in, box.view(), box.view().mask()))
+            .copyInto(result, box.offset(), box.strides());
+      }
+      return result;
+    };
   }
 
   /**
-   * The input's elements the view reads inside its mask, as a tensor of the mask's counts: the
-   * input itself (whatever its strides) when the view reads all of it in row-major order.
+   * One input's strided box of the result: where it starts and its strides there, and whether the
+   * view reads all of its input in row-major order (then the box is a copy of the input itself,
+   * whatever its strides; decided here once, since the view's shape is its input's).
    */
-  private static CpuTensor source(CpuTensor in, View v, Mask m) {
-    if (v.offset() == 0
-        && Arrays.equals(m.count(), in.shape())
-        && Arrays.equals(v.strides(), Shapes.contiguousStrides(v.shape()))) {
-      return in;
+  private record Box(int input, View view, int offset, int[] strides, boolean whole) {
+    Box(int input, View view, int offset, int[] strides) {
+      this(
+          input,
+          view,
+          offset,
+          strides,
+          view.offset() == 0
+              && Arrays.equals(view.mask().count(), view.shape())
+              && Arrays.equals(view.strides(), Shapes.contiguousStrides(view.shape())));
     }
+  }
+
+  /** The input's elements a view reads inside its mask, as a tensor of the mask's counts. */
+  private static CpuTensor source(CpuTensor in, View v, Mask m) {
     CpuTensor c =
         Arrays.equals(in.strides(), Shapes.contiguousStrides(in.shape())) ? in : in.contiguous();
     return c.view(m.count(), v.strides(), c.offset() + v.offset());

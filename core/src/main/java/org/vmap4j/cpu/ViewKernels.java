@@ -50,63 +50,104 @@ public final class ViewKernels {
   /**
    * Runs {@code k} (without a reduction) on {@code inputs}, one per kernel input, and returns the
    * result as a row-major tensor of {@code out}, whose size is the kernel's. A kernel with masked
-   * views (a pad, a concatenation) is rendered by {@link MaskedViews}.
+   * views (a pad, a concatenation) is rendered by {@link MaskedViews}. An eager primitive goes
+   * through {@link PreparedKernels}, which keeps {@link #prepare}'s work between calls.
    *
    * @throws IndexOutOfBoundsException for an index outside its load's bound
    */
   public static CpuTensor run(KernelDescription k, CpuTensor[] inputs, TensorType out) {
+    return prepare(k, out).run(inputs);
+  }
+
+  /** {@code k} checked and planned for a result of {@code out}: see {@link #run}. */
+  static PreparedKernel prepare(KernelDescription k, TensorType out) {
     if (k.hasMasks()) {
-      return MaskedViews.run(k, inputs, out);
+      return MaskedViews.prepare(k, out);
     }
     if (k.reduce() != null) {
       throw new IllegalArgumentException(
           "ViewKernels renders kernels without a reduction, got " + k.describe());
     }
-    if (inputs.length != k.inputTypes().size() || Shapes.size(k.shape()) != out.size()) {
+    if (Shapes.size(k.shape()) != out.size()) {
       throw new IllegalArgumentException(
           k.describe() + ": expected " + k.inputTypes().size() + " inputs for " + out);
     }
-    CpuTensor[] in = new CpuTensor[inputs.length];
-    for (int i = 0; i < in.length; i++) {
-      // row-major strides are the common case; CpuTensor.contiguous() decides it by merging
-      // dimensions, which costs more than a small gather
-      in[i] =
-          Arrays.equals(inputs[i].strides(), Shapes.contiguousStrides(inputs[i].shape()))
-              ? inputs[i]
-              : inputs[i].contiguous();
-    }
-    for (View v : k.views()) {
-      for (IndexLoad l : v.indexLoads()) {
-        checkIndices(l, in[l.input()]);
+    return new Planned(k, out, out.size() == 0 ? null : plan(k));
+  }
+
+  /**
+   * The merged iteration space and strides ({@code strides[inputs]} is the output's), the index
+   * loads' strides per input, and the loop compiled for them.
+   */
+  private record Plan(int[] shape, int[][] strides, int[][] loadStrides, ViewLoop loop) {}
+
+  /**
+   * What {@link #run} works out from the description alone: its {@link Plan} (null for an empty
+   * result) and each input's view offset. None of it depends on the arrays' values or offsets.
+   */
+  private static final class Planned implements PreparedKernel {
+    private final KernelDescription k;
+    private final TensorType out;
+    private final Plan plan;
+    private final int[] viewOffsets;
+
+    Planned(KernelDescription k, TensorType out, Plan plan) {
+      this.k = k;
+      this.out = out;
+      this.plan = plan;
+      this.viewOffsets = new int[k.inputTypes().size()];
+      for (int i = 0; i < viewOffsets.length; i++) {
+        viewOffsets[i] = k.views().get(i).offset();
       }
     }
-    CpuTensor result = CpuTensor.allocate(out);
-    if (out.size() == 0) {
+
+    @Override
+    public CpuTensor run(CpuTensor[] inputs) {
+      if (inputs.length != viewOffsets.length) {
+        throw new IllegalArgumentException(
+            k.describe() + ": expected " + viewOffsets.length + " inputs for " + out);
+      }
+      CpuTensor[] in = new CpuTensor[inputs.length];
+      for (int i = 0; i < in.length; i++) {
+        // row-major strides are the common case; CpuTensor.contiguous() decides it by merging
+        // dimensions, which costs more than a small gather
+        in[i] =
+            Arrays.equals(inputs[i].strides(), Shapes.contiguousStrides(inputs[i].shape()))
+                ? inputs[i]
+                : inputs[i].contiguous();
+      }
+      for (View v : k.views()) {
+        for (IndexLoad l : v.indexLoads()) {
+          checkIndices(l, in[l.input()]);
+        }
+      }
+      CpuTensor result = CpuTensor.allocate(out);
+      if (plan == null) {
+        return result;
+      }
+      int inputCount = in.length;
+      int[] offsets = new int[inputCount + 1];
+      Object[] arrays = new Object[inputCount];
+      for (int i = 0; i < inputCount; i++) {
+        offsets[i] = in[i].offset() + viewOffsets[i];
+        arrays[i] = in[i].data();
+      }
+      Object data = result.data();
+      int[] shape = plan.shape();
+      int[][] strides = plan.strides();
+      int[][] loadStrides = plan.loadStrides();
+      ViewLoop loop = plan.loop();
+      long inner = out.size() / shape[0];
+      Parallelism.forRange(
+          shape[0],
+          inner,
+          (from, to) -> loop.run(arrays, shape, strides, offsets, loadStrides, data, from, to));
       return result;
     }
-    int inputCount = in.length;
-    int[] offsets = new int[inputCount + 1];
-    Object[] arrays = new Object[inputCount];
-    for (int i = 0; i < inputCount; i++) {
-      offsets[i] = in[i].offset() + k.views().get(i).offset();
-      arrays[i] = in[i].data();
-    }
-    ViewKernelPlans.Plan plan = ViewKernelPlans.of(k, ViewKernels::plan);
-    int[] shape = plan.shape();
-    int[][] merged = plan.strides();
-    int[][] loadStrides = plan.loadStrides();
-    ViewLoop loop = plan.loop();
-    Object data = result.data();
-    long inner = out.size() / shape[0];
-    Parallelism.forRange(
-        shape[0],
-        inner,
-        (from, to) -> loop.run(arrays, shape, merged, offsets, loadStrides, data, from, to));
-    return result;
   }
 
   /** Merges the dimensions of {@code k}'s iteration space and finds (or compiles) its loop. */
-  private static ViewKernelPlans.Plan plan(KernelDescription k) {
+  private static Plan plan(KernelDescription k) {
     int inputCount = k.inputTypes().size();
     int[][] strides = new int[inputCount + 1][];
     for (int i = 0; i < inputCount; i++) {
@@ -132,12 +173,12 @@ public final class ViewKernels {
         LOOPS.computeIfAbsent(
             Structure.of(k, shape.length, merged),
             key -> KernelCompiler.instance(source(k, shape, merged), ViewLoop.class));
-    return new ViewKernelPlans.Plan(shape, merged, loadStrides, loop);
+    return new Plan(shape, merged, loadStrides, loop);
   }
 
   /**
-   * The compiled loops by what their source depends on, so that an eager call with a structure seen
-   * before neither renders nor hashes a source (a few microseconds, which small gathers notice).
+   * The compiled loops by what their source depends on, so that preparing a description whose
+   * structure was seen before neither renders nor hashes a source (a few microseconds).
    */
   private static final ConcurrentHashMap<Structure, ViewLoop> LOOPS = new ConcurrentHashMap<>();
 

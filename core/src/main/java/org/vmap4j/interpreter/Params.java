@@ -152,7 +152,12 @@ public final class Params {
 
   @Override
   public boolean equals(Object o) {
-    if (!(o instanceof Params p) || p.values.size() != values.size()) {
+    if (o == this) {
+      return true;
+    }
+    if (!(o instanceof Params p)
+        || p.hashCode() != hashCode()
+        || p.values.size() != values.size()) {
       return false;
     }
     for (Map.Entry<String, Object> e : values.entrySet()) {
@@ -168,13 +173,23 @@ public final class Params {
     return true;
   }
 
+  /**
+   * Computed once (0: not yet; a hash that is 0 is recomputed each time, which is only slower): the
+   * eager kernel cache ({@code cpu.PreparedKernels}) hashes the parameters on every call.
+   */
+  private int hash;
+
   @Override
   public int hashCode() {
-    int h = 1;
-    for (Map.Entry<String, Object> e : values.entrySet()) {
-      Object v = e.getValue();
-      h = 31 * h + e.getKey().hashCode();
-      h = 31 * h + (v instanceof int[] a ? Arrays.hashCode(a) : v.hashCode());
+    int h = hash;
+    if (h == 0) {
+      h = 1;
+      for (Map.Entry<String, Object> e : values.entrySet()) {
+        Object v = e.getValue();
+        h = 31 * h + e.getKey().hashCode();
+        h = 31 * h + (v instanceof int[] a ? Arrays.hashCode(a) : v.hashCode());
+      }
+      hash = h;
     }
     return h;
   }

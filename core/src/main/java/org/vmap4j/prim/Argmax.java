@@ -5,7 +5,7 @@ import org.vmap4j.DType;
 import org.vmap4j.Tensor;
 import org.vmap4j.TensorType;
 import org.vmap4j.cpu.CpuTensor;
-import org.vmap4j.cpu.IndexReductions;
+import org.vmap4j.cpu.PreparedKernels;
 import org.vmap4j.interpreter.BatchRules;
 import org.vmap4j.interpreter.Batched;
 import org.vmap4j.interpreter.Interpreters;
@@ -44,7 +44,7 @@ public enum Argmax implements SingleResultPrimitive, IndexReductionPrimitive {
 
   @Override
   public CpuTensor evaluate(CpuTensor[] in, Params params, TensorType out) {
-    return IndexReductions.run(kernel(new TensorType[] {in[0].type()}, params, out), in, out);
+    return PreparedKernels.run(this, in, params, out);
   }
 
   /**

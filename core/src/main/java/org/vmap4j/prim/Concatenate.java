@@ -6,7 +6,7 @@ import java.util.List;
 import org.vmap4j.Tensor;
 import org.vmap4j.TensorType;
 import org.vmap4j.cpu.CpuTensor;
-import org.vmap4j.cpu.ViewKernels;
+import org.vmap4j.cpu.PreparedKernels;
 import org.vmap4j.interpreter.BatchRules;
 import org.vmap4j.interpreter.Batched;
 import org.vmap4j.interpreter.Interpreters;
@@ -65,11 +65,7 @@ public enum Concatenate implements SingleResultPrimitive, KernelPrimitive {
 
   @Override
   public CpuTensor evaluate(CpuTensor[] in, Params p, TensorType out) {
-    TensorType[] types = new TensorType[in.length];
-    for (int i = 0; i < in.length; i++) {
-      types[i] = in[i].type();
-    }
-    return ViewKernels.run(kernel(types, p, out), in, out);
+    return PreparedKernels.run(this, in, p, out);
   }
 
   /**

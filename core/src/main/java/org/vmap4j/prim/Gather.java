@@ -4,7 +4,7 @@ import java.util.List;
 import org.vmap4j.Tensor;
 import org.vmap4j.TensorType;
 import org.vmap4j.cpu.CpuTensor;
-import org.vmap4j.cpu.ViewKernels;
+import org.vmap4j.cpu.PreparedKernels;
 import org.vmap4j.interpreter.BatchRules;
 import org.vmap4j.interpreter.Batched;
 import org.vmap4j.interpreter.Interpreters;
@@ -38,7 +38,7 @@ public enum Gather implements SingleResultPrimitive, KernelPrimitive {
 
   @Override
   public CpuTensor evaluate(CpuTensor[] in, Params p, TensorType out) {
-    return ViewKernels.run(kernel(new TensorType[] {in[0].type(), in[1].type()}, p, out), in, out);
+    return PreparedKernels.run(this, in, p, out);
   }
 
   /**

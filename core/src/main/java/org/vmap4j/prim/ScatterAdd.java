@@ -4,7 +4,7 @@ import java.util.List;
 import org.vmap4j.Tensor;
 import org.vmap4j.TensorType;
 import org.vmap4j.cpu.CpuTensor;
-import org.vmap4j.cpu.ScatterKernels;
+import org.vmap4j.cpu.PreparedKernels;
 import org.vmap4j.interpreter.BatchRules;
 import org.vmap4j.interpreter.Batched;
 import org.vmap4j.interpreter.Interpreters;
@@ -47,8 +47,7 @@ public enum ScatterAdd implements SingleResultPrimitive, ScatterPrimitive {
 
   @Override
   public CpuTensor evaluate(CpuTensor[] in, Params p, TensorType out) {
-    TensorType[] types = {in[0].type(), in[1].type(), in[2].type()};
-    return ScatterKernels.run(kernel(types, p, out), in, out);
+    return PreparedKernels.run(this, in, p, out);
   }
 
   /**

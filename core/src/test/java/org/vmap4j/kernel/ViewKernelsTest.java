@@ -98,7 +98,7 @@ class ViewKernelsTest {
 
   /**
    * An eager gather that states the same description again reuses its merged layout and loop
-   * (org.vmap4j.cpu.ViewKernelPlans): each call must still read its own indices and its own input's
+   * (org.vmap4j.cpu.PreparedKernels): each call must still read its own indices and its own input's
    * offset, and a description of another shape with the same loop structure must not take the first
    * one's sizes.
    */
