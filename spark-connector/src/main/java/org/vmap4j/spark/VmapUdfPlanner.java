@@ -111,6 +111,11 @@ final class VmapUdfPlanner implements VmapCallPlanner {
     return options.rows().nonFinite() == NonFinitePolicy.REJECT;
   }
 
+  /** Whether batches pass through Arrow vectors ({@code arrowBatches}, true by default). */
+  boolean arrowBatches() {
+    return options.rows().arrowBatches();
+  }
+
   @Override
   public ErrorPolicy errorPolicy() {
     return options.rows().errorPolicy();
