@@ -391,6 +391,79 @@ class PerSampleReductionsTest {
   }
 
   @Test
+  void reductionColumnNamesAndEmptyInputFailNamingTheBuilderMethodAndTheFix(SparkSession spark) {
+    PerSampleGradients g =
+        PerSampleGradients.of(PerSampleReductionsTest::loss, params())
+            .inputColumns("features", "label");
+    Mlp ref = params();
+    // a name the DataFrame already has, in any case (Spark's column names ignore case by default)
+    assertThatThrownBy(() -> g.withProjection("Features", 4, 1).transform(data(spark, 4)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining(
+            "PerSampleGradients: withProjection names the column 'Features', but the DataFrame"
+                + " already has a column 'features' (its columns are [id, features, label]);"
+                + " choose another name there");
+    assertThatThrownBy(() -> g.withDot("label", ref).withoutGradients().explain(data(spark, 4)))
+        .hasMessageContaining("withDot names the column 'label', but the DataFrame already has");
+    // two reductions under one name, or a reduction under a gradient column's name
+    assertThatThrownBy(() -> g.withNorm("s").withDot("s", ref).toVmapUdf())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining(
+            "PerSampleGradients: withDot names its column 's', which withNorm already names;"
+                + " give each column its own name");
+    assertThatThrownBy(() -> g.withProjection("GRAD_w1", 4, 1).toVmapUdf())
+        .hasMessageContaining(
+            "withProjection names its column 'GRAD_w1', which prefix(\"grad\") (the gradient"
+                + " columns) already names as 'grad_w1'");
+    // without the gradient columns their names are free
+    assertThat(
+            g.withProjection("grad_w1", 4, 1)
+                .withoutGradients()
+                .outputSchema(data(spark, 4))
+                .fieldNames())
+        .containsExactly("id", "features", "label", "grad_w1");
+    // blank and null names
+    assertThatThrownBy(() -> g.withProjection(" ", 4, 1))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("PerSampleGradients.withProjection: the column name is blank (' ')");
+    assertThatThrownBy(() -> g.withDot(null, ref))
+        .hasMessageContaining("PerSampleGradients.withDot: the column name is null");
+    // a misspelt input column, as without the reduction columns
+    assertThatThrownBy(
+            () ->
+                g.inputColumns("feature", "label")
+                    .withProjection("p", 4, 1)
+                    .withDot("d", ref)
+                    .withoutGradients()
+                    .transform(data(spark, 4)))
+        .hasMessageContaining(
+            "no column 'feature' in the DataFrame; its columns are [id, features, label]");
+    // empty input: the shape cannot be read from it, and the fix is this builder's configure
+    assertThatThrownBy(
+            () -> g.withProjection("p", 4, 1).withoutGradients().transform(data(spark, 0)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining(
+            "PerSampleGradients: the per-example shape of input column(s) [features] cannot be"
+                + " read from this DataFrame: it has no row where they are all non-null")
+        .hasMessageContaining("declare it with configure(u -> u.shape(\"features\", dims...))");
+    assertThatThrownBy(() -> g.withDot("d", ref).withoutGradients().explain(data(spark, 0)))
+        .hasMessageContaining("configure(u -> u.shape(\"features\", dims...))");
+    // a k whose factors no array can hold names withProjection and k
+    assertThatThrownBy(() -> g.withProjection("p", Integer.MAX_VALUE, 1).toVmapUdf())
+        .hasMessageContaining(
+            "PerSampleGradients.withProjection(\"p\", k = 2147483647, ...): the projection's"
+                + " factors cannot be built");
+    // the udf under it: an output name that differs from a column's only by case clashes too
+    assertThatThrownBy(
+            () ->
+                VmapFunctions.vmapUdf((SerializableFunction<Tensor, Tensor>) v -> v.sum())
+                    .inputColumns("features")
+                    .outputColumns("LABEL")
+                    .transform(data(spark, 4)))
+        .hasMessageStartingWith("vmapUdf: output column 'LABEL' is already a column");
+  }
+
+  @Test
   void aRowOfTheWrongLengthInTheSumIsNamedWithItsShapeAndTheFix(SparkSession spark) {
     StructType schema =
         new StructType()
