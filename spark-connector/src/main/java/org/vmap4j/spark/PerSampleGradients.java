@@ -201,10 +201,13 @@ public final class PerSampleGradients {
    * for linear layers no row's gradient is formed). An empty DataFrame gives zeros and 0 rows. The
    * input columns are read as {@link #transform} reads them (the udf's column readers: numeric and
    * boolean scalars, flat and nested arrays, MLlib vectors, shapes declared through {@link
-   * #configure}, the key column quoted in errors); a row that is not an example of its column's
-   * shape fails the sum with a {@link BadInputException} naming the column, partition, row and
-   * shape. The batch size is {@link VmapUdf#batchSize}'s (set through {@link #configure}), 1024
-   * when unset. Partition sums are added in partition order: a rerun gives bit-identical sums.
+   * #configure}, the key column quoted in errors; and its batch buffers: Arrow vectors of the
+   * task's allocator, or Java arrays with {@link VmapUdf#arrowBatches arrowBatches(false)}, with
+   * bit-identical sums); a misspelt column, or one that is not a tensor, fails even on an empty
+   * DataFrame; a row that is not an example of its column's shape fails the sum with a {@link
+   * BadInputException} naming the column, partition, row and shape. The batch size is {@link
+   * VmapUdf#batchSize}'s (set through {@link #configure}), 1024 when unset. Partition sums are
+   * added in partition order: a rerun gives bit-identical sums.
    */
   @SuppressWarnings("unchecked")
   public <P> ClippedSum<P> clippedGradientSum(Dataset<Row> df) {

@@ -55,13 +55,15 @@ final class ColumnBuffer {
    */
   void reset(int n, Supplier<TaskArrowMemory> memory) {
     if (!inArrow) {
+      // a batch too large for one array fails here, not as a negative array size
+      int length = Math.multiplyExact(n, column.elements);
       array =
           switch (column.dtype) {
-            case F32 -> new float[n * column.elements];
-            case F64 -> new double[n * column.elements];
-            case I32 -> new int[n * column.elements];
-            case I64 -> new long[n * column.elements];
-            case BOOL -> new boolean[n * column.elements];
+            case F32 -> new float[length];
+            case F64 -> new double[length];
+            case I32 -> new int[length];
+            case I64 -> new long[length];
+            case BOOL -> new boolean[length];
           };
       base = array;
       start =
