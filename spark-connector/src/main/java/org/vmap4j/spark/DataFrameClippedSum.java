@@ -34,9 +34,11 @@ import org.vmap4j.spark.executor.InputColumn;
  * another order change nothing).
  *
  * <p>The rows are read as Spark holds them ({@link InternalRow}s, no {@link Row} objects) by the
- * column readers of the udf's executors ({@link ExampleBatchReader} over {@link InputColumn}s that
- * the udf resolves), so every column form of the udf works here the same way: flat and nested
- * arrays, MLlib vectors, declared shapes and reshapes, and the same bad-row errors.
+ * column readers and batch buffers of the udf's executors ({@link ExampleBatchReader} over {@link
+ * InputColumn}s that the udf resolves), so every column form of the udf works here the same way:
+ * flat and nested arrays, MLlib vectors, declared shapes and reshapes, the same bad-row errors, and
+ * the same Arrow batches (reused vectors of the task's allocator; {@code arrowBatches(false)}
+ * gathers into Java arrays instead).
  */
 final class DataFrameClippedSum {
   private DataFrameClippedSum() {}
@@ -73,8 +75,9 @@ final class DataFrameClippedSum {
     try {
       // the udf's own resolution: column kinds, declared shapes, metadata shapes, first-row lengths
       resolved = udf.plan(df).resolved().inputs();
-    } catch (IllegalArgumentException e) {
-      // an undeclared array length cannot be read from an empty DataFrame, nor is it needed
+    } catch (ShapeUnknownException e) {
+      // an undeclared array length cannot be read from an empty DataFrame, nor is it needed; any
+      // other resolution error (a misspelt column, a type that is no tensor) fails empty or not
       if (df.isEmpty()) {
         return sumOf(params, List.of());
       }
@@ -103,6 +106,7 @@ final class DataFrameClippedSum {
             "PerSampleGradients.clippedGradientSum",
             inputs,
             udf.planner().rejectsNonFinite(),
+            udf.planner().arrowBatches(),
             keyName,
             keyOrdinal,
             keyType);
@@ -205,23 +209,25 @@ final class DataFrameClippedSum {
     }
     int partition = TaskContext.get() == null ? 0 : TaskContext.getPartitionId();
     long count = 0;
-    ExampleBatchReader.Batch batch = reader.newBatch(batchSize);
-    while (rows.hasNext()) {
-      batch.add(rows.next(), partition, count + batch.size());
-      if (batch.isFull() || !rows.hasNext()) {
-        Object examples = batch.examples();
-        // each Spark task owns one core: the kernels do not split work over threads here
-        Object sum =
-            ArgumentListCalls.withThreads(1, () -> grads.clippedSum(params, examples, maxNorm));
-        List<Tensor> parts = Tree.leaves(sum);
-        for (int i = 0; i < sums.length; i++) {
-          double[] v = parts.get(i).toDoubleArray();
-          for (int j = 0; j < v.length; j++) {
-            sums[i][j] += v[j];
+    try (ExampleBatchReader.Batches batch = reader.open(batchSize)) {
+      while (rows.hasNext()) {
+        batch.add(rows.next(), partition, count + batch.size());
+        if (batch.isFull() || !rows.hasNext()) {
+          int n = batch.size();
+          // in the batch's buffers (Arrow vectors by default): used up before the next add
+          Object examples = batch.examples();
+          // each Spark task owns one core: the kernels do not split work over threads here
+          Object sum =
+              ArgumentListCalls.withThreads(1, () -> grads.clippedSum(params, examples, maxNorm));
+          List<Tensor> parts = Tree.leaves(sum);
+          for (int i = 0; i < sums.length; i++) {
+            double[] v = parts.get(i).toDoubleArray();
+            for (int j = 0; j < v.length; j++) {
+              sums[i][j] += v[j];
+            }
           }
+          count += n;
         }
-        count += batch.size();
-        batch = reader.newBatch(batchSize);
       }
     }
     return new Partial(sums, count);

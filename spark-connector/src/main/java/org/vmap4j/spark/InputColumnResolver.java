@@ -287,7 +287,8 @@ final class InputColumnResolver {
                 .limit(1)
                 .collectAsList();
     if (sizes.isEmpty() ? firstVector.isEmpty() : lengths.isEmpty()) {
-      throw new IllegalArgumentException(
+      throw new ShapeUnknownException(
+          names,
           "vmapUdf: cannot infer the per-example shape of column(s) "
               + names
               + ": the DataFrame has no row where they are all non-null (is it empty?); declare"

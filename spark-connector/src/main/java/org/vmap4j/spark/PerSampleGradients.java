@@ -105,7 +105,7 @@ public final class PerSampleGradients {
   /** The prefix of the gradient columns' names ({@code grad} by default). */
   public PerSampleGradients prefix(String columnPrefix) {
     PerSampleGradients c = copy();
-    c.prefix = Objects.requireNonNull(columnPrefix);
+    c.prefix = columnName("prefix", columnPrefix);
     return c;
   }
 
@@ -119,7 +119,7 @@ public final class PerSampleGradients {
   /** Adds a column with each row's gradient L2 norm (before clipping). */
   public PerSampleGradients withNorm(String column) {
     PerSampleGradients c = copy();
-    c.normColumn = Objects.requireNonNull(column);
+    c.normColumn = columnName("withNorm", column);
     return c;
   }
 
@@ -144,7 +144,7 @@ public final class PerSampleGradients {
    * never per row.
    */
   public PerSampleGradients withProjection(String column, int k, long seed) {
-    Objects.requireNonNull(column, "column");
+    columnName("withProjection", column);
     if (k < 1) {
       throw new IllegalArgumentException(
           "PerSampleGradients.withProjection: k is the projection's dimension and must be at"
@@ -163,7 +163,7 @@ public final class PerSampleGradients {
    * (TracIn, gradient alignment); {@code reference} has the parameters' structure and shapes.
    */
   public <P> PerSampleGradients withDot(String column, P reference) {
-    Objects.requireNonNull(column, "column");
+    columnName("withDot", column);
     checkReference(reference);
     PerSampleGradients c = copy();
     c.dotColumn = column;
@@ -201,10 +201,13 @@ public final class PerSampleGradients {
    * for linear layers no row's gradient is formed). An empty DataFrame gives zeros and 0 rows. The
    * input columns are read as {@link #transform} reads them (the udf's column readers: numeric and
    * boolean scalars, flat and nested arrays, MLlib vectors, shapes declared through {@link
-   * #configure}, the key column quoted in errors); a row that is not an example of its column's
-   * shape fails the sum with a {@link BadInputException} naming the column, partition, row and
-   * shape. The batch size is {@link VmapUdf#batchSize}'s (set through {@link #configure}), 1024
-   * when unset. Partition sums are added in partition order: a rerun gives bit-identical sums.
+   * #configure}, the key column quoted in errors; and its batch buffers: Arrow vectors of the
+   * task's allocator, or Java arrays with {@link VmapUdf#arrowBatches arrowBatches(false)}, with
+   * bit-identical sums); a misspelt column, or one that is not a tensor, fails even on an empty
+   * DataFrame; a row that is not an example of its column's shape fails the sum with a {@link
+   * BadInputException} naming the column, partition, row and shape. The batch size is {@link
+   * VmapUdf#batchSize}'s (set through {@link #configure}), 1024 when unset. Partition sums are
+   * added in partition order: a rerun gives bit-identical sums.
    */
   @SuppressWarnings("unchecked")
   public <P> ClippedSum<P> clippedGradientSum(Dataset<Row> df) {
@@ -255,16 +258,7 @@ public final class PerSampleGradients {
               + " or withDot");
     }
     SerializableBiFunction<Object, Object, Tensor> lossFn = loss;
-    List<String> names = new ArrayList<>(gradients ? gradientColumns() : List.of());
-    if (outputs.norm()) {
-      names.add(normColumn);
-    }
-    if (outputs.projectionK() > 0) {
-      names.add(projectionColumn);
-    }
-    if (outputs.dot()) {
-      names.add(dotColumn);
-    }
+    List<String> names = new ArrayList<>(columnsByMethod().keySet());
     boolean onlyParams = outputs.projectionK() == 0 && !outputs.dot();
     Object constants = onlyParams ? params : constants();
     SerializableBiFunction<Object, Object, List<Tensor>> fn =
@@ -296,7 +290,19 @@ public final class PerSampleGradients {
       m.put("reference", reference);
     }
     if (projectionColumn != null) {
-      m.put("projection", PerSampleGrads.projectionFactors(params, projectionK, projectionSeed));
+      try {
+        m.put("projection", PerSampleGrads.projectionFactors(params, projectionK, projectionSeed));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(
+            "PerSampleGradients.withProjection(\""
+                + projectionColumn
+                + "\", k = "
+                + projectionK
+                + ", ...): the projection's factors cannot be built ("
+                + e.getMessage()
+                + "); k is the projected dimension, a few hundred to a few thousand in practice",
+            e);
+      }
     }
     return m;
   }
@@ -347,7 +353,7 @@ public final class PerSampleGradients {
    */
   public String explain(Dataset<Row> df) {
     VmapUdf udf = toVmapUdf();
-    BatchKernel kernel = udf.plan(df).resolved().kernel();
+    BatchKernel kernel = againstColumnsOf(df, () -> udf.plan(df)).resolved().kernel();
     if (!(kernel instanceof ProgramKernel traced)) {
       return "not traced on the driver: executors run the function eagerly under vmap, without"
           + " the compiler's rewrites";
@@ -379,11 +385,127 @@ public final class PerSampleGradients {
   }
 
   public Dataset<Row> transform(Dataset<Row> df) {
-    return toVmapUdf().transform(df);
+    VmapUdf udf = toVmapUdf();
+    return againstColumnsOf(df, () -> udf.transform(df));
   }
 
   public StructType outputSchema(Dataset<Row> df) {
-    return toVmapUdf().outputSchema(df);
+    VmapUdf udf = toVmapUdf();
+    return againstColumnsOf(df, () -> udf.outputSchema(df));
+  }
+
+  /**
+   * The columns this adds, in order, each with the builder method that named it: the gradient
+   * columns ({@link #prefix}), the norm, the projection, the dot.
+   *
+   * @throws IllegalArgumentException when two of them have the same name (as Spark compares names:
+   *     ignoring case unless {@code spark.sql.caseSensitive}), naming both methods
+   */
+  private Map<String, String> columnsByMethod() {
+    Map<String, String> byName = new LinkedHashMap<>();
+    if (gradients) {
+      for (String g : gradientColumns()) {
+        byName.put(g, "prefix(\"" + prefix + "\") (the gradient columns)");
+      }
+    }
+    List<String[]> reductions = new ArrayList<>();
+    if (normColumn != null) {
+      reductions.add(new String[] {normColumn, "withNorm"});
+    }
+    if (projectionColumn != null) {
+      reductions.add(new String[] {projectionColumn, "withProjection"});
+    }
+    if (dotColumn != null) {
+      reductions.add(new String[] {dotColumn, "withDot"});
+    }
+    for (String[] r : reductions) {
+      for (Map.Entry<String, String> e : byName.entrySet()) {
+        if (sameColumnName(e.getKey(), r[0])) {
+          throw new IllegalArgumentException(
+              "PerSampleGradients: "
+                  + r[1]
+                  + " names its column '"
+                  + r[0]
+                  + "', which "
+                  + e.getValue()
+                  + " already names"
+                  + (e.getKey().equals(r[0]) ? "" : " as '" + e.getKey() + "'")
+                  + "; give each column its own name");
+        }
+      }
+      byName.put(r[0], r[1]);
+    }
+    return byName;
+  }
+
+  /**
+   * Runs {@code job} (a transform or schema of {@code df}) after checking that no column this adds
+   * is already one of {@code df}'s, with this builder's fix in the messages that would otherwise
+   * name the udf's.
+   */
+  private <T> T againstColumnsOf(Dataset<Row> df, java.util.function.Supplier<T> job) {
+    Objects.requireNonNull(df, "df");
+    for (Map.Entry<String, String> e : columnsByMethod().entrySet()) {
+      for (String existing : df.columns()) {
+        if (sameColumnName(existing, e.getKey())) {
+          throw new IllegalArgumentException(
+              "PerSampleGradients: "
+                  + e.getValue()
+                  + " names the column '"
+                  + e.getKey()
+                  + "', but the DataFrame already has a column '"
+                  + existing
+                  + "' (its columns are "
+                  + Arrays.toString(df.columns())
+                  + "); choose another name there");
+        }
+      }
+    }
+    return withShapeFix(job);
+  }
+
+  /**
+   * {@code job}, with the fix for an input shape that an empty DataFrame cannot give in this
+   * builder's terms ({@code configure(u -> u.shape(...))}) rather than the udf's.
+   */
+  private static <T> T withShapeFix(java.util.function.Supplier<T> job) {
+    try {
+      return job.get();
+    } catch (ShapeUnknownException e) {
+      StringBuilder fix = new StringBuilder();
+      for (String column : e.columns()) {
+        fix.append(fix.length() == 0 ? "" : ".").append("shape(\"").append(column);
+        fix.append("\", dims...)");
+      }
+      throw new IllegalArgumentException(
+          "PerSampleGradients: the per-example shape of input column(s) "
+              + e.columns()
+              + " cannot be read from this DataFrame: it has no row where they are all non-null"
+              + " (is it empty?); declare it with configure(u -> u."
+              + fix
+              + ")",
+          e);
+    }
+  }
+
+  /** Spark's rule for two column names being the same column ({@code spark.sql.caseSensitive}). */
+  private static boolean sameColumnName(String a, String b) {
+    return org.apache.spark.sql.internal.SQLConf.get().caseSensitiveAnalysis()
+        ? a.equals(b)
+        : a.equalsIgnoreCase(b);
+  }
+
+  /** {@code column}, unless it is null or blank: then an error naming {@code method}. */
+  private static String columnName(String method, String column) {
+    if (column == null || column.isBlank()) {
+      throw new IllegalArgumentException(
+          "PerSampleGradients."
+              + method
+              + ": the column name is "
+              + (column == null ? "null" : "blank ('" + column + "')")
+              + "; give the column a name");
+    }
+    return column;
   }
 
   /**

@@ -52,13 +52,15 @@ final class VmapUdfPlanner implements VmapCallPlanner {
     StructType schema = df.schema();
     ResolvedFunction resolved = resolve(schema, df);
     List<StructField> fields = new ArrayList<>(Arrays.asList(schema.fields()));
+    // names as Spark's analyzer compares them: "X" and "x" are one column unless case-sensitive
+    boolean caseSensitive = org.apache.spark.sql.internal.SQLConf.get().caseSensitiveAnalysis();
     Set<String> taken = new HashSet<>();
     for (StructField f : schema.fields()) {
-      taken.add(f.name());
+      taken.add(caseSensitive ? f.name() : f.name().toLowerCase(java.util.Locale.ROOT));
     }
     String errorColumn = options.rows().errorColumn();
     for (StructField f : outputFields(resolved)) {
-      if (!taken.add(f.name())) {
+      if (!taken.add(caseSensitive ? f.name() : f.name().toLowerCase(java.util.Locale.ROOT))) {
         throw new IllegalArgumentException(
             f.name().equals(errorColumn) && errorPolicy() == ErrorPolicy.ERROR_COLUMN
                 ? "vmapUdf: the error column '"
@@ -109,6 +111,11 @@ final class VmapUdfPlanner implements VmapCallPlanner {
   /** Whether the udf refuses NaN and infinities in floating inputs ({@code rejectNonFinite()}). */
   boolean rejectsNonFinite() {
     return options.rows().nonFinite() == NonFinitePolicy.REJECT;
+  }
+
+  /** Whether batches pass through Arrow vectors ({@code arrowBatches}, true by default). */
+  boolean arrowBatches() {
+    return options.rows().arrowBatches();
   }
 
   @Override

@@ -192,32 +192,142 @@ class PerSampleReductionsTest {
             .clippedGradientSum(df);
 
     List<Row> rows = df.collectAsList();
-    List<Mlp> grads = perRowGradients(rows);
+    assertThat(sum.rows()).isEqualTo(N);
+    assertLeavesClose(sum.sum(), loopClippedSum(rows, c));
+    // clipping was active: some rows' gradients were longer than c
+    assertThat(perRowGradients(rows).stream().anyMatch(g -> squaredNorm(g) > c * c)).isTrue();
+  }
+
+  /** {@code Σ_rows g · min(1, c / (|g| + 1e-6))} by a loop of {@code grad} over the rows, F64. */
+  static List<Tensor> loopClippedSum(List<Row> rows, double c) {
     List<Tensor> want = new ArrayList<>();
     for (Tensor leaf : Tree.leaves(params())) {
       want.add(Tensor.zeros(DType.F64, leaf.shape()));
     }
-    for (Mlp g : grads) {
-      double sq = 0;
-      for (Tensor t : Tree.leaves(g)) {
-        for (double v : t.toDoubleArray()) {
-          sq += v * v;
-        }
-      }
-      double factor = Math.min(1, c / (Math.sqrt(sq) + 1e-6));
+    for (Mlp g : perRowGradients(rows)) {
+      double factor = Math.min(1, c / (Math.sqrt(squaredNorm(g)) + 1e-6));
       List<Tensor> leaves = Tree.leaves(g);
       for (int l = 0; l < want.size(); l++) {
         want.set(l, want.get(l).add(leaves.get(l).mul(factor)));
       }
     }
-    assertThat(sum.rows()).isEqualTo(N);
-    List<Tensor> got = Tree.leaves(sum.sum());
-    for (int l = 0; l < want.size(); l++) {
-      assertThat(got.get(l).shape()).isEqualTo(want.get(l).shape());
-      assertThat(got.get(l).allClose(want.get(l), 0, TOL)).as("leaf %d", l).isTrue();
+    return want;
+  }
+
+  /** The squared norm of a gradient over all its leaves, by a plain loop. */
+  static double squaredNorm(Mlp g) {
+    double sq = 0;
+    for (Tensor t : Tree.leaves(g)) {
+      for (double v : t.toDoubleArray()) {
+        sq += v * v;
+      }
     }
-    // clipping was active: some rows' gradients were longer than c
-    assertThat(grads.stream().anyMatch(g -> PerSampleGrads.squaredNorm(g).item() > c * c)).isTrue();
+    return sq;
+  }
+
+  static void assertLeavesClose(Mlp got, List<Tensor> want) {
+    List<Tensor> leaves = Tree.leaves(got);
+    assertThat(leaves).hasSize(want.size());
+    for (int l = 0; l < want.size(); l++) {
+      assertThat(leaves.get(l).shape()).isEqualTo(want.get(l).shape());
+      assertThat(leaves.get(l).allClose(want.get(l), 0, TOL)).as("leaf %d", l).isTrue();
+    }
+  }
+
+  @Test
+  void arrowAndDirectBatchesGiveBitIdenticalSumsAndReleaseTheirArrowMemory(SparkSession spark) {
+    // 3 partitions of 19 rows, batches of 8: two full batches (the second read into the first's
+    // tensor) and a shorter last one per partition
+    Dataset<Row> df = data(spark, N);
+    PerSampleGradients g =
+        PerSampleGradients.of(PerSampleReductionsTest::loss, params())
+            .inputColumns("features", "label")
+            .clipNorm(0.3)
+            .configure(u -> u.batchSize(8));
+    long opened = org.vmap4j.spark.executor.TaskArrowMemory.opened();
+    PerSampleGradients.ClippedSum<Mlp> viaArrow = g.clippedGradientSum(df);
+    // one task allocator per partition: the rows went through Arrow vectors
+    assertThat(org.vmap4j.spark.executor.TaskArrowMemory.opened() - opened).isEqualTo(3);
+    PerSampleGradients.ClippedSum<Mlp> direct =
+        g.configure(u -> u.arrowBatches(false)).clippedGradientSum(df);
+    // gathered straight into Java arrays: no allocator
+    assertThat(org.vmap4j.spark.executor.TaskArrowMemory.opened() - opened).isEqualTo(3);
+    assertThat(org.vmap4j.spark.executor.TaskArrowMemory.closed())
+        .isEqualTo(org.vmap4j.spark.executor.TaskArrowMemory.opened());
+    assertThat(org.vmap4j.spark.executor.TaskArrowMemory.rootAllocatedBytes()).isZero();
+
+    assertThat(viaArrow.rows()).isEqualTo(N);
+    assertThat(direct.rows()).isEqualTo(N);
+    List<Tensor> a = Tree.leaves(viaArrow.sum());
+    List<Tensor> d = Tree.leaves(direct.sum());
+    for (int l = 0; l < a.size(); l++) {
+      assertThat(a.get(l).toDoubleArray()).as("leaf %d", l).isEqualTo(d.get(l).toDoubleArray());
+    }
+    assertLeavesClose(viaArrow.sum(), loopClippedSum(df.collectAsList(), 0.3));
+  }
+
+  @Test
+  void partitionsWithNoRowsAddNothing(SparkSession spark) {
+    // 5 rows over 8 partitions: at least three partitions have no row
+    List<Row> five = data(spark, 5).collectAsList();
+    Dataset<Row> sparse = Frames.frame(spark, five, data(spark, 0).schema(), 8);
+    PerSampleGradients g =
+        PerSampleGradients.of(PerSampleReductionsTest::loss, params())
+            .inputColumns("features", "label")
+            .clipNorm(0.3)
+            .configure(u -> u.batchSize(2));
+    PerSampleGradients.ClippedSum<Mlp> sum = g.clippedGradientSum(sparse);
+    assertThat(sum.rows()).isEqualTo(5);
+    assertLeavesClose(sum.sum(), loopClippedSum(five, 0.3));
+
+    // a DataFrame whose every partition is empty, with the shape declared: the job runs, and each
+    // partition adds zeros over no rows
+    Dataset<Row> none = data(spark, N).where("id < 0");
+    PerSampleGradients.ClippedSum<Mlp> zero =
+        g.configure(u -> u.shape("features", D)).clippedGradientSum(none);
+    assertThat(zero.rows()).isZero();
+    assertThat(zero.sum().w1().shape()).containsExactly(D, H);
+    for (Tensor t : Tree.leaves(zero.sum())) {
+      assertThat(t.abs().sum().item()).isZero();
+    }
+  }
+
+  @Test
+  void aColumnOfTheWrongTypeOrANullRowFailsTheSumNamingTheColumn(SparkSession spark) {
+    StructType schema =
+        new StructType()
+            .add("id", DataTypes.LongType)
+            .add("features", DataTypes.StringType)
+            .add("label", DataTypes.DoubleType);
+    PerSampleGradients g =
+        PerSampleGradients.of(PerSampleReductionsTest::loss, params())
+            .inputColumns("features", "label")
+            .clipNorm(1);
+    Dataset<Row> strings =
+        Frames.frame(spark, List.of(RowFactory.create(1L, "0.5,1.5", 1.0)), schema, 1);
+    assertThatThrownBy(() -> g.clippedGradientSum(strings))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("column 'features' has Spark type string, which is not a tensor");
+    // on an empty DataFrame too: no rows are needed to see that the type or the name is wrong
+    Dataset<Row> noStrings = Frames.frame(spark, List.of(), schema, 1);
+    assertThatThrownBy(() -> g.clippedGradientSum(noStrings))
+        .hasMessageContaining("column 'features' has Spark type string, which is not a tensor");
+    assertThatThrownBy(() -> g.inputColumns("feature", "label").clippedGradientSum(data(spark, 0)))
+        .hasMessageContaining(
+            "no column 'feature' in the DataFrame; its columns are [id, features, label]");
+
+    // a null example, in the Arrow batches and in the direct ones alike
+    List<Row> rows = new ArrayList<>(data(spark, 4).collectAsList());
+    rows.set(2, RowFactory.create(12L, null, 1.0));
+    Dataset<Row> withNull = Frames.frame(spark, rows, data(spark, 0).schema(), 1);
+    PerSampleGradients declared = g.configure(u -> u.shape("features", D));
+    for (PerSampleGradients way :
+        List.of(declared, declared.configure(u -> u.arrowBatches(false)))) {
+      assertThatThrownBy(() -> way.clippedGradientSum(withNull))
+          .isInstanceOf(BadInputException.class)
+          .hasMessageContaining("column 'features', partition 0, row 2: null")
+          .hasMessageContaining("filter out or repair this row");
+    }
   }
 
   @Test
@@ -278,6 +388,79 @@ class PerSampleReductionsTest {
             () -> g.inputColumns("feature", "label").clipNorm(1).clippedGradientSum(data(spark, 4)))
         .hasMessageContaining(
             "no column 'feature' in the DataFrame; its columns are [id, features, label]");
+  }
+
+  @Test
+  void reductionColumnNamesAndEmptyInputFailNamingTheBuilderMethodAndTheFix(SparkSession spark) {
+    PerSampleGradients g =
+        PerSampleGradients.of(PerSampleReductionsTest::loss, params())
+            .inputColumns("features", "label");
+    Mlp ref = params();
+    // a name the DataFrame already has, in any case (Spark's column names ignore case by default)
+    assertThatThrownBy(() -> g.withProjection("Features", 4, 1).transform(data(spark, 4)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining(
+            "PerSampleGradients: withProjection names the column 'Features', but the DataFrame"
+                + " already has a column 'features' (its columns are [id, features, label]);"
+                + " choose another name there");
+    assertThatThrownBy(() -> g.withDot("label", ref).withoutGradients().explain(data(spark, 4)))
+        .hasMessageContaining("withDot names the column 'label', but the DataFrame already has");
+    // two reductions under one name, or a reduction under a gradient column's name
+    assertThatThrownBy(() -> g.withNorm("s").withDot("s", ref).toVmapUdf())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining(
+            "PerSampleGradients: withDot names its column 's', which withNorm already names;"
+                + " give each column its own name");
+    assertThatThrownBy(() -> g.withProjection("GRAD_w1", 4, 1).toVmapUdf())
+        .hasMessageContaining(
+            "withProjection names its column 'GRAD_w1', which prefix(\"grad\") (the gradient"
+                + " columns) already names as 'grad_w1'");
+    // without the gradient columns their names are free
+    assertThat(
+            g.withProjection("grad_w1", 4, 1)
+                .withoutGradients()
+                .outputSchema(data(spark, 4))
+                .fieldNames())
+        .containsExactly("id", "features", "label", "grad_w1");
+    // blank and null names
+    assertThatThrownBy(() -> g.withProjection(" ", 4, 1))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("PerSampleGradients.withProjection: the column name is blank (' ')");
+    assertThatThrownBy(() -> g.withDot(null, ref))
+        .hasMessageContaining("PerSampleGradients.withDot: the column name is null");
+    // a misspelt input column, as without the reduction columns
+    assertThatThrownBy(
+            () ->
+                g.inputColumns("feature", "label")
+                    .withProjection("p", 4, 1)
+                    .withDot("d", ref)
+                    .withoutGradients()
+                    .transform(data(spark, 4)))
+        .hasMessageContaining(
+            "no column 'feature' in the DataFrame; its columns are [id, features, label]");
+    // empty input: the shape cannot be read from it, and the fix is this builder's configure
+    assertThatThrownBy(
+            () -> g.withProjection("p", 4, 1).withoutGradients().transform(data(spark, 0)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining(
+            "PerSampleGradients: the per-example shape of input column(s) [features] cannot be"
+                + " read from this DataFrame: it has no row where they are all non-null")
+        .hasMessageContaining("declare it with configure(u -> u.shape(\"features\", dims...))");
+    assertThatThrownBy(() -> g.withDot("d", ref).withoutGradients().explain(data(spark, 0)))
+        .hasMessageContaining("configure(u -> u.shape(\"features\", dims...))");
+    // a k whose factors no array can hold names withProjection and k
+    assertThatThrownBy(() -> g.withProjection("p", Integer.MAX_VALUE, 1).toVmapUdf())
+        .hasMessageContaining(
+            "PerSampleGradients.withProjection(\"p\", k = 2147483647, ...): the projection's"
+                + " factors cannot be built");
+    // the udf under it: an output name that differs from a column's only by case clashes too
+    assertThatThrownBy(
+            () ->
+                VmapFunctions.vmapUdf((SerializableFunction<Tensor, Tensor>) v -> v.sum())
+                    .inputColumns("features")
+                    .outputColumns("LABEL")
+                    .transform(data(spark, 4)))
+        .hasMessageStartingWith("vmapUdf: output column 'LABEL' is already a column");
   }
 
   @Test

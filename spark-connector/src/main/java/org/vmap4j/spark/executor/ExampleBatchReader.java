@@ -1,24 +1,29 @@
 package org.vmap4j.spark.executor;
 
 import java.io.Serializable;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.types.DataType;
-import org.apache.spark.unsafe.Platform;
 import org.vmap4j.Tensor;
 import org.vmap4j.spark.BadInputException;
 
 /**
  * A partition's {@link InternalRow}s read into batches of example tensors by the same column
- * readers {@link org.vmap4j.spark.VmapUdf}'s executors use ({@link InputColumn#gather}): the
- * columns resolved on the driver by the udf (numeric and boolean scalars, flat and nested arrays,
- * MLlib vectors dense or sparse, declared shapes and reshapes, shapes from column metadata or the
- * first row), and the same {@link BadInputException} for a row that is not an example of its
- * column's shape. For consumers that reduce over the rows instead of writing a value back to each
- * (the DataFrame clipped gradient sum): one column gives the {@code [n, ...]} tensor, several a
- * {@code Map<String, Tensor>} by column name, as the udf binds them.
+ * readers and the same batch buffers {@link org.vmap4j.spark.VmapUdf}'s executors use ({@link
+ * InputColumn#gather} into a {@link ColumnBuffer}): the columns resolved on the driver by the udf
+ * (numeric and boolean scalars, flat and nested arrays, MLlib vectors dense or sparse, declared
+ * shapes and reshapes, shapes from column metadata or the first row), and the same {@link
+ * BadInputException} for a row that is not an example of its column's shape. By default, as in the
+ * udf, each column's batch goes through an Arrow vector of the task's allocator, reused batch after
+ * batch, and is read out by arrow-bridge into the previous batch's tensor when the batch has as
+ * many rows; with the udf's {@code arrowBatches(false)} (and always for BOOL columns) it is
+ * gathered straight into the Java array its tensor wraps.
+ *
+ * <p>For consumers that reduce over the rows instead of writing a value back to each (the DataFrame
+ * clipped gradient sum): one column gives the {@code [n, ...]} tensor, several a {@code Map<String,
+ * Tensor>} by column name, as the udf binds them. Rows are gathered as they arrive (none is copied
+ * or kept), so a batch is sized for its capacity up front.
  */
 public final class ExampleBatchReader implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -26,39 +31,50 @@ public final class ExampleBatchReader implements Serializable {
   private final String transform;
   private final InputColumn[] inputs;
   private final boolean rejectNonFinite;
+  private final boolean arrow;
   private final String keyName;
   private final int keyOrdinal;
   private final DataType keyType;
 
   /**
    * @param inputs the udf's resolved columns, at their ordinals in the rows this reads
+   * @param arrow whether batches go through Arrow vectors (the udf's {@code arrowBatches})
    * @param keyOrdinal the key column's position in those rows (-1: none), quoted by errors
    */
   public ExampleBatchReader(
       String transform,
       InputColumn[] inputs,
       boolean rejectNonFinite,
+      boolean arrow,
       String keyName,
       int keyOrdinal,
       DataType keyType) {
     this.transform = transform;
     this.inputs = inputs.clone();
     this.rejectNonFinite = rejectNonFinite;
+    this.arrow = arrow;
     this.keyName = keyName;
     this.keyOrdinal = keyOrdinal;
     this.keyType = keyType;
   }
 
-  /** One batch being filled: a Java array per column, {@code capacity} examples long. */
-  public final class Batch {
-    private final Object[] arrays = new Object[inputs.length];
+  /**
+   * One partition's batches, one at a time, in one set of buffers: {@link #add} rows until {@link
+   * #isFull} (or the rows end), take {@link #examples}, and the next {@code add} starts the next
+   * batch. Close it when the partition is done: it releases the Arrow vectors (the task's
+   * completion closes them too, if an error comes first).
+   */
+  public final class Batches implements AutoCloseable {
+    private final ColumnBuffer[] buffers = new ColumnBuffer[inputs.length];
     private final int capacity;
+    private TaskArrowMemory memory;
     private int size;
+    private boolean started;
 
-    private Batch(int capacity) {
+    private Batches(int capacity) {
       this.capacity = capacity;
       for (int c = 0; c < inputs.length; c++) {
-        arrays[c] = newArray(inputs[c], capacity);
+        buffers[c] = new ColumnBuffer(inputs[c], arrow);
       }
     }
 
@@ -66,8 +82,16 @@ public final class ExampleBatchReader implements Serializable {
       return size == capacity;
     }
 
+    /** Rows in the batch being filled. */
     public int size() {
       return size;
+    }
+
+    private TaskArrowMemory memory() {
+      if (memory == null) {
+        memory = TaskArrowMemory.forCurrentTask("clippedGradientSum");
+      }
+      return memory;
     }
 
     /**
@@ -76,12 +100,19 @@ public final class ExampleBatchReader implements Serializable {
      * @throws BadInputException naming the column, partition, row, expected shape and the fix
      */
     public void add(InternalRow row, int partition, long rowInPartition) {
+      if (!started) {
+        for (ColumnBuffer buffer : buffers) {
+          buffer.reset(capacity, this::memory);
+        }
+        started = true;
+      }
       for (int c = 0; c < inputs.length; c++) {
         InputColumn column = inputs[c];
-        long at = arrayOffset(arrays[c]) + size * column.rowBytes();
-        String problem = column.gather(row, arrays[c], at);
+        ColumnBuffer buffer = buffers[c];
+        long at = buffer.offset(size);
+        String problem = column.gather(row, buffer.base, at);
         if (problem == null && rejectNonFinite && column.dtype.isFloating()) {
-          problem = column.nonFinite(arrays[c], at);
+          problem = column.nonFinite(buffer.base, at);
         }
         if (problem != null) {
           throw new BadInputException(
@@ -103,24 +134,37 @@ public final class ExampleBatchReader implements Serializable {
       size++;
     }
 
-    /** The examples read so far, as the per-example function's argument under {@code vmap}. */
+    /**
+     * The batch's examples, as the per-example function's argument under {@code vmap}; valid until
+     * the next {@link #add}, which starts the next batch in the same buffers.
+     */
     public Object examples() {
+      if (size == 0) {
+        throw new IllegalStateException("no rows were added to this batch");
+      }
       Map<String, Tensor> byName = new LinkedHashMap<>();
       for (int c = 0; c < inputs.length; c++) {
-        InputColumn column = inputs[c];
-        int[] shape = new int[column.shape.length + 1];
-        shape[0] = size;
-        System.arraycopy(column.shape, 0, shape, 1, column.shape.length);
-        Object data = size == capacity ? arrays[c] : trimmed(arrays[c], size * column.elements);
-        byName.put(column.name, Tensor.wrap(data, shape));
+        byName.put(inputs[c].name, buffers[c].tensor(size));
       }
+      size = 0;
+      started = false;
       return inputs.length == 1 ? byName.values().iterator().next() : byName;
+    }
+
+    @Override
+    public void close() {
+      if (memory != null) {
+        memory.close();
+      }
     }
   }
 
-  /** An empty batch for up to {@code capacity} rows; its arrays become the batch's tensors. */
-  public Batch newBatch(int capacity) {
-    return new Batch(capacity);
+  /** A partition's batches of up to {@code capacity} rows each. */
+  public Batches open(int capacity) {
+    if (capacity < 1) {
+      throw new IllegalArgumentException("a batch holds at least one row, got " + capacity);
+    }
+    return new Batches(capacity);
   }
 
   private String key(InternalRow row) {
@@ -128,42 +172,5 @@ public final class ExampleBatchReader implements Serializable {
       return null;
     }
     return keyName + "=" + (row.isNullAt(keyOrdinal) ? "null" : row.get(keyOrdinal, keyType));
-  }
-
-  private static Object newArray(InputColumn column, int rows) {
-    int n = Math.multiplyExact(rows, column.elements);
-    return switch (column.dtype) {
-      case F32 -> new float[n];
-      case F64 -> new double[n];
-      case I32 -> new int[n];
-      case I64 -> new long[n];
-      case BOOL -> new boolean[n];
-    };
-  }
-
-  private static long arrayOffset(Object array) {
-    if (array instanceof float[]) {
-      return Platform.FLOAT_ARRAY_OFFSET;
-    } else if (array instanceof double[]) {
-      return Platform.DOUBLE_ARRAY_OFFSET;
-    } else if (array instanceof int[]) {
-      return Platform.INT_ARRAY_OFFSET;
-    } else if (array instanceof long[]) {
-      return Platform.LONG_ARRAY_OFFSET;
-    }
-    return Platform.BOOLEAN_ARRAY_OFFSET;
-  }
-
-  private static Object trimmed(Object array, int length) {
-    if (array instanceof float[] a) {
-      return Arrays.copyOf(a, length);
-    } else if (array instanceof double[] a) {
-      return Arrays.copyOf(a, length);
-    } else if (array instanceof int[] a) {
-      return Arrays.copyOf(a, length);
-    } else if (array instanceof long[] a) {
-      return Arrays.copyOf(a, length);
-    }
-    return Arrays.copyOf((boolean[]) array, length);
   }
 }

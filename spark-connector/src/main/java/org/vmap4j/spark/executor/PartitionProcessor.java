@@ -3,9 +3,6 @@ package org.vmap4j.spark.executor;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
-import org.apache.arrow.vector.BaseFixedWidthVector;
-import org.apache.arrow.vector.FieldVector;
-import org.apache.arrow.vector.complex.FixedSizeListVector;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
@@ -19,7 +16,6 @@ import org.apache.spark.unsafe.Platform;
 import org.apache.spark.unsafe.types.UTF8String;
 import org.vmap4j.DType;
 import org.vmap4j.Tensor;
-import org.vmap4j.arrow.ArrowTensors;
 import org.vmap4j.spark.BadInputException;
 import org.vmap4j.spark.ErrorPolicy;
 import org.vmap4j.spark.NonFinitePolicy;
@@ -101,104 +97,10 @@ public final class PartitionProcessor
     return new Batches(rows, partition);
   }
 
-  /** A batch buffer of one input column: a Java array, or an Arrow vector's data buffer. */
-  private final class Buffer {
-    final InputColumn column;
-    final boolean inArrow;
-    FieldVector vector;
-    int capacity;
-
-    /**
-     * The previous Arrow batch's tensor, read into again when the next batch has as many rows: no
-     * fresh (zeroed) array per batch. Safe because nothing keeps a batch's input tensors once its
-     * output rows are built (outputs are copied into Spark's arrays, views of inputs included).
-     */
-    Tensor reused;
-
-    Object array;
-    Object base;
-    long start;
-
-    Buffer(InputColumn column) {
-      this.column = column;
-      this.inArrow = arrow && column.dtype != DType.BOOL;
-    }
-
-    /** Gets ready to receive {@code n} examples. */
-    void reset(int n, Batches owner) {
-      if (!inArrow) {
-        array =
-            switch (column.dtype) {
-              case F32 -> new float[n * column.elements];
-              case F64 -> new double[n * column.elements];
-              case I32 -> new int[n * column.elements];
-              case I64 -> new long[n * column.elements];
-              case BOOL -> new boolean[n * column.elements];
-            };
-        base = array;
-        start =
-            switch (column.dtype) {
-              case F32 -> Platform.FLOAT_ARRAY_OFFSET;
-              case F64 -> Platform.DOUBLE_ARRAY_OFFSET;
-              case I32 -> Platform.INT_ARRAY_OFFSET;
-              case I64 -> Platform.LONG_ARRAY_OFFSET;
-              case BOOL -> Platform.BOOLEAN_ARRAY_OFFSET;
-            };
-        return;
-      }
-      if (vector == null || n > capacity) {
-        if (vector != null) {
-          owner.memory().release(vector);
-        }
-        // arrow-bridge builds the column (FixedSizeList<e>[d] nested per dimension, validity set)
-        int[] shape = new int[column.shape.length + 1];
-        shape[0] = n;
-        System.arraycopy(column.shape, 0, shape, 1, column.shape.length);
-        vector =
-            owner
-                .memory()
-                .track(
-                    ArrowTensors.toVector(
-                        column.name,
-                        Tensor.zeros(column.dtype, shape),
-                        owner.memory().allocator()));
-        capacity = n;
-      }
-      vector.setValueCount(n);
-      FieldVector leaf = vector;
-      while (leaf instanceof FixedSizeListVector list) {
-        leaf = (FieldVector) list.getDataVector();
-      }
-      base = null;
-      start = ((BaseFixedWidthVector) leaf).getDataBuffer().memoryAddress();
-    }
-
-    long offset(int i) {
-      return start + i * column.rowBytes();
-    }
-
-    Tensor tensor(int n) {
-      if (inArrow) {
-        if (reused != null && reused.shape()[0] == n) {
-          return ArrowTensors.readInto(vector, reused);
-        }
-        reused = ArrowTensors.toTensor(vector);
-        return reused;
-      }
-      int[] shape = new int[column.shape.length + 1];
-      shape[0] = n;
-      System.arraycopy(column.shape, 0, shape, 1, column.shape.length);
-      Tensor t = Tensor.wrap(array, shape);
-      array = null;
-      base = null;
-      return t;
-    }
-  }
-
   private final class Batches implements Iterator<InternalRow> {
     private final Iterator<InternalRow> in;
     private final int partition;
-    private final Buffer[] buffers;
+    private final ColumnBuffer[] buffers;
     private TaskArrowMemory memory;
     private InternalRow[] rows = new InternalRow[16];
     private InternalRow[] outs = new InternalRow[16];
@@ -209,9 +111,9 @@ public final class PartitionProcessor
     Batches(Iterator<InternalRow> in, int partition) {
       this.in = in;
       this.partition = partition;
-      this.buffers = new Buffer[inputs.length];
+      this.buffers = new ColumnBuffer[inputs.length];
       for (int c = 0; c < inputs.length; c++) {
-        buffers[c] = new Buffer(inputs[c]);
+        buffers[c] = new ColumnBuffer(inputs[c], arrow);
       }
     }
 
@@ -261,8 +163,8 @@ public final class PartitionProcessor
       String[] errors = null;
       for (int c = 0; c < inputs.length; c++) {
         InputColumn column = inputs[c];
-        Buffer buffer = buffers[c];
-        buffer.reset(n, this);
+        ColumnBuffer buffer = buffers[c];
+        buffer.reset(n, this::memory);
         boolean checkFinite = nonFinite == NonFinitePolicy.REJECT && column.dtype.isFloating();
         for (int i = 0; i < n; i++) {
           long at = buffer.offset(i);
