@@ -122,16 +122,42 @@ final class PerSampleFilterGradients {
     } else {
       return null;
     }
-    if (conv == null || conv.primitive() != ConvGeneralDilated.CONV_GENERAL_DILATED) {
+    return conv == null ? null : of(conv, g.type().dim(0), g.type().dim(1), g.type().dim(2));
+  }
+
+  /**
+   * The parts of the per-sample filter gradient that {@code flat:[B, O, CK]} reshapes (what a
+   * projection of the filters reads), or null. With one input channel per group the simplifier
+   * folds the gradient's own reshape into this one, which then reads the convolution directly.
+   */
+  static FilterGradient matchFlattened(Var flat, Map<Var, Equation> producer) {
+    Equation r = producer.get(flat);
+    if (flat.type().ndim() != 3 || r == null || r.primitive() != Reshape.RESHAPE) {
       return null;
     }
-    int b = g.type().dim(0);
-    int o = g.type().dim(1);
-    int c = g.type().dim(2);
+    Var formed = r.inputs().get(0);
+    FilterGradient g = match(formed, producer);
+    if (g != null) {
+      return g;
+    }
+    Equation conv = producer.get(formed);
+    return conv != null && formed.type().dim(0) == 1
+        ? of(conv, flat.type().dim(0), flat.type().dim(1), 1)
+        : null;
+  }
+
+  /**
+   * {@code conv} as the filter-gradient convolution of {@code b} examples, {@code o} filters and
+   * {@code c} input channels per group, or null.
+   */
+  private static FilterGradient of(Equation conv, int b, int o, int c) {
+    if (conv.primitive() != ConvGeneralDilated.CONV_GENERAL_DILATED) {
+      return null;
+    }
     Var lhs = conv.inputs().get(0);
     Var rhs = conv.inputs().get(1);
-    if (lhs.type().ndim() != 4
-        || rhs.type().ndim() != 4
+    if (lhs.type().ndim() < 3
+        || rhs.type().ndim() != lhs.type().ndim()
         || rhs.type().dim(0) != b * o
         || rhs.type().dim(1) != 1) {
       return null;

@@ -15,7 +15,6 @@ import org.vmap4j.ir.Var;
 import org.vmap4j.prim.Binary;
 import org.vmap4j.prim.BroadcastInDim;
 import org.vmap4j.prim.Compare;
-import org.vmap4j.prim.ConvGeneralDilated;
 import org.vmap4j.prim.Convert;
 import org.vmap4j.prim.DotGeneral;
 import org.vmap4j.prim.Gather;
@@ -257,10 +256,10 @@ final class PerSampleGradientRewrites {
     /**
      * {@code Σ_b c_b G[b]} of a convolution's per-sample filter gradients: the batch's filter
      * gradient with each example's output gradients scaled, one convolution contracting the batch
-     * ({@code feature_group_count=1}) in place of one group per example.
+     * in place of one group per example ({@link PerSampleConvolutions#batchSum}).
      */
     private boolean filterBatchSum(Var summed, Var out) {
-      PerSampleFilterGradients.FilterGradient g = ungrouped(summed);
+      PerSampleFilterGradients.FilterGradient g = PerSampleFilterGradients.match(summed, producer);
       Var scale = null;
       if (g != null && readers.getOrDefault(summed, 0) > 1) {
         return false; // formed for another reader anyway: summing it is cheaper than a new conv
@@ -273,7 +272,7 @@ final class PerSampleGradientRewrites {
         for (int side = 0; side < 2 && g == null; side++) {
           Var gradient = mul.inputs().get(side);
           scale = perExampleScale(mul.inputs().get(1 - side));
-          g = scale == null ? null : ungrouped(gradient);
+          g = scale == null ? null : PerSampleFilterGradients.match(gradient, producer);
           if (g != null && readers.getOrDefault(gradient, 0) > 1) {
             // Another reader (a clipped sum's norms) forms G anyway; summing it is then cheaper
             // than a second convolution over the batch (measured: docs/performance.md).
@@ -284,39 +283,8 @@ final class PerSampleGradientRewrites {
           return false;
         }
       }
-      int[] window = g.gradients().type().shape(); // [B·O, 1, oh, ow]
-      Var delta =
-          emit(
-              Reshape.RESHAPE,
-              Reshape.params(g.batch(), g.outputs(), window[2], window[3]),
-              g.gradients());
-      if (scale != null) {
-        Var spread =
-            emit(
-                BroadcastInDim.BROADCAST_IN_DIM,
-                BroadcastInDim.params(delta.type().shape(), new int[] {0}),
-                scale);
-        delta = emit(Binary.MUL, Params.NONE, delta, spread);
-      }
-      Var filters = emit(Transpose.TRANSPOSE, Transpose.params(1, 0, 2, 3), delta); // [O,B,oh,ow]
-      Var summedOverBatch =
-          emit(
-              ConvGeneralDilated.CONV_GENERAL_DILATED,
-              g.conv().params().with("feature_group_count", 1),
-              g.inputs(),
-              filters); // [C, O, kh, kw]
-      emitInto(
-          out,
-          Transpose.TRANSPOSE,
-          Transpose.params(1, 0, 2, 3).with(MARK, "ghost_clipped_sum"),
-          summedOverBatch);
+      convolutions.batchSum(g, scale, out);
       return true;
-    }
-
-    /** The per-sample filter gradient {@code v} of a layer without groups, or null. */
-    private PerSampleFilterGradients.FilterGradient ungrouped(Var v) {
-      PerSampleFilterGradients.FilterGradient g = PerSampleFilterGradients.match(v, producer);
-      return g != null && g.groups() == 1 ? g : null;
     }
 
     /** {@code Σ_b c_b G[b]}, or {@code Σ_b G[b]}: one matrix product of the factors. */

@@ -25,6 +25,10 @@ class PerSampleModelsDocsTest {
       new Conv2d(16, 32, new int[] {3}, new int[] {2}, new int[] {1}, new int[] {1}, 1, true);
   final ConvModel deepParams = new ConvModel(deep.init(6, DType.F64));
   final Tensor features = Tensor.randomNormal(7, DType.F64, 4, 16, 8, 8);
+  final Conv2d grouped =
+      new Conv2d(16, 32, new int[] {3}, new int[] {2}, new int[] {1}, new int[] {1}, 4, true);
+  final ConvModel groupedParams = new ConvModel(grouped.init(8, DType.F64));
+  final Tensor maps = Tensor.randomNormal(9, DType.F64, 5, 16, 4, 4);
 
   @Test
   void theSnippetsAreTheOnesInTheDocs() throws java.io.IOException {
@@ -41,7 +45,7 @@ class PerSampleModelsDocsTest {
       assertThat(docs).as("docs/persample.md holds the snippet%n%s", snippet).contains(snippet);
       found++;
     }
-    assertThat(found).isEqualTo(3);
+    assertThat(found).isEqualTo(4);
   }
 
   @Test
@@ -92,5 +96,25 @@ class PerSampleModelsDocsTest {
     assertThat(normsProgram).contains("rewrite=ghost_norm").doesNotContain("f64[4,32,16,3,3]");
     assertThat(text).contains("clippedSum (1 of 1 weight leaves ghost_norm, 1 of 1 weight leaves");
     assertThat(norms.allClose(ps.materialized().norms(deepParams, features), 1e-9, 1e-12)).isTrue();
+  }
+
+  @Test
+  void aGroupedConvolutionIsRewritten() {
+    // --- docs/persample.md
+    BiFunction<ConvModel, Tensor, Tensor> loss = // maps: [16, 4, 4] per example
+        (p, x) -> grouped.apply(p.conv(), x).tanh().square().sum(); // 4 groups, 2x2 positions
+    PerSampleGrads<ConvModel, Tensor> ps = PerSampleGrads.of(loss);
+    String text = ps.explain(groupedParams, maps); // all four rewritten, no filter gradient formed
+    ConvModel clipped = ps.clippedSum(groupedParams, maps, 1.0); // then one batch convolution
+    Tensor projected = ps.project(groupedParams, maps, 16, 7L); // one grouped convolution with Q
+    // ---
+    assertThat(text.split("no per-sample weight gradient formed", -1)).hasSize(5);
+    assertThat(text).doesNotContain("f64[5,32,4,3,3]"); // the per-sample filter gradients
+    ConvModel want = ps.materialized().clippedSum(groupedParams, maps, 1.0);
+    assertThat(clipped.conv().weight().allClose(want.conv().weight(), 1e-9, 1e-12)).isTrue();
+    assertThat(clipped.conv().bias().allClose(want.conv().bias(), 1e-9, 1e-12)).isTrue();
+    assertThat(
+            projected.allClose(ps.materialized().project(groupedParams, maps, 16, 7L), 1e-9, 1e-12))
+        .isTrue();
   }
 }

@@ -215,6 +215,7 @@ class PerSampleModelsTest {
     int[] normRewrites = new int[2]; // [formed, rewritten] among layers the pattern covers
     int[] projectionRewrites = new int[2];
     int[] groupedNormRewrites = new int[2];
+    int[] groupedProjectionRewrites = new int[2];
     for (int trial = 0; trial < 12; trial++) {
       int groups = trial % 4 == 3 || trial == 10 ? 2 : 1;
       boolean depthwise = trial == 11;
@@ -286,21 +287,23 @@ class PerSampleModelsTest {
       // (with a unit batch or channel axis the simplifier stages another form, left as written)
       boolean covered = b > 1 && cout > 1;
       boolean gram = covered && t * (ck + o) < ck * o;
-      boolean projects = covered && groups == 1 && t * 4 * (ck + o) < t * ck * o + 4 * ck * o;
+      // k = 4 rows; a grouped layer convolves each group with all k rows of Q: G·CK + O per row
+      boolean projects =
+          covered && t * 4 * (groups * ck + cout) < t * ck * cout + 4 * ck * (long) cout;
       String what = "trial " + trial + " T=" + t + " CK=" + ck + " O=" + cout + " groups=" + groups;
       if (covered) {
         normRewrites[gram ? 1 : 0]++;
         groupedNormRewrites[gram && groups > 1 ? 1 : 0]++;
         projectionRewrites[projects ? 1 : 0]++;
+        groupedProjectionRewrites[projects && groups > 1 ? 1 : 0]++;
       }
       assertEquals(
           gram,
           section(text, "squaredNorms", "clippedSum").contains("rewrite=ghost_norm"),
           what + "\n" + text);
       // the clipped sum's batch sum is rewritten once the norms no longer form the gradient
-      // (for a layer without groups)
       assertEquals(
-          gram && groups == 1,
+          gram,
           section(text, "clippedSum", "dot ").contains("rewrite=ghost_clipped_sum"),
           what + "\n" + text);
       assertEquals(
@@ -309,7 +312,7 @@ class PerSampleModelsTest {
           projects,
           section(text, "project ", null).contains("rewrite=rank_one_projection"),
           what + "\n" + text);
-      // a weighted batch sum alone, of a layer without groups, is one batch filter gradient
+      // a weighted batch sum alone is one batch filter gradient (grouped: batch groups)
       BiFunction<Filter, Tensor, Filter> perExample =
           Func.vmap(Func.grad(loss), InDims.of(null, 0));
       // per-example weights computed from the batch, so that they are a value of the program
@@ -325,12 +328,8 @@ class PerSampleModelsTest {
       boolean rewritten =
           PerSampleGrads.optimizedProgram(weightedSum, p, images)
               .contains("rewrite=ghost_clipped_sum");
-      if (groups > 1) {
-        assertFalse(rewritten, "trial " + trial + ": grouped");
-      } else if (b > 1 && cin > 1 && cout > 1) {
-        // (with a unit batch or channel axis the simplifier stages another form, left as written)
-        assertTrue(rewritten, "trial " + trial);
-      }
+      // (with a unit batch or filter axis the simplifier stages another form, left as written)
+      assertEquals(covered, rewritten, what);
       double[] expected = new double[flat(p).length];
       for (int i = 0; i < b; i++) {
         double[] g = flat(Func.grad(loss).apply(p, images.index(0, i)));
@@ -348,8 +347,11 @@ class PerSampleModelsTest {
               Tensor.randomNormal(1000 + trial, DType.F64, cout));
       checkAgainstLoop(ps, p, images, b, gradOf, reference);
     }
-    // the trials cover both sides of each cost rule, and a grouped layer's rewritten norms
+    // the trials cover both sides of each cost rule, and a grouped layer's rewritten norms (so
+    // also its clipped sum) and projection
     assertTrue(groupedNormRewrites[1] > 0, java.util.Arrays.toString(groupedNormRewrites));
+    assertTrue(
+        groupedProjectionRewrites[1] > 0, java.util.Arrays.toString(groupedProjectionRewrites));
     assertTrue(normRewrites[0] > 0 && normRewrites[1] > 0, java.util.Arrays.toString(normRewrites));
     assertTrue(
         projectionRewrites[0] > 0 && projectionRewrites[1] > 0,
