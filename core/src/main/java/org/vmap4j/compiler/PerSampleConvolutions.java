@@ -19,7 +19,10 @@ import org.vmap4j.prim.Transpose;
  * computed without them. A filter gradient is a sum over the layer's {@code T} output positions of
  * outer products {@code G[b] = Σ_t δ_t ⊗ p_t} of the output gradients {@code δ_t ∈ R^O} and the
  * unfolded input patches {@code p_t ∈ R^(C·kh·kw)} ({@link ConvolutionPatches}): a linear layer
- * over a sequence of patches, so the linear layer's closed forms carry over.
+ * over a sequence of patches, so the linear layer's closed forms carry over. Written for 2-d
+ * layers; every form here is over the spatial rank, so 1-d and 3-d layers are the same with one
+ * window extent per dimension. A layer of {@code G} groups is {@code G} such layers side by side,
+ * each over its own channels and filters: its forms are the same, per group.
  *
  * <ul>
  *   <li>the squared norm is {@code <P Pᵀ, Δ Δᵀ>} over {@code T×T} Gram matrices, {@code
@@ -32,7 +35,9 @@ import org.vmap4j.prim.Transpose;
  *   <li>a rank-one projection row {@code p_jᵀ G q_j} is {@code Σ_t (p_j·δ_t)(q_j·p_t)}: a
  *       convolution of the input with the {@code q_j} as filters and a product of {@code δ} with
  *       {@code P}, {@code B·T·k·(CK+O)} instead of {@code B·T·CK·O + B·k·CK·O}: rewritten when
- *       cheaper, marked {@code rewrite=rank_one_projection}.
+ *       cheaper, marked {@code rewrite=rank_one_projection};
+ *   <li>a weighted batch sum {@code Σ_b c_b G[b]} is the layer's batch filter gradient of the
+ *       scaled {@code δ}: one convolution over the batch, marked {@code rewrite=ghost_clipped_sum}.
  * </ul>
  */
 final class PerSampleConvolutions {

@@ -77,15 +77,26 @@ final class PerSampleGradientRewrites {
 
   /**
    * A sum of a rank-3 value (a layer's or an embedding's {@code [B, M, N]} gradient), or over the
-   * batch or over each example of a rank-5 one (a convolution's {@code [B, O, C, kh, kw]} filter
-   * gradient).
+   * batch or over each example of a higher rank one (a convolution's {@code [B, O, C, k...]} filter
+   * gradient: rank 4, 5 and 6 for 1-d, 2-d and 3-d layers).
    */
   private static boolean startsRewrite(Equation e) {
     int rank = e.inputs().get(0).type().ndim();
     int[] axes = e.params().ints("axes");
     return rank == 3
-        || (rank == 5
-            && (Arrays.equals(axes, new int[] {0}) || Arrays.equals(axes, new int[] {1, 2, 3, 4})));
+        || (rank > 3 && (Arrays.equals(axes, new int[] {0}) || isEveryAxisButTheFirst(axes, rank)));
+  }
+
+  private static boolean isEveryAxisButTheFirst(int[] axes, int rank) {
+    if (axes.length != rank - 1) {
+      return false;
+    }
+    for (int i = 0; i < axes.length; i++) {
+      if (axes[i] != i + 1) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static final class Pass implements PerSampleConvolutions.Emitter {
@@ -130,7 +141,7 @@ final class PerSampleGradientRewrites {
       int[] axes = e.params().ints("axes");
       Var summed = e.inputs().get(0);
       Var out = e.outputs().get(0);
-      if (summed.type().ndim() == 5) {
+      if (summed.type().ndim() > 3) {
         if (Arrays.equals(axes, new int[] {0})) {
           return filterBatchSum(summed, out);
         }

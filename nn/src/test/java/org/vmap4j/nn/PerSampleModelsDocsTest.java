@@ -14,6 +14,8 @@ class PerSampleModelsDocsTest {
 
   record ConvModel(Conv2d.Params conv) {}
 
+  record Filter(Tensor weight, Tensor bias) {}
+
   final Embedding embedding = new Embedding(1000, 32);
   final TransformerEncoderLayer encoder = new TransformerEncoderLayer(32, 4, 64);
   final TextModel params = new TextModel(embedding.init(1, DType.F64), encoder.init(2, DType.F64));
@@ -29,6 +31,10 @@ class PerSampleModelsDocsTest {
       new Conv2d(16, 32, new int[] {3}, new int[] {2}, new int[] {1}, new int[] {1}, 4, true);
   final ConvModel groupedParams = new ConvModel(grouped.init(8, DType.F64));
   final Tensor maps = Tensor.randomNormal(9, DType.F64, 5, 16, 4, 4);
+  final Filter sequenceParams =
+      new Filter(
+          Tensor.randomNormal(10, DType.F64, 32, 16, 3), Tensor.randomNormal(11, DType.F64, 32));
+  final Tensor sequences = Tensor.randomNormal(12, DType.F64, 6, 16, 9);
 
   @Test
   void theSnippetsAreTheOnesInTheDocs() throws java.io.IOException {
@@ -45,7 +51,7 @@ class PerSampleModelsDocsTest {
       assertThat(docs).as("docs/persample.md holds the snippet%n%s", snippet).contains(snippet);
       found++;
     }
-    assertThat(found).isEqualTo(4);
+    assertThat(found).isEqualTo(5);
   }
 
   @Test
@@ -115,6 +121,25 @@ class PerSampleModelsDocsTest {
     assertThat(clipped.conv().bias().allClose(want.conv().bias(), 1e-9, 1e-12)).isTrue();
     assertThat(
             projected.allClose(ps.materialized().project(groupedParams, maps, 16, 7L), 1e-9, 1e-12))
+        .isTrue();
+  }
+
+  @Test
+  void aOneDimensionalConvolutionIsRewritten() {
+    // --- docs/persample.md
+    BiFunction<Filter, Tensor, Tensor> loss = // sequence: [16, 9] per example
+        (p, x) ->
+            Functional.conv1d(x, p.weight(), p.bias(), new int[] {2}, new int[] {1}, null, 1)
+                .tanh()
+                .square()
+                .sum();
+    PerSampleGrads<Filter, Tensor> ps = PerSampleGrads.of(loss);
+    String text = ps.explain(sequenceParams, sequences); // all four rewritten: no [B, 32, 16, 3]
+    Tensor norms = ps.norms(sequenceParams, sequences); // from [B, 5, 5] Gram matrices
+    // ---
+    assertThat(text.split("no per-sample weight gradient formed", -1)).hasSize(5);
+    assertThat(text).doesNotContain("f64[6,32,16,3]").contains("f64[6,5,5] = dot_general");
+    assertThat(norms.allClose(ps.materialized().norms(sequenceParams, sequences), 1e-9, 1e-12))
         .isTrue();
   }
 }
