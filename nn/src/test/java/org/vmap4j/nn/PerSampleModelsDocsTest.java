@@ -16,6 +16,8 @@ class PerSampleModelsDocsTest {
 
   record Filter(Tensor weight, Tensor bias) {}
 
+  record Tied(Tensor weight, Tensor scale) {}
+
   final Embedding embedding = new Embedding(1000, 32);
   final TransformerEncoderLayer encoder = new TransformerEncoderLayer(32, 4, 64);
   final TextModel params = new TextModel(embedding.init(1, DType.F64), encoder.init(2, DType.F64));
@@ -35,6 +37,9 @@ class PerSampleModelsDocsTest {
       new Filter(
           Tensor.randomNormal(10, DType.F64, 32, 16, 3), Tensor.randomNormal(11, DType.F64, 32));
   final Tensor sequences = Tensor.randomNormal(12, DType.F64, 6, 16, 9);
+  final Tied tied =
+      new Tied(
+          Tensor.randomNormal(13, DType.F64, 1000, 32), Tensor.randomNormal(14, DType.F64, 32));
 
   @Test
   void theSnippetsAreTheOnesInTheDocs() throws java.io.IOException {
@@ -51,7 +56,7 @@ class PerSampleModelsDocsTest {
       assertThat(docs).as("docs/persample.md holds the snippet%n%s", snippet).contains(snippet);
       found++;
     }
-    assertThat(found).isEqualTo(5);
+    assertThat(found).isEqualTo(6);
   }
 
   @Test
@@ -141,5 +146,23 @@ class PerSampleModelsDocsTest {
     assertThat(text).doesNotContain("f64[6,32,16,3]").contains("f64[6,5,5] = dot_general");
     assertThat(norms.allClose(ps.materialized().norms(sequenceParams, sequences), 1e-9, 1e-12))
         .isTrue();
+  }
+
+  @Test
+  void aTiedEmbeddingIsRewritten() {
+    // --- docs/persample.md
+    BiFunction<Tied, Tensor, Tensor> loss = // tokens: i64 [T] per example
+        (p, t) -> {
+          Tensor h = Functional.embedding(t, p.weight()).mul(p.scale()).tanh(); // [T, D]
+          return h.matmul(p.weight().transpose()).logSumExp(1).sum(); // logits [T, V] by W itself
+        };
+    PerSampleGrads<Tied, Tensor> ps = PerSampleGrads.of(loss);
+    String text = ps.explain(tied, tokens); // norms, clipped sum, dot: no [B, V, D] gradient formed
+    Tensor norms = ps.norms(tied, tokens); // |G1|² + |G2|² + 2<G1, G2>
+    // ---
+    String beforeProjection = text.substring(0, text.indexOf("project ("));
+    assertThat(beforeProjection.split("no per-sample weight gradient formed", -1)).hasSize(4);
+    assertThat(beforeProjection).doesNotContain("f64[8,1000,32]");
+    assertThat(norms.allClose(ps.materialized().norms(tied, tokens), 1e-9, 1e-12)).isTrue();
   }
 }

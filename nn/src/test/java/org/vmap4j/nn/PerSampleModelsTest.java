@@ -200,6 +200,103 @@ class PerSampleModelsTest {
     }
   }
 
+  /**
+   * Random tied embeddings: one {@code [V, D]} matrix is the input lookup and the output projection
+   * ({@code logits = h Wᵀ}, per token or of the mean over the sequence), so each per-sample
+   * gradient is a row scatter plus a sum of outer products. The norms add both closed forms and
+   * twice their cross term when both cost rules hold (else the gradient is formed); the clipped
+   * sum's batch sum and the dot are the sums of the two terms' forms; the projection forms it.
+   */
+  @Test
+  void randomTiedEmbeddingProgramsMatchTheLoop() {
+    Random random = new Random(31);
+    int[] normRewrites = new int[2];
+    int[] crossTermsOverSequences = new int[3]; // rewritten norms with T > 1, per form
+    for (int trial = 0; trial < 9; trial++) {
+      int v = 3 + random.nextInt(40);
+      int d = 1 + random.nextInt(6);
+      int t = 1 + random.nextInt(7);
+      int b = 2 + random.nextInt(3);
+      // per token as h Wᵀ ([T, V]) or as W hᵀ ([V, T]: the other order of the outer products'
+      // factors), or the logits of the sequence's mean (no time axis)
+      int form = trial % 3;
+      boolean perToken = form != 2;
+      if (trial == 3 || trial == 4) { // per token, both orders, on the rewritten side: T > 1
+        v = 30 + random.nextInt(10);
+        d = 4 + random.nextInt(3);
+        t = 2 + random.nextInt(2); // 3·(30+4) < 30·4, 3²·5 < 30·4
+      }
+      Table p =
+          new Table(
+              Tensor.randomNormal(1100 + trial, DType.F64, v, d),
+              Tensor.randomNormal(1200 + trial, DType.F64, d));
+      Tensor tokens = tokens(b, t, Math.min(v, 1 + random.nextInt(v)), 1300 + trial);
+      BiFunction<Table, Tensor, Tensor> loss =
+          form == 0
+              ? (q, x) ->
+                  Functional.embedding(x, q.weight())
+                      .mul(q.scale())
+                      .tanh()
+                      .matmul(q.weight().transpose())
+                      .logSumExp(1)
+                      .sum()
+              : form == 1
+                  ? (q, x) ->
+                      q.weight()
+                          .matmul(
+                              Functional.embedding(x, q.weight()).mul(q.scale()).tanh().transpose())
+                          .logSumExp(0)
+                          .sum()
+                  : (q, x) ->
+                      Functional.embedding(x, q.weight())
+                          .mul(q.scale())
+                          .tanh()
+                          .mean(0)
+                          .matmul(q.weight().transpose())
+                          .logSumExp(0);
+      PerSampleGrads<Table, Tensor> ps = PerSampleGrads.of(loss);
+      String text = ps.explain(p, tokens);
+      // the projection's Gram rule (always without a time axis, as for T = 1), the lookup's
+      boolean projectionGram = !perToken || t == 1 || (long) t * (v + d) < (long) v * d;
+      boolean lookupGram = (long) t * t * (d + 1) < (long) v * d;
+      boolean gram = projectionGram && lookupGram;
+      normRewrites[gram ? 1 : 0]++;
+      if (gram && t > 1) {
+        crossTermsOverSequences[form]++;
+      }
+      String what = "trial " + trial + " V=" + v + " D=" + d + " T=" + t + " B=" + b;
+      assertEquals(
+          gram ? 1 : 0,
+          count(section(text, "squaredNorms", "clippedSum"), "rewrite=ghost_norm"),
+          what + "\n" + text);
+      assertEquals(
+          1,
+          count(section(text, "clippedSum", "dot "), "rewrite=ghost_clipped_sum"),
+          what + "\n" + text);
+      assertTrue(
+          text.contains("dot (1 of 1 weight leaves per_sample_dot, no per-sample weight gradient"),
+          what + "\n" + text);
+      assertFalse(section(text, "project ", null).contains("rewrite="), what + "\n" + text);
+      if (gram) {
+        assertTrue(
+            text.startsWith(
+                "squaredNorms (1 of 1 weight leaves ghost_norm, no per-sample weight gradient"),
+            what + "\n" + text);
+      }
+      BiFunction<Table, Integer, Object> gradOf =
+          (q, i) -> Func.grad(loss).apply(q, tokens.index(0, i));
+      Table reference =
+          new Table(
+              Tensor.randomNormal(1400 + trial, DType.F64, v, d),
+              Tensor.randomNormal(1500 + trial, DType.F64, d));
+      checkAgainstLoop(ps, p, tokens, b, gradOf, reference);
+    }
+    assertTrue(normRewrites[0] > 0 && normRewrites[1] > 0, java.util.Arrays.toString(normRewrites));
+    assertTrue(
+        crossTermsOverSequences[0] > 0 && crossTermsOverSequences[1] > 0,
+        java.util.Arrays.toString(crossTermsOverSequences));
+  }
+
   record Filter(Tensor weight, Tensor bias) {}
 
   /**
