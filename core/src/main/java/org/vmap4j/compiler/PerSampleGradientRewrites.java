@@ -521,6 +521,22 @@ final class PerSampleGradientRewrites {
         }
         Equation dot = producer.get(rows);
         Var p = dot.inputs().get(0);
+        Tied tied = tied(dot.inputs().get(1));
+        if (tied != null) {
+          PerSampleOuterProducts.Outer g = tied.projection();
+          if (q.type().dim(0) != p.type().dim(0) || q.type().dim(1) != g.cols()) {
+            continue;
+          }
+          if (!projectionCheaper(g)) {
+            return false; // forming G is cheaper for long sequences
+          }
+          Var projection = partial(out);
+          outerProjection(g, p, q, projection);
+          Var lookup = partial(out);
+          embeddingProjection(tied.lookup(), p, q, lookup);
+          emitInto(out, Binary.ADD, Params.of(MARK, "rank_one_projection"), projection, lookup);
+          return true;
+        }
         PerSampleOuterProducts.Outer g =
             PerSampleOuterProducts.match(dot.inputs().get(1), producer);
         if (g == null) {
@@ -540,34 +556,43 @@ final class PerSampleGradientRewrites {
         if (q.type().dim(0) != p.type().dim(0) || q.type().dim(1) != g.cols()) {
           continue;
         }
-        if ((long) g.time() * (g.rows() + g.cols()) >= (long) g.rows() * g.cols()) {
+        if (!projectionCheaper(g)) {
           return false; // forming G is cheaper for long sequences
         }
-        int[] none = new int[0];
-        int featureU = g.hasTime() ? 3 - g.timeAxisU() : 1;
-        int featureV = g.hasTime() ? 3 - g.timeAxisV() : 1;
-        Var pu =
-            emit(
-                DotGeneral.DOT_GENERAL,
-                DotGeneral.params(new int[] {featureU}, new int[] {1}, none, none),
-                g.u(),
-                p);
-        Var qv =
-            emit(
-                DotGeneral.DOT_GENERAL,
-                DotGeneral.params(new int[] {featureV}, new int[] {1}, none, none),
-                g.v(),
-                q);
-        if (!g.hasTime()) {
-          emitInto(out, Binary.MUL, Params.of(MARK, "rank_one_projection"), pu, qv);
-        } else {
-          Var both = emit(Binary.MUL, Params.NONE, pu, qv);
-          emitInto(
-              out, Reduce.REDUCE_SUM, Reduce.params(1).with(MARK, "rank_one_projection"), both);
-        }
+        outerProjection(g, p, q, out);
         return true;
       }
       return false;
+    }
+
+    /** {@code T·(M+N) < M·N}: projecting the factors beats forming G and projecting it. */
+    private static boolean projectionCheaper(PerSampleOuterProducts.Outer g) {
+      return (long) g.time() * (g.rows() + g.cols()) < (long) g.rows() * g.cols();
+    }
+
+    /** {@code out[b,j] = Σ_t (P u_t)_j (Q v_t)_j}. */
+    private void outerProjection(PerSampleOuterProducts.Outer g, Var p, Var q, Var out) {
+      int[] none = new int[0];
+      int featureU = g.hasTime() ? 3 - g.timeAxisU() : 1;
+      int featureV = g.hasTime() ? 3 - g.timeAxisV() : 1;
+      Var pu =
+          emit(
+              DotGeneral.DOT_GENERAL,
+              DotGeneral.params(new int[] {featureU}, new int[] {1}, none, none),
+              g.u(),
+              p);
+      Var qv =
+          emit(
+              DotGeneral.DOT_GENERAL,
+              DotGeneral.params(new int[] {featureV}, new int[] {1}, none, none),
+              g.v(),
+              q);
+      if (!g.hasTime()) {
+        emitInto(out, Binary.MUL, Params.of(MARK, "rank_one_projection"), pu, qv);
+      } else {
+        Var both = emit(Binary.MUL, Params.NONE, pu, qv);
+        emitInto(out, Reduce.REDUCE_SUM, Reduce.params(1).with(MARK, "rank_one_projection"), both);
+      }
     }
 
     /**

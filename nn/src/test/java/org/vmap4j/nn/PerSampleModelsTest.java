@@ -205,13 +205,15 @@ class PerSampleModelsTest {
    * ({@code logits = h Wᵀ}, per token or of the mean over the sequence), so each per-sample
    * gradient is a row scatter plus a sum of outer products. The norms add both closed forms and
    * twice their cross term when both cost rules hold (else the gradient is formed); the clipped
-   * sum's batch sum and the dot are the sums of the two terms' forms; the projection forms it.
+   * sum's batch sum and the dot are the sums of the two terms' forms, and so is the projection when
+   * the outer products' rule holds.
    */
   @Test
   void randomTiedEmbeddingProgramsMatchTheLoop() {
     Random random = new Random(31);
     int[] normRewrites = new int[2];
     int[] crossTermsOverSequences = new int[3]; // rewritten norms with T > 1, per form
+    int[] projectionRewrites = new int[2];
     for (int trial = 0; trial < 9; trial++) {
       int v = 3 + random.nextInt(40);
       int d = 1 + random.nextInt(6);
@@ -276,7 +278,13 @@ class PerSampleModelsTest {
       assertTrue(
           text.contains("dot (1 of 1 weight leaves per_sample_dot, no per-sample weight gradient"),
           what + "\n" + text);
-      assertFalse(section(text, "project ", null).contains("rewrite="), what + "\n" + text);
+      // the projection: the outer products' rule (T = 1 pooled), the lookup's always cheaper
+      boolean projects = (long) (perToken ? t : 1) * (v + d) < (long) v * d;
+      projectionRewrites[projects ? 1 : 0]++;
+      assertEquals(
+          projects ? 1 : 0,
+          count(section(text, "project ", null), "rewrite=rank_one_projection"),
+          what + "\n" + text);
       if (gram) {
         assertTrue(
             text.startsWith(
@@ -295,6 +303,9 @@ class PerSampleModelsTest {
     assertTrue(
         crossTermsOverSequences[0] > 0 && crossTermsOverSequences[1] > 0,
         java.util.Arrays.toString(crossTermsOverSequences));
+    assertTrue(
+        projectionRewrites[0] > 0 && projectionRewrites[1] > 0,
+        java.util.Arrays.toString(projectionRewrites));
   }
 
   record Filter(Tensor weight, Tensor bias) {}
