@@ -11,7 +11,7 @@ Python; the file is committed. --check regenerates in memory and exits 1 if the 
 
 Two kinds of cases:
 
-* "functional": one torch.nn.functional call (conv1d, conv2d, max_pool2d, avg_pool2d,
+* "functional": one torch.nn.functional call (conv1d, conv2d, conv3d, max_pool2d, avg_pool2d,
   adaptive_avg_pool2d) with its keyword arguments, its tensor inputs, a cotangent "u" shaped like
   the result, and the outputs: "y" the result, and "grad_<input>" = d/d<input> of sum(y * u) for
   every tensor input, by torch.autograd.grad.
@@ -60,6 +60,7 @@ def enc(t):
 FUNCTIONS = {
     "conv1d": F.conv1d,
     "conv2d": F.conv2d,
+    "conv3d": F.conv3d,
     "max_pool2d": F.max_pool2d,
     "avg_pool2d": F.avg_pool2d,
     "adaptive_avg_pool2d": F.adaptive_avg_pool2d,
@@ -113,6 +114,9 @@ def functional_cases():
          dilation=2)
     conv("conv2d_valid_unbatched", "conv2d", (3, 6, 7), (2, 3, 2, 3), True, padding="valid")
     conv("conv2d_1x1", "conv2d", (2, 4, 5, 5), (3, 4, 1, 1), False)
+    conv("conv3d_stride_pad_dilation_groups", "conv3d", (2, 4, 5, 6, 5), (6, 2, 2, 3, 2), True,
+         stride=(2, 1, 2), padding=(1, 0, 1), dilation=(1, 2, 1), groups=2)
+    conv("conv3d_same_unbatched", "conv3d", (2, 4, 5, 3), (3, 2, 3, 2, 2), True, padding="same")
 
     def pool(name, fn, x, **kwargs):
         cases.append(functional_case(name, fn, {"input": x}, kwargs))

@@ -19,7 +19,10 @@ import org.vmap4j.prim.Transpose;
  * computed without them. A filter gradient is a sum over the layer's {@code T} output positions of
  * outer products {@code G[b] = Σ_t δ_t ⊗ p_t} of the output gradients {@code δ_t ∈ R^O} and the
  * unfolded input patches {@code p_t ∈ R^(C·kh·kw)} ({@link ConvolutionPatches}): a linear layer
- * over a sequence of patches, so the linear layer's closed forms carry over.
+ * over a sequence of patches, so the linear layer's closed forms carry over. Written for 2-d
+ * layers; every form here is over the spatial rank, so 1-d and 3-d layers are the same with one
+ * window extent per dimension. A layer of {@code G} groups is {@code G} such layers side by side,
+ * each over its own channels and filters: its forms are the same, per group.
  *
  * <ul>
  *   <li>the squared norm is {@code <P Pᵀ, Δ Δᵀ>} over {@code T×T} Gram matrices, {@code
@@ -32,7 +35,9 @@ import org.vmap4j.prim.Transpose;
  *   <li>a rank-one projection row {@code p_jᵀ G q_j} is {@code Σ_t (p_j·δ_t)(q_j·p_t)}: a
  *       convolution of the input with the {@code q_j} as filters and a product of {@code δ} with
  *       {@code P}, {@code B·T·k·(CK+O)} instead of {@code B·T·CK·O + B·k·CK·O}: rewritten when
- *       cheaper, marked {@code rewrite=rank_one_projection}.
+ *       cheaper, marked {@code rewrite=rank_one_projection};
+ *   <li>a weighted batch sum {@code Σ_b c_b G[b]} is the layer's batch filter gradient of the
+ *       scaled {@code δ}: one convolution over the batch, marked {@code rewrite=ghost_clipped_sum}.
  * </ul>
  */
 final class PerSampleConvolutions {
@@ -135,13 +140,17 @@ final class PerSampleConvolutions {
             ConvGeneralDilated.CONV_GENERAL_DILATED,
             g.forwardParams(),
             batchFirstInputs(g),
-            reference); // [B, O, oh, ow]
+            reference); // [B, O, y...]
     Var delta = e.emit(Reshape.RESHAPE, Reshape.params(responses.type().shape()), g.gradients());
     Var both = e.emit(Binary.MUL, Params.NONE, delta, responses);
+    int[] perExample = new int[responses.type().ndim() - 1];
+    for (int i = 0; i < perExample.length; i++) {
+      perExample[i] = i + 1;
+    }
     e.emitInto(
         out,
         Reduce.REDUCE_SUM,
-        Reduce.params(1, 2, 3).with(PerSampleGradientRewrites.MARK, "per_sample_dot"),
+        Reduce.params(perExample).with(PerSampleGradientRewrites.MARK, "per_sample_dot"),
         both);
   }
 
@@ -152,41 +161,42 @@ final class PerSampleConvolutions {
    * flat} is not such a reshape or the cost rule keeps {@code G}.
    */
   boolean projection(Var flat, Var p, Var q, Var out) {
-    Equation r = producer.get(flat);
-    if (r == null || r.primitive() != Reshape.RESHAPE) {
-      return false;
-    }
     PerSampleFilterGradients.FilterGradient g =
-        PerSampleFilterGradients.match(r.inputs().get(0), producer);
-    if (g == null || g.groups() != 1) {
-      return false; // (a grouped layer's projection pairs each filter block with its channels)
+        PerSampleFilterGradients.matchFlattened(flat, producer);
+    if (g == null) {
+      return false;
     }
     int k = p.type().dim(0);
     long t = g.positionCount();
-    long ck = g.patchLength();
+    long ck = g.patchLength(); // per group
     long o = g.outputs();
+    long n = g.groups();
     if (!Arrays.equals(flat.type().shape(), new int[] {g.batch(), g.outputs(), g.patchLength()})
         || p.type().dim(1) != o
         || q.type().dim(0) != k
         || q.type().dim(1) != ck) {
       return false;
     }
-    if (t * k * (ck + o) >= t * ck * o + k * ck * o) {
+    if (t * k * (n * ck + o) >= t * ck * o + k * ck * o) {
       // many output positions: forming G once, then projecting it, is cheaper
       return o < ck && projectFormed(flat, p, q, out);
+    }
+    if (n > 1) {
+      groupedProjection(g, p, q, out);
+      return true;
     }
     int[] window = g.window();
     int[] filterShape = new int[2 + window.length];
     filterShape[0] = k;
     filterShape[1] = g.channels();
     System.arraycopy(window, 0, filterShape, 2, window.length);
-    Var filters = e.emit(Reshape.RESHAPE, Reshape.params(filterShape), q); // [k, C, kh, kw]
+    Var filters = e.emit(Reshape.RESHAPE, Reshape.params(filterShape), q); // [k, C, k...]
     Var responses =
         e.emit(
             ConvGeneralDilated.CONV_GENERAL_DILATED,
             g.forwardParams(),
             batchFirstInputs(g),
-            filters); // [B, k, oh, ow]
+            filters); // [B, k, y...]
     Var qp = e.emit(Reshape.RESHAPE, Reshape.params(g.batch(), k, (int) t), responses); // [B, k, T]
     int[] none = new int[0];
     Var pd =
@@ -207,6 +217,109 @@ final class PerSampleConvolutions {
         Reduce.params(2).with(PerSampleGradientRewrites.MARK, "rank_one_projection"),
         both);
     return true;
+  }
+
+  /**
+   * The projection of a layer of {@code G} groups: a row of {@code G[b]} pairs filter {@code o} of
+   * group {@code g} with the patches of the group's {@code c} channels only, so {@code p_jᵀ G[b]
+   * q_j = Σ_g Σ_t (p_{j,g}·δ_{g,t})(q_j·p_{g,t})}, with {@code p_{j,g}} the entries of {@code p_j}
+   * for group {@code g}'s filters. The {@code q_j·p_{g,t}} are the layer's grouped convolution of
+   * the input with {@code Q}'s rows repeated as {@code k} filters per group; the {@code
+   * p_{j,g}·δ_{g,t}} one contraction batched over the groups. {@code B·T·k·(G·CK + O)} with {@code
+   * CK} per group.
+   */
+  private void groupedProjection(PerSampleFilterGradients.FilterGradient g, Var p, Var q, Var out) {
+    int n = g.groups();
+    int k = p.type().dim(0);
+    int t = g.positionCount();
+    int perGroup = g.outputs() / n;
+    int[] window = g.window();
+    int[] filterShape = new int[2 + window.length];
+    filterShape[0] = n * k;
+    filterShape[1] = g.channels() / n;
+    System.arraycopy(window, 0, filterShape, 2, window.length);
+    Var repeated =
+        e.emit(
+            BroadcastInDim.BROADCAST_IN_DIM,
+            BroadcastInDim.params(new int[] {n, k, g.patchLength()}, new int[] {1, 2}),
+            q);
+    Var filters = e.emit(Reshape.RESHAPE, Reshape.params(filterShape), repeated); // [G·k, c, k...]
+    Var responses =
+        e.emit(
+            ConvGeneralDilated.CONV_GENERAL_DILATED,
+            g.forwardParams(),
+            batchFirstInputs(g),
+            filters); // [B, G·k, y...]
+    Var qp = e.emit(Reshape.RESHAPE, Reshape.params(g.batch(), n, k, t), responses);
+    Var qpByGroup = e.emit(Transpose.TRANSPOSE, Transpose.params(1, 0, 3, 2), qp); // [G, B, T, k]
+    Var delta = e.emit(Reshape.RESHAPE, Reshape.params(g.batch(), n, perGroup, t), g.gradients());
+    Var pByGroup = e.emit(Reshape.RESHAPE, Reshape.params(k, n, perGroup), p);
+    Var pd =
+        e.emit(
+            DotGeneral.DOT_GENERAL,
+            DotGeneral.params(new int[] {2}, new int[] {2}, new int[] {1}, new int[] {1}),
+            delta,
+            pByGroup); // [G, B, T, k]
+    Var both = e.emit(Binary.MUL, Params.NONE, pd, qpByGroup);
+    e.emitInto(
+        out,
+        Reduce.REDUCE_SUM,
+        Reduce.params(0, 2).with(PerSampleGradientRewrites.MARK, "rank_one_projection"),
+        both);
+  }
+
+  /**
+   * {@code Σ_b c_b G[b]} ({@code scale} {@code c:[B]}, or null for the plain sum) into {@code
+   * out:[O, C/G, k...]}: the layer's batch filter gradient of the scaled output gradients, one
+   * convolution that contracts the batch in place of one group per example ({@code B·T·CK·O}, no
+   * {@code [B, O, C/G, k...]} buffer). Its lhs is the input channels first, {@code [C, B, x...]},
+   * its filters the output gradients {@code [O, B, y...]}: the batch is the contracted feature
+   * axis. With {@code G} groups the channels split into {@code G} consecutive batch groups, each
+   * met by its group's {@code O/G} filters ({@code batch_group_count=G}).
+   */
+  void batchSum(PerSampleFilterGradients.FilterGradient g, Var scale, Var out) {
+    int[] positions = g.positions();
+    int rank = positions.length + 2;
+    int[] deltaShape = new int[rank];
+    deltaShape[0] = g.batch();
+    deltaShape[1] = g.outputs();
+    System.arraycopy(positions, 0, deltaShape, 2, positions.length);
+    Var delta = e.emit(Reshape.RESHAPE, Reshape.params(deltaShape), g.gradients());
+    if (scale != null) {
+      Var spread =
+          e.emit(
+              BroadcastInDim.BROADCAST_IN_DIM,
+              BroadcastInDim.params(deltaShape, new int[] {0}),
+              scale);
+      delta = e.emit(Binary.MUL, Params.NONE, delta, spread);
+    }
+    Var filters = e.emit(Transpose.TRANSPOSE, swapLeading(rank), delta); // [O, B, y...]
+    Var inputs =
+        g.groups() == 1
+            ? g.inputs()
+            : e.emit(Transpose.TRANSPOSE, swapLeading(rank), batchFirstInputs(g));
+    Var summed =
+        e.emit(
+            ConvGeneralDilated.CONV_GENERAL_DILATED,
+            g.conv().params().with("feature_group_count", 1).with("batch_group_count", g.groups()),
+            inputs,
+            filters); // [C/G, O, k...]
+    e.emitInto(
+        out,
+        Transpose.TRANSPOSE,
+        swapLeading(rank).with(PerSampleGradientRewrites.MARK, "ghost_clipped_sum"),
+        summed);
+  }
+
+  /** The transpose of the two leading axes of a rank-{@code rank} value. */
+  private static Params swapLeading(int rank) {
+    int[] perm = new int[rank];
+    for (int i = 0; i < rank; i++) {
+      perm[i] = i;
+    }
+    perm[0] = 1;
+    perm[1] = 0;
+    return Transpose.params(perm);
   }
 
   /**
@@ -243,22 +356,28 @@ final class PerSampleConvolutions {
         Reshape.RESHAPE, Reshape.params(g.batch(), g.outputs(), g.positionCount()), g.gradients());
   }
 
-  /** The layer's input, batch first: {@code [B, C, H, W]}. */
+  /** The layer's input, batch first: {@code [B, C, x...]}. */
   private Var batchFirstInputs(PerSampleFilterGradients.FilterGradient g) {
+    int[] s = g.inputs().type().shape(); // [C, B, x...], grouped [B·C, 1, x...]
     if (g.groups() > 1) {
-      int[] s = g.inputs().type().shape(); // [B·C, 1, H, W]
-      return e.emit(
-          Reshape.RESHAPE, Reshape.params(g.batch(), g.channels(), s[2], s[3]), g.inputs());
+      int[] shape = s.clone();
+      shape[0] = g.batch();
+      shape[1] = g.channels();
+      return e.emit(Reshape.RESHAPE, Reshape.params(shape), g.inputs());
     }
-    return e.emit(Transpose.TRANSPOSE, Transpose.params(1, 0, 2, 3), g.inputs());
+    return e.emit(Transpose.TRANSPOSE, swapLeading(s.length), g.inputs());
   }
 
-  /** The {@code [O, C, kh, kw]} filter that {@code v:[B, O, C, kh, kw]} repeats, or null. */
+  /** The {@code [O, C, k...]} filter that {@code v:[B, O, C, k...]} repeats, or null. */
   private Var sameFilterForEveryExample(Var v) {
     Equation b = producer.get(v);
+    int[] afterBatch = new int[v.type().ndim() - 1];
+    for (int i = 0; i < afterBatch.length; i++) {
+      afterBatch[i] = i + 1;
+    }
     if (b == null
         || b.primitive() != BroadcastInDim.BROADCAST_IN_DIM
-        || !Arrays.equals(b.params().ints("dims"), new int[] {1, 2, 3, 4})) {
+        || !Arrays.equals(b.params().ints("dims"), afterBatch)) {
       return null;
     }
     Var r = b.inputs().get(0);

@@ -10,15 +10,16 @@ import org.vmap4j.prim.Reshape;
 import org.vmap4j.prim.Transpose;
 
 /**
- * Recognizes the per-sample filter gradient of a 2-d convolution in a staged program: {@code G:[B,
- * O, C/groups, kh, kw]}. Without groups {@code vmap(grad)} stages it as one convolution with the
- * batch as feature groups, {@code Y = conv[feature_group_count=B](xT:[C, B, H, W], δ':[B·O, 1, oh,
- * ow])} ({@code [C, B·O, kh, kw]}: example {@code b}'s input channels correlated with its own
- * output gradients); with {@code G} groups of {@code c = C/G} channels as one with batch groups,
- * {@code Y = conv[batch_group_count=B·G](x':[B·C, 1, H, W], δ':[B·O, 1, oh, ow])} ({@code [c, B·O,
- * kh, kw]}: block {@code (b, g)} of the output channels reads example {@code b}'s channels of group
- * {@code g}). Either is reshaped to {@code [c, B, O, kh, kw]} and transposed by {@code
- * (1,2,0,3,4)}.
+ * Recognizes the per-sample filter gradient of a convolution in a staged program: {@code G:[B, O,
+ * C/groups, k...]}, with one window extent {@code k} per spatial dimension (1-d, 2-d and 3-d layers
+ * alike; written below for 2-d). Without groups {@code vmap(grad)} stages it as one convolution
+ * with the batch as feature groups, {@code Y = conv[feature_group_count=B](xT:[C, B, H, W],
+ * δ':[B·O, 1, oh, ow])} ({@code [C, B·O, kh, kw]}: example {@code b}'s input channels correlated
+ * with its own output gradients); with {@code G} groups of {@code c = C/G} channels as one with
+ * batch groups, {@code Y = conv[batch_group_count=B·G](x':[B·C, 1, H, W], δ':[B·O, 1, oh, ow])}
+ * ({@code [c, B·O, kh, kw]}: block {@code (b, g)} of the output channels reads example {@code b}'s
+ * channels of group {@code g}). Either is reshaped to {@code [c, B, O, kh, kw]} and transposed by
+ * {@code (1,2,0,3,4)} ({@code (1,2,0,3)} for 1-d, {@code (1,2,0,3,4,5)} for 3-d).
  */
 final class PerSampleFilterGradients {
   private PerSampleFilterGradients() {}
@@ -99,14 +100,21 @@ final class PerSampleFilterGradients {
 
   /** The parts of {@code g}, or null when it is not this pattern. */
   static FilterGradient match(Var g, Map<Var, Equation> producer) {
-    if (g.type().ndim() != 5) {
+    int rank = g.type().ndim();
+    if (rank < 4) {
       return null;
+    }
+    int[] channelsAfterFilters = new int[rank]; // (1, 2, 0, 3, ...)
+    channelsAfterFilters[0] = 1;
+    channelsAfterFilters[1] = 2;
+    for (int d = 3; d < rank; d++) {
+      channelsAfterFilters[d] = d;
     }
     Equation t = producer.get(g);
     Equation conv;
     if (t != null
         && t.primitive() == Transpose.TRANSPOSE
-        && Arrays.equals(t.params().ints("perm"), new int[] {1, 2, 0, 3, 4})) {
+        && Arrays.equals(t.params().ints("perm"), channelsAfterFilters)) {
       Equation r = producer.get(t.inputs().get(0));
       if (r == null || r.primitive() != Reshape.RESHAPE) {
         return null;
@@ -122,16 +130,42 @@ final class PerSampleFilterGradients {
     } else {
       return null;
     }
-    if (conv == null || conv.primitive() != ConvGeneralDilated.CONV_GENERAL_DILATED) {
+    return conv == null ? null : of(conv, g.type().dim(0), g.type().dim(1), g.type().dim(2));
+  }
+
+  /**
+   * The parts of the per-sample filter gradient that {@code flat:[B, O, CK]} reshapes (what a
+   * projection of the filters reads), or null. With one input channel per group the simplifier
+   * folds the gradient's own reshape into this one, which then reads the convolution directly.
+   */
+  static FilterGradient matchFlattened(Var flat, Map<Var, Equation> producer) {
+    Equation r = producer.get(flat);
+    if (flat.type().ndim() != 3 || r == null || r.primitive() != Reshape.RESHAPE) {
       return null;
     }
-    int b = g.type().dim(0);
-    int o = g.type().dim(1);
-    int c = g.type().dim(2);
+    Var formed = r.inputs().get(0);
+    FilterGradient g = match(formed, producer);
+    if (g != null) {
+      return g;
+    }
+    Equation conv = producer.get(formed);
+    return conv != null && formed.type().dim(0) == 1
+        ? of(conv, flat.type().dim(0), flat.type().dim(1), 1)
+        : null;
+  }
+
+  /**
+   * {@code conv} as the filter-gradient convolution of {@code b} examples, {@code o} filters and
+   * {@code c} input channels per group, or null.
+   */
+  private static FilterGradient of(Equation conv, int b, int o, int c) {
+    if (conv.primitive() != ConvGeneralDilated.CONV_GENERAL_DILATED) {
+      return null;
+    }
     Var lhs = conv.inputs().get(0);
     Var rhs = conv.inputs().get(1);
-    if (lhs.type().ndim() != 4
-        || rhs.type().ndim() != 4
+    if (lhs.type().ndim() < 3
+        || rhs.type().ndim() != lhs.type().ndim()
         || rhs.type().dim(0) != b * o
         || rhs.type().dim(1) != 1) {
       return null;

@@ -1,9 +1,11 @@
 package org.vmap4j.compiler;
 
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.vmap4j.Tensor;
 import org.vmap4j.TensorType;
 import org.vmap4j.cpu.CpuTensor;
@@ -15,7 +17,6 @@ import org.vmap4j.ir.Var;
 import org.vmap4j.prim.Binary;
 import org.vmap4j.prim.BroadcastInDim;
 import org.vmap4j.prim.Compare;
-import org.vmap4j.prim.ConvGeneralDilated;
 import org.vmap4j.prim.Convert;
 import org.vmap4j.prim.DotGeneral;
 import org.vmap4j.prim.Gather;
@@ -45,8 +46,11 @@ import org.vmap4j.prim.Transpose;
  *       (Q v_t)}, marked {@code rewrite="rank_one_projection"} (with the norm's cost rule).
  * </ul>
  *
- * The mark is a parameter {@code rewrite} on the equation that produces the reduction's result, so
- * it shows in the program text. Anything else is left as it was (the per-sample gradient is then
+ * A tied embedding's gradient, an {@code add} of an embedding's row scatter and a projection's
+ * outer products, is reduced term by term (the norm with twice the two terms' inner product).
+ *
+ * <p>The mark is a parameter {@code rewrite} on the equation that produces the reduction's result,
+ * so it shows in the program text. Anything else is left as it was (the per-sample gradient is then
  * materialized, as written); dead code elimination removes {@code G} once no reduction reads it.
  */
 final class PerSampleGradientRewrites {
@@ -78,15 +82,26 @@ final class PerSampleGradientRewrites {
 
   /**
    * A sum of a rank-3 value (a layer's or an embedding's {@code [B, M, N]} gradient), or over the
-   * batch or over each example of a rank-5 one (a convolution's {@code [B, O, C, kh, kw]} filter
-   * gradient).
+   * batch or over each example of a higher rank one (a convolution's {@code [B, O, C, k...]} filter
+   * gradient: rank 4, 5 and 6 for 1-d, 2-d and 3-d layers).
    */
   private static boolean startsRewrite(Equation e) {
     int rank = e.inputs().get(0).type().ndim();
     int[] axes = e.params().ints("axes");
     return rank == 3
-        || (rank == 5
-            && (Arrays.equals(axes, new int[] {0}) || Arrays.equals(axes, new int[] {1, 2, 3, 4})));
+        || (rank > 3 && (Arrays.equals(axes, new int[] {0}) || isEveryAxisButTheFirst(axes, rank)));
+  }
+
+  private static boolean isEveryAxisButTheFirst(int[] axes, int rank) {
+    if (axes.length != rank - 1) {
+      return false;
+    }
+    for (int i = 0; i < axes.length; i++) {
+      if (axes[i] != i + 1) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static final class Pass implements PerSampleConvolutions.Emitter {
@@ -96,6 +111,9 @@ final class PerSampleGradientRewrites {
     private final Map<Var, CpuTensor> constants = new IdentityHashMap<>();
     private final Map<Var, Integer> readers = new IdentityHashMap<>();
     private final PerSampleConvolutions convolutions = new PerSampleConvolutions(producer, this);
+
+    /** Results of one term of a sum of per-sample gradients: emitted without the mark. */
+    private final Set<Var> partial = Collections.newSetFromMap(new IdentityHashMap<>());
 
     Pass(Program source) {
       this.source = source;
@@ -131,7 +149,7 @@ final class PerSampleGradientRewrites {
       int[] axes = e.params().ints("axes");
       Var summed = e.inputs().get(0);
       Var out = e.outputs().get(0);
-      if (summed.type().ndim() == 5) {
+      if (summed.type().ndim() > 3) {
         if (Arrays.equals(axes, new int[] {0})) {
           return filterBatchSum(summed, out);
         }
@@ -163,7 +181,11 @@ final class PerSampleGradientRewrites {
           return squaredNorm(g, out);
         }
         PerSampleScatters.RowScatter rows = PerSampleScatters.match(x, producer, constants);
-        return rows != null && embeddingSquaredNorm(rows, out);
+        if (rows != null) {
+          return embeddingSquaredNorm(rows, out);
+        }
+        Tied tied = tied(x);
+        return tied != null && tiedSquaredNorm(tied, out);
       }
       for (int side = 0; side < 2; side++) {
         Var gradient = side == 0 ? x : y;
@@ -181,8 +203,106 @@ final class PerSampleGradientRewrites {
           embeddingDot(rows, reference, out);
           return true;
         }
+        Tied tied = tied(gradient);
+        if (tied != null) {
+          Var projection = partial(out);
+          dotWithReference(tied.projection(), reference, projection);
+          Var lookup = partial(out);
+          embeddingDot(tied.lookup(), reference, lookup);
+          emitInto(out, Binary.ADD, Params.of(MARK, "per_sample_dot"), projection, lookup);
+          return true;
+        }
       }
       return false;
+    }
+
+    /**
+     * An embedding matrix used both as the input lookup and as the output projection (tied
+     * embeddings): its per-sample gradient is the sum {@code G = G1 + G2} of the projection's outer
+     * products {@code G1[b] = Σ_s u_s ⊗ v_s} ({@code u_s ∈ R^V}, {@code v_s ∈ R^D}) and the
+     * lookup's row scatter {@code G2[b] = Σ_t e_{idx_t} ⊗ δ_t}.
+     */
+    private record Tied(
+        PerSampleOuterProducts.Outer projection, PerSampleScatters.RowScatter lookup) {}
+
+    /** The two terms {@code v} adds when it is a tied embedding's per-sample gradient, or null. */
+    private Tied tied(Var v) {
+      Equation add = producer.get(v);
+      if (add == null || add.primitive() != Binary.ADD) {
+        return null;
+      }
+      for (int side = 0; side < 2; side++) {
+        PerSampleOuterProducts.Outer o =
+            PerSampleOuterProducts.match(add.inputs().get(side), producer);
+        PerSampleScatters.RowScatter r =
+            o == null
+                ? null
+                : PerSampleScatters.match(add.inputs().get(1 - side), producer, constants);
+        if (r != null) {
+          return new Tied(o, r);
+        }
+      }
+      return null;
+    }
+
+    /** A variable of {@code out}'s type for one term of a sum, whose equation goes unmarked. */
+    private Var partial(Var out) {
+      Var v = new Var(out.type());
+      partial.add(v);
+      return v;
+    }
+
+    /**
+     * {@code |G1 + G2|² = |G1|² + |G2|² + 2<G1, G2>} with each square by its own closed form and
+     * the cross term {@code <G1, G2> = Σ_t Σ_s u_s[idx_t] (v_s·δ_t)}: the projection's output
+     * gradients read at the example's own indices, times the {@code [T, T]} products of the two
+     * sides' {@code D}-vectors ({@code B·T²·(D+1)}). Rewritten when both squares are.
+     */
+    private boolean tiedSquaredNorm(Tied g, Var out) {
+      if (!ghostNormCheaper(g.projection()) || !ghostNormCheaper(g.lookup())) {
+        return false;
+      }
+      Var projection = partial(out);
+      squaredNorm(g.projection(), projection);
+      Var lookup = partial(out);
+      embeddingSquaredNorm(g.lookup(), lookup);
+      Var cross = crossTerm(g);
+      emitInto(
+          out,
+          Binary.ADD,
+          Params.of(MARK, "ghost_norm"),
+          emit(Binary.ADD, Params.NONE, projection, lookup),
+          emit(Binary.ADD, Params.NONE, cross, cross));
+      return true;
+    }
+
+    /** {@code <G1[b], G2[b]> = Σ_t Σ_s u_s[idx_t] (v_s·δ_t)}, {@code [B]}. */
+    private Var crossTerm(Tied g) {
+      PerSampleOuterProducts.Outer o = g.projection();
+      PerSampleScatters.RowScatter r = g.lookup();
+      Var u = o.u(); // [B,S,V] (or [B,V,S], or [B,V] without a time axis)
+      Var v = o.v();
+      int uRows = o.hasTime() ? 3 - o.timeAxisU() : 1; // u's V axis
+      int vFeatures = o.hasTime() ? 3 - o.timeAxisV() : 1;
+      // picked[b, ..] = u[b, s, idx[b,t]]: [B, S, T] when time comes before V in u, else [B, T, S]
+      Var picked = emit(Gather.GATHER, Gather.params(uRows, 1), u, r.indices());
+      boolean timeFirst = o.hasTime() && o.timeAxisU() == 1;
+      int[] none = new int[0];
+      int[] batch = {0};
+      Var products =
+          timeFirst || !o.hasTime()
+              ? emit(
+                  DotGeneral.DOT_GENERAL,
+                  DotGeneral.params(new int[] {vFeatures}, new int[] {2}, batch, batch),
+                  o.v(),
+                  r.updates()) // [B, S, T] ([B, T] without time)
+              : emit(
+                  DotGeneral.DOT_GENERAL,
+                  DotGeneral.params(new int[] {2}, new int[] {vFeatures}, batch, batch),
+                  r.updates(),
+                  o.v()); // [B, T, S]
+      Var both = emit(Binary.MUL, Params.NONE, picked, products);
+      return emit(Reduce.REDUCE_SUM, o.hasTime() ? Reduce.params(1, 2) : Reduce.params(1), both);
     }
 
     /**
@@ -190,8 +310,7 @@ final class PerSampleGradientRewrites {
      * {@code B·T²·(D+1)} instead of forming {@code B·V·D}, when that is cheaper.
      */
     private boolean embeddingSquaredNorm(PerSampleScatters.RowScatter g, Var out) {
-      long t = g.time();
-      if (t * t * (g.width() + 1) >= (long) g.rows() * g.width()) {
+      if (!ghostNormCheaper(g)) {
         return false; // a long sequence over a small table: forming G is cheaper
       }
       int[] square = {g.batch(), g.time(), g.time()};
@@ -257,10 +376,10 @@ final class PerSampleGradientRewrites {
     /**
      * {@code Σ_b c_b G[b]} of a convolution's per-sample filter gradients: the batch's filter
      * gradient with each example's output gradients scaled, one convolution contracting the batch
-     * ({@code feature_group_count=1}) in place of one group per example.
+     * in place of one group per example ({@link PerSampleConvolutions#batchSum}).
      */
     private boolean filterBatchSum(Var summed, Var out) {
-      PerSampleFilterGradients.FilterGradient g = ungrouped(summed);
+      PerSampleFilterGradients.FilterGradient g = PerSampleFilterGradients.match(summed, producer);
       Var scale = null;
       if (g != null && readers.getOrDefault(summed, 0) > 1) {
         return false; // formed for another reader anyway: summing it is cheaper than a new conv
@@ -273,7 +392,7 @@ final class PerSampleGradientRewrites {
         for (int side = 0; side < 2 && g == null; side++) {
           Var gradient = mul.inputs().get(side);
           scale = perExampleScale(mul.inputs().get(1 - side));
-          g = scale == null ? null : ungrouped(gradient);
+          g = scale == null ? null : PerSampleFilterGradients.match(gradient, producer);
           if (g != null && readers.getOrDefault(gradient, 0) > 1) {
             // Another reader (a clipped sum's norms) forms G anyway; summing it is then cheaper
             // than a second convolution over the batch (measured: docs/performance.md).
@@ -284,39 +403,8 @@ final class PerSampleGradientRewrites {
           return false;
         }
       }
-      int[] window = g.gradients().type().shape(); // [B·O, 1, oh, ow]
-      Var delta =
-          emit(
-              Reshape.RESHAPE,
-              Reshape.params(g.batch(), g.outputs(), window[2], window[3]),
-              g.gradients());
-      if (scale != null) {
-        Var spread =
-            emit(
-                BroadcastInDim.BROADCAST_IN_DIM,
-                BroadcastInDim.params(delta.type().shape(), new int[] {0}),
-                scale);
-        delta = emit(Binary.MUL, Params.NONE, delta, spread);
-      }
-      Var filters = emit(Transpose.TRANSPOSE, Transpose.params(1, 0, 2, 3), delta); // [O,B,oh,ow]
-      Var summedOverBatch =
-          emit(
-              ConvGeneralDilated.CONV_GENERAL_DILATED,
-              g.conv().params().with("feature_group_count", 1),
-              g.inputs(),
-              filters); // [C, O, kh, kw]
-      emitInto(
-          out,
-          Transpose.TRANSPOSE,
-          Transpose.params(1, 0, 2, 3).with(MARK, "ghost_clipped_sum"),
-          summedOverBatch);
+      convolutions.batchSum(g, scale, out);
       return true;
-    }
-
-    /** The per-sample filter gradient {@code v} of a layer without groups, or null. */
-    private PerSampleFilterGradients.FilterGradient ungrouped(Var v) {
-      PerSampleFilterGradients.FilterGradient g = PerSampleFilterGradients.match(v, producer);
-      return g != null && g.groups() == 1 ? g : null;
     }
 
     /** {@code Σ_b c_b G[b]}, or {@code Σ_b G[b]}: one matrix product of the factors. */
@@ -324,28 +412,44 @@ final class PerSampleGradientRewrites {
       PerSampleOuterProducts.Outer g = PerSampleOuterProducts.match(summed, producer);
       PerSampleScatters.RowScatter rows =
           g == null ? PerSampleScatters.match(summed, producer, constants) : null;
+      Tied tied = g == null && rows == null ? tied(summed) : null;
       Var scale = null;
-      if (g == null && rows == null) {
+      if (g == null && rows == null && tied == null) {
         Equation mul = producer.get(summed);
         if (mul == null || mul.primitive() != Binary.MUL) {
           return false;
         }
-        for (int side = 0; side < 2 && g == null && rows == null; side++) {
+        for (int side = 0; side < 2 && g == null && rows == null && tied == null; side++) {
           Var gradient = mul.inputs().get(side);
           scale = perExampleScale(mul.inputs().get(1 - side));
           if (scale != null) {
             g = PerSampleOuterProducts.match(gradient, producer);
             rows = g == null ? PerSampleScatters.match(gradient, producer, constants) : null;
+            tied = g == null && rows == null ? tied(gradient) : null;
           }
         }
-        if (g == null && rows == null) {
+        if (g == null && rows == null && tied == null) {
           return false;
         }
+      }
+      if (tied != null) {
+        Var projection = partial(out);
+        outerBatchSum(tied.projection(), scale, projection);
+        Var lookup = partial(out);
+        embeddingBatchSum(tied.lookup(), scale, lookup);
+        emitInto(out, Binary.ADD, Params.of(MARK, "ghost_clipped_sum"), projection, lookup);
+        return true;
       }
       if (rows != null) {
         embeddingBatchSum(rows, scale, out);
         return true;
       }
+      outerBatchSum(g, scale, out);
+      return true;
+    }
+
+    /** {@code Σ_b c_b Σ_t u_{b,t} ⊗ v_{b,t}}: one matrix product {@code (c ∘ U)ᵀ V}. */
+    private void outerBatchSum(PerSampleOuterProducts.Outer g, Var scale, Var out) {
       Var u = g.u();
       if (scale != null) {
         Var spread =
@@ -363,7 +467,18 @@ final class PerSampleGradientRewrites {
           DotGeneral.params(lc, rc, new int[0], new int[0]).with(MARK, "ghost_clipped_sum"),
           u,
           g.v());
-      return true;
+    }
+
+    /** {@code T·(M+N) < M·N} (always without a time axis): the Gram form beats forming G. */
+    private static boolean ghostNormCheaper(PerSampleOuterProducts.Outer g) {
+      long t = g.hasTime() ? g.time() : 1;
+      return !g.hasTime() || t * (g.rows() + g.cols()) < (long) g.rows() * g.cols();
+    }
+
+    /** {@code T²·(D+1) < V·D}: the masked Gram beats forming the {@code [V, D]} gradient. */
+    private static boolean ghostNormCheaper(PerSampleScatters.RowScatter g) {
+      long t = g.time();
+      return t * t * (g.width() + 1) < (long) g.rows() * g.width();
     }
 
     /** {@code |G[b]|² = Σ_{t,s} (u_t·u_s)(v_t·v_s)}, when cheaper than forming {@code G}. */
@@ -376,8 +491,7 @@ final class PerSampleGradientRewrites {
         emitInto(out, Binary.MUL, Params.of(MARK, "ghost_norm"), uu, vv);
         return true;
       }
-      long t = g.time();
-      if (t * (g.rows() + g.cols()) >= (long) g.rows() * g.cols()) {
+      if (!ghostNormCheaper(g)) {
         return false; // the materialized gradient is the cheaper way for long sequences
       }
       Var uu = gram(g.u(), 3 - g.timeAxisU());
@@ -407,6 +521,22 @@ final class PerSampleGradientRewrites {
         }
         Equation dot = producer.get(rows);
         Var p = dot.inputs().get(0);
+        Tied tied = tied(dot.inputs().get(1));
+        if (tied != null) {
+          PerSampleOuterProducts.Outer g = tied.projection();
+          if (q.type().dim(0) != p.type().dim(0) || q.type().dim(1) != g.cols()) {
+            continue;
+          }
+          if (!projectionCheaper(g)) {
+            return false; // forming G is cheaper for long sequences
+          }
+          Var projection = partial(out);
+          outerProjection(g, p, q, projection);
+          Var lookup = partial(out);
+          embeddingProjection(tied.lookup(), p, q, lookup);
+          emitInto(out, Binary.ADD, Params.of(MARK, "rank_one_projection"), projection, lookup);
+          return true;
+        }
         PerSampleOuterProducts.Outer g =
             PerSampleOuterProducts.match(dot.inputs().get(1), producer);
         if (g == null) {
@@ -426,34 +556,43 @@ final class PerSampleGradientRewrites {
         if (q.type().dim(0) != p.type().dim(0) || q.type().dim(1) != g.cols()) {
           continue;
         }
-        if ((long) g.time() * (g.rows() + g.cols()) >= (long) g.rows() * g.cols()) {
+        if (!projectionCheaper(g)) {
           return false; // forming G is cheaper for long sequences
         }
-        int[] none = new int[0];
-        int featureU = g.hasTime() ? 3 - g.timeAxisU() : 1;
-        int featureV = g.hasTime() ? 3 - g.timeAxisV() : 1;
-        Var pu =
-            emit(
-                DotGeneral.DOT_GENERAL,
-                DotGeneral.params(new int[] {featureU}, new int[] {1}, none, none),
-                g.u(),
-                p);
-        Var qv =
-            emit(
-                DotGeneral.DOT_GENERAL,
-                DotGeneral.params(new int[] {featureV}, new int[] {1}, none, none),
-                g.v(),
-                q);
-        if (!g.hasTime()) {
-          emitInto(out, Binary.MUL, Params.of(MARK, "rank_one_projection"), pu, qv);
-        } else {
-          Var both = emit(Binary.MUL, Params.NONE, pu, qv);
-          emitInto(
-              out, Reduce.REDUCE_SUM, Reduce.params(1).with(MARK, "rank_one_projection"), both);
-        }
+        outerProjection(g, p, q, out);
         return true;
       }
       return false;
+    }
+
+    /** {@code T·(M+N) < M·N}: projecting the factors beats forming G and projecting it. */
+    private static boolean projectionCheaper(PerSampleOuterProducts.Outer g) {
+      return (long) g.time() * (g.rows() + g.cols()) < (long) g.rows() * g.cols();
+    }
+
+    /** {@code out[b,j] = Σ_t (P u_t)_j (Q v_t)_j}. */
+    private void outerProjection(PerSampleOuterProducts.Outer g, Var p, Var q, Var out) {
+      int[] none = new int[0];
+      int featureU = g.hasTime() ? 3 - g.timeAxisU() : 1;
+      int featureV = g.hasTime() ? 3 - g.timeAxisV() : 1;
+      Var pu =
+          emit(
+              DotGeneral.DOT_GENERAL,
+              DotGeneral.params(new int[] {featureU}, new int[] {1}, none, none),
+              g.u(),
+              p);
+      Var qv =
+          emit(
+              DotGeneral.DOT_GENERAL,
+              DotGeneral.params(new int[] {featureV}, new int[] {1}, none, none),
+              g.v(),
+              q);
+      if (!g.hasTime()) {
+        emitInto(out, Binary.MUL, Params.of(MARK, "rank_one_projection"), pu, qv);
+      } else {
+        Var both = emit(Binary.MUL, Params.NONE, pu, qv);
+        emitInto(out, Reduce.REDUCE_SUM, Reduce.params(1).with(MARK, "rank_one_projection"), both);
+      }
     }
 
     /**
@@ -610,6 +749,9 @@ final class PerSampleGradientRewrites {
     /** Emits the equation that produces {@code out}, the variable the rewritten one produced. */
     @Override
     public void emitInto(Var out, Primitive prim, Params params, Var... inputs) {
+      if (partial.contains(out)) {
+        params = params.without(MARK); // one term of a sum: the sum carries the mark
+      }
       TensorType[] in = new TensorType[inputs.length];
       for (int i = 0; i < in.length; i++) {
         in[i] = inputs[i].type();

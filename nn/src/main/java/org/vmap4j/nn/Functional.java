@@ -281,6 +281,34 @@ public final class Functional {
     return Convolutions.conv(2, input, weight, bias, stride, padding, dilation, groups);
   }
 
+  /**
+   * {@code F.conv3d}: input {@code [C, D, H, W]} or {@code [N, C, D, H, W]}, weight {@code [O, C /
+   * groups, kD, kH, kW]}, bias {@code [O]} or null; {@code stride}, {@code padding} and {@code
+   * dilation} have one entry (every dimension) or three; null means PyTorch's default (1, 0, 1).
+   */
+  public static Tensor conv3d(
+      Tensor input,
+      Tensor weight,
+      Tensor bias,
+      int[] stride,
+      int[] padding,
+      int[] dilation,
+      int groups) {
+    return Convolutions.conv(3, input, weight, bias, stride, padding, dilation, groups);
+  }
+
+  /** {@code F.conv3d} with {@code padding="same"} (stride 1 only) or {@code "valid"}. */
+  public static Tensor conv3d(
+      Tensor input,
+      Tensor weight,
+      Tensor bias,
+      int[] stride,
+      String padding,
+      int[] dilation,
+      int groups) {
+    return Convolutions.conv(3, input, weight, bias, stride, padding, dilation, groups);
+  }
+
   /** {@code F.max_pool2d(input, kernel_size)}: stride = kernel, no padding. */
   public static Tensor maxPool2d(Tensor input, int[] kernel) {
     return Convolutions.maxPool2d(input, kernel, null, null);

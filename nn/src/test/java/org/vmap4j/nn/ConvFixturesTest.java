@@ -118,7 +118,7 @@ class ConvFixturesTest {
       }
       Tensor x = t.get("input");
       switch (fn) {
-        case "conv1d", "conv2d" -> {
+        case "conv1d", "conv2d", "conv3d" -> {
           int groups = kw.has("groups") ? kw.get("groups").asInt() : 1;
           int[] stride = ints(kw, "stride");
           int[] dilation = ints(kw, "dilation");
@@ -126,14 +126,18 @@ class ConvFixturesTest {
           Tensor b = t.get("bias");
           if (kw.has("padding") && kw.get("padding").isTextual()) {
             String mode = kw.get("padding").asText();
-            return fn.equals("conv1d")
-                ? Functional.conv1d(x, w, b, stride, mode, dilation, groups)
-                : Functional.conv2d(x, w, b, stride, mode, dilation, groups);
+            return switch (fn) {
+              case "conv1d" -> Functional.conv1d(x, w, b, stride, mode, dilation, groups);
+              case "conv2d" -> Functional.conv2d(x, w, b, stride, mode, dilation, groups);
+              default -> Functional.conv3d(x, w, b, stride, mode, dilation, groups);
+            };
           }
           int[] padding = ints(kw, "padding");
-          return fn.equals("conv1d")
-              ? Functional.conv1d(x, w, b, stride, padding, dilation, groups)
-              : Functional.conv2d(x, w, b, stride, padding, dilation, groups);
+          return switch (fn) {
+            case "conv1d" -> Functional.conv1d(x, w, b, stride, padding, dilation, groups);
+            case "conv2d" -> Functional.conv2d(x, w, b, stride, padding, dilation, groups);
+            default -> Functional.conv3d(x, w, b, stride, padding, dilation, groups);
+          };
         }
         case "max_pool2d" -> {
           if (kw.has("dilation") || kw.has("ceil_mode")) {

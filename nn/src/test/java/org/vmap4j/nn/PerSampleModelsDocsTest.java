@@ -14,6 +14,10 @@ class PerSampleModelsDocsTest {
 
   record ConvModel(Conv2d.Params conv) {}
 
+  record Filter(Tensor weight, Tensor bias) {}
+
+  record Tied(Tensor weight, Tensor scale) {}
+
   final Embedding embedding = new Embedding(1000, 32);
   final TransformerEncoderLayer encoder = new TransformerEncoderLayer(32, 4, 64);
   final TextModel params = new TextModel(embedding.init(1, DType.F64), encoder.init(2, DType.F64));
@@ -25,6 +29,17 @@ class PerSampleModelsDocsTest {
       new Conv2d(16, 32, new int[] {3}, new int[] {2}, new int[] {1}, new int[] {1}, 1, true);
   final ConvModel deepParams = new ConvModel(deep.init(6, DType.F64));
   final Tensor features = Tensor.randomNormal(7, DType.F64, 4, 16, 8, 8);
+  final Conv2d grouped =
+      new Conv2d(16, 32, new int[] {3}, new int[] {2}, new int[] {1}, new int[] {1}, 4, true);
+  final ConvModel groupedParams = new ConvModel(grouped.init(8, DType.F64));
+  final Tensor maps = Tensor.randomNormal(9, DType.F64, 5, 16, 4, 4);
+  final Filter sequenceParams =
+      new Filter(
+          Tensor.randomNormal(10, DType.F64, 32, 16, 3), Tensor.randomNormal(11, DType.F64, 32));
+  final Tensor sequences = Tensor.randomNormal(12, DType.F64, 6, 16, 9);
+  final Tied tied =
+      new Tied(
+          Tensor.randomNormal(13, DType.F64, 1000, 32), Tensor.randomNormal(14, DType.F64, 32));
 
   @Test
   void theSnippetsAreTheOnesInTheDocs() throws java.io.IOException {
@@ -41,7 +56,7 @@ class PerSampleModelsDocsTest {
       assertThat(docs).as("docs/persample.md holds the snippet%n%s", snippet).contains(snippet);
       found++;
     }
-    assertThat(found).isEqualTo(3);
+    assertThat(found).isEqualTo(6);
   }
 
   @Test
@@ -92,5 +107,61 @@ class PerSampleModelsDocsTest {
     assertThat(normsProgram).contains("rewrite=ghost_norm").doesNotContain("f64[4,32,16,3,3]");
     assertThat(text).contains("clippedSum (1 of 1 weight leaves ghost_norm, 1 of 1 weight leaves");
     assertThat(norms.allClose(ps.materialized().norms(deepParams, features), 1e-9, 1e-12)).isTrue();
+  }
+
+  @Test
+  void aGroupedConvolutionIsRewritten() {
+    // --- docs/persample.md
+    BiFunction<ConvModel, Tensor, Tensor> loss = // maps: [16, 4, 4] per example
+        (p, x) -> grouped.apply(p.conv(), x).tanh().square().sum(); // 4 groups, 2x2 positions
+    PerSampleGrads<ConvModel, Tensor> ps = PerSampleGrads.of(loss);
+    String text = ps.explain(groupedParams, maps); // all four rewritten, no filter gradient formed
+    ConvModel clipped = ps.clippedSum(groupedParams, maps, 1.0); // then one batch convolution
+    Tensor projected = ps.project(groupedParams, maps, 16, 7L); // one grouped convolution with Q
+    // ---
+    assertThat(text.split("no per-sample weight gradient formed", -1)).hasSize(5);
+    assertThat(text).doesNotContain("f64[5,32,4,3,3]"); // the per-sample filter gradients
+    ConvModel want = ps.materialized().clippedSum(groupedParams, maps, 1.0);
+    assertThat(clipped.conv().weight().allClose(want.conv().weight(), 1e-9, 1e-12)).isTrue();
+    assertThat(clipped.conv().bias().allClose(want.conv().bias(), 1e-9, 1e-12)).isTrue();
+    assertThat(
+            projected.allClose(ps.materialized().project(groupedParams, maps, 16, 7L), 1e-9, 1e-12))
+        .isTrue();
+  }
+
+  @Test
+  void aOneDimensionalConvolutionIsRewritten() {
+    // --- docs/persample.md
+    BiFunction<Filter, Tensor, Tensor> loss = // sequence: [16, 9] per example
+        (p, x) ->
+            Functional.conv1d(x, p.weight(), p.bias(), new int[] {2}, new int[] {1}, null, 1)
+                .tanh()
+                .square()
+                .sum();
+    PerSampleGrads<Filter, Tensor> ps = PerSampleGrads.of(loss);
+    String text = ps.explain(sequenceParams, sequences); // all four rewritten: no [B, 32, 16, 3]
+    Tensor norms = ps.norms(sequenceParams, sequences); // from [B, 5, 5] Gram matrices
+    // ---
+    assertThat(text.split("no per-sample weight gradient formed", -1)).hasSize(5);
+    assertThat(text).doesNotContain("f64[6,32,16,3]").contains("f64[6,5,5] = dot_general");
+    assertThat(norms.allClose(ps.materialized().norms(sequenceParams, sequences), 1e-9, 1e-12))
+        .isTrue();
+  }
+
+  @Test
+  void aTiedEmbeddingIsRewritten() {
+    // --- docs/persample.md
+    BiFunction<Tied, Tensor, Tensor> loss = // tokens: i64 [T] per example
+        (p, t) -> {
+          Tensor h = Functional.embedding(t, p.weight()).mul(p.scale()).tanh(); // [T, D]
+          return h.matmul(p.weight().transpose()).logSumExp(1).sum(); // logits [T, V] by W itself
+        };
+    PerSampleGrads<Tied, Tensor> ps = PerSampleGrads.of(loss);
+    String text = ps.explain(tied, tokens); // all four rewritten: no [B, V, D] gradient formed
+    Tensor norms = ps.norms(tied, tokens); // |G1|² + |G2|² + 2<G1, G2>
+    // ---
+    assertThat(text.split("no per-sample weight gradient formed", -1)).hasSize(5);
+    assertThat(text).doesNotContain("f64[8,1000,32]");
+    assertThat(norms.allClose(ps.materialized().norms(tied, tokens), 1e-9, 1e-12)).isTrue();
   }
 }

@@ -200,21 +200,242 @@ class PerSampleModelsTest {
     }
   }
 
+  /**
+   * Random tied embeddings: one {@code [V, D]} matrix is the input lookup and the output projection
+   * ({@code logits = h Wᵀ}, per token or of the mean over the sequence), so each per-sample
+   * gradient is a row scatter plus a sum of outer products. The norms add both closed forms and
+   * twice their cross term when both cost rules hold (else the gradient is formed); the clipped
+   * sum's batch sum and the dot are the sums of the two terms' forms, and so is the projection when
+   * the outer products' rule holds.
+   */
+  @Test
+  void randomTiedEmbeddingProgramsMatchTheLoop() {
+    Random random = new Random(31);
+    int[] normRewrites = new int[2];
+    int[] crossTermsOverSequences = new int[3]; // rewritten norms with T > 1, per form
+    int[] projectionRewrites = new int[2];
+    for (int trial = 0; trial < 9; trial++) {
+      int v = 3 + random.nextInt(40);
+      int d = 1 + random.nextInt(6);
+      int t = 1 + random.nextInt(7);
+      int b = 2 + random.nextInt(3);
+      // per token as h Wᵀ ([T, V]) or as W hᵀ ([V, T]: the other order of the outer products'
+      // factors), or the logits of the sequence's mean (no time axis)
+      int form = trial % 3;
+      boolean perToken = form != 2;
+      if (trial == 3 || trial == 4) { // per token, both orders, on the rewritten side: T > 1
+        v = 30 + random.nextInt(10);
+        d = 4 + random.nextInt(3);
+        t = 2 + random.nextInt(2); // 3·(30+4) < 30·4, 3²·5 < 30·4
+      }
+      Table p =
+          new Table(
+              Tensor.randomNormal(1100 + trial, DType.F64, v, d),
+              Tensor.randomNormal(1200 + trial, DType.F64, d));
+      Tensor tokens = tokens(b, t, Math.min(v, 1 + random.nextInt(v)), 1300 + trial);
+      BiFunction<Table, Tensor, Tensor> loss =
+          form == 0
+              ? (q, x) ->
+                  Functional.embedding(x, q.weight())
+                      .mul(q.scale())
+                      .tanh()
+                      .matmul(q.weight().transpose())
+                      .logSumExp(1)
+                      .sum()
+              : form == 1
+                  ? (q, x) ->
+                      q.weight()
+                          .matmul(
+                              Functional.embedding(x, q.weight()).mul(q.scale()).tanh().transpose())
+                          .logSumExp(0)
+                          .sum()
+                  : (q, x) ->
+                      Functional.embedding(x, q.weight())
+                          .mul(q.scale())
+                          .tanh()
+                          .mean(0)
+                          .matmul(q.weight().transpose())
+                          .logSumExp(0);
+      PerSampleGrads<Table, Tensor> ps = PerSampleGrads.of(loss);
+      String text = ps.explain(p, tokens);
+      // the projection's Gram rule (always without a time axis, as for T = 1), the lookup's
+      boolean projectionGram = !perToken || t == 1 || (long) t * (v + d) < (long) v * d;
+      boolean lookupGram = (long) t * t * (d + 1) < (long) v * d;
+      boolean gram = projectionGram && lookupGram;
+      normRewrites[gram ? 1 : 0]++;
+      if (gram && t > 1) {
+        crossTermsOverSequences[form]++;
+      }
+      String what = "trial " + trial + " V=" + v + " D=" + d + " T=" + t + " B=" + b;
+      assertEquals(
+          gram ? 1 : 0,
+          count(section(text, "squaredNorms", "clippedSum"), "rewrite=ghost_norm"),
+          what + "\n" + text);
+      assertEquals(
+          1,
+          count(section(text, "clippedSum", "dot "), "rewrite=ghost_clipped_sum"),
+          what + "\n" + text);
+      assertTrue(
+          text.contains("dot (1 of 1 weight leaves per_sample_dot, no per-sample weight gradient"),
+          what + "\n" + text);
+      // the projection: the outer products' rule (T = 1 pooled), the lookup's always cheaper
+      boolean projects = (long) (perToken ? t : 1) * (v + d) < (long) v * d;
+      projectionRewrites[projects ? 1 : 0]++;
+      assertEquals(
+          projects ? 1 : 0,
+          count(section(text, "project ", null), "rewrite=rank_one_projection"),
+          what + "\n" + text);
+      if (gram) {
+        assertTrue(
+            text.startsWith(
+                "squaredNorms (1 of 1 weight leaves ghost_norm, no per-sample weight gradient"),
+            what + "\n" + text);
+      }
+      BiFunction<Table, Integer, Object> gradOf =
+          (q, i) -> Func.grad(loss).apply(q, tokens.index(0, i));
+      Table reference =
+          new Table(
+              Tensor.randomNormal(1400 + trial, DType.F64, v, d),
+              Tensor.randomNormal(1500 + trial, DType.F64, d));
+      checkAgainstLoop(ps, p, tokens, b, gradOf, reference);
+    }
+    assertTrue(normRewrites[0] > 0 && normRewrites[1] > 0, java.util.Arrays.toString(normRewrites));
+    assertTrue(
+        crossTermsOverSequences[0] > 0 && crossTermsOverSequences[1] > 0,
+        java.util.Arrays.toString(crossTermsOverSequences));
+    assertTrue(
+        projectionRewrites[0] > 0 && projectionRewrites[1] > 0,
+        java.util.Arrays.toString(projectionRewrites));
+  }
+
   record Filter(Tensor weight, Tensor bias) {}
 
   /**
-   * Random convolutions (strides, padding, dilation per dimension, "same" padding, non-square
+   * A convolution layer of {@code k.length} spatial dimensions over a batch of {@code batch}
+   * examples, {@code size} each: {@code conv1d}, {@code conv2d} or {@code conv3d} with these
+   * arguments ({@code same}: padding "same").
+   */
+  record ConvLayer(
+      int trial,
+      int batch,
+      int groups,
+      int cin,
+      int cout,
+      int[] k,
+      int[] stride,
+      int[] padding,
+      int[] dilation,
+      boolean same,
+      int[] size) {
+    Tensor apply(Tensor x, Filter q) {
+      Tensor w = q.weight();
+      Tensor b = q.bias();
+      return switch (k.length) {
+        case 1 ->
+            same
+                ? Functional.conv1d(x, w, b, stride, "same", dilation, groups)
+                : Functional.conv1d(x, w, b, stride, padding, dilation, groups);
+        case 2 ->
+            same
+                ? Functional.conv2d(x, w, b, stride, "same", dilation, groups)
+                : Functional.conv2d(x, w, b, stride, padding, dilation, groups);
+        default ->
+            same
+                ? Functional.conv3d(x, w, b, stride, "same", dilation, groups)
+                : Functional.conv3d(x, w, b, stride, padding, dilation, groups);
+      };
+    }
+
+    /** {@code T}: the output positions, computed here from PyTorch's size formula. */
+    long positions() {
+      long t = 1;
+      for (int d = 0; d < k.length; d++) {
+        int span = size[d] + (same ? 0 : 2 * padding[d] - dilation[d] * (k[d] - 1));
+        t *= same ? size[d] : (span - 1) / stride[d] + 1;
+      }
+      return t;
+    }
+
+    /** {@code CK}: the length of one group's unfolded patch, {@code (C/G)·k...}. */
+    long patchLength() {
+      long n = cin / groups;
+      for (int kd : k) {
+        n *= kd;
+      }
+      return n;
+    }
+
+    int[] weightShape() {
+      int[] shape = new int[k.length + 2];
+      shape[0] = cout;
+      shape[1] = cin / groups;
+      System.arraycopy(k, 0, shape, 2, k.length);
+      return shape;
+    }
+
+    int[] inputShape() {
+      int[] shape = new int[size.length + 2];
+      shape[0] = batch;
+      shape[1] = cin;
+      System.arraycopy(size, 0, shape, 2, size.length);
+      return shape;
+    }
+
+    @Override
+    public String toString() {
+      return "trial "
+          + trial
+          + " conv"
+          + k.length
+          + "d T="
+          + positions()
+          + " CK="
+          + patchLength()
+          + " O="
+          + cout
+          + " groups="
+          + groups
+          + " B="
+          + batch;
+    }
+  }
+
+  /** How many covered layers were rewritten ([1]) or formed ([0]) by each cost rule. */
+  static final class RuleCounts {
+    final int[] norms = new int[2];
+    final int[] groupedNorms = new int[2];
+    final int[] projections = new int[2];
+    final int[] groupedProjections = new int[2];
+
+    void assertBothSidesSeen(String what) {
+      String counts =
+          what
+              + " norms "
+              + java.util.Arrays.toString(norms)
+              + " grouped "
+              + java.util.Arrays.toString(groupedNorms)
+              + " projections "
+              + java.util.Arrays.toString(projections)
+              + " grouped "
+              + java.util.Arrays.toString(groupedProjections);
+      assertTrue(norms[0] > 0 && norms[1] > 0, counts);
+      assertTrue(projections[0] > 0 && projections[1] > 0, counts);
+      // a grouped layer's rewritten norms (so also its clipped sum) and projection
+      assertTrue(groupedNorms[1] > 0 && groupedProjections[1] > 0, counts);
+    }
+  }
+
+  /**
+   * Random 2-d convolutions (strides, padding, dilation per dimension, "same" padding, non-square
    * images and windows, groups): the dot is computed from the layer's convolution of the input, the
    * norms from the patches (per group) when the cost rule says so (else the filter gradients are
-   * formed), and, without groups, the projection by its cost rule and the clipped sum's batch sum
-   * when the norms were rewritten. All must equal the loop of {@code grad}.
+   * formed), the projection by its cost rule and the clipped sum's batch sum when the norms were
+   * rewritten. All must equal the loop of {@code grad}.
    */
   @Test
   void randomConvolutionProgramsMatchTheLoop() {
     Random random = new Random(23);
-    int[] normRewrites = new int[2]; // [formed, rewritten] among layers the pattern covers
-    int[] projectionRewrites = new int[2];
-    int[] groupedNormRewrites = new int[2];
+    RuleCounts counts = new RuleCounts();
     for (int trial = 0; trial < 12; trial++) {
       int groups = trial % 4 == 3 || trial == 10 ? 2 : 1;
       boolean depthwise = trial == 11;
@@ -253,107 +474,149 @@ class PerSampleModelsTest {
         padding = new int[] {0, 0};
         size = new int[] {5, 5};
       }
-      Filter p =
-          new Filter(
-              Tensor.randomNormal(600 + trial, DType.F64, cout, cin / groups, k[0], k[1]),
-              Tensor.randomNormal(700 + trial, DType.F64, cout));
-      Tensor images = Tensor.randomNormal(800 + trial, DType.F64, b, cin, size[0], size[1]);
-      int[] s = stride;
-      int[] dil = dilation;
-      int grouping = groups;
-      int[] pad = padding;
-      BiFunction<Filter, Tensor, Tensor> loss =
-          same
-              ? (q, x) ->
-                  Functional.conv2d(x, q.weight(), q.bias(), s, "same", dil, grouping)
-                      .tanh()
-                      .square()
-                      .sum()
-              : (q, x) ->
-                  Functional.conv2d(x, q.weight(), q.bias(), s, pad, dil, grouping)
-                      .tanh()
-                      .square()
-                      .sum();
-      PerSampleGrads<Filter, Tensor> ps = PerSampleGrads.of(loss);
-      String text = ps.explain(p, images);
-      long t = 1;
-      for (int d = 0; d < 2; d++) {
-        int span = size[d] + (same ? 0 : 2 * padding[d] - dilation[d] * (k[d] - 1));
-        t *= same ? size[d] : (span - 1) / stride[d] + 1;
-      }
-      long ck = (long) cin / groups * k[0] * k[1]; // per group
-      long o = cout / groups;
-      // (with a unit batch or channel axis the simplifier stages another form, left as written)
-      boolean covered = b > 1 && cout > 1;
-      boolean gram = covered && t * (ck + o) < ck * o;
-      boolean projects = covered && groups == 1 && t * 4 * (ck + o) < t * ck * o + 4 * ck * o;
-      String what = "trial " + trial + " T=" + t + " CK=" + ck + " O=" + cout + " groups=" + groups;
-      if (covered) {
-        normRewrites[gram ? 1 : 0]++;
-        groupedNormRewrites[gram && groups > 1 ? 1 : 0]++;
-        projectionRewrites[projects ? 1 : 0]++;
-      }
-      assertEquals(
-          gram,
-          section(text, "squaredNorms", "clippedSum").contains("rewrite=ghost_norm"),
-          what + "\n" + text);
-      // the clipped sum's batch sum is rewritten once the norms no longer form the gradient
-      // (for a layer without groups)
-      assertEquals(
-          gram && groups == 1,
-          section(text, "clippedSum", "dot ").contains("rewrite=ghost_clipped_sum"),
-          what + "\n" + text);
-      assertEquals(
-          covered, section(text, "dot ", "project ").contains("rewrite=per_sample_dot"), what);
-      assertEquals(
-          projects,
-          section(text, "project ", null).contains("rewrite=rank_one_projection"),
-          what + "\n" + text);
-      // a weighted batch sum alone, of a layer without groups, is one batch filter gradient
-      BiFunction<Filter, Tensor, Filter> perExample =
-          Func.vmap(Func.grad(loss), InDims.of(null, 0));
-      // per-example weights computed from the batch, so that they are a value of the program
-      BiFunction<Filter, Tensor, Filter> weightedSum =
-          (q, x) -> {
-            Filter g = perExample.apply(q, x);
-            Tensor w = x.reshape(b, -1).mean(1).tanh();
-            return new Filter(
-                g.weight().mul(w.reshape(b, 1, 1, 1, 1)).sum(0),
-                g.bias().mul(w.reshape(b, 1)).sum(0));
-          };
-      double[] weights = images.reshape(b, -1).mean(1).tanh().toDoubleArray();
-      boolean rewritten =
-          PerSampleGrads.optimizedProgram(weightedSum, p, images)
-              .contains("rewrite=ghost_clipped_sum");
-      if (groups > 1) {
-        assertFalse(rewritten, "trial " + trial + ": grouped");
-      } else if (b > 1 && cin > 1 && cout > 1) {
-        // (with a unit batch or channel axis the simplifier stages another form, left as written)
-        assertTrue(rewritten, "trial " + trial);
-      }
-      double[] expected = new double[flat(p).length];
-      for (int i = 0; i < b; i++) {
-        double[] g = flat(Func.grad(loss).apply(p, images.index(0, i)));
-        double w = weights[i];
-        for (int j = 0; j < g.length; j++) {
-          expected[j] += w * g[j];
-        }
-      }
-      assertClose(expected, flat(Func.jit(weightedSum).apply(p, images)), "weighted sum " + trial);
-      BiFunction<Filter, Integer, Object> gradOf =
-          (q, i) -> Func.grad(loss).apply(q, images.index(0, i));
-      Filter reference =
-          new Filter(
-              Tensor.randomNormal(900 + trial, DType.F64, cout, cin / groups, k[0], k[1]),
-              Tensor.randomNormal(1000 + trial, DType.F64, cout));
-      checkAgainstLoop(ps, p, images, b, gradOf, reference);
+      checkConvolution(
+          new ConvLayer(trial, b, groups, cin, cout, k, stride, padding, dilation, same, size),
+          counts);
     }
-    // the trials cover both sides of each cost rule, and a grouped layer's rewritten norms
-    assertTrue(groupedNormRewrites[1] > 0, java.util.Arrays.toString(groupedNormRewrites));
-    assertTrue(normRewrites[0] > 0 && normRewrites[1] > 0, java.util.Arrays.toString(normRewrites));
-    assertTrue(
-        projectionRewrites[0] > 0 && projectionRewrites[1] > 0,
-        java.util.Arrays.toString(projectionRewrites));
+    counts.assertBothSidesSeen("conv2d");
+  }
+
+  /**
+   * The same properties for 1-d and 3-d convolutions (sequences and volumes): the pattern, the
+   * patches and every rewrite are written once over the spatial rank.
+   */
+  @Test
+  void randomOneAndThreeDimensionalConvolutionsMatchTheLoop() {
+    Random random = new Random(29);
+    for (int dims : new int[] {1, 3}) {
+      RuleCounts counts = new RuleCounts();
+      for (int trial = 0; trial < 8; trial++) {
+        int groups = trial % 4 == 3 || trial == 4 ? 2 : 1;
+        int cin = groups * (1 + random.nextInt(3));
+        int cout = groups * (2 + random.nextInt(5));
+        int[] k = new int[dims];
+        int[] stride = new int[dims];
+        int[] padding = new int[dims];
+        int[] dilation = new int[dims];
+        int[] size = new int[dims];
+        for (int d = 0; d < dims; d++) {
+          k[d] = 1 + random.nextInt(dims == 1 ? 4 : 2);
+          stride[d] = 1 + random.nextInt(2);
+          padding[d] = random.nextInt(2);
+          dilation[d] = 1 + random.nextInt(2);
+          size[d] = (dims == 1 ? 6 : 3) + random.nextInt(4);
+        }
+        boolean same = trial == 5;
+        if (same) {
+          java.util.Arrays.fill(stride, 1);
+        }
+        if (trial % 3 == 1) { // few output positions, wide layers: the patches win
+          cin = groups * (3 + random.nextInt(2));
+          cout = groups * (6 + random.nextInt(3));
+          for (int d = 0; d < dims; d++) {
+            k[d] = d == 2 ? 2 : 3;
+            stride[d] = 2;
+            padding[d] = 0;
+            dilation[d] = 1;
+            size[d] = dims == 3 && d != 1 ? 4 : 4 + random.nextInt(2); // 3-d: T <= 4
+          }
+        }
+        int b = 2 + random.nextInt(2);
+        if (trial == 7) { // depthwise: one channel per group
+          groups = 4;
+          cin = 4;
+          cout = 8;
+        }
+        checkConvolution(
+            new ConvLayer(trial, b, groups, cin, cout, k, stride, padding, dilation, same, size),
+            counts);
+      }
+      counts.assertBothSidesSeen("conv" + dims + "d");
+    }
+  }
+
+  /**
+   * One layer's per-sample reductions: the program text against the cost rules, a weighted batch
+   * sum alone, and every reduction of both routes against the loop of {@code grad}.
+   */
+  private static void checkConvolution(ConvLayer layer, RuleCounts counts) {
+    int b = layer.batch();
+    int trial = layer.trial();
+    Filter p =
+        new Filter(
+            Tensor.randomNormal(600 + trial, DType.F64, layer.weightShape()),
+            Tensor.randomNormal(700 + trial, DType.F64, layer.cout()));
+    Tensor images = Tensor.randomNormal(800 + trial, DType.F64, layer.inputShape());
+    BiFunction<Filter, Tensor, Tensor> loss = (q, x) -> layer.apply(x, q).tanh().square().sum();
+    PerSampleGrads<Filter, Tensor> ps = PerSampleGrads.of(loss);
+    String text = ps.explain(p, images);
+    long t = layer.positions();
+    long ck = layer.patchLength(); // per group
+    long cout = layer.cout();
+    long o = cout / layer.groups();
+    int groups = layer.groups();
+    // (with a unit batch or filter axis the simplifier stages another form, left as written)
+    boolean covered = b > 1 && cout > 1;
+    boolean gram = covered && t * (ck + o) < ck * o;
+    // k = 4 rows; a grouped layer convolves each group with all k rows of Q: G·CK + O per row
+    boolean projects = covered && t * 4 * (groups * ck + cout) < t * ck * cout + 4 * ck * cout;
+    String what = layer.toString();
+    if (covered) {
+      counts.norms[gram ? 1 : 0]++;
+      counts.groupedNorms[gram && groups > 1 ? 1 : 0]++;
+      counts.projections[projects ? 1 : 0]++;
+      counts.groupedProjections[projects && groups > 1 ? 1 : 0]++;
+    }
+    assertEquals(
+        gram,
+        section(text, "squaredNorms", "clippedSum").contains("rewrite=ghost_norm"),
+        what + "\n" + text);
+    // the clipped sum's batch sum is rewritten once the norms no longer form the gradient
+    assertEquals(
+        gram,
+        section(text, "clippedSum", "dot ").contains("rewrite=ghost_clipped_sum"),
+        what + "\n" + text);
+    assertEquals(
+        covered, section(text, "dot ", "project ").contains("rewrite=per_sample_dot"), what);
+    assertEquals(
+        projects,
+        section(text, "project ", null).contains("rewrite=rank_one_projection"),
+        what + "\n" + text);
+    // a weighted batch sum alone is one batch filter gradient (grouped: batch groups)
+    BiFunction<Filter, Tensor, Filter> perExample = Func.vmap(Func.grad(loss), InDims.of(null, 0));
+    // per-example weights computed from the batch, so that they are a value of the program
+    BiFunction<Filter, Tensor, Filter> weightedSum =
+        (q, x) -> {
+          Filter g = perExample.apply(q, x);
+          Tensor w = x.reshape(b, -1).mean(1).tanh();
+          int[] unitsAfterBatch = new int[g.weight().ndim()];
+          java.util.Arrays.fill(unitsAfterBatch, 1);
+          unitsAfterBatch[0] = b;
+          return new Filter(
+              g.weight().mul(w.reshape(unitsAfterBatch)).sum(0),
+              g.bias().mul(w.reshape(b, 1)).sum(0));
+        };
+    double[] weights = images.reshape(b, -1).mean(1).tanh().toDoubleArray();
+    boolean rewritten =
+        PerSampleGrads.optimizedProgram(weightedSum, p, images)
+            .contains("rewrite=ghost_clipped_sum");
+    assertEquals(covered, rewritten, what);
+    double[] expected = new double[flat(p).length];
+    for (int i = 0; i < b; i++) {
+      double[] g = flat(Func.grad(loss).apply(p, images.index(0, i)));
+      double w = weights[i];
+      for (int j = 0; j < g.length; j++) {
+        expected[j] += w * g[j];
+      }
+    }
+    assertClose(expected, flat(Func.jit(weightedSum).apply(p, images)), "weighted sum " + what);
+    BiFunction<Filter, Integer, Object> gradOf =
+        (q, i) -> Func.grad(loss).apply(q, images.index(0, i));
+    Filter reference =
+        new Filter(
+            Tensor.randomNormal(900 + trial, DType.F64, layer.weightShape()),
+            Tensor.randomNormal(1000 + trial, DType.F64, layer.cout()));
+    checkAgainstLoop(ps, p, images, b, gradOf, reference);
   }
 
   // ------------------------------------------------------------------------------- checking
