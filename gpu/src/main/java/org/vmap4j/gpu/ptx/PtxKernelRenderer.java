@@ -48,49 +48,121 @@ public final class PtxKernelRenderer {
    * which is where the CPU fails.
    */
   public static String render(KernelDescription k) {
-    String why = unsupported(k);
+    requireSupported(unsupported(k));
+    boolean checksIndices = !k.indexLoads().isEmpty();
+    KernelFrame f = new KernelFrame(k.inputTypes().size(), checksIndices);
+    PtxRegisters regs = f.regs;
+    List<String> body = f.body;
+    if (k.reduce() == null) {
+      f.leaveFrom(f.n);
+      if (checksIndices) {
+        checkIndex(k, f.gid, f.base, f.err, regs, body);
+        f.leaveFrom(String.valueOf(size(k.shape())));
+      }
+      String value = element(k, f.gid, f.base, regs, body);
+      store(k.resultType(), f.out, f.gid, value, regs, body);
+    } else {
+      reduction(k, f.gid, f.tid, f.n, f.outside, f.base, f.out, regs, body);
+    }
+    return f.assemble();
+  }
+
+  /** Fails with {@code why}, the reason an {@code unsupported} method gave, unless it is null. */
+  private static void requireSupported(String why) {
     if (why != null) {
       throw new UnsupportedOperationException(why);
     }
-    DType resultType = k.resultType();
-    PtxRegisters regs = new PtxRegisters();
-    List<String> body = new ArrayList<>();
-    int inputs = k.inputTypes().size();
-    String[] base = new String[inputs];
-    for (int i = 0; i < inputs; i++) {
-      base[i] = globalPointer("x" + i, regs, body);
-    }
-    String out = globalPointer("y", regs, body);
-    boolean checksIndices = !k.indexLoads().isEmpty();
-    String err = checksIndices ? globalPointer("err", regs, body) : null;
-    String n = regs.b32();
-    body.add("ld.param.u32 " + n + ", [n];");
-    String tid = regs.b32();
-    String gid = globalThreadIndex(tid, regs, body);
-    String outside = regs.pred();
-    if (k.reduce() == null) {
-      body.add("setp.ge.u32 " + outside + ", " + gid + ", " + n + ";");
-      body.add("@" + outside + " bra DONE;");
-      if (checksIndices) {
-        checkIndex(k, gid, base, err, regs, body);
-        body.add("setp.ge.u32 " + outside + ", " + gid + ", " + size(k.shape()) + ";");
-        body.add("@" + outside + " bra DONE;");
+  }
+
+  /**
+   * What every entry {@code fused(x0.., y, [err,] n)} of this renderer shares: the prologue (a
+   * global pointer per input, the output, the error word when the kernel checks indices, {@code n},
+   * the thread's index in its block and in the grid, and a predicate for leaving) emitted on
+   * construction, in this order, and the parameter list emitted by {@link #assemble}. The kernel
+   * body goes into {@link #body} between the two.
+   */
+  private static final class KernelFrame {
+    final PtxRegisters regs = new PtxRegisters();
+    final List<String> body = new ArrayList<>();
+
+    /** The global address of input i ({@code x<i>}). */
+    final String[] base;
+
+    /** The global address of the output {@code y}. */
+    final String out;
+
+    /** The global address of the error word, or null when the kernel checks no index. */
+    final String err;
+
+    /** The {@code n} parameter, the thread's index in its block and in the grid (u32). */
+    final String n;
+
+    final String tid;
+    final String gid;
+
+    /** A predicate for the bounds tests that leave the kernel. */
+    final String outside;
+
+    KernelFrame(int inputs, boolean checksIndices) {
+      base = new String[inputs];
+      for (int i = 0; i < inputs; i++) {
+        base[i] = globalPointer("x" + i);
       }
-      String value = element(k, gid, base, regs, body);
-      store(resultType, out, gid, value, regs, body);
-    } else {
-      reduction(k, gid, tid, n, outside, base, out, regs, body);
+      out = globalPointer("y");
+      err = checksIndices ? globalPointer("err") : null;
+      n = regs.b32();
+      body.add("ld.param.u32 " + n + ", [n];");
+      tid = regs.b32();
+      String ctaid = regs.b32();
+      String ntid = regs.b32();
+      gid = regs.b32();
+      body.add("mov.u32 " + ctaid + ", %ctaid.x;");
+      body.add("mov.u32 " + ntid + ", %ntid.x;");
+      body.add("mov.u32 " + tid + ", %tid.x;");
+      body.add("mad.lo.u32 " + gid + ", " + ctaid + ", " + ntid + ", " + tid + ";");
+      outside = regs.pred();
     }
-    List<String> params = new ArrayList<>();
-    for (int i = 0; i < inputs; i++) {
-      params.add(".param .u64 x" + i);
+
+    /** Loads pointer parameter {@code param} as a global address. */
+    private String globalPointer(String param) {
+      String r = regs.b64();
+      body.add("ld.param.u64 " + r + ", [" + param + "];");
+      body.add("cvta.to.global.u64 " + r + ", " + r + ";");
+      return r;
     }
-    params.add(".param .u64 y");
-    if (checksIndices) {
-      params.add(".param .u64 err");
+
+    /** Threads whose grid index is at least {@code bound} (a register or a constant) return. */
+    void leaveFrom(String bound) {
+      body.add("setp.ge.u32 " + outside + ", " + gid + ", " + bound + ";");
+      body.add("@" + outside + " bra DONE;");
     }
-    params.add(".param .u32 n");
-    return assemble("PtxKernelRenderer", params, regs, body);
+
+    /**
+     * The PTX module text of entry {@value #ENTRY}: the parameters in the prologue's order, the
+     * registers, the body; the body may branch to {@code DONE}, which returns.
+     */
+    String assemble() {
+      List<String> params = new ArrayList<>();
+      for (int i = 0; i < base.length; i++) {
+        params.add(".param .u64 x" + i);
+      }
+      params.add(".param .u64 y");
+      if (err != null) {
+        params.add(".param .u64 err");
+      }
+      params.add(".param .u32 n");
+      StringBuilder sb = new StringBuilder();
+      sb.append("// generated by vmap4j PtxKernelRenderer\n");
+      sb.append(".version 8.0\n.target sm_80\n.address_size 64\n\n");
+      sb.append(".visible .entry ").append(ENTRY).append("(\n");
+      sb.append("    ").append(String.join(",\n    ", params)).append("\n)\n{\n");
+      sb.append(regs.declarations());
+      for (String line : body) {
+        sb.append(line.endsWith(":") ? "" : "    ").append(line).append('\n');
+      }
+      sb.append("DONE:\n    ret;\n}\n");
+      return sb.toString();
+    }
   }
 
   /**
@@ -197,46 +269,6 @@ public final class PtxKernelRenderer {
       body.add("ld.global.s64 " + index + ", [" + at + "];");
     }
     return index;
-  }
-
-  /**
-   * The PTX module text of entry {@value #ENTRY} with these parameter declarations, registers and
-   * body; the body may branch to {@code DONE}, which returns. Shared by every renderer of kernels
-   * of the {@code fused} family.
-   */
-  static String assemble(
-      String generator, List<String> params, PtxRegisters regs, List<String> body) {
-    StringBuilder sb = new StringBuilder();
-    sb.append("// generated by vmap4j ").append(generator).append('\n');
-    sb.append(".version 8.0\n.target sm_80\n.address_size 64\n\n");
-    sb.append(".visible .entry ").append(ENTRY).append("(\n");
-    sb.append("    ").append(String.join(",\n    ", params)).append("\n)\n{\n");
-    sb.append(regs.declarations());
-    for (String line : body) {
-      sb.append(line.endsWith(":") ? "" : "    ").append(line).append('\n');
-    }
-    sb.append("DONE:\n    ret;\n}\n");
-    return sb.toString();
-  }
-
-  /** Loads pointer parameter {@code param} as a global address. */
-  static String globalPointer(String param, PtxRegisters regs, List<String> body) {
-    String r = regs.b64();
-    body.add("ld.param.u64 " + r + ", [" + param + "];");
-    body.add("cvta.to.global.u64 " + r + ", " + r + ";");
-    return r;
-  }
-
-  /** The thread's index in a 1-D grid; {@code tid} receives the index within its block. */
-  static String globalThreadIndex(String tid, PtxRegisters regs, List<String> body) {
-    String ctaid = regs.b32();
-    String ntid = regs.b32();
-    String gid = regs.b32();
-    body.add("mov.u32 " + ctaid + ", %ctaid.x;");
-    body.add("mov.u32 " + ntid + ", %ntid.x;");
-    body.add("mov.u32 " + tid + ", %tid.x;");
-    body.add("mad.lo.u32 " + gid + ", " + ctaid + ", " + ntid + ", " + tid + ";");
-    return gid;
   }
 
   /**
@@ -547,41 +579,26 @@ public final class PtxKernelRenderer {
    * @throws UnsupportedOperationException with {@link #unsupported(Scatter)}'s reason
    */
   public static String render(Scatter s) {
-    String why = unsupported(s);
-    if (why != null) {
-      throw new UnsupportedOperationException(why);
-    }
+    requireSupported(unsupported(s));
     KernelDescription k = s.values();
     DType t = k.resultType();
-    PtxRegisters regs = new PtxRegisters();
-    List<String> body = new ArrayList<>();
-    int inputs = k.inputTypes().size();
-    String[] base = new String[inputs];
-    for (int i = 0; i < inputs; i++) {
-      base[i] = globalPointer("x" + i, regs, body);
-    }
-    String out = globalPointer("y", regs, body);
     List<IndexLoad> loads = s.target().indexLoads();
-    String err = loads.isEmpty() ? null : globalPointer("err", regs, body);
-    String n = regs.b32();
-    body.add("ld.param.u32 " + n + ", [n];");
-    String tid = regs.b32();
-    String gid = globalThreadIndex(tid, regs, body);
-    String outside = regs.pred();
-    body.add("setp.ge.u32 " + outside + ", " + gid + ", " + n + ";");
-    body.add("@" + outside + " bra DONE;");
+    KernelFrame f = new KernelFrame(k.inputTypes().size(), !loads.isEmpty());
+    PtxRegisters regs = f.regs;
+    List<String> body = f.body;
+    String gid = f.gid;
+    f.leaveFrom(f.n);
     if (!loads.isEmpty()) {
-      checkIndex(loads.get(0), k, scatterIndexCount(s), gid, base, err, regs, body);
+      checkIndex(loads.get(0), k, scatterIndexCount(s), gid, f.base, f.err, regs, body);
     }
-    body.add("setp.ge.u32 " + outside + ", " + gid + ", " + size(k.shape()) + ";");
-    body.add("@" + outside + " bra DONE;");
-    String value = element(k, gid, base, regs, body);
+    f.leaveFrom(String.valueOf(size(k.shape())));
+    String value = element(k, gid, f.base, regs, body);
     View target = s.target();
     String to = offset(gid, k.shape(), target.strides(), target.offset(), regs, body);
     for (IndexLoad l : loads) {
-      to = addIndex(k, l, gid, to, base, regs, body);
+      to = addIndex(k, l, gid, to, f.base, regs, body);
     }
-    String address = address(out, to, t, regs, body);
+    String address = address(f.out, to, t, regs, body);
     String old = regs.of(t);
     String type =
         switch (t) {
@@ -591,16 +608,7 @@ public final class PtxKernelRenderer {
           default -> "u64"; // two's complement: the same bits as a signed add
         };
     body.add("atom.global.add." + type + " " + old + ", [" + address + "], " + value + ";");
-    List<String> params = new ArrayList<>();
-    for (int i = 0; i < inputs; i++) {
-      params.add(".param .u64 x" + i);
-    }
-    params.add(".param .u64 y");
-    if (err != null) {
-      params.add(".param .u64 err");
-    }
-    params.add(".param .u32 n");
-    return assemble("PtxKernelRenderer", params, regs, body);
+    return f.assemble();
   }
 
   /** Why this renderer cannot render {@code r}, or null when it can. */
@@ -636,33 +644,19 @@ public final class PtxKernelRenderer {
    * @throws UnsupportedOperationException with {@link #unsupported(IndexReduction)}'s reason
    */
   public static String render(IndexReduction r) {
-    String why = unsupported(r);
-    if (why != null) {
-      throw new UnsupportedOperationException(why);
-    }
+    requireSupported(unsupported(r));
     KernelDescription k = r.values();
     DType t = k.resultType();
     String s = PtxRegisters.suffix(t);
-    PtxRegisters regs = new PtxRegisters();
-    List<String> body = new ArrayList<>();
-    int inputs = k.inputTypes().size();
-    String[] base = new String[inputs];
-    for (int i = 0; i < inputs; i++) {
-      base[i] = globalPointer("x" + i, regs, body);
-    }
-    String out = globalPointer("y", regs, body);
-    String n = regs.b32();
-    body.add("ld.param.u32 " + n + ", [n];");
-    String tid = regs.b32();
-    String gid = globalThreadIndex(tid, regs, body);
-    String outside = regs.pred();
+    KernelFrame f = new KernelFrame(k.inputTypes().size(), false);
+    PtxRegisters regs = f.regs;
+    List<String> body = f.body;
     // whole warps leave together: n is a multiple of 32, and so is BLOCK
-    body.add("setp.ge.u32 " + outside + ", " + gid + ", " + n + ";");
-    body.add("@" + outside + " bra DONE;");
+    f.leaveFrom(f.n);
     String warp = regs.b32();
     String lane = regs.b32();
-    body.add("shr.u32 " + warp + ", " + gid + ", 5;");
-    body.add("and.b32 " + lane + ", " + tid + ", 31;");
+    body.add("shr.u32 " + warp + ", " + f.gid + ", 5;");
+    body.add("and.b32 " + lane + ", " + f.tid + ", 31;");
     String acc = regs.of(t);
     String accIndex = regs.b64();
     body.add("mov." + s + " " + acc + ", " + PtxRegisters.constant(t, r.monoid().identity()) + ";");
@@ -678,7 +672,7 @@ public final class PtxKernelRenderer {
     body.add("@" + done + " bra REDUCED;");
     String index = regs.b32();
     body.add("add.u32 " + index + ", " + first + ", " + j + ";");
-    String value = element(k, index, base, regs, body);
+    String value = element(k, index, f.base, regs, body);
     String wide = regs.b64();
     body.add("cvt.u64.u32 " + wide + ", " + j + ";");
     combine(r.monoid(), t, acc, accIndex, value, wide, regs, body);
@@ -695,14 +689,8 @@ public final class PtxKernelRenderer {
     String notFirst = regs.pred();
     body.add("setp.ne.u32 " + notFirst + ", " + lane + ", 0;");
     body.add("@" + notFirst + " bra DONE;");
-    store(DType.I64, out, warp, accIndex, regs, body);
-    List<String> params = new ArrayList<>();
-    for (int i = 0; i < inputs; i++) {
-      params.add(".param .u64 x" + i);
-    }
-    params.add(".param .u64 y");
-    params.add(".param .u32 n");
-    return assemble("PtxKernelRenderer", params, regs, body);
+    store(DType.I64, f.out, warp, accIndex, regs, body);
+    return f.assemble();
   }
 
   /** {@code dst} = lane (this lane xor {@code offset})'s {@code src}, of 4 or 8 bytes. */
