@@ -1,6 +1,7 @@
 package org.vmap4j.gpu.ptx;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -183,6 +184,15 @@ public final class PtxKernelRenderer {
     if (!k.indexLoads().isEmpty() && k.reduce() != null) {
       return "reductions over index loads are not lowered to PTX";
     }
+    for (int i = 0; i < k.views().size(); i++) {
+      Mask own = k.views().get(i).mask();
+      for (IndexLoad l : k.views().get(i).indexLoads()) {
+        String why = maskedIndices(k, l, own, "x" + i);
+        if (why != null) {
+          return why;
+        }
+      }
+    }
     for (ScalarStep t : k.steps()) {
       String why = PtxLowering.unsupported(t);
       if (why != null) {
@@ -190,6 +200,30 @@ public final class PtxKernelRenderer {
       }
     }
     return null;
+  }
+
+  /**
+   * Why index load {@code l} of a view with mask {@code own} (null: unmasked) cannot be rendered,
+   * or null: an index input read through a masked view is read only where that mask holds the
+   * point, which it does wherever the loading view is read only when both masks cover the same
+   * points (fill and fall-through may differ: they are never read); elsewhere the index would be a
+   * fill value or another input's.
+   */
+  private static String maskedIndices(KernelDescription k, IndexLoad l, Mask own, String who) {
+    Mask indices = k.views().get(l.input()).mask();
+    if (indices == null
+        || own != null
+            && Arrays.equals(indices.low(), own.low())
+            && Arrays.equals(indices.step(), own.step())
+            && Arrays.equals(indices.count(), own.count())) {
+      return null;
+    }
+    return who
+        + " loads indices from x"
+        + l.input()
+        + " through a masked view: lowered to PTX only when that mask covers the points of "
+        + who
+        + "'s own mask, no more and no fewer";
   }
 
   /**
@@ -319,7 +353,8 @@ public final class PtxKernelRenderer {
    * Input {@code i} read through its masked view at flat index {@code index} (see {@link Mask}):
    * along each dimension the coordinate minus {@code low} must be non-negative, a multiple of
    * {@code step} and, divided by it, below {@code count}; the first view of the chain whose mask
-   * holds the point is loaded, and the last mask's fill is the value where none does.
+   * holds the point is loaded (its index loads added to the offset inside the mask), and the last
+   * mask's fill is the value where none does.
    */
   private static String maskedRead(
       KernelDescription k,
@@ -365,7 +400,11 @@ public final class PtxKernelRenderer {
         body.add("@" + miss + " bra " + outside + ";");
         body.add("mad.lo.u32 " + off + ", " + r + ", " + view.strides()[d] + ", " + off + ";");
       }
-      load(t, base[j], off, v, regs, body);
+      String at = off;
+      for (IndexLoad l : view.indexLoads()) {
+        at = addIndex(k, l, index, at, base, regs, body);
+      }
+      load(t, base[j], at, v, regs, body);
       body.add("bra " + read + ";");
       body.add(outside + ":");
     }
@@ -412,9 +451,7 @@ public final class PtxKernelRenderer {
       String[] base,
       PtxRegisters regs,
       List<String> body) {
-    View v = k.views().get(l.input());
-    String at = offset(index, k.shape(), v.strides(), v.offset(), regs, body);
-    String value = loadIndex(k.inputTypes().get(l.input()), base[l.input()], at, regs, body);
+    String value = indexAt(k, l.input(), index, base, regs, body);
     String bad = regs.pred();
     body.add("setp.ge.u64 " + bad + ", " + value + ", " + l.bound() + ";");
     body.add("@" + bad + " bra DONE;");
@@ -423,6 +460,33 @@ public final class PtxKernelRenderer {
     String sum = regs.b32();
     body.add("mad.lo.u32 " + sum + ", " + j + ", " + l.stride() + ", " + offset + ";");
     return sum;
+  }
+
+  /**
+   * Index input {@code input} read through its view at flat index {@code index}, widened to 64
+   * bits. A masked view is read as any masked input is ({@link #unsupported} has checked that its
+   * mask covers the points of the view loading the index, so the point is inside it).
+   */
+  private static String indexAt(
+      KernelDescription k,
+      int input,
+      String index,
+      String[] base,
+      PtxRegisters regs,
+      List<String> body) {
+    View v = k.views().get(input);
+    DType t = k.inputTypes().get(input);
+    if (v.mask() == null) {
+      String at = offset(index, k.shape(), v.strides(), v.offset(), regs, body);
+      return loadIndex(t, base[input], at, regs, body);
+    }
+    String read = maskedRead(k, input, index, base, regs, body);
+    if (t == DType.I64) {
+      return read;
+    }
+    String wide = regs.b64();
+    body.add("cvt.s64.s32 " + wide + ", " + read + ";");
+    return wide;
   }
 
   /** The element offset of a strided input at flat index {@code index} of {@code shape}. */
@@ -540,6 +604,12 @@ public final class PtxKernelRenderer {
     KernelDescription k = s.values();
     if (s.target().indexLoads().size() > 1 || !k.indexLoads().isEmpty()) {
       return "scatters with more than one index load are not lowered to PTX (one error word)";
+    }
+    for (IndexLoad l : s.target().indexLoads()) {
+      String why = maskedIndices(k, l, null, "the scatter's target");
+      if (why != null) {
+        return why;
+      }
     }
     if (k.resultType() == DType.BOOL) {
       return "scatters of bool are not lowered to PTX";
