@@ -37,6 +37,9 @@ final class MaskedViews {
       if (k.views().get(i).mask() == null || k.inputTypes().get(i) != k.resultType()) {
         return "input x" + i + " of a masked copy is not masked or not of the result's dtype";
       }
+      if (!k.views().get(i).indexLoads().isEmpty()) {
+        return "input x" + i + " has index loads under its mask: the CPU does not render those";
+      }
     }
     return null;
   }

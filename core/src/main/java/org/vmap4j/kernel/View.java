@@ -17,7 +17,11 @@ import java.util.List;
  *
  * <p>A view with a {@link Mask} reads its input only at the points the mask holds, with the strides
  * applied to the position inside the mask; elsewhere it reads the mask's fill value or another
- * input (a pad, a concatenation's operands).
+ * input (a pad, a concatenation's operands). Its index loads, if any, add their terms there too,
+ * each index input read at the same point through its own view; an index input read through a
+ * masked view whose mask covers the same points is thus read at the position inside the mask as
+ * well (a pad of a gather). Not every renderer takes index loads under a mask: each says so in its
+ * {@code unsupported} answer.
  *
  * @param shape the input array's shape (null for {@link #CONTIGUOUS})
  * @param strides elements per step along each dimension of the iteration space
@@ -44,9 +48,8 @@ public record View(int[] shape, int[] strides, int offset, List<IndexLoad> index
     if (strides == null && (offset != 0 || !indexLoads.isEmpty())) {
       throw new IllegalArgumentException("a contiguous view has no offset and no index loads");
     }
-    if (mask != null && (strides == null || !indexLoads.isEmpty())) {
-      throw new IllegalArgumentException(
-          "a masked view has strides and no index loads (index loads under a mask are not built)");
+    if (mask != null && strides == null) {
+      throw new IllegalArgumentException("a masked view has strides");
     }
     if (mask != null && mask.low().length != strides.length) {
       throw new IllegalArgumentException(

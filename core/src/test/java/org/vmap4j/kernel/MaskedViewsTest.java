@@ -202,4 +202,35 @@ class MaskedViewsTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("a later input of the same dtype");
   }
+
+  /**
+   * A masked view may carry index loads (a pad of a gather), but the CPU's masked copies do not
+   * read them: it refuses such a kernel, naming the input, instead of copying without the gather.
+   */
+  @Test
+  void theCpuRefusesIndexLoadsUnderAMask() {
+    Mask inside = Mask.filled(new int[] {1}, new int[] {1}, new int[] {2}, 0);
+    View gathered =
+        new View(
+            new int[] {3}, new int[] {0}, 0, List.of(new IndexLoad(1, 1, 3, "gather")), inside);
+    View indices = View.masked(new int[] {2}, new int[] {1}, 0, inside);
+    KernelDescription k =
+        new KernelDescription(
+            List.of(),
+            "x0",
+            DType.F64,
+            List.of(DType.F64, DType.I32),
+            new int[] {4},
+            null,
+            0,
+            List.of(gathered, indices));
+    CpuTensor x = CpuTensor.wrap(DType.F64, new double[] {1, 2, 3}, new int[] {3});
+    CpuTensor i = CpuTensor.wrap(DType.I32, new int[] {2, 0}, new int[] {2});
+    assertThatThrownBy(
+            () ->
+                org.vmap4j.cpu.ViewKernels.run(
+                    k, new CpuTensor[] {x, i}, new TensorType(DType.F64, new int[] {4})))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("x0 has index loads under its mask");
+  }
 }

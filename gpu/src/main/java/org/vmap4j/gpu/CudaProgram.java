@@ -22,6 +22,7 @@ import org.vmap4j.gpu.ptx.PtxKernelRenderer;
 import org.vmap4j.ir.Program;
 import org.vmap4j.ir.Var;
 import org.vmap4j.kernel.GemmDescription;
+import org.vmap4j.kernel.IndexLoad;
 
 /**
  * A plan compiled for one GPU: the {@link GpuPlan}'s kernels loaded as modules (identical PTX
@@ -164,6 +165,8 @@ public final class CudaProgram implements CompiledProgram, AutoCloseable {
           f.output(),
           k.n(),
           k.threads(),
+          k.checkedIndex(),
+          false,
           scope);
     } else if (s instanceof GpuPlan.Strided k) {
       var e = k.source().equation();
@@ -174,6 +177,8 @@ public final class CudaProgram implements CompiledProgram, AutoCloseable {
           e.outputs().get(0),
           k.n(),
           k.threads(),
+          null,
+          false,
           scope);
     } else if (s instanceof GpuPlan.Gemm g) {
       var e = g.source().equation();
@@ -205,7 +210,17 @@ public final class CudaProgram implements CompiledProgram, AutoCloseable {
         onCpu(r.source(), scope);
       }
     } else if (s instanceof GpuPlan.Indexed k) {
-      indexed(k, "step " + index + " " + k.describe(), scope);
+      var e = k.source().equation();
+      fused(
+          modules.get(k.source()),
+          "step " + index + " " + k.describe(),
+          e.inputs(),
+          e.outputs().get(0),
+          k.n(),
+          k.n(),
+          k.checkedIndex(),
+          k.startsFromOperand(),
+          scope);
     } else if (s instanceof GpuPlan.TransposedGemm t) {
       for (GpuPlan.Step part : t.parts()) {
         runStep(part, index, scope);
@@ -216,39 +231,11 @@ public final class CudaProgram implements CompiledProgram, AutoCloseable {
   }
 
   /**
-   * An {@link IndexPrimitives} kernel: scatter_add's output starts as a copy of its operand; a
-   * kernel that checks indices gets an error word, read after the launch (one synchronization), and
-   * a flagged index fails the call with the CPU's message.
+   * Launches a kernel of {@link PtxKernelRenderer}'s form {@code fused(x0.., y, [err,] n)} on
+   * {@code threads} threads. A scatter's output ({@code startsFromOperand}) starts as a copy of
+   * input 0; a kernel that checks the indices of {@code checked} gets an error word, read after the
+   * launch (one synchronization), and a flagged index fails the call with the CPU's message.
    */
-  private void indexed(GpuPlan.Indexed k, String label, RunScope scope) {
-    var e = k.source().equation();
-    Var output = e.outputs().get(0);
-    List<NativePointerObject> params = new ArrayList<>();
-    for (Var in : e.inputs()) {
-      params.add(Pointer.to(scope.device(in).pointer()));
-    }
-    DeviceBuffer out = scope.allocate(output.type());
-    if (k.startsFromOperand()) {
-      scope.copy(scope.device(e.inputs().get(0)), out);
-    }
-    params.add(Pointer.to(out.pointer()));
-    DeviceBuffer error = k.checksIndices() ? scope.word(IndexPrimitives.NO_ERROR) : null;
-    if (error != null) {
-      params.add(Pointer.to(error.pointer()));
-    }
-    params.add(Pointer.to(new int[] {k.n()}));
-    launch(modules.get(k.source()), label, params, k.n(), scope);
-    if (error != null && k.n() > 0) {
-      int position = scope.readWord(error);
-      if (position != IndexPrimitives.NO_ERROR) {
-        Tensor indices = scope.host(e.inputs().get(IndexPrimitives.INDICES));
-        throw IndexPrimitives.outOfRange(k.checkedIndex(), indices, position, label);
-      }
-    }
-    scope.putDevice(output, out);
-  }
-
-  /** Launches a kernel of {@link PtxKernelRenderer}'s form {@code fused(x0.., y, n)}. */
   private static void fused(
       CudaModule module,
       String label,
@@ -256,15 +243,31 @@ public final class CudaProgram implements CompiledProgram, AutoCloseable {
       Var output,
       int n,
       long threads,
+      IndexLoad checked,
+      boolean startsFromOperand,
       RunScope scope) {
     List<NativePointerObject> params = new ArrayList<>();
     for (Var in : inputs) {
       params.add(Pointer.to(scope.device(in).pointer()));
     }
     DeviceBuffer out = scope.allocate(output.type());
+    if (startsFromOperand) {
+      scope.copy(scope.device(inputs.get(0)), out);
+    }
     params.add(Pointer.to(out.pointer()));
+    DeviceBuffer error = checked != null ? scope.word(IndexPrimitives.NO_ERROR) : null;
+    if (error != null) {
+      params.add(Pointer.to(error.pointer()));
+    }
     params.add(Pointer.to(new int[] {n}));
     launch(module, label, params, threads, scope);
+    if (error != null && threads > 0) {
+      int position = scope.readWord(error);
+      if (position != IndexPrimitives.NO_ERROR) {
+        Tensor indices = scope.host(inputs.get(checked.input()));
+        throw IndexPrimitives.outOfRange(checked, indices, position, label);
+      }
+    }
     scope.putDevice(output, out);
   }
 

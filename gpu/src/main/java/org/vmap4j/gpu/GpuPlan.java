@@ -41,8 +41,24 @@ public record GpuPlan(Plan plan, List<Step> steps) {
     String describe();
   }
 
-  /** A fused kernel on the GPU. */
-  public record Kernel(PlanStep.Fused source, String ptx, int n, long threads) implements Step {
+  /**
+   * A fused kernel on the GPU: {@code n} is the renderer's {@code n} parameter, {@code threads} the
+   * launch size; {@code checkedIndex} is the index load whose values the kernel checks (it then
+   * takes the error word, as {@link Indexed} does), or null.
+   */
+  public record Kernel(
+      PlanStep.Fused source, String ptx, int n, long threads, IndexLoad checkedIndex)
+      implements Step {
+    /** A fused kernel that checks no index. */
+    public Kernel(PlanStep.Fused source, String ptx, int n, long threads) {
+      this(source, ptx, n, threads, null);
+    }
+
+    /** Whether the kernel takes the error word: {@code checkedIndex} is the load it checks. */
+    public boolean checksIndices() {
+      return checkedIndex != null;
+    }
+
     @Override
     public String describe() {
       return "gpu fused " + source.kernel().describe();
@@ -74,6 +90,12 @@ public record GpuPlan(Plan plan, List<Step> steps) {
    * of the offending operands into GEMM order followed by a {@link Gemm} on the copies ({@code
    * parts}, in order; see {@link GemmPrimitive#regrouped}). The parts' sources are synthetic
    * equations whose intermediate variables never leave this step.
+   *
+   * <p>The transposes are copies, not strided reads by the GEMM: {@code GemmPtx} and cuBLAS read
+   * each operand through one stride per group ({@link GemmDescription.Operand}), and a scattered
+   * group is one whose dimensions do not collapse to one stride. Reading it in place would need a
+   * stride per dimension of the group in the GEMM description the CPU and cuBLAS share, and a
+   * division per element in {@code GemmPtx}'s tile loads for a scattered free or contracted group.
    */
   public record TransposedGemm(PlanStep.Single source, List<Step> parts) implements Step {
     @Override
@@ -149,6 +171,13 @@ public record GpuPlan(Plan plan, List<Step> steps) {
       String why = PtxKernelRenderer.unsupported(k);
       if (why != null) {
         return new OnCpu(s, why);
+      }
+      if (!k.indexLoads().isEmpty()) {
+        // a gather read, maybe under a mask (a pad of a gather): n counts the threads, which
+        // check every index value as well as compute every element
+        int threads = Math.toIntExact(PtxKernelRenderer.threads(k));
+        return new Kernel(
+            f, PtxKernelRenderer.render(k), threads, threads, firstIndexLoad(k.indexLoads()));
       }
       return new Kernel(
           f,

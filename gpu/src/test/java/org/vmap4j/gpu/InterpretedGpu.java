@@ -14,6 +14,7 @@ import org.vmap4j.gpu.ptx.IndexPrimitives;
 import org.vmap4j.gpu.ptx.PtxKernelRenderer;
 import org.vmap4j.ir.Program;
 import org.vmap4j.ir.Var;
+import org.vmap4j.kernel.IndexLoad;
 
 /**
  * Runs a {@link GpuPlan} the way {@link CudaProgram} does (same placement, same launch sizes and
@@ -28,7 +29,19 @@ final class InterpretedGpu {
 
   static List<CpuTensor> run(GpuPlan plan, List<CpuTensor> args) {
     Program p = plan.plan().program();
-    Executable cpu = Executable.of(plan.plan());
+    // compiled only when a step runs on the CPU: a test's own plan of device steps has no CPU form
+    java.util.function.Supplier<Executable> cpu =
+        new java.util.function.Supplier<>() {
+          private Executable compiled;
+
+          @Override
+          public Executable get() {
+            if (compiled == null) {
+              compiled = Executable.of(plan.plan());
+            }
+            return compiled;
+          }
+        };
     PtxInterpreter.Memory mem = new PtxInterpreter.Memory();
     Map<Var, CpuTensor> host = new IdentityHashMap<>();
     Map<Var, Long> device = new IdentityHashMap<>();
@@ -61,14 +74,13 @@ final class InterpretedGpu {
     for (GpuPlan.Step s : plan.steps()) {
       if (s instanceof GpuPlan.Kernel
           || s instanceof GpuPlan.Strided
-          || s instanceof GpuPlan.Gemm) {
-        device(s, mem, dev, device);
-      } else if (s instanceof GpuPlan.Indexed k) {
-        indexed(k, mem, dev, device, hostOf);
+          || s instanceof GpuPlan.Gemm
+          || s instanceof GpuPlan.Indexed) {
+        device(s, mem, dev, device, hostOf);
       } else if (s instanceof GpuPlan.TransposedGemm t) {
         for (GpuPlan.Step part : t.parts()) {
           // the parts are Strided transposes and a Gemm, run as those steps are above
-          device(part, mem, dev, device);
+          device(part, mem, dev, device, hostOf);
         }
       } else if (s instanceof GpuPlan.Alias r
           && device.containsKey(r.source().equation().inputs().get(0))) {
@@ -76,7 +88,7 @@ final class InterpretedGpu {
         device.put(e.outputs().get(0), device.get(e.inputs().get(0)));
       } else {
         var step = s.source();
-        List<CpuTensor> out = cpu.runStep(step, hostOf::apply);
+        List<CpuTensor> out = cpu.get().runStep(step, hostOf::apply);
         List<Var> vars = step.writes();
         for (int i = 0; i < vars.size(); i++) {
           host.put(vars.get(i), out.get(i));
@@ -88,17 +100,42 @@ final class InterpretedGpu {
     return out;
   }
 
-  /** A fused kernel, strided primitive or GEMM, launched as CudaProgram launches it. */
+  /** A fused kernel, strided or indexed primitive or GEMM, launched as CudaProgram launches it. */
   private static void device(
       GpuPlan.Step s,
       PtxInterpreter.Memory mem,
       java.util.function.Function<Var, Long> dev,
-      Map<Var, Long> device) {
+      Map<Var, Long> device,
+      java.util.function.Function<Var, CpuTensor> hostOf) {
     if (s instanceof GpuPlan.Kernel k) {
-      fused(k.ptx(), k.source().reads(), k.source().output(), k.n(), k.threads(), mem, dev, device);
+      fused(
+          new Launch(k.ptx(), k.n(), k.threads(), k.checkedIndex(), false, k.describe()),
+          k.source().reads(),
+          k.source().output(),
+          mem,
+          dev,
+          device,
+          hostOf);
     } else if (s instanceof GpuPlan.Strided k) {
       var e = k.source().equation();
-      fused(k.ptx(), e.inputs(), e.outputs().get(0), k.n(), k.threads(), mem, dev, device);
+      fused(
+          new Launch(k.ptx(), k.n(), k.threads(), null, false, k.describe()),
+          e.inputs(),
+          e.outputs().get(0),
+          mem,
+          dev,
+          device,
+          hostOf);
+    } else if (s instanceof GpuPlan.Indexed k) {
+      var e = k.source().equation();
+      fused(
+          new Launch(k.ptx(), k.n(), k.n(), k.checkedIndex(), k.startsFromOperand(), k.describe()),
+          e.inputs(),
+          e.outputs().get(0),
+          mem,
+          dev,
+          device,
+          hostOf);
     } else if (s instanceof GpuPlan.Gemm g) {
       var e = g.source().equation();
       long a = dev.apply(e.inputs().get(0));
@@ -121,65 +158,48 @@ final class InterpretedGpu {
     }
   }
 
-  private static void fused(
+  /** One launch of a {@code fused(x0.., y, [err,] n)} kernel, as CudaProgram makes it. */
+  private record Launch(
       String ptx,
-      List<Var> inputs,
-      Var output,
       int n,
       long threads,
+      IndexLoad checked,
+      boolean startsFromOperand,
+      String label) {}
+
+  /** As {@code CudaProgram.fused}: operand copy, error word, the CPU's message. */
+  private static void fused(
+      Launch l,
+      List<Var> inputs,
+      Var output,
       PtxInterpreter.Memory mem,
       java.util.function.Function<Var, Long> dev,
-      Map<Var, Long> device) {
+      Map<Var, Long> device,
+      java.util.function.Function<Var, CpuTensor> hostOf) {
     List<Object> params = new ArrayList<>();
     for (Var v : inputs) {
       params.add(dev.apply(v));
     }
     long out = mem.allocate(bytes(output.type()), true);
-    params.add(out);
-    params.add(n);
-    if (threads > 0) {
-      int blocks = (int) ((threads + PtxKernelRenderer.BLOCK - 1) / PtxKernelRenderer.BLOCK);
-      interpreter(ptx).launch(mem, params, blocks, 1, 1, PtxKernelRenderer.BLOCK);
-    }
-    device.put(output, out);
-  }
-
-  /** As {@code CudaProgram.indexed}: operand copy, error word, the CPU's message. */
-  private static void indexed(
-      GpuPlan.Indexed k,
-      PtxInterpreter.Memory mem,
-      java.util.function.Function<Var, Long> dev,
-      Map<Var, Long> device,
-      java.util.function.Function<Var, CpuTensor> hostOf) {
-    var e = k.source().equation();
-    Var output = e.outputs().get(0);
-    List<Object> params = new ArrayList<>();
-    for (Var v : e.inputs()) {
-      params.add(dev.apply(v));
-    }
-    long out = mem.allocate(bytes(output.type()), true);
-    if (k.startsFromOperand()) {
-      mem.buffer(out).duplicate().put(mem.buffer(dev.apply(e.inputs().get(0))).duplicate().clear());
+    if (l.startsFromOperand()) {
+      mem.buffer(out).duplicate().put(mem.buffer(dev.apply(inputs.get(0))).duplicate().clear());
     }
     params.add(out);
     long error = 0;
-    if (k.checksIndices()) {
+    if (l.checked() != null) {
       error = mem.allocate(4, false);
       mem.buffer(error).putInt(0, IndexPrimitives.NO_ERROR);
       params.add(error);
     }
-    params.add(k.n());
-    if (k.n() > 0) {
-      int blocks = (k.n() + PtxKernelRenderer.BLOCK - 1) / PtxKernelRenderer.BLOCK;
-      interpreter(k.ptx()).launch(mem, params, blocks, 1, 1, PtxKernelRenderer.BLOCK);
-      if (k.checksIndices()) {
+    params.add(l.n());
+    if (l.threads() > 0) {
+      int blocks = (int) ((l.threads() + PtxKernelRenderer.BLOCK - 1) / PtxKernelRenderer.BLOCK);
+      interpreter(l.ptx()).launch(mem, params, blocks, 1, 1, PtxKernelRenderer.BLOCK);
+      if (l.checked() != null) {
         int position = mem.buffer(error).getInt(0);
         if (position != IndexPrimitives.NO_ERROR) {
           throw IndexPrimitives.outOfRange(
-              k.checkedIndex(),
-              hostOf.apply(e.inputs().get(IndexPrimitives.INDICES)),
-              position,
-              k.describe());
+              l.checked(), hostOf.apply(inputs.get(l.checked().input())), position, l.label());
         }
       }
     }

@@ -1,6 +1,7 @@
 package org.vmap4j.gpu.ptx;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -48,49 +49,121 @@ public final class PtxKernelRenderer {
    * which is where the CPU fails.
    */
   public static String render(KernelDescription k) {
-    String why = unsupported(k);
+    requireSupported(unsupported(k));
+    boolean checksIndices = !k.indexLoads().isEmpty();
+    KernelFrame f = new KernelFrame(k.inputTypes().size(), checksIndices);
+    PtxRegisters regs = f.regs;
+    List<String> body = f.body;
+    if (k.reduce() == null) {
+      f.leaveFrom(f.n);
+      if (checksIndices) {
+        checkIndex(k, f.gid, f.base, f.err, regs, body);
+        f.leaveFrom(String.valueOf(size(k.shape())));
+      }
+      String value = element(k, f.gid, f.base, regs, body);
+      store(k.resultType(), f.out, f.gid, value, regs, body);
+    } else {
+      reduction(k, f.gid, f.tid, f.n, f.outside, f.base, f.out, regs, body);
+    }
+    return f.assemble();
+  }
+
+  /** Fails with {@code why}, the reason an {@code unsupported} method gave, unless it is null. */
+  private static void requireSupported(String why) {
     if (why != null) {
       throw new UnsupportedOperationException(why);
     }
-    DType resultType = k.resultType();
-    PtxRegisters regs = new PtxRegisters();
-    List<String> body = new ArrayList<>();
-    int inputs = k.inputTypes().size();
-    String[] base = new String[inputs];
-    for (int i = 0; i < inputs; i++) {
-      base[i] = globalPointer("x" + i, regs, body);
-    }
-    String out = globalPointer("y", regs, body);
-    boolean checksIndices = !k.indexLoads().isEmpty();
-    String err = checksIndices ? globalPointer("err", regs, body) : null;
-    String n = regs.b32();
-    body.add("ld.param.u32 " + n + ", [n];");
-    String tid = regs.b32();
-    String gid = globalThreadIndex(tid, regs, body);
-    String outside = regs.pred();
-    if (k.reduce() == null) {
-      body.add("setp.ge.u32 " + outside + ", " + gid + ", " + n + ";");
-      body.add("@" + outside + " bra DONE;");
-      if (checksIndices) {
-        checkIndex(k, gid, base, err, regs, body);
-        body.add("setp.ge.u32 " + outside + ", " + gid + ", " + size(k.shape()) + ";");
-        body.add("@" + outside + " bra DONE;");
+  }
+
+  /**
+   * What every entry {@code fused(x0.., y, [err,] n)} of this renderer shares: the prologue (a
+   * global pointer per input, the output, the error word when the kernel checks indices, {@code n},
+   * the thread's index in its block and in the grid, and a predicate for leaving) emitted on
+   * construction, in this order, and the parameter list emitted by {@link #assemble}. The kernel
+   * body goes into {@link #body} between the two.
+   */
+  private static final class KernelFrame {
+    final PtxRegisters regs = new PtxRegisters();
+    final List<String> body = new ArrayList<>();
+
+    /** The global address of input i ({@code x<i>}). */
+    final String[] base;
+
+    /** The global address of the output {@code y}. */
+    final String out;
+
+    /** The global address of the error word, or null when the kernel checks no index. */
+    final String err;
+
+    /** The {@code n} parameter, the thread's index in its block and in the grid (u32). */
+    final String n;
+
+    final String tid;
+    final String gid;
+
+    /** A predicate for the bounds tests that leave the kernel. */
+    final String outside;
+
+    KernelFrame(int inputs, boolean checksIndices) {
+      base = new String[inputs];
+      for (int i = 0; i < inputs; i++) {
+        base[i] = globalPointer("x" + i);
       }
-      String value = element(k, gid, base, regs, body);
-      store(resultType, out, gid, value, regs, body);
-    } else {
-      reduction(k, gid, tid, n, outside, base, out, regs, body);
+      out = globalPointer("y");
+      err = checksIndices ? globalPointer("err") : null;
+      n = regs.b32();
+      body.add("ld.param.u32 " + n + ", [n];");
+      tid = regs.b32();
+      String ctaid = regs.b32();
+      String ntid = regs.b32();
+      gid = regs.b32();
+      body.add("mov.u32 " + ctaid + ", %ctaid.x;");
+      body.add("mov.u32 " + ntid + ", %ntid.x;");
+      body.add("mov.u32 " + tid + ", %tid.x;");
+      body.add("mad.lo.u32 " + gid + ", " + ctaid + ", " + ntid + ", " + tid + ";");
+      outside = regs.pred();
     }
-    List<String> params = new ArrayList<>();
-    for (int i = 0; i < inputs; i++) {
-      params.add(".param .u64 x" + i);
+
+    /** Loads pointer parameter {@code param} as a global address. */
+    private String globalPointer(String param) {
+      String r = regs.b64();
+      body.add("ld.param.u64 " + r + ", [" + param + "];");
+      body.add("cvta.to.global.u64 " + r + ", " + r + ";");
+      return r;
     }
-    params.add(".param .u64 y");
-    if (checksIndices) {
-      params.add(".param .u64 err");
+
+    /** Threads whose grid index is at least {@code bound} (a register or a constant) return. */
+    void leaveFrom(String bound) {
+      body.add("setp.ge.u32 " + outside + ", " + gid + ", " + bound + ";");
+      body.add("@" + outside + " bra DONE;");
     }
-    params.add(".param .u32 n");
-    return assemble("PtxKernelRenderer", params, regs, body);
+
+    /**
+     * The PTX module text of entry {@value #ENTRY}: the parameters in the prologue's order, the
+     * registers, the body; the body may branch to {@code DONE}, which returns.
+     */
+    String assemble() {
+      List<String> params = new ArrayList<>();
+      for (int i = 0; i < base.length; i++) {
+        params.add(".param .u64 x" + i);
+      }
+      params.add(".param .u64 y");
+      if (err != null) {
+        params.add(".param .u64 err");
+      }
+      params.add(".param .u32 n");
+      StringBuilder sb = new StringBuilder();
+      sb.append("// generated by vmap4j PtxKernelRenderer\n");
+      sb.append(".version 8.0\n.target sm_80\n.address_size 64\n\n");
+      sb.append(".visible .entry ").append(ENTRY).append("(\n");
+      sb.append("    ").append(String.join(",\n    ", params)).append("\n)\n{\n");
+      sb.append(regs.declarations());
+      for (String line : body) {
+        sb.append(line.endsWith(":") ? "" : "    ").append(line).append('\n');
+      }
+      sb.append("DONE:\n    ret;\n}\n");
+      return sb.toString();
+    }
   }
 
   /**
@@ -111,6 +184,15 @@ public final class PtxKernelRenderer {
     if (!k.indexLoads().isEmpty() && k.reduce() != null) {
       return "reductions over index loads are not lowered to PTX";
     }
+    for (int i = 0; i < k.views().size(); i++) {
+      Mask own = k.views().get(i).mask();
+      for (IndexLoad l : k.views().get(i).indexLoads()) {
+        String why = maskedIndices(k, l, own, "x" + i);
+        if (why != null) {
+          return why;
+        }
+      }
+    }
     for (ScalarStep t : k.steps()) {
       String why = PtxLowering.unsupported(t);
       if (why != null) {
@@ -118,6 +200,30 @@ public final class PtxKernelRenderer {
       }
     }
     return null;
+  }
+
+  /**
+   * Why index load {@code l} of a view with mask {@code own} (null: unmasked) cannot be rendered,
+   * or null: an index input read through a masked view is read only where that mask holds the
+   * point, which it does wherever the loading view is read only when both masks cover the same
+   * points (fill and fall-through may differ: they are never read); elsewhere the index would be a
+   * fill value or another input's.
+   */
+  private static String maskedIndices(KernelDescription k, IndexLoad l, Mask own, String who) {
+    Mask indices = k.views().get(l.input()).mask();
+    if (indices == null
+        || own != null
+            && Arrays.equals(indices.low(), own.low())
+            && Arrays.equals(indices.step(), own.step())
+            && Arrays.equals(indices.count(), own.count())) {
+      return null;
+    }
+    return who
+        + " loads indices from x"
+        + l.input()
+        + " through a masked view: lowered to PTX only when that mask covers the points of "
+        + who
+        + "'s own mask, no more and no fewer";
   }
 
   /**
@@ -200,46 +306,6 @@ public final class PtxKernelRenderer {
   }
 
   /**
-   * The PTX module text of entry {@value #ENTRY} with these parameter declarations, registers and
-   * body; the body may branch to {@code DONE}, which returns. Shared by every renderer of kernels
-   * of the {@code fused} family.
-   */
-  static String assemble(
-      String generator, List<String> params, PtxRegisters regs, List<String> body) {
-    StringBuilder sb = new StringBuilder();
-    sb.append("// generated by vmap4j ").append(generator).append('\n');
-    sb.append(".version 8.0\n.target sm_80\n.address_size 64\n\n");
-    sb.append(".visible .entry ").append(ENTRY).append("(\n");
-    sb.append("    ").append(String.join(",\n    ", params)).append("\n)\n{\n");
-    sb.append(regs.declarations());
-    for (String line : body) {
-      sb.append(line.endsWith(":") ? "" : "    ").append(line).append('\n');
-    }
-    sb.append("DONE:\n    ret;\n}\n");
-    return sb.toString();
-  }
-
-  /** Loads pointer parameter {@code param} as a global address. */
-  static String globalPointer(String param, PtxRegisters regs, List<String> body) {
-    String r = regs.b64();
-    body.add("ld.param.u64 " + r + ", [" + param + "];");
-    body.add("cvta.to.global.u64 " + r + ", " + r + ";");
-    return r;
-  }
-
-  /** The thread's index in a 1-D grid; {@code tid} receives the index within its block. */
-  static String globalThreadIndex(String tid, PtxRegisters regs, List<String> body) {
-    String ctaid = regs.b32();
-    String ntid = regs.b32();
-    String gid = regs.b32();
-    body.add("mov.u32 " + ctaid + ", %ctaid.x;");
-    body.add("mov.u32 " + ntid + ", %ntid.x;");
-    body.add("mov.u32 " + tid + ", %tid.x;");
-    body.add("mad.lo.u32 " + gid + ", " + ctaid + ", " + ntid + ", " + tid + ";");
-    return gid;
-  }
-
-  /**
    * The kernel body at flat element index {@code index}: loads, temporaries; the result register.
    */
   private static String element(
@@ -287,7 +353,8 @@ public final class PtxKernelRenderer {
    * Input {@code i} read through its masked view at flat index {@code index} (see {@link Mask}):
    * along each dimension the coordinate minus {@code low} must be non-negative, a multiple of
    * {@code step} and, divided by it, below {@code count}; the first view of the chain whose mask
-   * holds the point is loaded, and the last mask's fill is the value where none does.
+   * holds the point is loaded (its index loads added to the offset inside the mask), and the last
+   * mask's fill is the value where none does.
    */
   private static String maskedRead(
       KernelDescription k,
@@ -333,7 +400,11 @@ public final class PtxKernelRenderer {
         body.add("@" + miss + " bra " + outside + ";");
         body.add("mad.lo.u32 " + off + ", " + r + ", " + view.strides()[d] + ", " + off + ";");
       }
-      load(t, base[j], off, v, regs, body);
+      String at = off;
+      for (IndexLoad l : view.indexLoads()) {
+        at = addIndex(k, l, index, at, base, regs, body);
+      }
+      load(t, base[j], at, v, regs, body);
       body.add("bra " + read + ";");
       body.add(outside + ":");
     }
@@ -380,9 +451,7 @@ public final class PtxKernelRenderer {
       String[] base,
       PtxRegisters regs,
       List<String> body) {
-    View v = k.views().get(l.input());
-    String at = offset(index, k.shape(), v.strides(), v.offset(), regs, body);
-    String value = loadIndex(k.inputTypes().get(l.input()), base[l.input()], at, regs, body);
+    String value = indexAt(k, l.input(), index, base, regs, body);
     String bad = regs.pred();
     body.add("setp.ge.u64 " + bad + ", " + value + ", " + l.bound() + ";");
     body.add("@" + bad + " bra DONE;");
@@ -391,6 +460,33 @@ public final class PtxKernelRenderer {
     String sum = regs.b32();
     body.add("mad.lo.u32 " + sum + ", " + j + ", " + l.stride() + ", " + offset + ";");
     return sum;
+  }
+
+  /**
+   * Index input {@code input} read through its view at flat index {@code index}, widened to 64
+   * bits. A masked view is read as any masked input is ({@link #unsupported} has checked that its
+   * mask covers the points of the view loading the index, so the point is inside it).
+   */
+  private static String indexAt(
+      KernelDescription k,
+      int input,
+      String index,
+      String[] base,
+      PtxRegisters regs,
+      List<String> body) {
+    View v = k.views().get(input);
+    DType t = k.inputTypes().get(input);
+    if (v.mask() == null) {
+      String at = offset(index, k.shape(), v.strides(), v.offset(), regs, body);
+      return loadIndex(t, base[input], at, regs, body);
+    }
+    String read = maskedRead(k, input, index, base, regs, body);
+    if (t == DType.I64) {
+      return read;
+    }
+    String wide = regs.b64();
+    body.add("cvt.s64.s32 " + wide + ", " + read + ";");
+    return wide;
   }
 
   /** The element offset of a strided input at flat index {@code index} of {@code shape}. */
@@ -509,6 +605,12 @@ public final class PtxKernelRenderer {
     if (s.target().indexLoads().size() > 1 || !k.indexLoads().isEmpty()) {
       return "scatters with more than one index load are not lowered to PTX (one error word)";
     }
+    for (IndexLoad l : s.target().indexLoads()) {
+      String why = maskedIndices(k, l, null, "the scatter's target");
+      if (why != null) {
+        return why;
+      }
+    }
     if (k.resultType() == DType.BOOL) {
       return "scatters of bool are not lowered to PTX";
     }
@@ -547,41 +649,26 @@ public final class PtxKernelRenderer {
    * @throws UnsupportedOperationException with {@link #unsupported(Scatter)}'s reason
    */
   public static String render(Scatter s) {
-    String why = unsupported(s);
-    if (why != null) {
-      throw new UnsupportedOperationException(why);
-    }
+    requireSupported(unsupported(s));
     KernelDescription k = s.values();
     DType t = k.resultType();
-    PtxRegisters regs = new PtxRegisters();
-    List<String> body = new ArrayList<>();
-    int inputs = k.inputTypes().size();
-    String[] base = new String[inputs];
-    for (int i = 0; i < inputs; i++) {
-      base[i] = globalPointer("x" + i, regs, body);
-    }
-    String out = globalPointer("y", regs, body);
     List<IndexLoad> loads = s.target().indexLoads();
-    String err = loads.isEmpty() ? null : globalPointer("err", regs, body);
-    String n = regs.b32();
-    body.add("ld.param.u32 " + n + ", [n];");
-    String tid = regs.b32();
-    String gid = globalThreadIndex(tid, regs, body);
-    String outside = regs.pred();
-    body.add("setp.ge.u32 " + outside + ", " + gid + ", " + n + ";");
-    body.add("@" + outside + " bra DONE;");
+    KernelFrame f = new KernelFrame(k.inputTypes().size(), !loads.isEmpty());
+    PtxRegisters regs = f.regs;
+    List<String> body = f.body;
+    String gid = f.gid;
+    f.leaveFrom(f.n);
     if (!loads.isEmpty()) {
-      checkIndex(loads.get(0), k, scatterIndexCount(s), gid, base, err, regs, body);
+      checkIndex(loads.get(0), k, scatterIndexCount(s), gid, f.base, f.err, regs, body);
     }
-    body.add("setp.ge.u32 " + outside + ", " + gid + ", " + size(k.shape()) + ";");
-    body.add("@" + outside + " bra DONE;");
-    String value = element(k, gid, base, regs, body);
+    f.leaveFrom(String.valueOf(size(k.shape())));
+    String value = element(k, gid, f.base, regs, body);
     View target = s.target();
     String to = offset(gid, k.shape(), target.strides(), target.offset(), regs, body);
     for (IndexLoad l : loads) {
-      to = addIndex(k, l, gid, to, base, regs, body);
+      to = addIndex(k, l, gid, to, f.base, regs, body);
     }
-    String address = address(out, to, t, regs, body);
+    String address = address(f.out, to, t, regs, body);
     String old = regs.of(t);
     String type =
         switch (t) {
@@ -591,16 +678,7 @@ public final class PtxKernelRenderer {
           default -> "u64"; // two's complement: the same bits as a signed add
         };
     body.add("atom.global.add." + type + " " + old + ", [" + address + "], " + value + ";");
-    List<String> params = new ArrayList<>();
-    for (int i = 0; i < inputs; i++) {
-      params.add(".param .u64 x" + i);
-    }
-    params.add(".param .u64 y");
-    if (err != null) {
-      params.add(".param .u64 err");
-    }
-    params.add(".param .u32 n");
-    return assemble("PtxKernelRenderer", params, regs, body);
+    return f.assemble();
   }
 
   /** Why this renderer cannot render {@code r}, or null when it can. */
@@ -636,33 +714,19 @@ public final class PtxKernelRenderer {
    * @throws UnsupportedOperationException with {@link #unsupported(IndexReduction)}'s reason
    */
   public static String render(IndexReduction r) {
-    String why = unsupported(r);
-    if (why != null) {
-      throw new UnsupportedOperationException(why);
-    }
+    requireSupported(unsupported(r));
     KernelDescription k = r.values();
     DType t = k.resultType();
     String s = PtxRegisters.suffix(t);
-    PtxRegisters regs = new PtxRegisters();
-    List<String> body = new ArrayList<>();
-    int inputs = k.inputTypes().size();
-    String[] base = new String[inputs];
-    for (int i = 0; i < inputs; i++) {
-      base[i] = globalPointer("x" + i, regs, body);
-    }
-    String out = globalPointer("y", regs, body);
-    String n = regs.b32();
-    body.add("ld.param.u32 " + n + ", [n];");
-    String tid = regs.b32();
-    String gid = globalThreadIndex(tid, regs, body);
-    String outside = regs.pred();
+    KernelFrame f = new KernelFrame(k.inputTypes().size(), false);
+    PtxRegisters regs = f.regs;
+    List<String> body = f.body;
     // whole warps leave together: n is a multiple of 32, and so is BLOCK
-    body.add("setp.ge.u32 " + outside + ", " + gid + ", " + n + ";");
-    body.add("@" + outside + " bra DONE;");
+    f.leaveFrom(f.n);
     String warp = regs.b32();
     String lane = regs.b32();
-    body.add("shr.u32 " + warp + ", " + gid + ", 5;");
-    body.add("and.b32 " + lane + ", " + tid + ", 31;");
+    body.add("shr.u32 " + warp + ", " + f.gid + ", 5;");
+    body.add("and.b32 " + lane + ", " + f.tid + ", 31;");
     String acc = regs.of(t);
     String accIndex = regs.b64();
     body.add("mov." + s + " " + acc + ", " + PtxRegisters.constant(t, r.monoid().identity()) + ";");
@@ -678,7 +742,7 @@ public final class PtxKernelRenderer {
     body.add("@" + done + " bra REDUCED;");
     String index = regs.b32();
     body.add("add.u32 " + index + ", " + first + ", " + j + ";");
-    String value = element(k, index, base, regs, body);
+    String value = element(k, index, f.base, regs, body);
     String wide = regs.b64();
     body.add("cvt.u64.u32 " + wide + ", " + j + ";");
     combine(r.monoid(), t, acc, accIndex, value, wide, regs, body);
@@ -695,14 +759,8 @@ public final class PtxKernelRenderer {
     String notFirst = regs.pred();
     body.add("setp.ne.u32 " + notFirst + ", " + lane + ", 0;");
     body.add("@" + notFirst + " bra DONE;");
-    store(DType.I64, out, warp, accIndex, regs, body);
-    List<String> params = new ArrayList<>();
-    for (int i = 0; i < inputs; i++) {
-      params.add(".param .u64 x" + i);
-    }
-    params.add(".param .u64 y");
-    params.add(".param .u32 n");
-    return assemble("PtxKernelRenderer", params, regs, body);
+    store(DType.I64, f.out, warp, accIndex, regs, body);
+    return f.assemble();
   }
 
   /** {@code dst} = lane (this lane xor {@code offset})'s {@code src}, of 4 or 8 bytes. */
