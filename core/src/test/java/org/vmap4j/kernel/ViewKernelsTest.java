@@ -26,58 +26,19 @@ class ViewKernelsTest {
   @Test
   void gatherMatchesAPlainLoop() {
     for (int trial = 0; trial < 200; trial++) {
-      int nb = random.nextInt(2);
-      int rank = nb + 1 + random.nextInt(3);
-      int axis = nb + random.nextInt(rank - nb);
-      int[] xs = new int[rank];
-      for (int d = 0; d < rank; d++) {
-        xs[d] = random.nextInt(4) + (d == axis ? 1 : 0);
-      }
-      int items = random.nextInt(3);
-      int[] is = new int[nb + items];
-      for (int d = 0; d < is.length; d++) {
-        is[d] = d < nb ? xs[d] : random.nextInt(4);
-      }
-      DType it = random.nextBoolean() ? DType.I32 : DType.I64;
-      long[] idx = random.longs(size(is), 0, xs[axis]).toArray();
-      double[] xv = random.doubles(size(xs)).toArray();
-      CpuTensor x = transposedView(xv, xs);
-      CpuTensor indices =
-          it == DType.I32
-              ? CpuTensor.wrap(
-                  it, java.util.Arrays.stream(idx).mapToInt(v -> (int) v).toArray(), is)
-              : CpuTensor.wrap(it, idx, is);
-      Params p = Gather.params(axis, nb);
-      TensorType out = Gather.GATHER.inferType(new TensorType[] {x.type(), indices.type()}, p);
-      CpuTensor got = Gather.GATHER.evaluate(new CpuTensor[] {x, indices}, p, out);
+      GatherCase c = GatherCase.random(random);
+      double[] xv = random.doubles(size(c.xs())).toArray();
+      CpuTensor x = transposedView(xv, c.xs());
+      Params p = c.params();
+      TensorType out = Gather.GATHER.inferType(new TensorType[] {x.type(), c.indices().type()}, p);
+      CpuTensor got = Gather.GATHER.evaluate(new CpuTensor[] {x, c.indices()}, p, out);
       int[] os = out.shape();
-      int items0 = is.length - nb;
       forEachIndex(
           os,
-          o -> {
-            // o = [batch..., pre..., items..., post...]
-            int[] src = new int[rank];
-            int[] at = new int[is.length];
-            for (int d = 0; d < nb; d++) {
-              src[d] = o[d];
-              at[d] = o[d];
-            }
-            for (int d = nb; d < axis; d++) {
-              src[d] = o[d];
-            }
-            for (int d = 0; d < items0; d++) {
-              at[nb + d] = o[axis + d];
-            }
-            src[axis] = (int) idx[flat(is, at)];
-            for (int d = axis + 1; d < rank; d++) {
-              src[d] = o[d - 1 + items0];
-            }
-            assertThat(got.getDouble(flat(os, o)))
-                .as(
-                    "gather axis %d of %s by %s",
-                    axis, java.util.Arrays.toString(xs), java.util.Arrays.toString(is))
-                .isEqualTo(xv[flat(xs, src)]);
-          });
+          o ->
+              assertThat(got.getDouble(flat(os, o)))
+                  .as("gather %s at %s", c, java.util.Arrays.toString(o))
+                  .isEqualTo(xv[flat(c.xs(), c.operandIndex(o))]));
     }
   }
 
