@@ -3,6 +3,7 @@ package org.vmap4j.kernel;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.vmap4j.DType;
@@ -102,35 +103,27 @@ class ViewKernelsTest {
   @Test
   void viewsThatDoNotFitTheKernelAreRefused() {
     View wrongRank = View.strided(new int[] {4}, new int[] {1}, 0);
-    assertThatThrownBy(
-            () ->
-                new KernelDescription(
-                    java.util.List.of(),
-                    "x0",
-                    DType.F32,
-                    java.util.List.of(DType.F32),
-                    new int[] {2, 2},
-                    null,
-                    0,
-                    java.util.List.of(wrongRank)))
+    assertThatThrownBy(() -> copyKernel(new int[] {2, 2}, List.of(DType.F32), List.of(wrongRank)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("the view of x0 has 1 strides for 2 dimensions");
     View floatIndices =
-        new View(
-            new int[] {4}, new int[] {1}, 0, java.util.List.of(new IndexLoad(1, 1, 4, "test")));
+        new View(new int[] {4}, new int[] {1}, 0, List.of(new IndexLoad(1, 1, 4, "test")));
     assertThatThrownBy(
             () ->
-                new KernelDescription(
-                    java.util.List.of(),
-                    "x0",
-                    DType.F32,
-                    java.util.List.of(DType.F32, DType.F32),
+                copyKernel(
                     new int[] {4},
-                    null,
-                    0,
-                    java.util.List.of(floatIndices, View.CONTIGUOUS)))
+                    List.of(DType.F32, DType.F32),
+                    List.of(floatIndices, View.CONTIGUOUS)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("it must be another input, of i32 or i64");
+  }
+
+  /**
+   * The kernel that copies x0 (an F32) over {@code shape}, its inputs of {@code dtypes} read
+   * through {@code views}: the descriptions of the refusal tests, which check the views alone.
+   */
+  static KernelDescription copyKernel(int[] shape, List<DType> dtypes, List<View> views) {
+    return new KernelDescription(List.of(), "x0", DType.F32, dtypes, shape, null, 0, views);
   }
 
   /** The operand's elements in a row-major array of the transposed shape, seen through a view. */
