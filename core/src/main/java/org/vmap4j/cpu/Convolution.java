@@ -212,6 +212,22 @@ public final class Convolution {
       int hp,
       int wp) {
 
+    /**
+     * Whether a convolution fits these planes: F32, two spatial dimensions, stride 1, no lhs
+     * dilation and no negative low padding (the kernels add their own conditions).
+     */
+    static boolean fit(DType dtype, Geometry g, int spatialDims) {
+      if (dtype != DType.F32 || spatialDims != 2) {
+        return false;
+      }
+      for (int d = 0; d < 2; d++) {
+        if (g.strides()[d] != 1 || g.lhsDilation()[d] != 1 || g.paddingLow()[d] < 0) {
+          return false;
+        }
+      }
+      return true;
+    }
+
     static Planes of(int[] xShape, int[] wShape, Geometry g, int[] out) {
       int kh = wShape[2];
       int kw = wShape[3];
@@ -444,14 +460,8 @@ public final class Convolution {
             int channelOffset = xOffset + c * inPositions;
             for (int kw = 0; kw < outerWindow; kw++) {
               unflatten(kw, window, last, k);
-              int base = channelOffset;
-              boolean inside = true;
-              for (int d = 0; d < last && inside; d++) {
-                int i = index[d][k[d]][o[d]];
-                inside = i >= 0;
-                base += i * inStrides[d];
-              }
-              if (!inside) {
+              int base = outerBase(channelOffset, k, o);
+              if (base < 0) {
                 fill(patches, dst, dst + runLength);
               } else {
                 patchRun(x, base, ol, patches, dst);
@@ -461,6 +471,23 @@ public final class Convolution {
           }
         }
       }
+    }
+
+    /**
+     * Where window tap {@code k} of result position {@code o} starts reading in the dimensions
+     * before the last (from {@code channelOffset}), or -1 where any of them reads padding or a hole
+     * of the lhs dilation.
+     */
+    private int outerBase(int channelOffset, int[] k, int[] o) {
+      int base = channelOffset;
+      for (int d = 0; d < inSize.length - 1; d++) {
+        int i = index[d][k[d]][o[d]];
+        if (i < 0) {
+          return -1;
+        }
+        base += i * inStrides[d];
+      }
+      return base;
     }
 
     /** The taps of the last window dimension for result position {@code o} along it. */
@@ -515,14 +542,8 @@ public final class Convolution {
           for (int kl = 0; kl < window[last]; kl++) {
             for (int p = 0; p < outerPositions; p++) {
               unflatten(p, outSize, last, o);
-              int base = channelOffset;
-              boolean inside = true;
-              for (int d = 0; d < last && inside; d++) {
-                int i = index[d][k[d]][o[d]];
-                inside = i >= 0;
-                base += i * inStrides[d];
-              }
-              if (!inside) {
+              int base = outerBase(channelOffset, k, o);
+              if (base < 0) {
                 fill(columns, dst, dst + rowLength);
               } else {
                 lastRow(x, base, kl, columns, dst);

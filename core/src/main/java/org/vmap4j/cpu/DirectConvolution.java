@@ -24,18 +24,9 @@ final class DirectConvolution {
 
   /** Whether the direct kernel computes this convolution (dtype and geometry only). */
   static boolean handles(DType dtype, Convolution.Geometry g, int spatialDims) {
-    if (dtype != DType.F32 || spatialDims != 2) {
-      return false;
-    }
-    if (g.featureGroups() != 1 || g.batchGroups() != 1) {
-      return false;
-    }
-    for (int d = 0; d < 2; d++) {
-      if (g.strides()[d] != 1 || g.lhsDilation()[d] != 1 || g.paddingLow()[d] < 0) {
-        return false;
-      }
-    }
-    return true;
+    return Convolution.Planes.fit(dtype, g, spatialDims)
+        && g.featureGroups() == 1
+        && g.batchGroups() == 1;
   }
 
   /**

@@ -24,18 +24,10 @@ final class WindowDotConvolution {
 
   /** Whether this kernel computes the convolution (dtype, geometry and the Vector API only). */
   static boolean handles(DType dtype, Convolution.Geometry g, int spatialDims) {
-    if (dtype != DType.F32 || spatialDims != 2 || !Gemm.vectorApiInUse()) {
-      return false;
-    }
-    for (int d = 0; d < 2; d++) {
-      if (g.strides()[d] != 1
-          || g.lhsDilation()[d] != 1
-          || g.rhsDilation()[d] != 1
-          || g.paddingLow()[d] < 0) {
-        return false;
-      }
-    }
-    return true;
+    return Convolution.Planes.fit(dtype, g, spatialDims)
+        && g.rhsDilation()[0] == 1
+        && g.rhsDilation()[1] == 1
+        && Gemm.vectorApiInUse();
   }
 
   /**
