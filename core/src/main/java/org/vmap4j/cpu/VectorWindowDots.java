@@ -134,7 +134,7 @@ final class VectorWindowDots {
    *
    * <p>The same 4 x 3 register block as {@link VectorRowProducts}'s float tile, kept apart on
    * purpose: one shared tile (row strides as parameters, the row products' contiguous steps as step
-   * tables) gave the same sums but was slower on both sides, best calls 4-13% here and about 5% for
+   * tables) gave the same sums but was slower on both sides, best calls 4-16% here and 2-10% for
    * the patch products (CPU time, alternating, loaded machine, 2026-12-07; #16 D1).
    */
   private static void fourByThree(
