@@ -108,21 +108,13 @@ public final class TensorAssertions {
     for (int i = 0; i < want.length; i++) {
       double bound = relative * (1 + Math.abs(want[i])) + 4 * roundoff * magnitude[i];
       if (!(Math.abs(got[i] - want[i]) <= bound)) {
-        throw new AssertionError(
-            what
-                + ": element "
-                + i
-                + " is "
-                + got[i]
-                + ", expected "
-                + want[i]
-                + " (tolerance "
-                + bound
-                + " for a sum of "
-                + terms
-                + " terms of magnitude "
-                + magnitude[i]
-                + ")");
+        throw notClose(
+            what,
+            i,
+            got[i],
+            want[i],
+            bound + " for a sum of " + terms + " terms of magnitude " + magnitude[i],
+            "");
       }
     }
   }
@@ -130,20 +122,30 @@ public final class TensorAssertions {
   private static void check(String what, double[] got, double[] want, Tolerance tol, int[] shape) {
     for (int i = 0; i < want.length; i++) {
       if (!tol.accepts(got[i], want[i])) {
-        throw new AssertionError(
-            what
-                + ": element "
-                + i
-                + " is "
-                + got[i]
-                + ", expected "
-                + want[i]
-                + " (tolerance "
-                + tol.bound(want[i])
-                + (tol.nonFiniteFails() ? ", finite values only" : "")
-                + ")"
-                + (shape == null ? "" : "; shape " + Arrays.toString(shape)));
+        throw notClose(
+            what,
+            i,
+            got[i],
+            want[i],
+            tol.bound(want[i]) + (tol.nonFiniteFails() ? ", finite values only" : ""),
+            shape == null ? "" : "; shape " + Arrays.toString(shape));
       }
     }
+  }
+
+  private static AssertionError notClose(
+      String what, int i, double got, double want, String tolerance, String after) {
+    return new AssertionError(
+        what
+            + ": element "
+            + i
+            + " is "
+            + got
+            + ", expected "
+            + want
+            + " (tolerance "
+            + tolerance
+            + ")"
+            + after);
   }
 }
