@@ -166,7 +166,8 @@ class ConvolutionTest {
     Tensor got =
         conv(Reference.nonContiguous(x, g.lhs(), t), Reference.tensor(w, g.rhs(), t), g.params());
     double[] want = directConv(x, g.lhs(), w, g.rhs(), g.params(), got.shape());
-    assertClose(got, want, got.shape(), f64 ? 1e-12 : 1e-5, g.toString());
+    double[] magnitude = magnitudes(x, g.lhs(), w, g.rhs(), g.params(), got.shape());
+    assertCloseToConv(got, want, magnitude, taps(g.rhs()), got.shape(), g.toString());
   }
 
   /**
@@ -195,9 +196,10 @@ class ConvolutionTest {
             p.integer("feature_group_count"),
             p.integer("batch_group_count"));
     double[] want = directConv(x, g.lhs(), w, g.rhs(), p, out.shape());
+    double[] magnitude = magnitudes(x, g.lhs(), w, g.rhs(), p, out.shape());
     for (Convolution.Layout layout : Convolution.Layout.values()) {
       Tensor got = Convolution.evaluate(lhs, rhs, geometry, out, layout);
-      assertClose(got, want, out.shape(), f64 ? 1e-12 : 1e-5, layout + " " + g);
+      assertCloseToConv(got, want, magnitude, taps(g.rhs()), out.shape(), layout + " " + g);
     }
   }
 
@@ -232,10 +234,11 @@ class ConvolutionTest {
     Convolution.Geometry geometry =
         new Convolution.Geometry(new int[] {1, 1}, low, new int[] {1, 1}, dilation, 1, 1);
     double[] want = directConv(x, xs, w, ws, p, out.shape());
+    double[] magnitude = magnitudes(x, xs, w, ws, p, out.shape());
     String what = Arrays.toString(xs) + " " + Arrays.toString(ws) + " " + p;
     Tensor forced = Convolution.evaluate(lhs, rhs, geometry, out, Convolution.Layout.DIRECT);
-    assertClose(forced, want, out.shape(), 1e-4, "direct " + what);
-    assertClose(conv(lhs, rhs, p), want, out.shape(), 1e-4, "chosen " + what);
+    assertCloseToConv(forced, want, magnitude, taps(ws), out.shape(), "direct " + what);
+    assertCloseToConv(conv(lhs, rhs, p), want, magnitude, taps(ws), out.shape(), "chosen " + what);
   }
 
   /**
@@ -285,14 +288,42 @@ class ConvolutionTest {
             new int[] {1, 1}, low, new int[] {1, 1}, new int[] {1, 1}, groups, batchGroups);
     double[] want = directConv(x, xs, w, ws, p, out.shape());
     // Windows here are as large as the image (up to 2 x 10 x 47 taps), so a result near zero can
-    // be the cancellation of hundreds of F32 products: the error bound scales with the sum of the
-    // products' magnitudes and the square root of the number of taps, not with the result alone
-    double[] magnitude = directConv(absolute(x), xs, absolute(w), ws, p, out.shape());
-    int taps = ws[1] * ws[2] * ws[3];
+    // be the cancellation of hundreds of F32 products
+    double[] magnitude = magnitudes(x, xs, w, ws, p, out.shape());
     String what = Arrays.toString(xs) + " " + Arrays.toString(ws) + " " + p;
     Tensor forced = Convolution.evaluate(lhs, rhs, geometry, out, Convolution.Layout.WINDOW_DOTS);
-    assertCloseToF32Sums(forced, want, magnitude, taps, "window dots " + what);
-    assertCloseToF32Sums(conv(lhs, rhs, p), want, magnitude, taps, "chosen " + what);
+    assertCloseToConv(forced, want, magnitude, taps(ws), out.shape(), "window dots " + what);
+    assertCloseToConv(conv(lhs, rhs, p), want, magnitude, taps(ws), out.shape(), "chosen " + what);
+  }
+
+  /** The direct loop over |x| and |w|: each result's sum of its products' magnitudes. */
+  static double[] magnitudes(double[] x, int[] xs, double[] w, int[] ws, Params p, int[] out) {
+    return directConv(absolute(x), xs, absolute(w), ws, p, out);
+  }
+
+  /** The products in one result element's sum: a group's channels times the window. */
+  static int taps(int[] ws) {
+    int taps = 1;
+    for (int d = 1; d < ws.length; d++) {
+      taps *= ws[d];
+    }
+    return taps;
+  }
+
+  /**
+   * A convolution against the direct loop: F64 within {@code 1e-12 (1 + |want|)}; F32 within {@code
+   * 1e-5 (1 + |want|)} plus the rounding of its sums of {@code taps} products, which cancel (a
+   * bound relative to the result alone left too little room where they do:
+   * TensorAssertions.assertCloseToF32Sums).
+   */
+  static void assertCloseToConv(
+      Tensor got, double[] want, double[] magnitude, int taps, int[] shape, String what) {
+    if (got.dtype() == DType.F64) {
+      assertClose(got, want, shape, 1e-12, what);
+      return;
+    }
+    assertThat(got.shape()).as(what).containsExactly(shape);
+    TensorAssertions.assertCloseToF32Sums(what, got.toDoubleArray(), want, magnitude, taps, 1e-5);
   }
 
   private static double[] absolute(double[] v) {
@@ -301,25 +332,6 @@ class ConvolutionTest {
       out[i] = Math.abs(v[i]);
     }
     return out;
-  }
-
-  /**
-   * Each element within {@code 1e-5 (1 + |want|)} plus four times the typical F32 rounding of a sum
-   * of {@code taps} products whose magnitudes add up to {@code magnitude} (unit roundoff 2^-24
-   * times the square root of the number of terms); a dropped or doubled product of typical size is
-   * far outside it.
-   */
-  private static void assertCloseToF32Sums(
-      Tensor got, double[] want, double[] magnitude, int taps, String what) {
-    double[] g = got.toDoubleArray();
-    assertThat(g).as(what).hasSameSizeAs(want);
-    double roundoff = Math.scalb(1.0, -24) * Math.sqrt(taps);
-    for (int i = 0; i < g.length; i++) {
-      double tol = 1e-5 * (1 + Math.abs(want[i])) + 4 * roundoff * magnitude[i];
-      assertThat(Math.abs(g[i] - want[i]))
-          .as("%s: element %d is %s, expected %s (tolerance %s)", what, i, g[i], want[i], tol)
-          .isLessThanOrEqualTo(tol);
-    }
   }
 
   /**

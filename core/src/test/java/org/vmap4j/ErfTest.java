@@ -108,6 +108,45 @@ class ErfTest {
     assertThat(ErrorFunction.erfForFloat(Double.NEGATIVE_INFINITY)).isEqualTo(-1.0);
   }
 
+  /**
+   * erfForFloat in double keeps only the truncation its term counts promise, which the float
+   * comparison above cannot see (one term fewer of either expansion still rounds to within 1 float
+   * ulp): below 1, the Maclaurin series alternates with falling terms, so cut after 12 terms it is
+   * off by at most the 13th, {@code 2/sqrt(pi) |x|^25 / (12! 25)} (9.4e-11 at 1); from 1 to 6, the
+   * Taylor polynomial of erfc about c cut after 8 terms is off by about its 9th, {@code 2/sqrt(pi)
+   * |H_7(c)| exp(-c²) |h|^8 / 8!} (the next terms fall by about 2ch/9, |h| &le; 1/16), allowed
+   * twice that. Dropping one more term leaves 10x (Maclaurin) or 20x (Taylor) more than allowed.
+   */
+  @Test
+  void floatAccurateErfTruncatesAsItsTermCountsSay() {
+    double factorial12 = 479001600;
+    for (int i = 0; i < xs.length; i++) {
+      double a = Math.abs(xs[i]);
+      double error = Math.abs(ErrorFunction.erfForFloat(xs[i]) - refs[i]);
+      double rounding = 4 * Math.ulp(refs[i]);
+      double bound;
+      if (a < 1) {
+        bound = 2 / Math.sqrt(Math.PI) * Math.pow(a, 25) / (factorial12 * 25);
+      } else if (a < 6) {
+        double c = 1 + (int) ((a - 1) * 8 + 0.5) / 8.0;
+        double h = a - c;
+        double hermite7 =
+            128 * Math.pow(c, 7) - 1344 * Math.pow(c, 5) + 3360 * Math.pow(c, 3) - 1680 * c;
+        bound =
+            2
+                * 2
+                / Math.sqrt(Math.PI)
+                * Math.abs(hermite7)
+                * Math.exp(-c * c)
+                * Math.pow(h, 8)
+                / 40320;
+      } else {
+        bound = 0;
+      }
+      assertThat(error).as("x = %s", xs[i]).isLessThanOrEqualTo(bound + rounding);
+    }
+  }
+
   @Test
   void derivativeIsTheGaussianDensityTimesTwo() {
     Tensor x = Tensor.of(new double[] {-3, -1.5, -0.2, 0, 0.7, 1, 2.5, 5});

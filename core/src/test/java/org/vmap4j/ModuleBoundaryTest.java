@@ -65,18 +65,7 @@ class ModuleBoundaryTest {
             + "    System.out.println(\"OK module path\");\n"
             + "  }\n"
             + "}\n";
-    Path out = compileConsumer(main, "example/consumer/Main.java").requireSuccess();
-
-    String output =
-        ForkedJvm.runJava(
-            List.of(
-                "-Xmx256m",
-                "--add-modules=jdk.incubator.vector",
-                "--module-path",
-                coreModulePath() + File.pathSeparator + out,
-                "-m",
-                "example.consumer/example.consumer.Main"),
-            "OK module path");
+    String output = runConsumer(main, "Main");
 
     // the element-wise exp and sum kernels (Janino, generated at run time) on the module path
     assertEquals(Math.exp(0.5) + Math.exp(1.0) + Math.exp(2.0), number(output, "exp-sum"), 1e-12);
@@ -144,17 +133,7 @@ class ModuleBoundaryTest {
             + "    System.out.println(\"OK module path\");\n"
             + "  }\n"
             + "}\n";
-    Path out = compileConsumer(main, "example/consumer/StepByStep.java").requireSuccess();
-    String output =
-        ForkedJvm.runJava(
-            List.of(
-                "-Xmx256m",
-                "--add-modules=jdk.incubator.vector",
-                "--module-path",
-                coreModulePath() + File.pathSeparator + out,
-                "-m",
-                "example.consumer/example.consumer.StepByStep"),
-            "OK module path");
+    String output = runConsumer(main, "StepByStep");
     // row sums of squares: 1+4+9 and 16+25+36
     assertEquals(List.of("[14.0,", "77.0]"), words(output, "sums"));
     // x*x and the row sum fuse into one kernel (a PlanStep.Fused); the reshape is a Single
@@ -233,6 +212,24 @@ class ModuleBoundaryTest {
     }
     assertEquals(3, entries.size(), "core's classes and two Janino jars: " + entries);
     return String.join(File.pathSeparator, entries);
+  }
+
+  /**
+   * Compiles {@code source}, class {@code example.consumer.<className>}, into the consumer module
+   * and runs it with {@code java -m} on the module path; its output, which must end with "OK module
+   * path".
+   */
+  private String runConsumer(String source, String className) throws Exception {
+    Path out = compileConsumer(source, "example/consumer/" + className + ".java").requireSuccess();
+    return ForkedJvm.runJava(
+        List.of(
+            "-Xmx256m",
+            "--add-modules=jdk.incubator.vector",
+            "--module-path",
+            coreModulePath() + File.pathSeparator + out,
+            "-m",
+            "example.consumer/example.consumer." + className),
+        "OK module path");
   }
 
   private Compilation compileConsumer(String source, String relativePath) throws IOException {

@@ -1,6 +1,7 @@
 package org.vmap4j.cpu;
 
 import java.util.Arrays;
+import java.util.function.Supplier;
 import org.vmap4j.DType;
 import org.vmap4j.TensorType;
 import org.vmap4j.interpreter.Shapes;
@@ -150,10 +151,8 @@ public final class Convolution {
     Object columns = identity ? null : Storage.allocate(dtype, rows * positions);
     for (int n = 0; n < outExamples; n++) {
       for (int group = 0; group < groups; group++) {
-        // batch groups take their examples from consecutive blocks of the input batch; feature
-        // groups take consecutive blocks of its channels
-        int example = g.batchGroups() > 1 ? group * outExamples + n : n;
-        int firstChannel = g.featureGroups() > 1 ? group * groupChannels : 0;
+        int example = inputExample(g, outExamples, n, group);
+        int firstChannel = firstChannel(g, groupChannels, group);
         int xOffset = (example * channels + firstChannel) * inPositions;
         Object b = x;
         int bOffset = xOffset;
@@ -176,6 +175,139 @@ public final class Convolution {
       }
     }
     return result;
+  }
+
+  /**
+   * The input example that result example {@code n} of {@code group} reads: batch groups take their
+   * examples from consecutive blocks of the input batch.
+   */
+  static int inputExample(Geometry g, int outExamples, int n, int group) {
+    return g.batchGroups() > 1 ? group * outExamples + n : n;
+  }
+
+  /** The first input channel of {@code group}: feature groups take consecutive blocks of them. */
+  static int firstChannel(Geometry g, int groupChannels, int group) {
+    return g.featureGroups() > 1 ? group * groupChannels : 0;
+  }
+
+  /**
+   * The shapes of a 2-D F32 convolution at stride 1 without lhs dilation or negative low padding,
+   * for the kernels that copy each (example, group) slice of the input once into a zero-bordered
+   * plane {@code [groupChannels, hp, wp]} (the padding made real) and read it in place ({@link
+   * DirectConvolution}, {@link WindowDotConvolution}); x {@code [N, C, H, W]}, w {@code [O, C /
+   * feature groups, KH, KW]}, y {@code [N / batch groups, O, outH, outW]}, all contiguous.
+   */
+  record Planes(
+      Geometry g,
+      int outExamples,
+      int filters,
+      int outH,
+      int outW,
+      int channels,
+      int inH,
+      int inW,
+      int groupChannels,
+      int kh,
+      int kw,
+      int hp,
+      int wp) {
+
+    /**
+     * Whether a convolution fits these planes: F32, two spatial dimensions, stride 1, no lhs
+     * dilation and no negative low padding (the kernels add their own conditions).
+     */
+    static boolean fit(DType dtype, Geometry g, int spatialDims) {
+      if (dtype != DType.F32 || spatialDims != 2) {
+        return false;
+      }
+      for (int d = 0; d < 2; d++) {
+        if (g.strides()[d] != 1 || g.lhsDilation()[d] != 1 || g.paddingLow()[d] < 0) {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    static Planes of(int[] xShape, int[] wShape, Geometry g, int[] out) {
+      int kh = wShape[2];
+      int kw = wShape[3];
+      return new Planes(
+          g,
+          out[0],
+          out[1],
+          out[2],
+          out[3],
+          xShape[1],
+          xShape[2],
+          xShape[3],
+          wShape[1],
+          kh,
+          kw,
+          out[2] + g.rhsDilation()[0] * (kh - 1),
+          out[3] + g.rhsDilation()[1] * (kw - 1));
+    }
+
+    int groups() {
+      return g.featureGroups() * g.batchGroups();
+    }
+
+    /** The filters of one group. */
+    int groupOut() {
+      return filters / groups();
+    }
+
+    int planeSize() {
+      return hp * wp;
+    }
+
+    /**
+     * Runs {@code kernel} on every (result example, group) slice, each with the slice's channels
+     * copied into a zero-bordered plane of {@code groupChannels * hp * wp + slack} floats; the
+     * slices are split over threads by {@link Parallelism#forRange} ({@code cost} per slice), and
+     * each piece gets its own plane and its own kernel from {@code perThread} (for its scratch).
+     */
+    void forEachSlice(float[] x, long cost, int slack, Supplier<SliceKernel> perThread) {
+      int groups = groups();
+      int padTop = g.paddingLow()[0];
+      int padLeft = g.paddingLow()[1];
+      // the rows and columns of the input inside the padded plane (padding high may crop the input)
+      int rowsIn = Math.min(inH, hp - padTop);
+      int colsIn = Math.max(0, Math.min(inW, wp - padLeft));
+      int inPlane = inH * inW;
+      int planeSize = planeSize();
+      Parallelism.forRange(
+          outExamples * groups,
+          cost,
+          (from, to) -> {
+            // zero once: every slice writes the same interior, so the border stays zero
+            float[] plane = new float[groupChannels * planeSize + slack];
+            SliceKernel kernel = perThread.get();
+            for (int pair = from; pair < to; pair++) {
+              int n = pair / groups;
+              int group = pair % groups;
+              int example = inputExample(g, outExamples, n, group);
+              int src = (example * channels + firstChannel(g, groupChannels, group)) * inPlane;
+              for (int c = 0; c < groupChannels; c++) {
+                for (int r = 0; r < rowsIn; r++) {
+                  System.arraycopy(
+                      x,
+                      src + c * inPlane + r * inW,
+                      plane,
+                      c * planeSize + (r + padTop) * wp + padLeft,
+                      colsIn);
+                }
+              }
+              kernel.compute(plane, n, group);
+            }
+          });
+    }
+  }
+
+  /** One plane kernel's work on a slice that {@link Planes#forEachSlice} has copied. */
+  @FunctionalInterface
+  interface SliceKernel {
+    /** Writes result example {@code n}'s filters of {@code group} from its padded plane. */
+    void compute(float[] plane, int n, int group);
   }
 
   /** Everything one patch-layout convolution needs, for the pieces it is split into. */
@@ -211,8 +343,8 @@ public final class Convolution {
           for (int pair = from; pair < to; pair++) {
             int n = pair / q.groups();
             int group = pair % q.groups();
-            int example = q.g().batchGroups() > 1 ? group * q.outExamples() + n : n;
-            int firstChannel = q.g().featureGroups() > 1 ? group * q.groupChannels() : 0;
+            int example = inputExample(q.g(), q.outExamples(), n, group);
+            int firstChannel = firstChannel(q.g(), q.groupChannels(), group);
             int xOffset = (example * q.channels() + firstChannel) * q.inPositions();
             q.unroller().unrollPatches(q.x(), xOffset, q.groupChannels(), patches);
             RowProducts.into(
@@ -328,14 +460,8 @@ public final class Convolution {
             int channelOffset = xOffset + c * inPositions;
             for (int kw = 0; kw < outerWindow; kw++) {
               unflatten(kw, window, last, k);
-              int base = channelOffset;
-              boolean inside = true;
-              for (int d = 0; d < last && inside; d++) {
-                int i = index[d][k[d]][o[d]];
-                inside = i >= 0;
-                base += i * inStrides[d];
-              }
-              if (!inside) {
+              int base = outerBase(channelOffset, k, o);
+              if (base < 0) {
                 fill(patches, dst, dst + runLength);
               } else {
                 patchRun(x, base, ol, patches, dst);
@@ -345,6 +471,23 @@ public final class Convolution {
           }
         }
       }
+    }
+
+    /**
+     * Where window tap {@code k} of result position {@code o} starts reading in the dimensions
+     * before the last (from {@code channelOffset}), or -1 where any of them reads padding or a hole
+     * of the lhs dilation.
+     */
+    private int outerBase(int channelOffset, int[] k, int[] o) {
+      int base = channelOffset;
+      for (int d = 0; d < inSize.length - 1; d++) {
+        int i = index[d][k[d]][o[d]];
+        if (i < 0) {
+          return -1;
+        }
+        base += i * inStrides[d];
+      }
+      return base;
     }
 
     /** The taps of the last window dimension for result position {@code o} along it. */
@@ -399,14 +542,8 @@ public final class Convolution {
           for (int kl = 0; kl < window[last]; kl++) {
             for (int p = 0; p < outerPositions; p++) {
               unflatten(p, outSize, last, o);
-              int base = channelOffset;
-              boolean inside = true;
-              for (int d = 0; d < last && inside; d++) {
-                int i = index[d][k[d]][o[d]];
-                inside = i >= 0;
-                base += i * inStrides[d];
-              }
-              if (!inside) {
+              int base = outerBase(channelOffset, k, o);
+              if (base < 0) {
                 fill(columns, dst, dst + rowLength);
               } else {
                 lastRow(x, base, kl, columns, dst);

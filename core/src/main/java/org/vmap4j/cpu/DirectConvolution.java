@@ -24,18 +24,9 @@ final class DirectConvolution {
 
   /** Whether the direct kernel computes this convolution (dtype and geometry only). */
   static boolean handles(DType dtype, Convolution.Geometry g, int spatialDims) {
-    if (dtype != DType.F32 || spatialDims != 2) {
-      return false;
-    }
-    if (g.featureGroups() != 1 || g.batchGroups() != 1) {
-      return false;
-    }
-    for (int d = 0; d < 2; d++) {
-      if (g.strides()[d] != 1 || g.lhsDilation()[d] != 1 || g.paddingLow()[d] < 0) {
-        return false;
-      }
-    }
-    return true;
+    return Convolution.Planes.fit(dtype, g, spatialDims)
+        && g.featureGroups() == 1
+        && g.batchGroups() == 1;
   }
 
   /**
@@ -50,55 +41,34 @@ final class DirectConvolution {
       Convolution.Geometry g,
       float[] y,
       int[] out) {
-    int examples = out[0];
-    int filters = out[1];
-    int outH = out[2];
-    int outW = out[3];
-    int channels = xShape[1];
-    int inH = xShape[2];
-    int inW = xShape[3];
-    int kh = wShape[2];
-    int kw = wShape[3];
+    Convolution.Planes p = Convolution.Planes.of(xShape, wShape, g, out);
+    int filters = p.filters();
+    int outH = p.outH();
+    int outW = p.outW();
+    int wp = p.wp();
     int dh = g.rhsDilation()[0];
     int dw = g.rhsDilation()[1];
-    int padTop = g.paddingLow()[0];
-    int padLeft = g.paddingLow()[1];
-    int hp = outH + dh * (kh - 1);
-    int wp = outW + dw * (kw - 1);
-    // the rows and columns of the input inside the padded plane (padding high may crop the input)
-    int rowsIn = Math.min(inH, hp - padTop);
-    int colsIn = Math.min(inW, wp - padLeft);
     int span = (outH - 1) * wp + outW;
-    int taps = channels * kh * kw;
+    int taps = p.channels() * p.kh() * p.kw();
     // a whole number of vectors, so that the sweep needs no tail; the plane is padded to match
     int lanes = Gemm.vectorApiInUse() ? VectorDirectConvolution.LANES : 1;
     int spanRounded = (span + lanes - 1) / lanes * lanes;
     int[] shifts = new int[taps];
-    for (int c = 0, t = 0; c < channels; c++) {
-      for (int i = 0; i < kh; i++) {
-        for (int j = 0; j < kw; j++) {
-          shifts[t++] = c * hp * wp + i * dh * wp + j * dw;
+    for (int c = 0, t = 0; c < p.channels(); c++) {
+      for (int i = 0; i < p.kh(); i++) {
+        for (int j = 0; j < p.kw(); j++) {
+          shifts[t++] = c * p.planeSize() + i * dh * wp + j * dw;
         }
       }
     }
     long cost = (long) filters * taps * span;
-    Parallelism.forRange(
-        examples,
+    p.forEachSlice(
+        x,
         cost,
-        (from, to) -> {
-          float[] plane = new float[channels * hp * wp + lanes];
+        lanes,
+        () -> {
           float[] acc = new float[FILTER_BLOCK * spanRounded];
-          for (int n = from; n < to; n++) {
-            for (int c = 0; c < channels; c++) {
-              for (int r = 0; r < rowsIn; r++) {
-                System.arraycopy(
-                    x,
-                    ((n * channels + c) * inH + r) * inW,
-                    plane,
-                    (c * hp + r + padTop) * wp + padLeft,
-                    Math.max(0, colsIn));
-              }
-            }
+          return (plane, n, group) -> {
             for (int o = 0; o < filters; o += FILTER_BLOCK) {
               int count = Math.min(FILTER_BLOCK, filters - o);
               if (lanes > 1) {
@@ -114,7 +84,7 @@ final class DirectConvolution {
                 }
               }
             }
-          }
+          };
         });
   }
 

@@ -131,6 +131,11 @@ final class VectorWindowDots {
   /**
    * Filters f0..f0+3 (from {@code w[wf]}, {@code filterSize} apart) with the plane from {@code at},
    * {@code at + 1} and {@code at + 2}, written to {@code y[yAt + f * resultPlane + jj]}.
+   *
+   * <p>The same 4 x 3 register block as {@link VectorRowProducts}'s float tile, kept apart on
+   * purpose: one shared tile (row strides as parameters, the row products' contiguous steps as step
+   * tables) gave the same sums but was slower on both sides, best calls 4-16% here and 2-10% for
+   * the patch products (CPU time, alternating, loaded machine, 2026-12-07; #16 D1).
    */
   private static void fourByThree(
       float[] plane,

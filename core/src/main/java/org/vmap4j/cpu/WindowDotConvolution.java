@@ -24,18 +24,10 @@ final class WindowDotConvolution {
 
   /** Whether this kernel computes the convolution (dtype, geometry and the Vector API only). */
   static boolean handles(DType dtype, Convolution.Geometry g, int spatialDims) {
-    if (dtype != DType.F32 || spatialDims != 2 || !Gemm.vectorApiInUse()) {
-      return false;
-    }
-    for (int d = 0; d < 2; d++) {
-      if (g.strides()[d] != 1
-          || g.lhsDilation()[d] != 1
-          || g.rhsDilation()[d] != 1
-          || g.paddingLow()[d] < 0) {
-        return false;
-      }
-    }
-    return true;
+    return Convolution.Planes.fit(dtype, g, spatialDims)
+        && g.rhsDilation()[0] == 1
+        && g.rhsDilation()[1] == 1
+        && Gemm.vectorApiInUse();
   }
 
   /**
@@ -52,64 +44,29 @@ final class WindowDotConvolution {
       Convolution.Geometry g,
       float[] y,
       int[] out) {
-    int outExamples = out[0];
-    int filters = out[1];
-    int outH = out[2];
-    int outW = out[3];
-    int channels = xShape[1];
-    int inH = xShape[2];
-    int inW = xShape[3];
-    int groupChannels = wShape[1];
-    int kh = wShape[2];
-    int kw = wShape[3];
-    int groups = g.featureGroups() * g.batchGroups();
-    int groupOut = filters / groups;
-    int padTop = g.paddingLow()[0];
-    int padLeft = g.paddingLow()[1];
-    int hp = outH + kh - 1;
-    int wp = outW + kw - 1;
-    // the rows and columns of the input inside the padded plane (padding high may crop the input)
-    int rowsIn = Math.min(inH, hp - padTop);
-    int colsIn = Math.min(inW, wp - padLeft);
-    int inPlane = inH * inW;
-    int planeSize = hp * wp;
+    Convolution.Planes p = Convolution.Planes.of(xShape, wShape, g, out);
+    int groupOut = p.groupOut();
+    int taps = p.groupChannels() * p.kh() * p.kw();
+    int positions = p.outH() * p.outW();
     VectorWindowDots.Shape shape =
-        VectorWindowDots.Shape.of(groupChannels, kh, kw, hp, wp, outH, outW);
-    long cost = (long) groupOut * groupChannels * kh * kw * outH * outW;
-    Parallelism.forRange(
-        outExamples * groups,
+        VectorWindowDots.Shape.of(
+            p.groupChannels(), p.kh(), p.kw(), p.hp(), p.wp(), p.outH(), p.outW());
+    long cost = (long) groupOut * taps * positions;
+    p.forEachSlice(
+        x,
         cost,
-        (from, to) -> {
-          // zero once: every pair writes the same interior, so the border stays zero
-          float[] plane = new float[groupChannels * planeSize];
-          for (int pair = from; pair < to; pair++) {
-            int n = pair / groups;
-            int group = pair % groups;
-            // batch groups take their examples from consecutive blocks of the input batch; feature
-            // groups take consecutive blocks of its channels
-            int example = g.batchGroups() > 1 ? group * outExamples + n : n;
-            int firstChannel = g.featureGroups() > 1 ? group * groupChannels : 0;
-            for (int c = 0; c < groupChannels; c++) {
-              int src = (example * channels + firstChannel + c) * inPlane;
-              for (int r = 0; r < rowsIn; r++) {
-                System.arraycopy(
-                    x,
-                    src + r * inW,
-                    plane,
-                    c * planeSize + (r + padTop) * wp + padLeft,
-                    Math.max(0, colsIn));
-              }
-            }
-            int firstFilter = group * groupOut;
-            VectorWindowDots.dots(
-                plane,
-                w,
-                firstFilter * groupChannels * kh * kw,
-                groupOut,
-                shape,
-                y,
-                (n * filters + firstFilter) * outH * outW);
-          }
-        });
+        0,
+        () ->
+            (plane, n, group) -> {
+              int firstFilter = group * groupOut;
+              VectorWindowDots.dots(
+                  plane,
+                  w,
+                  firstFilter * taps,
+                  groupOut,
+                  shape,
+                  y,
+                  (n * p.filters() + firstFilter) * positions);
+            });
   }
 }

@@ -34,32 +34,7 @@ public final class ErrorFunction {
 
   /** erf(x); odd, NaN for NaN, ±1 at ±infinity. */
   public static double erf(double x) {
-    if (Double.isNaN(x)) {
-      return x;
-    }
-    double a = Math.abs(x);
-    double r;
-    if (a < 1) {
-      double z = a * a;
-      double s = MACLAURIN[MACLAURIN.length - 1];
-      for (int n = MACLAURIN.length - 2; n >= 0; n--) {
-        s = s * z + MACLAURIN[n];
-      }
-      r = TWO_OVER_SQRT_PI * (a * s);
-    } else if (a < 6) {
-      int i = (int) ((a - 1) * CENTERS_PER_UNIT + 0.5);
-      double h = a - (1 + (double) i / CENTERS_PER_UNIT);
-      double[] p = TAYLOR[i];
-      double q = p[TAYLOR_TERMS - 1];
-      for (int k = TAYLOR_TERMS - 2; k >= 1; k--) {
-        q = q * h + p[k];
-      }
-      // 1 - erfc(c) first: erfc(c) <= 0.16, so the larger part is exact up to one rounding
-      r = (1 - p[0]) - h * q;
-    } else {
-      r = 1;
-    }
-    return Math.copySign(r, x);
+    return erf(x, MACLAURIN.length, TAYLOR_TERMS);
   }
 
   /**
@@ -71,6 +46,14 @@ public final class ErrorFunction {
    * call this one.
    */
   public static double erfForFloat(double x) {
+    return erf(x, FLOAT_MACLAURIN_TERMS, FLOAT_TAYLOR_TERMS);
+  }
+
+  /**
+   * erf(x) from the first {@code maclaurinTerms} Maclaurin coefficients below 1 and the first
+   * {@code taylorTerms} Taylor coefficients of erfc about the nearest center from 1 to 6.
+   */
+  private static double erf(double x, int maclaurinTerms, int taylorTerms) {
     if (Double.isNaN(x)) {
       return x;
     }
@@ -78,8 +61,8 @@ public final class ErrorFunction {
     double r;
     if (a < 1) {
       double z = a * a;
-      double s = MACLAURIN[FLOAT_MACLAURIN_TERMS - 1];
-      for (int n = FLOAT_MACLAURIN_TERMS - 2; n >= 0; n--) {
+      double s = MACLAURIN[maclaurinTerms - 1];
+      for (int n = maclaurinTerms - 2; n >= 0; n--) {
         s = s * z + MACLAURIN[n];
       }
       r = TWO_OVER_SQRT_PI * (a * s);
@@ -87,10 +70,11 @@ public final class ErrorFunction {
       int i = (int) ((a - 1) * CENTERS_PER_UNIT + 0.5);
       double h = a - (1 + (double) i / CENTERS_PER_UNIT);
       double[] p = TAYLOR[i];
-      double q = p[FLOAT_TAYLOR_TERMS - 1];
-      for (int k = FLOAT_TAYLOR_TERMS - 2; k >= 1; k--) {
+      double q = p[taylorTerms - 1];
+      for (int k = taylorTerms - 2; k >= 1; k--) {
         q = q * h + p[k];
       }
+      // 1 - erfc(c) first: erfc(c) <= 0.16, so the larger part is exact up to one rounding
       r = (1 - p[0]) - h * q;
     } else {
       r = 1;

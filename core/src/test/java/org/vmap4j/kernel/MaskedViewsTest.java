@@ -2,6 +2,7 @@ package org.vmap4j.kernel;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.vmap4j.kernel.ViewKernelsTest.copyKernel;
 import static org.vmap4j.kernel.ViewKernelsTest.flat;
 import static org.vmap4j.kernel.ViewKernelsTest.forEachIndex;
 import static org.vmap4j.kernel.ViewKernelsTest.size;
@@ -10,7 +11,11 @@ import static org.vmap4j.kernel.ViewKernelsTest.transposedView;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.vmap4j.DType;
 import org.vmap4j.TensorType;
 import org.vmap4j.cpu.CpuTensor;
@@ -154,53 +159,36 @@ class MaskedViewsTest {
     assertThat(new double[] {b.getDouble(0), b.getDouble(1)}).containsExactly(1, 0);
   }
 
+  /** The two ways a mask chain can go wrong: the first view and its inputs' dtypes. */
+  static Stream<Arguments> maskChainsThatDoNotGoForward() {
+    return Stream.of(
+        Arguments.of(
+            "falls back to an earlier input",
+            Mask.orElse(new int[] {0}, new int[] {1}, new int[] {2}, 0),
+            List.of(DType.F32, DType.F32),
+            "the view of x0 reads x0 outside its mask"),
+        Arguments.of(
+            "falls through to another dtype",
+            Mask.orElse(new int[] {0}, new int[] {1}, new int[] {2}, 1),
+            List.of(DType.F32, DType.F64),
+            "a later input of the same dtype"));
+  }
+
   /** A mask that falls through to an earlier input or one of another dtype is refused. */
-  @Test
-  void aMaskChainMustGoForwardWithinOneDtype() {
-    View back =
-        View.masked(
-            new int[] {2},
-            new int[] {1},
-            0,
-            Mask.orElse(new int[] {0}, new int[] {1}, new int[] {2}, 0));
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("maskChainsThatDoNotGoForward")
+  void aMaskChainMustGoForwardWithinOneDtype(
+      String what, Mask first, List<DType> dtypes, String message) {
+    View x0 = View.masked(new int[] {2}, new int[] {1}, 0, first);
     View x1 =
         View.masked(
             new int[] {2},
             new int[] {1},
             0,
             Mask.filled(new int[] {2}, new int[] {1}, new int[] {2}, 0));
-    assertThatThrownBy(
-            () ->
-                new KernelDescription(
-                    List.of(),
-                    "x0",
-                    DType.F32,
-                    List.of(DType.F32, DType.F32),
-                    new int[] {4},
-                    null,
-                    0,
-                    List.of(back, x1)))
+    assertThatThrownBy(() -> copyKernel(new int[] {4}, dtypes, List.of(x0, x1)))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("the view of x0 reads x0 outside its mask");
-    View forward =
-        View.masked(
-            new int[] {2},
-            new int[] {1},
-            0,
-            Mask.orElse(new int[] {0}, new int[] {1}, new int[] {2}, 1));
-    assertThatThrownBy(
-            () ->
-                new KernelDescription(
-                    List.of(),
-                    "x0",
-                    DType.F32,
-                    List.of(DType.F32, DType.F64),
-                    new int[] {4},
-                    null,
-                    0,
-                    List.of(forward, x1)))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("a later input of the same dtype");
+        .hasMessageContaining(message);
   }
 
   /**

@@ -7,7 +7,6 @@ import static org.vmap4j.kernel.ViewKernelsTest.forEachIndex;
 import static org.vmap4j.kernel.ViewKernelsTest.size;
 import static org.vmap4j.kernel.ViewKernelsTest.transposedView;
 
-import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.vmap4j.DType;
@@ -28,69 +27,26 @@ class ScatterKernelsTest {
   @Test
   void scatterAddMatchesAPlainLoop() {
     for (int trial = 0; trial < 200; trial++) {
-      int nb = random.nextInt(2);
-      int rank = nb + 1 + random.nextInt(3);
-      int axis = nb + random.nextInt(rank - nb);
-      int[] xs = new int[rank];
-      for (int d = 0; d < rank; d++) {
-        xs[d] = random.nextInt(4) + (d == axis ? 1 : 0);
-      }
-      int items = random.nextInt(3);
-      int[] is = new int[nb + items];
-      for (int d = 0; d < is.length; d++) {
-        is[d] = d < nb ? xs[d] : random.nextInt(4);
-      }
-      // few positions along the axis: indices repeat and their updates accumulate
-      long[] idx = random.longs(size(is), 0, xs[axis]).toArray();
-      DType it = random.nextBoolean() ? DType.I32 : DType.I64;
-      CpuTensor indices =
-          it == DType.I32
-              ? CpuTensor.wrap(it, Arrays.stream(idx).mapToInt(v -> (int) v).toArray(), is)
-              : CpuTensor.wrap(it, idx, is);
+      GatherCase c = GatherCase.random(random);
+      int[] xs = c.xs();
       // small integers in doubles: every order of the sums gives the same exact result
       double[] xv = random.ints(size(xs), -5, 5).asDoubleStream().toArray();
       CpuTensor x = transposedView(xv, xs);
-      Params p = Gather.params(axis, nb);
-      TensorType ut = Gather.GATHER.inferType(new TensorType[] {x.type(), indices.type()}, p);
+      Params p = c.params();
+      TensorType ut = Gather.GATHER.inferType(new TensorType[] {x.type(), c.indices().type()}, p);
       int[] us = ut.shape();
       double[] uv = random.ints(size(us), -5, 5).asDoubleStream().toArray();
       CpuTensor updates = transposedView(uv, us);
       CpuTensor got =
           ScatterAdd.SCATTER_ADD.evaluate(
-              new CpuTensor[] {x, indices, updates},
+              new CpuTensor[] {x, c.indices(), updates},
               p,
               ScatterAdd.SCATTER_ADD.inferType(
-                  new TensorType[] {x.type(), indices.type(), updates.type()}, p));
+                  new TensorType[] {x.type(), c.indices().type(), updates.type()}, p));
       double[] want = xv.clone();
-      int items0 = is.length - nb;
-      forEachIndex(
-          us,
-          u -> {
-            // u = [batch..., pre..., items..., post...]
-            int[] dst = new int[rank];
-            int[] at = new int[is.length];
-            for (int d = 0; d < nb; d++) {
-              dst[d] = u[d];
-              at[d] = u[d];
-            }
-            for (int d = nb; d < axis; d++) {
-              dst[d] = u[d];
-            }
-            for (int d = 0; d < items0; d++) {
-              at[nb + d] = u[axis + d];
-            }
-            dst[axis] = (int) idx[flat(is, at)];
-            for (int d = axis + 1; d < rank; d++) {
-              dst[d] = u[d - 1 + items0];
-            }
-            want[flat(xs, dst)] += uv[flat(us, u)];
-          });
+      forEachIndex(us, u -> want[flat(xs, c.operandIndex(u))] += uv[flat(us, u)]);
       for (int k = 0; k < want.length; k++) {
-        assertThat(got.getDouble(k))
-            .as(
-                "scatter_add axis %d of %s by %s at %d",
-                axis, Arrays.toString(xs), Arrays.toString(is), k)
-            .isEqualTo(want[k]);
+        assertThat(got.getDouble(k)).as("scatter_add %s at %d", c, k).isEqualTo(want[k]);
       }
     }
   }

@@ -3,6 +3,7 @@ package org.vmap4j.kernel;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.vmap4j.DType;
@@ -26,58 +27,19 @@ class ViewKernelsTest {
   @Test
   void gatherMatchesAPlainLoop() {
     for (int trial = 0; trial < 200; trial++) {
-      int nb = random.nextInt(2);
-      int rank = nb + 1 + random.nextInt(3);
-      int axis = nb + random.nextInt(rank - nb);
-      int[] xs = new int[rank];
-      for (int d = 0; d < rank; d++) {
-        xs[d] = random.nextInt(4) + (d == axis ? 1 : 0);
-      }
-      int items = random.nextInt(3);
-      int[] is = new int[nb + items];
-      for (int d = 0; d < is.length; d++) {
-        is[d] = d < nb ? xs[d] : random.nextInt(4);
-      }
-      DType it = random.nextBoolean() ? DType.I32 : DType.I64;
-      long[] idx = random.longs(size(is), 0, xs[axis]).toArray();
-      double[] xv = random.doubles(size(xs)).toArray();
-      CpuTensor x = transposedView(xv, xs);
-      CpuTensor indices =
-          it == DType.I32
-              ? CpuTensor.wrap(
-                  it, java.util.Arrays.stream(idx).mapToInt(v -> (int) v).toArray(), is)
-              : CpuTensor.wrap(it, idx, is);
-      Params p = Gather.params(axis, nb);
-      TensorType out = Gather.GATHER.inferType(new TensorType[] {x.type(), indices.type()}, p);
-      CpuTensor got = Gather.GATHER.evaluate(new CpuTensor[] {x, indices}, p, out);
+      GatherCase c = GatherCase.random(random);
+      double[] xv = random.doubles(size(c.xs())).toArray();
+      CpuTensor x = transposedView(xv, c.xs());
+      Params p = c.params();
+      TensorType out = Gather.GATHER.inferType(new TensorType[] {x.type(), c.indices().type()}, p);
+      CpuTensor got = Gather.GATHER.evaluate(new CpuTensor[] {x, c.indices()}, p, out);
       int[] os = out.shape();
-      int items0 = is.length - nb;
       forEachIndex(
           os,
-          o -> {
-            // o = [batch..., pre..., items..., post...]
-            int[] src = new int[rank];
-            int[] at = new int[is.length];
-            for (int d = 0; d < nb; d++) {
-              src[d] = o[d];
-              at[d] = o[d];
-            }
-            for (int d = nb; d < axis; d++) {
-              src[d] = o[d];
-            }
-            for (int d = 0; d < items0; d++) {
-              at[nb + d] = o[axis + d];
-            }
-            src[axis] = (int) idx[flat(is, at)];
-            for (int d = axis + 1; d < rank; d++) {
-              src[d] = o[d - 1 + items0];
-            }
-            assertThat(got.getDouble(flat(os, o)))
-                .as(
-                    "gather axis %d of %s by %s",
-                    axis, java.util.Arrays.toString(xs), java.util.Arrays.toString(is))
-                .isEqualTo(xv[flat(xs, src)]);
-          });
+          o ->
+              assertThat(got.getDouble(flat(os, o)))
+                  .as("gather %s at %s", c, java.util.Arrays.toString(o))
+                  .isEqualTo(xv[flat(c.xs(), c.operandIndex(o))]));
     }
   }
 
@@ -141,35 +103,27 @@ class ViewKernelsTest {
   @Test
   void viewsThatDoNotFitTheKernelAreRefused() {
     View wrongRank = View.strided(new int[] {4}, new int[] {1}, 0);
-    assertThatThrownBy(
-            () ->
-                new KernelDescription(
-                    java.util.List.of(),
-                    "x0",
-                    DType.F32,
-                    java.util.List.of(DType.F32),
-                    new int[] {2, 2},
-                    null,
-                    0,
-                    java.util.List.of(wrongRank)))
+    assertThatThrownBy(() -> copyKernel(new int[] {2, 2}, List.of(DType.F32), List.of(wrongRank)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("the view of x0 has 1 strides for 2 dimensions");
     View floatIndices =
-        new View(
-            new int[] {4}, new int[] {1}, 0, java.util.List.of(new IndexLoad(1, 1, 4, "test")));
+        new View(new int[] {4}, new int[] {1}, 0, List.of(new IndexLoad(1, 1, 4, "test")));
     assertThatThrownBy(
             () ->
-                new KernelDescription(
-                    java.util.List.of(),
-                    "x0",
-                    DType.F32,
-                    java.util.List.of(DType.F32, DType.F32),
+                copyKernel(
                     new int[] {4},
-                    null,
-                    0,
-                    java.util.List.of(floatIndices, View.CONTIGUOUS)))
+                    List.of(DType.F32, DType.F32),
+                    List.of(floatIndices, View.CONTIGUOUS)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("it must be another input, of i32 or i64");
+  }
+
+  /**
+   * The kernel that copies x0 (an F32) over {@code shape}, its inputs of {@code dtypes} read
+   * through {@code views}: the descriptions of the refusal tests, which check the views alone.
+   */
+  static KernelDescription copyKernel(int[] shape, List<DType> dtypes, List<View> views) {
+    return new KernelDescription(List.of(), "x0", DType.F32, dtypes, shape, null, 0, views);
   }
 
   /** The operand's elements in a row-major array of the transposed shape, seen through a view. */

@@ -72,4 +72,55 @@ class TensorAssertionsTest {
                     "y", new double[] {1}, new double[] {1, 2}, Tolerance.scaled(1)))
         .hasMessage("y: 1 elements, expected 2");
   }
+
+  /**
+   * Long F32 sums that cancel, summed in float from float-rounded terms, pass against their exact
+   * values; the same sums without one term fail. Each sum: 600 products of two values of about 4,
+   * with the last term chosen so that the exact result is near zero.
+   */
+  @Test
+  void f32SumsAreJudgedByTheirTermsNotByTheirResult() {
+    java.util.Random r = new java.util.Random(20261207);
+    int terms = 600;
+    int sums = 200;
+    double[] exact = new double[sums];
+    double[] summed = new double[sums];
+    double[] dropped = new double[sums];
+    double[] magnitude = new double[sums];
+    for (int s = 0; s < sums; s++) {
+      double[] x = new double[terms];
+      double[] w = new double[terms];
+      double partial = 0;
+      for (int t = 0; t < terms - 1; t++) {
+        x[t] = r.nextGaussian() * 4;
+        w[t] = r.nextGaussian() * 4;
+        partial += x[t] * w[t];
+      }
+      x[terms - 1] = -partial / 4 + r.nextGaussian() * 0.1;
+      w[terms - 1] = 4;
+      float all = 0;
+      float allButOne = 0;
+      for (int t = 0; t < terms; t++) {
+        exact[s] += x[t] * w[t];
+        magnitude[s] += Math.abs(x[t] * w[t]);
+        float product = (float) x[t] * (float) w[t];
+        all += product;
+        allButOne += t == terms / 2 ? 0 : product;
+      }
+      summed[s] = all;
+      dropped[s] = allButOne;
+    }
+    TensorAssertions.assertCloseToF32Sums("sums", summed, exact, magnitude, terms, 1e-5);
+    // a bound relative to the result alone is too tight for them
+    assertThatThrownBy(
+            () ->
+                TensorAssertions.assertClose("sums", summed, exact, Tolerance.allClose(1e-4, 1e-4)))
+        .isInstanceOf(AssertionError.class);
+    assertThatThrownBy(
+            () ->
+                TensorAssertions.assertCloseToF32Sums(
+                    "sums", dropped, exact, magnitude, terms, 1e-5))
+        .isInstanceOf(AssertionError.class)
+        .hasMessageContaining("for a sum of 600 terms of magnitude");
+  }
 }
