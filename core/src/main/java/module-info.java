@@ -19,13 +19,9 @@ module org.vmap4j.core {
   // Programs are public: Func.trace and Func.jit return them, users print and serialize them.
   exports org.vmap4j.ir;
   exports org.vmap4j.interpreter to
-      org.vmap4j.nn,
-      org.vmap4j.gpu;
+      org.vmap4j.nn;
   exports org.vmap4j.prim to
-      org.vmap4j.nn,
-      org.vmap4j.gpu;
-  exports org.vmap4j.cpu to
-      org.vmap4j.gpu;
+      org.vmap4j.nn;
 
   uses org.vmap4j.backend.Backend;
 }

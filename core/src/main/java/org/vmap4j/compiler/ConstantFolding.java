@@ -7,12 +7,13 @@ import org.vmap4j.cpu.CpuTensor;
 import org.vmap4j.ir.Equation;
 import org.vmap4j.ir.Program;
 import org.vmap4j.ir.Var;
-import org.vmap4j.prim.BroadcastInDim;
+import org.vmap4j.kernel.KernelPrimitive;
 
 /**
  * Evaluates, once at compile time, equations whose inputs are all constants. Results larger than
- * {@value #MAX_FOLDED_ELEMENTS} elements and broadcasts (free views at run time, which the fusion
- * pass also absorbs) are left in the program, so constants stay small.
+ * {@value #MAX_FOLDED_ELEMENTS} elements and primitives that fuse as views ({@link
+ * KernelPrimitive#fusesAsView}: broadcasts, free views at run time, which the fusion pass absorbs)
+ * are left in the program, so constants stay small.
  */
 final class ConstantFolding {
   static final int MAX_FOLDED_ELEMENTS = 4096;
@@ -28,7 +29,7 @@ final class ConstantFolding {
     for (Equation e : p.equations()) {
       boolean foldable =
           !e.primitive().isRandom()
-              && e.primitive() != BroadcastInDim.BROADCAST_IN_DIM
+              && !(e.primitive() instanceof KernelPrimitive kp && kp.fusesAsView())
               && e.inputs().stream().allMatch(v -> known.containsKey(b.resolve(v)))
               && e.outputs().stream().allMatch(v -> v.type().size() <= MAX_FOLDED_ELEMENTS);
       if (!foldable) {

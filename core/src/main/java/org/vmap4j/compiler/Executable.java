@@ -18,7 +18,6 @@ import org.vmap4j.ir.Equation;
 import org.vmap4j.ir.Program;
 import org.vmap4j.ir.Var;
 import org.vmap4j.kernel.KernelDescription;
-import org.vmap4j.prim.BroadcastInDim;
 
 /**
  * An optimized program ready to run on the CPU: fused kernels and single primitives in order,
@@ -227,11 +226,16 @@ public final class Executable
     for (int i = 0; i < views.length; i++) {
       Fusion.Input in = f.inputs().get(i);
       CpuTensor value = env.get(in.source());
+      // an absorbed view primitive (a broadcast) evaluates to a view: nothing is copied
       views[i] =
-          in.broadcast() == null
+          in.view() == null
               ? value
-              : BroadcastInDim.BROADCAST_IN_DIM.evaluate(
-                  new CpuTensor[] {value}, in.broadcast(), in.viewType());
+              : in.view()
+                  .primitive()
+                  .evaluate(
+                      new CpuTensor[] {value},
+                      in.view().params(),
+                      new TensorType[] {in.viewType()})[0];
     }
     TensorType outType = f.output().type();
     KernelDescription k = f.kernel();

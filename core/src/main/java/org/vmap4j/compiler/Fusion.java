@@ -13,7 +13,6 @@ import java.util.Set;
 import org.vmap4j.DType;
 import org.vmap4j.TensorType;
 import org.vmap4j.backend.PlanStep;
-import org.vmap4j.interpreter.Params;
 import org.vmap4j.interpreter.Shapes;
 import org.vmap4j.interpreter.SubProgramPrimitive;
 import org.vmap4j.ir.Equation;
@@ -21,19 +20,20 @@ import org.vmap4j.ir.Program;
 import org.vmap4j.ir.Var;
 import org.vmap4j.kernel.KernelDescription;
 import org.vmap4j.kernel.KernelPrimitive;
+import org.vmap4j.kernel.ReductionPrimitive;
 import org.vmap4j.kernel.ScalarOp;
 import org.vmap4j.kernel.ScalarPrimitive;
 import org.vmap4j.kernel.ScalarStep;
 import org.vmap4j.kernel.View;
-import org.vmap4j.prim.BroadcastInDim;
-import org.vmap4j.prim.Reduce;
 
 /**
  * Groups element-wise equations into fused kernels: a group grows from its last equation backwards
- * over producers whose results only the group uses, absorbs the broadcasts that feed it (they
- * become stride-0 views of the kernel's inputs), and takes in a reduction over trailing dimensions
- * that consumes its result, so intermediates never reach memory. Everything else runs as one
- * primitive per step.
+ * over producers whose results only the group uses, absorbs the primitives that say they fuse as
+ * views ({@link KernelPrimitive#fusesAsView}: broadcasts, whose views read with stride 0), and
+ * takes in a reduction over trailing dimensions that consumes its result, so intermediates never
+ * reach memory. Everything else runs as one primitive per step. Fusion names no primitive: it reads
+ * what each states: its scalar operation ({@link ScalarPrimitive}), its kernel and whether it fuses
+ * as a view ({@link KernelPrimitive}), its monoid and axes ({@link ReductionPrimitive}).
  */
 public final class Fusion {
   private Fusion() {}
@@ -48,14 +48,7 @@ public final class Fusion {
   public record PrimitiveStep(Equation equation) implements Step, PlanStep.Single {
     @Override
     public Optional<KernelDescription> kernel() {
-      if (!(equation.primitive() instanceof KernelPrimitive kp)) {
-        return Optional.empty();
-      }
-      TensorType[] in = new TensorType[equation.inputs().size()];
-      for (int i = 0; i < in.length; i++) {
-        in[i] = equation.inputs().get(i).type();
-      }
-      return Optional.of(kp.kernel(in, equation.params(), equation.outputs().get(0).type()));
+      return Optional.ofNullable(kernelOf(equation));
     }
 
     @Override
@@ -65,10 +58,30 @@ public final class Fusion {
   }
 
   /**
-   * An input of a fused kernel: a variable, optionally seen through a broadcast ({@code
-   * broadcast_in_dim} parameters, null for none) as {@code viewType}.
+   * An input of a fused kernel: a variable, read directly ({@code view} null) or through an
+   * absorbed equation whose primitive {@link KernelPrimitive#fusesAsView fuses as a view} (a
+   * broadcast of {@code source}), as {@code viewType}: the kernel reads it through the view of that
+   * equation's kernel, and the CPU evaluates the equation itself, which is a view that copies
+   * nothing.
    */
-  public record Input(Var source, Params broadcast, TensorType viewType) {}
+  public record Input(Var source, Equation view, TensorType viewType) {}
+
+  /** The kernel an equation's primitive states for its operand and result types, or null. */
+  static KernelDescription kernelOf(Equation e) {
+    if (!(e.primitive() instanceof KernelPrimitive kp)) {
+      return null;
+    }
+    TensorType[] in = new TensorType[e.inputs().size()];
+    for (int i = 0; i < in.length; i++) {
+      in[i] = e.inputs().get(i).type();
+    }
+    return kp.kernel(in, e.params(), e.outputs().get(0).type());
+  }
+
+  /** Whether fused kernels read {@code e}'s operand through its view instead of its result. */
+  private static boolean fusesAsView(Equation e) {
+    return e.primitive() instanceof KernelPrimitive kp && kp.fusesAsView();
+  }
 
   /**
    * A fused kernel of the plan: the backend-independent {@link KernelDescription} (its inputs
@@ -112,7 +125,7 @@ public final class Fusion {
       }
       Equation reduce = null;
       Equation root = e;
-      if (e.primitive() instanceof Reduce && trailing(e)) {
+      if (trailingReduction(e) != null) {
         Equation in = producer.get(e.inputs().get(0));
         Var v = e.inputs().get(0);
         if (in != null
@@ -146,10 +159,17 @@ public final class Fusion {
     return steps;
   }
 
-  private static boolean trailing(Equation reduce) {
-    int[] axes = reduce.params().ints("axes");
-    int n = reduce.inputs().get(0).type().ndim();
-    return axes.length > 0 && Arrays.equals(axes, Shapes.range(n - axes.length, n));
+  /**
+   * The primitive of {@code e} when it is a reduction over its operand's trailing axes, which a
+   * fused kernel can finish; otherwise null.
+   */
+  private static ReductionPrimitive trailingReduction(Equation e) {
+    if (!(e.primitive() instanceof ReductionPrimitive r)) {
+      return null;
+    }
+    int[] axes = r.reducedAxes(e.params());
+    int n = e.inputs().get(0).type().ndim();
+    return axes.length > 0 && Arrays.equals(axes, Shapes.range(n - axes.length, n)) ? r : null;
   }
 
   /** The group's equations (element-wise ones and absorbed broadcasts), in program order. */
@@ -166,7 +186,7 @@ public final class Fusion {
     while (changed) {
       changed = false;
       for (Equation m : new ArrayList<>(members)) {
-        if (m.primitive() == BroadcastInDim.BROADCAST_IN_DIM) {
+        if (fusesAsView(m)) {
           continue;
         }
         for (Var v : m.inputs()) {
@@ -180,7 +200,7 @@ public final class Fusion {
           }
           boolean elementwise =
               pe.primitive() instanceof ScalarPrimitive && Arrays.equals(v.type().shape(), shape);
-          if (elementwise || pe.primitive() == BroadcastInDim.BROADCAST_IN_DIM) {
+          if (elementwise || fusesAsView(pe)) {
             members.add(pe);
             changed = true;
           }
@@ -209,7 +229,7 @@ public final class Fusion {
     List<Input> inputs = new ArrayList<>();
     List<ScalarStep> temps = new ArrayList<>();
     for (Equation e : ordered) {
-      if (e.primitive() == BroadcastInDim.BROADCAST_IN_DIM) {
+      if (fusesAsView(e)) {
         continue;
       }
       List<String> operands = new ArrayList<>();
@@ -220,9 +240,9 @@ public final class Fusion {
           Equation pe = producer.get(v);
           Input in =
               pe != null && memberSet.contains(pe)
-                  ? new Input(pe.inputs().get(0), pe.params(), v.type())
+                  ? new Input(pe.inputs().get(0), pe, v.type())
                   : new Input(v, null, v.type());
-          String key = System.identityHashCode(in.source()) + "/" + in.broadcast();
+          String key = System.identityHashCode(in.source()) + "/" + viewKey(in);
           Integer k = inputIndex.get(key);
           if (k == null) {
             k = inputs.size();
@@ -241,7 +261,7 @@ public final class Fusion {
       temps.add(new ScalarStep(t, op, out.type().dtype(), operands, operandTypes));
     }
     Var rootOut = root.outputs().get(0);
-    int reduced = reduce == null ? 0 : reduce.params().ints("axes").length;
+    ReductionPrimitive reduction = reduce == null ? null : trailingReduction(reduce);
     List<DType> inputTypes = new ArrayList<>();
     List<View> views = new ArrayList<>();
     for (Input i : inputs) {
@@ -255,21 +275,23 @@ public final class Fusion {
             rootOut.type().dtype(),
             inputTypes,
             rootOut.type().shape(),
-            reduce == null ? null : ((Reduce) reduce.primitive()).monoid(),
-            reduced,
+            reduction == null ? null : reduction.monoid(),
+            reduction == null ? 0 : reduction.reducedAxes(reduce.params()).length,
             views);
     return new FusedStep(inputs, kernel, reduce == null ? rootOut : reduce.outputs().get(0));
   }
 
   /**
-   * How the kernel reads {@code in}: contiguously, or, through an absorbed broadcast, with the
-   * broadcast's own view (stride 0 along the dimensions it adds or stretches).
+   * How the kernel reads {@code in}: contiguously, or, through an absorbed equation, with the view
+   * of that equation's own kernel (a broadcast's: stride 0 along the dimensions it adds or
+   * stretches).
    */
   private static View view(Input in) {
-    if (in.broadcast() == null) {
-      return View.CONTIGUOUS;
-    }
-    return BroadcastInDim.BROADCAST_IN_DIM.view(
-        in.source().type().shape(), in.broadcast(), in.viewType().shape());
+    return in.view() == null ? View.CONTIGUOUS : kernelOf(in.view()).views().get(0);
+  }
+
+  /** Two inputs of one source read through equal views are one kernel input. */
+  private static String viewKey(Input in) {
+    return in.view() == null ? "null" : in.view().primitive().name() + in.view().params();
   }
 }

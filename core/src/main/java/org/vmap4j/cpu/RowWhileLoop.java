@@ -9,9 +9,9 @@ import org.vmap4j.TensorType;
 import org.vmap4j.ir.Equation;
 import org.vmap4j.ir.Program;
 import org.vmap4j.ir.Var;
+import org.vmap4j.kernel.KernelDescription;
+import org.vmap4j.kernel.KernelPrimitive;
 import org.vmap4j.kernel.ScalarPrimitive;
-import org.vmap4j.prim.BroadcastInDim;
-import org.vmap4j.prim.Reshape;
 
 /**
  * A batched while loop whose condition and body work on one number per example (a per-row solver:
@@ -23,10 +23,10 @@ import org.vmap4j.prim.Reshape;
  *
  * <p>Applies when every input, output and constant of both programs is 0-d and every equation is an
  * element-wise scalar operation (rendered by {@link JavaScalarOps}, as fused kernels are) or a 0-d
- * reshape or broadcast. The results are those of the array form: each row computes the same
- * operations on the same values in the same order. Rows advance {@link #LANES} at a time (a group
- * turns until its slowest row is done), which keeps the core busy where one row's dependent chain
- * would leave it waiting.
+ * primitive that passes its operand on ({@link #isIdentity}: a reshape, a broadcast). The results
+ * are those of the array form: each row computes the same operations on the same values in the same
+ * order. Rows advance {@link #LANES} at a time (a group turns until its slowest row is done), which
+ * keeps the core busy where one row's dependent chain would leave it waiting.
  */
 public final class RowWhileLoop {
   private RowWhileLoop() {}
@@ -61,14 +61,25 @@ public final class RowWhileLoop {
           return false;
         }
       }
-      boolean identity =
-          (e.primitive() == BroadcastInDim.BROADCAST_IN_DIM || e.primitive() == Reshape.RESHAPE)
-              && e.inputs().get(0).type().dtype() == e.outputs().get(0).type().dtype();
-      if (!identity && !(e.primitive() instanceof ScalarPrimitive)) {
+      if (!(e.primitive() instanceof ScalarPrimitive) && !isIdentity(e)) {
         return false;
       }
     }
     return true;
+  }
+
+  /**
+   * Whether {@code e} (0-d operand and result) passes its operand on unchanged: its primitive's
+   * kernel only moves elements ({@link KernelDescription#isCopy}: a 0-d broadcast, reshape,
+   * transpose or slice) and keeps the dtype.
+   */
+  private static boolean isIdentity(Equation e) {
+    if (!(e.primitive() instanceof KernelPrimitive kp) || e.inputs().size() != 1) {
+      return false;
+    }
+    TensorType in = e.inputs().get(0).type();
+    TensorType out = e.outputs().get(0).type();
+    return in.dtype() == out.dtype() && kp.kernel(new TensorType[] {in}, e.params(), out).isCopy();
   }
 
   /**

@@ -31,4 +31,14 @@ public interface SubProgramPrimitive extends Primitive {
   default CpuTensor[] evaluate(CpuTensor[] inputs, Params params, TensorType[] outputTypes) {
     return evaluate(inputs, params, outputTypes, ProgramRunner.INTERPRETED);
   }
+
+  /**
+   * {@code params} as a program read from untrusted bytes may run them, with at most {@code
+   * maxIterations} turns of a loop (ProgramLimits.withMaxLoopIterations): a loop whose length is
+   * known and longer throws an {@link IllegalArgumentException} naming both, one whose length is
+   * not gets the limit as its cap. Unchanged for a primitive that does not loop.
+   */
+  default Params boundedTo(long maxIterations, Params params) {
+    return params;
+  }
 }

@@ -18,9 +18,8 @@ import org.vmap4j.cpu.CpuTensor;
 import org.vmap4j.cpu.Storage;
 import org.vmap4j.interpreter.Params;
 import org.vmap4j.interpreter.Primitive;
+import org.vmap4j.interpreter.SubProgramPrimitive;
 import org.vmap4j.prim.Primitives;
-import org.vmap4j.prim.Scan;
-import org.vmap4j.prim.While;
 
 /**
  * Reads the body of a serialized program (see {@link ProgramSerializer} for the layout) from a byte
@@ -309,28 +308,16 @@ final class ProgramReader {
   }
 
   /**
-   * Bounds the turns of a loop: a scan's length is known and checked now; a while loop gets the
-   * limit as its iteration cap (the smaller of the client's and ours), enforced as it runs.
+   * Bounds the turns of a loop, as the loop primitive states ({@link
+   * SubProgramPrimitive#boundedTo}): a scan's length is known and checked now; a while loop gets
+   * the limit as its iteration cap (the smaller of the client's and ours), enforced as it runs.
    */
   private Params boundLoops(Primitive prim, Params params) {
-    long limit = limits.maxLoopIterations();
-    try {
-      if (prim == Scan.SCAN && params.integer("length") > limit) {
-        throw reject(
-            "scan of length "
-                + params.integer("length")
-                + " is longer than "
-                + limit
-                + ", the limit (ProgramLimits.withMaxLoopIterations)");
-      }
-      if (prim == While.WHILE) {
-        boolean capped = params.asMap().containsKey(While.MAX_ITERATIONS);
-        long cap = capped ? Math.min(params.longValue(While.MAX_ITERATIONS), limit) : limit;
-        return While.withoutRowPrograms(params).with(While.MAX_ITERATIONS, cap);
-      }
+    if (!(prim instanceof SubProgramPrimitive loop)) {
       return params;
-    } catch (RejectedProgramException e) {
-      throw e;
+    }
+    try {
+      return loop.boundedTo(limits.maxLoopIterations(), params);
     } catch (IllegalArgumentException e) {
       throw reject(e.getMessage(), e);
     }

@@ -151,6 +151,21 @@ public record KernelDescription(
     return chain;
   }
 
+  /**
+   * Whether this kernel only moves the elements of its one input: no scalar steps, no reduction, no
+   * index loads and no masks, so each output element is one input element (a broadcast, a
+   * transpose, a slice, a reshape). Such a kernel of a 0-d input with a 0-d output of the same
+   * dtype is the identity.
+   */
+  public boolean isCopy() {
+    return steps.isEmpty()
+        && result.equals("x0")
+        && inputTypes.size() == 1
+        && reduce == null
+        && indexInputs().isEmpty()
+        && !hasMasks();
+  }
+
   /** The index loads of every view, in input order. */
   public List<IndexLoad> indexLoads() {
     List<IndexLoad> out = new java.util.ArrayList<>();

@@ -56,6 +56,14 @@ public enum BroadcastInDim implements SingleResultPrimitive, KernelPrimitive {
   }
 
   /**
+   * Fused element-wise kernels read the operand through {@link #view} (stride 0 where it is new).
+   */
+  @Override
+  public boolean fusesAsView() {
+    return true;
+  }
+
+  /**
    * How a row-major operand of shape {@code in} is read over the result's shape {@code out}: its
    * own strides along {@code dims}, 0 along new dimensions and along size-1 dimensions stretched to
    * a larger size. Fusion reads broadcast inputs of fused kernels through the same view.

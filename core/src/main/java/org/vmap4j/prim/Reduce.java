@@ -12,15 +12,15 @@ import org.vmap4j.interpreter.Params;
 import org.vmap4j.interpreter.Shapes;
 import org.vmap4j.interpreter.SingleResultPrimitive;
 import org.vmap4j.kernel.KernelDescription;
-import org.vmap4j.kernel.KernelPrimitive;
 import org.vmap4j.kernel.Monoid;
+import org.vmap4j.kernel.ReductionPrimitive;
 import org.vmap4j.kernel.View;
 
 /**
  * Reductions over a set of axes (parameter {@code axes}: sorted, distinct, non-negative); the
  * reduced axes are removed from the shape.
  */
-public enum Reduce implements SingleResultPrimitive, KernelPrimitive {
+public enum Reduce implements SingleResultPrimitive, ReductionPrimitive {
   REDUCE_SUM(Monoid.SUM),
   REDUCE_MAX(Monoid.MAX),
   REDUCE_MIN(Monoid.MIN);
@@ -31,9 +31,14 @@ public enum Reduce implements SingleResultPrimitive, KernelPrimitive {
     this.monoid = monoid;
   }
 
-  /** How partial results combine (one definition for every backend's kernels). */
+  @Override
   public Monoid monoid() {
     return monoid;
+  }
+
+  @Override
+  public int[] reducedAxes(Params params) {
+    return params.ints("axes");
   }
 
   public static Params params(int... axes) {

@@ -68,6 +68,20 @@ public enum Scan implements SubProgramPrimitive {
         saveEvery);
   }
 
+  /** A scan's length is known: one longer than the limit is refused before it runs. */
+  @Override
+  public Params boundedTo(long maxIterations, Params params) {
+    if (params.integer("length") > maxIterations) {
+      throw new IllegalArgumentException(
+          "scan of length "
+              + params.integer("length")
+              + " is longer than "
+              + maxIterations
+              + ", the limit (ProgramLimits.withMaxLoopIterations)");
+    }
+    return params;
+  }
+
   private record Layout(int carry, int xs, int consts, int ys, int length, boolean reverse) {
     static Layout of(Params p) {
       Program body = p.program("body");

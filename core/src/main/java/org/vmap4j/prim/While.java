@@ -60,6 +60,17 @@ public enum While implements SubProgramPrimitive {
    */
   public static final String MAX_ITERATIONS = "max_iterations";
 
+  /**
+   * The limit becomes the loop's iteration cap (the smaller of the program's and the limit),
+   * enforced as it runs; the per-row programs are dropped ({@link #withoutRowPrograms}).
+   */
+  @Override
+  public Params boundedTo(long maxIterations, Params params) {
+    boolean capped = params.asMap().containsKey(MAX_ITERATIONS);
+    long cap = capped ? Math.min(params.longValue(MAX_ITERATIONS), maxIterations) : maxIterations;
+    return withoutRowPrograms(params).with(MAX_ITERATIONS, cap);
+  }
+
   /** {@code derived} with the iteration cap of {@code original}, if it has one. */
   private static Params sameCap(Params original, Params derived) {
     return original.asMap().containsKey(MAX_ITERATIONS)

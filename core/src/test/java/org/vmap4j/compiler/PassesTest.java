@@ -131,6 +131,16 @@ class PassesTest {
     assertThat(f.fusedKernelCount()).isEqualTo(2);
   }
 
+  /** A broadcast fuses as a view, so folding leaves it: the constant stays one number. */
+  @Test
+  void broadcastsOfConstantsAreLeftUnfolded() {
+    Program p = Func.trace((Tensor x) -> x.mul(3.0), X);
+    Program folded = ConstantFolding.run(p);
+    assertThat(folded.toString()).contains("broadcast_in_dim");
+    assertThat(folded.constValues()).hasSize(1);
+    assertThat(folded.constValues().get(0).ndim()).isZero();
+  }
+
   @Test
   void scalarConstantsStayScalarsInThePrintedProgram() {
     Program p = Func.trace((Tensor x) -> x.mul(3.0), X);

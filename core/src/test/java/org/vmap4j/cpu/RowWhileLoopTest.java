@@ -12,10 +12,13 @@ import org.vmap4j.Func;
 import org.vmap4j.InDims;
 import org.vmap4j.Tensor;
 import org.vmap4j.compiler.ProgramCompiler;
+import org.vmap4j.interpreter.Interpreters;
 import org.vmap4j.interpreter.Params;
 import org.vmap4j.ir.Equation;
 import org.vmap4j.ir.Program;
 import org.vmap4j.ir.ProgramSerializer;
+import org.vmap4j.prim.BroadcastInDim;
+import org.vmap4j.prim.Reshape;
 import org.vmap4j.prim.While;
 
 /**
@@ -127,6 +130,44 @@ class RowWhileLoopTest {
         ProgramCompiler.compile(back).run(List.of((CpuTensor) a, (CpuTensor) tol));
     for (int k = 0; k < 5; k++) {
       assertThat(got.get(k).toDoubleArray()).as("carry %d", k).containsExactly(want[k]);
+    }
+  }
+
+  /**
+   * 0-d reshapes and broadcasts pass their operand on: the primitives' kernels say they only move
+   * elements, so the per-row loop takes them as the identity, and its halvings match plain Java.
+   */
+  @Test
+  void zeroDimensionalReshapesAndBroadcastsPassTheirOperandOn() {
+    java.util.function.Function<Tensor, Tensor> halveBelowOne =
+        Func.vmap(
+            (Tensor x) ->
+                Func.whileLoop(
+                        (List<Tensor> s) -> s.get(0).gt(1.0),
+                        (List<Tensor> s) -> {
+                          Tensor b =
+                              Interpreters.bind1(
+                                  BroadcastInDim.BROADCAST_IN_DIM,
+                                  BroadcastInDim.params(new int[0], new int[0]),
+                                  s.get(0).mul(0.5));
+                          return List.of(
+                              Interpreters.bind1(Reshape.RESHAPE, Reshape.params(), b),
+                              s.get(1).add(Tensor.scalar(DType.I32, 1)));
+                        },
+                        List.of(x, Tensor.scalar(DType.I32, 0)))
+                    .get(0));
+    Tensor xs = Tensor.randomUniform(11, DType.F64, ROWS).mul(1000);
+    Program traced = Func.trace(halveBelowOne, xs);
+    assertThat(traced.toString()).contains("broadcast_in_dim").contains("reshape");
+    assertThat(rowLoops(traced)).isEqualTo(1);
+    double[] x = xs.toDoubleArray();
+    double[] got = Func.jit(halveBelowOne).apply(xs).toDoubleArray();
+    for (int i = 0; i < x.length; i++) {
+      double v = x[i];
+      while (v > 1.0) {
+        v *= 0.5;
+      }
+      assertThat(got[i]).as("row %d", i).isEqualTo(v);
     }
   }
 

@@ -177,13 +177,17 @@ class IndexMathTest {
           for (int i = 0; i < views.size(); i++) {
             Fusion.Input in = ((Fusion.FusedStep) k.source()).inputs().get(i);
             if (views.get(i).isContiguous()) {
-              assertThat(in.broadcast()).isNull();
+              assertThat(in.view()).isNull();
               continue;
             }
             CpuTensor src = random(in.source().type(), 4);
             CpuTensor view =
-                org.vmap4j.prim.BroadcastInDim.BROADCAST_IN_DIM.evaluate(
-                    new CpuTensor[] {src}, in.broadcast(), in.viewType());
+                in.view()
+                    .primitive()
+                    .evaluate(
+                        new CpuTensor[] {src},
+                        in.view().params(),
+                        new TensorType[] {in.viewType()})[0];
             double[] got =
                 strided(
                     k.source().kernel().shape(),
