@@ -83,16 +83,17 @@ public final class ElementwiseKernels {
       // many short rows (per-example vectors): one kernel call walks all of them
       return applyRows(steps, statements, expression, inputs, layout, base, broadcast, dtypes, out);
     }
-    String vector =
-        steps == null || !VectorKernels.ENABLED
+    ElementwiseLoop vector =
+        steps == null || !VectorKernels.ENABLED || outType.size() < VectorKernels.MIN_ELEMENTS
             ? null
-            : VectorKernels.loop(steps, expression, statements, dtypes, broadcast, outType.dtype());
+            : VectorKernels.compiledLoop(
+                steps, expression, statements, dtypes, broadcast, outType.dtype());
     ElementwiseLoop loop =
-        KernelCompiler.instance(
-            vector != null
-                ? vector
-                : source(statements, expression, dtypes, broadcast, outType.dtype()),
-            ElementwiseLoop.class);
+        vector != null
+            ? vector
+            : KernelCompiler.instance(
+                source(statements, expression, dtypes, broadcast, outType.dtype()),
+                ElementwiseLoop.class);
 
     int rowLength = layout.shape().length == 0 ? 1 : layout.shape()[layout.shape().length - 1];
     Object[] rowArrays = arrays.clone();
@@ -166,15 +167,16 @@ public final class ElementwiseKernels {
       arrays[i] = inputs[i].data();
       rowStrides[i] = layout.strides()[i][0];
     }
-    String vector =
-        steps == null || !VectorKernels.ENABLED
+    RowsLoop vector =
+        steps == null || !VectorKernels.ENABLED || out.type().size() < VectorKernels.MIN_ELEMENTS
             ? null
-            : VectorKernels.rows(steps, expression, statements, dtypes, broadcast, out.dtype());
-    String src =
+            : VectorKernels.compiledRows(
+                steps, expression, statements, dtypes, broadcast, out.dtype());
+    RowsLoop loop =
         vector != null
             ? vector
-            : rowsSource(statements, expression, dtypes, broadcast, out.dtype());
-    RowsLoop loop = KernelCompiler.instance(src, RowsLoop.class);
+            : KernelCompiler.instance(
+                rowsSource(statements, expression, dtypes, broadcast, out.dtype()), RowsLoop.class);
     int[] offsets = java.util.Arrays.copyOf(base, k);
     int cols = layout.shape()[1];
     Object data = out.data();

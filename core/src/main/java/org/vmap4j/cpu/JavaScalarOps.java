@@ -283,6 +283,7 @@ public final class JavaScalarOps {
     if (t != c.lanes()) {
       return null;
     }
+    c.replacesScalarCall();
     String d = t == DType.F32 ? c.toDoubles(x.get(0)) : x.get(0);
     String q = c.let(DType.F64, c.broadcast(1.0) + ".div(" + d + ".sqrt())");
     return t == DType.F32 ? c.toFloats(q) : q;
@@ -297,6 +298,7 @@ public final class JavaScalarOps {
     if (t != c.lanes() || in.get(1) != t) {
       return null;
     }
+    c.replacesScalarCall();
     String minusOne = t == DType.F32 ? "-1f" : "-1d";
     String two = t == DType.F32 ? "2f" : "2d";
     String reciprocal =
@@ -372,6 +374,7 @@ public final class JavaScalarOps {
    * exponent field. Lanes outside (-104, 89) and NaN take the scalar loop (Math.exp).
    */
   private static String expForFloats(VectorCode c, String x) {
+    c.replacesScalarCall();
     String d = c.toDoubles(x);
     String ops = VectorCode.OPS;
     c.require(d + ".compare(" + ops + "GT, -104d).and(" + d + ".compare(" + ops + "LT, 89d))");

@@ -27,6 +27,7 @@ public final class VectorCode {
   private final StringBuilder body = new StringBuilder();
   private final List<String> required = new ArrayList<>();
   private boolean widens;
+  private boolean replacesCall;
   private int temps;
 
   VectorCode(DType lanes) {
@@ -103,6 +104,21 @@ public final class VectorCode {
   public String toFloats(String d) {
     widens = true;
     return let(DType.F32, d + ".convertShape(" + OPS + "D2F, SF, 0)");
+  }
+
+  /**
+   * Marks that this operation's scalar form is one HotSpot does not vectorize by itself (a call:
+   * exp, erf, pow; a widening to double: F32 rsqrt). A kernel without one renders no vector loop:
+   * C2 already vectorizes the scalar loop of plain arithmetic, and a generated Vector API loop runs
+   * far slower than a scalar one until C2 has compiled it (the interpreter and C1 allocate a vector
+   * object per operation), which a small or rarely called kernel never repays.
+   */
+  public void replacesScalarCall() {
+    replacesCall = true;
+  }
+
+  boolean replacesCall() {
+    return replacesCall;
   }
 
   /** The species of {@code t}'s vectors in this kernel. */

@@ -41,6 +41,7 @@ final class VectorErf {
 
   /** The vector form: erf of the float vector {@code x}, written into {@code c}. */
   static String ofFloats(VectorCode c, String x) {
+    c.replacesScalarCall();
     String ops = VectorCode.OPS;
     String d = c.toDoubles(x);
     c.require(d + ".compare(" + ops + "EQ, " + d + ")"); // not NaN

@@ -4,7 +4,10 @@ import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import org.vmap4j.DType;
 import org.vmap4j.kernel.ScalarStep;
 
@@ -30,21 +33,98 @@ final class VectorKernels {
    * jdk.incubator.vector} ({@link Gemm#VECTOR_API}), and {@code -Dvmap4j.vectorElementwise=false}
    * has not turned it off (to measure the difference). Decided once.
    */
+  /**
+   * Kernels over fewer elements a call keep their scalar loop: a vector loop pays only once C2 has
+   * compiled it, and a long loop is compiled during its first calls (on-stack replacement).
+   */
+  static final int MIN_ELEMENTS = 4096;
+
   static final boolean ENABLED =
       Gemm.VECTOR_API && !"false".equals(System.getProperty("vmap4j.vectorElementwise"));
 
-  private static final String SCALAR_HEADER =
-      "private void scalar(Object[] in, int[] off, Object out, int outOff, int from, int to)";
+  /** A kernel's rendering: its graph, result, input dtypes and broadcasts, output dtype, form. */
+  private record Key(
+      List<ScalarStep> steps,
+      String result,
+      List<DType> dtypes,
+      List<Boolean> broadcast,
+      DType out,
+      boolean rows) {}
 
-  /** An {@link ElementwiseLoop} class body, or null when some step has no vector form. */
-  static String loop(
+  /**
+   * Compiled vector loops (or none, for a graph without vector forms) by rendering key, so a call
+   * neither renders nor hashes the source again (the source of a fused GELU is about 10k chars).
+   */
+  private static final Map<Key, Optional<Object>> COMPILED = new ConcurrentHashMap<>();
+
+  /** The compiled {@link #loop}, or null when the kernel has no vector rendering. */
+  static ElementwiseLoop compiledLoop(
       List<ScalarStep> steps,
       String result,
       String scalarStatements,
       DType[] dtypes,
       boolean[] broadcast,
       DType outType) {
-    Group g = group(steps, result, dtypes, outType);
+    return (ElementwiseLoop)
+        compiled(
+            new Key(steps, result, List.of(dtypes), booleans(broadcast), outType, false),
+            () -> loop(steps, result, scalarStatements, dtypes, broadcast, outType, false),
+            ElementwiseLoop.class);
+  }
+
+  /** The compiled {@link #rows} loop, or null when the kernel has no vector rendering. */
+  static ElementwiseKernels.RowsLoop compiledRows(
+      List<ScalarStep> steps,
+      String result,
+      String scalarStatements,
+      DType[] dtypes,
+      boolean[] broadcast,
+      DType outType) {
+    return (ElementwiseKernels.RowsLoop)
+        compiled(
+            new Key(steps, result, List.of(dtypes), booleans(broadcast), outType, true),
+            () -> rows(steps, result, scalarStatements, dtypes, broadcast, outType, false),
+            ElementwiseKernels.RowsLoop.class);
+  }
+
+  private static Object compiled(Key key, Supplier<String> source, Class<?> iface) {
+    return COMPILED
+        .computeIfAbsent(
+            key,
+            k -> Optional.ofNullable(source.get()).map(src -> KernelCompiler.instance(src, iface)))
+        .orElse(null);
+  }
+
+  /** How many kernels this JVM runs as vector loops (for tests and diagnostics). */
+  static long vectorLoopCount() {
+    return COMPILED.values().stream().filter(Optional::isPresent).count();
+  }
+
+  private static List<Boolean> booleans(boolean[] b) {
+    Boolean[] out = new Boolean[b.length];
+    for (int i = 0; i < b.length; i++) {
+      out[i] = b[i];
+    }
+    return List.of(out);
+  }
+
+  private static final String SCALAR_HEADER =
+      "private void scalar(Object[] in, int[] off, Object out, int outOff, int from, int to)";
+
+  /**
+   * An {@link ElementwiseLoop} class body, or null when some step has no vector form or (unless
+   * {@code evenWithoutCalls}, which tests use to check every form) no step replaces a scalar call
+   * ({@link VectorCode#replacesScalarCall}).
+   */
+  static String loop(
+      List<ScalarStep> steps,
+      String result,
+      String scalarStatements,
+      DType[] dtypes,
+      boolean[] broadcast,
+      DType outType,
+      boolean evenWithoutCalls) {
+    Group g = group(steps, result, dtypes, outType, evenWithoutCalls);
     if (g == null) {
       return null;
     }
@@ -88,8 +168,9 @@ final class VectorKernels {
       String scalarStatements,
       DType[] dtypes,
       boolean[] broadcast,
-      DType outType) {
-    Group g = group(steps, result, dtypes, outType);
+      DType outType,
+      boolean evenWithoutCalls) {
+    Group g = group(steps, result, dtypes, outType, evenWithoutCalls);
     if (g == null) {
       return null;
     }
@@ -135,7 +216,8 @@ final class VectorKernels {
   }
 
   /** The lane group's code, or null when the kernel has no vector rendering. */
-  private static Group group(List<ScalarStep> steps, String result, DType[] dtypes, DType out) {
+  private static Group group(
+      List<ScalarStep> steps, String result, DType[] dtypes, DType out, boolean evenWithoutCalls) {
     DType lanes = lanes(steps, dtypes, out);
     if (lanes == null) {
       return null;
@@ -161,7 +243,7 @@ final class VectorKernels {
       vectors.put(s.name(), name);
     }
     String r = vectors.get(result);
-    return r == null ? null : new Group(code, r, out);
+    return r == null || !(code.replacesCall() || evenWithoutCalls) ? null : new Group(code, r, out);
   }
 
   /**

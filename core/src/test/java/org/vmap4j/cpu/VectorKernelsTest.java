@@ -7,9 +7,12 @@ import static org.vmap4j.kernel.ScalarOp.*;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.function.Function;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.vmap4j.DType;
+import org.vmap4j.Func;
+import org.vmap4j.Tensor;
 import org.vmap4j.kernel.ScalarOp;
 import org.vmap4j.kernel.ScalarStep;
 import org.vmap4j.prim.ErrorFunction;
@@ -229,7 +232,7 @@ class VectorKernelsTest {
               ElementwiseKernels.RowsLoop.class);
       ElementwiseKernels.RowsLoop vector =
           KernelCompiler.instance(
-              VectorKernels.rows(steps, "t3", statements, dtypes, broadcast, t),
+              VectorKernels.rows(steps, "t3", statements, dtypes, broadcast, t, true),
               ElementwiseKernels.RowsLoop.class);
       for (int cols : new int[] {1, 5, 8, 13, 32, 40}) {
         int rows = 6;
@@ -259,7 +262,8 @@ class VectorKernelsTest {
                 "",
                 new DType[] {DType.F64},
                 new boolean[1],
-                DType.F64))
+                DType.F64,
+                true))
         .isNull();
     // nor has a kernel mixing F32 and F64
     assertThat(
@@ -269,7 +273,8 @@ class VectorKernelsTest {
                 "",
                 new DType[] {f},
                 new boolean[1],
-                DType.F64))
+                DType.F64,
+                true))
         .isNull();
     // nor tanh
     assertThat(
@@ -279,8 +284,53 @@ class VectorKernelsTest {
                 "",
                 new DType[] {f},
                 new boolean[1],
-                f))
+                f,
+                true))
         .isNull();
+    // plain arithmetic keeps the scalar loop, which C2 vectorizes by itself
+    assertThat(
+            VectorKernels.loop(
+                List.of(step("t0", ADD, f, List.of("x0", "x0"), List.of(f, f))),
+                "t0",
+                "",
+                new DType[] {f},
+                new boolean[1],
+                f,
+                false))
+        .isNull();
+    assertThat(
+            VectorKernels.loop(
+                List.of(step("t0", EXP, f, List.of("x0"), List.of(f))),
+                "t0",
+                "",
+                new DType[] {f},
+                new boolean[1],
+                f,
+                false))
+        .isNotNull();
+  }
+
+  @Test
+  void jittedGeluOverManyElementsRunsAVectorLoopWithinTheScalarBound() {
+    // GELU and its exp-bearing derivative term, F32 [64, 128]: enough elements for a vector loop
+    Function<Tensor, Tensor> gelu =
+        x -> x.mul(x.mul(0.70710677).erf().add(1)).mul(0.5).add(x.square().neg().exp());
+    Random rnd = new Random(9);
+    double[] xs = new double[64 * 128];
+    for (int i = 0; i < xs.length; i++) {
+      xs[i] = rnd.nextGaussian() * 3;
+    }
+    Tensor x = Tensor.of(xs).reshape(64, 128).astype(DType.F32);
+    long before = VectorKernels.vectorLoopCount();
+    float[] jitted = Func.jit(gelu).apply(x).toFloatArray();
+    assertThat(VectorKernels.vectorLoopCount()).isGreaterThan(before);
+    float[] eager = gelu.apply(x).toFloatArray(); // the scalar loops, one primitive at a time
+    float[] in = x.toFloatArray();
+    for (int i = 0; i < in.length; i++) {
+      assertThat(Math.abs(jitted[i] - eager[i]))
+          .as("gelu at %s", in[i])
+          .isLessThanOrEqualTo(4 * Math.ulp(1f) * (Math.abs(in[i]) + 1) + 2 * Math.ulp(eager[i]));
+    }
   }
 
   // ---- helpers
@@ -333,7 +383,7 @@ class VectorKernelsTest {
     }
     String source =
         vector
-            ? VectorKernels.loop(k.steps(), k.result(), statements, dtypes, broadcast, out)
+            ? VectorKernels.loop(k.steps(), k.result(), statements, dtypes, broadcast, out, true)
             : ElementwiseKernels.source(statements, k.result(), dtypes, broadcast, out);
     assertThat(source).as("a vector rendering of %s", k.steps()).isNotNull();
     ElementwiseLoop loop = KernelCompiler.instance(source, ElementwiseLoop.class);
