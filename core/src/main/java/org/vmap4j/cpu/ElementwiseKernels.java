@@ -168,7 +168,10 @@ public final class ElementwiseKernels {
       rowStrides[i] = layout.strides()[i][0];
     }
     RowsLoop vector =
-        steps == null || !VectorKernels.ENABLED || out.type().size() < VectorKernels.MIN_ELEMENTS
+        steps == null
+                || !VectorKernels.ENABLED
+                || out.type().size() < VectorKernels.MIN_ELEMENTS
+                || layout.shape()[1] < VectorKernels.MIN_ROW
             ? null
             : VectorKernels.compiledRows(
                 steps, expression, statements, dtypes, broadcast, out.dtype());

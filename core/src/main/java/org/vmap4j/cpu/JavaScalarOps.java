@@ -283,7 +283,6 @@ public final class JavaScalarOps {
     if (t != c.lanes()) {
       return null;
     }
-    c.replacesScalarCall();
     String d = t == DType.F32 ? c.toDoubles(x.get(0)) : x.get(0);
     String q = c.let(DType.F64, c.broadcast(1.0) + ".div(" + d + ".sqrt())");
     return t == DType.F32 ? c.toFloats(q) : q;
@@ -298,7 +297,6 @@ public final class JavaScalarOps {
     if (t != c.lanes() || in.get(1) != t) {
       return null;
     }
-    c.replacesScalarCall();
     String minusOne = t == DType.F32 ? "-1f" : "-1d";
     String two = t == DType.F32 ? "2f" : "2d";
     String reciprocal =

@@ -107,11 +107,13 @@ public final class VectorCode {
   }
 
   /**
-   * Marks that this operation's scalar form is one HotSpot does not vectorize by itself (a call:
-   * exp, erf, pow; a widening to double: F32 rsqrt). A kernel without one renders no vector loop:
-   * C2 already vectorizes the scalar loop of plain arithmetic, and a generated Vector API loop runs
+   * Marks that this operation's scalar form is a call HotSpot does not vectorize and that costs
+   * enough to repay a vector loop (exp, erf). A kernel without one renders no vector loop: C2
+   * already vectorizes the scalar loop of plain arithmetic, and a generated Vector API loop runs
    * far slower than a scalar one until C2 has compiled it (the interpreter and C1 allocate a vector
-   * object per operation), which a small or rarely called kernel never repays.
+   * object per operation). Measured on the CNN: kernels whose only such step was a pow or an F32
+   * rsqrt made its rows 5-30% slower as vector loops (docs/performance.md, "Vector API element-wise
+   * kernels"), so those forms exist (and are tested) but do not make a kernel vector on their own.
    */
   public void replacesScalarCall() {
     replacesCall = true;
@@ -129,6 +131,11 @@ public final class VectorCode {
   /** Whether some operation widened floats to doubles (then floats use the matching shape). */
   boolean widens() {
     return widens;
+  }
+
+  /** How many temporaries the group declares so far (a measure of its bytecode). */
+  int temporaries() {
+    return temps;
   }
 
   String body() {

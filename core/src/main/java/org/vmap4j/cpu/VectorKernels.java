@@ -18,7 +18,9 @@ import org.vmap4j.kernel.ScalarStep;
  * argument, a power other than -1 or 2) by the kernel's scalar loop. HotSpot vectorizes the scalar
  * loops of plain arithmetic by itself, but not calls (exp, erf) or the float-to-double widening the
  * F32 transcendentals need; those are what this renders (docs/performance.md, "Vector API
- * element-wise kernels").
+ * element-wise kernels"), for kernels that have one (an F32 exp or erf: F64 has forms for the
+ * arithmetic, tested, but none that makes a kernel vector) and are long enough to repay C2's
+ * compile ({@link #MIN_ELEMENTS}, {@link #MIN_ROW}, {@link #MAX_TEMPORARIES}).
  *
  * <p>The result is the scalar kernel's, lane for lane, except where a row's vector form states a
  * bound (F32 erf: within 1 ulp of {@code (float) erf(x)}, as the scalar form). A kernel with an
@@ -38,6 +40,19 @@ final class VectorKernels {
    * compiled it, and a long loop is compiled during its first calls (on-stack replacement).
    */
   static final int MIN_ELEMENTS = 4096;
+
+  /**
+   * A group with more temporaries keeps the scalar loop: HotSpot does not compile a method of more
+   * than 8000 bytes of bytecode (about 40 bytes a vector statement), and a Vector API loop left to
+   * the interpreter allocates an object per operation.
+   */
+  static final int MAX_TEMPORARIES = 150;
+
+  /**
+   * Rows shorter than this many elements keep the scalar loop: a row of a few lanes is mostly tail
+   * (measured: the 10-class softmax rows of an MLP's loss ran slower as vectors).
+   */
+  static final int MIN_ROW = 32;
 
   static final boolean ENABLED =
       Gemm.VECTOR_API && !"false".equals(System.getProperty("vmap4j.vectorElementwise"));
@@ -243,7 +258,12 @@ final class VectorKernels {
       vectors.put(s.name(), name);
     }
     String r = vectors.get(result);
-    return r == null || !(code.replacesCall() || evenWithoutCalls) ? null : new Group(code, r, out);
+    if (r == null
+        || !(code.replacesCall() || evenWithoutCalls)
+        || code.temporaries() > MAX_TEMPORARIES) {
+      return null;
+    }
+    return new Group(code, r, out);
   }
 
   /**
