@@ -240,7 +240,8 @@ public final class Executable
     TensorType outType = f.output().type();
     KernelDescription k = f.kernel();
     if (k.reduce() == null) {
-      return ElementwiseKernels.apply(javaStatements.get(f), k.result(), views, outType);
+      return ElementwiseKernels.applyFused(
+          k.steps(), javaStatements.get(f), k.result(), views, outType);
     }
     return FusedReductions.apply(
         javaStatements.get(f),

@@ -1,7 +1,9 @@
 package org.vmap4j.cpu;
 
+import java.util.List;
 import org.vmap4j.DType;
 import org.vmap4j.TensorType;
+import org.vmap4j.kernel.ScalarStep;
 
 /**
  * Runs an element-wise expression over tensors of one shape. The expression is Java source over the
@@ -24,6 +26,29 @@ public final class ElementwiseKernels {
    */
   public static CpuTensor apply(
       String statements, String expression, CpuTensor[] inputs, TensorType outType) {
+    return apply(null, statements, expression, inputs, outType);
+  }
+
+  /**
+   * As {@link #apply(String, String, CpuTensor[], TensorType)} for a fused kernel whose graph is
+   * {@code steps} (rendered as {@code statements}) and result {@code result}: where the graph has
+   * Vector API forms for every step, it runs as a vector loop ({@link VectorKernels}).
+   */
+  public static CpuTensor applyFused(
+      List<ScalarStep> steps,
+      String statements,
+      String result,
+      CpuTensor[] inputs,
+      TensorType outType) {
+    return apply(steps, statements, result, inputs, outType);
+  }
+
+  private static CpuTensor apply(
+      List<ScalarStep> steps,
+      String statements,
+      String expression,
+      CpuTensor[] inputs,
+      TensorType outType) {
     // the loops below write every element of the row-major result
     CpuTensor out = CpuTensor.allocateForOverwrite(outType);
     if (outType.size() == 0) {
@@ -56,12 +81,19 @@ public final class ElementwiseKernels {
     }
     if (layout.shape().length == 2 && !anyGather) {
       // many short rows (per-example vectors): one kernel call walks all of them
-      return applyRows(statements, expression, inputs, layout, base, broadcast, dtypes, out);
+      return applyRows(steps, statements, expression, inputs, layout, base, broadcast, dtypes, out);
     }
+    ElementwiseLoop vector =
+        steps == null || !VectorKernels.ENABLED || outType.size() < VectorKernels.MIN_ELEMENTS
+            ? null
+            : VectorKernels.compiledLoop(
+                steps, expression, statements, dtypes, broadcast, outType.dtype());
     ElementwiseLoop loop =
-        KernelCompiler.instance(
-            source(statements, expression, dtypes, broadcast, outType.dtype()),
-            ElementwiseLoop.class);
+        vector != null
+            ? vector
+            : KernelCompiler.instance(
+                source(statements, expression, dtypes, broadcast, outType.dtype()),
+                ElementwiseLoop.class);
 
     int rowLength = layout.shape().length == 0 ? 1 : layout.shape()[layout.shape().length - 1];
     Object[] rowArrays = arrays.clone();
@@ -119,6 +151,7 @@ public final class ElementwiseKernels {
   }
 
   private static CpuTensor applyRows(
+      List<ScalarStep> steps,
       String statements,
       String expression,
       CpuTensor[] inputs,
@@ -134,8 +167,19 @@ public final class ElementwiseKernels {
       arrays[i] = inputs[i].data();
       rowStrides[i] = layout.strides()[i][0];
     }
-    String src = rowsSource(statements, expression, dtypes, broadcast, out.dtype());
-    RowsLoop loop = KernelCompiler.instance(src, RowsLoop.class);
+    RowsLoop vector =
+        steps == null
+                || !VectorKernels.ENABLED
+                || out.type().size() < VectorKernels.MIN_ELEMENTS
+                || layout.shape()[1] < VectorKernels.MIN_ROW
+            ? null
+            : VectorKernels.compiledRows(
+                steps, expression, statements, dtypes, broadcast, out.dtype());
+    RowsLoop loop =
+        vector != null
+            ? vector
+            : KernelCompiler.instance(
+                rowsSource(statements, expression, dtypes, broadcast, out.dtype()), RowsLoop.class);
     int[] offsets = java.util.Arrays.copyOf(base, k);
     int cols = layout.shape()[1];
     Object data = out.data();
@@ -146,7 +190,7 @@ public final class ElementwiseKernels {
     return out;
   }
 
-  private static String rowsSource(
+  static String rowsSource(
       String statements, String expression, DType[] dtypes, boolean[] broadcast, DType outType) {
     StringBuilder sb = new StringBuilder();
     sb.append(
@@ -182,8 +226,33 @@ public final class ElementwiseKernels {
 
   static String source(
       String statements, String expression, DType[] dtypes, boolean[] broadcast, DType outType) {
+    return scalarLoop(
+        "public void run(Object[] in, int[] off, Object out, int outOff, int n)",
+        "0",
+        "n",
+        statements,
+        expression,
+        dtypes,
+        broadcast,
+        outType);
+  }
+
+  /**
+   * A method {@code header} (with parameters {@code in, off, out, outOff} as {@link
+   * ElementwiseLoop#run}) computing elements {@code [from, to)} one at a time: the scalar kernel,
+   * and the tail of a vector one.
+   */
+  static String scalarLoop(
+      String header,
+      String from,
+      String to,
+      String statements,
+      String expression,
+      DType[] dtypes,
+      boolean[] broadcast,
+      DType outType) {
     StringBuilder sb = new StringBuilder();
-    sb.append("public void run(Object[] in, int[] off, Object out, int outOff, int n) {\n");
+    sb.append(header).append(" {\n");
     StringBuilder perElement = new StringBuilder();
     for (int i = 0; i < dtypes.length; i++) {
       String t = Storage.javaType(dtypes[i]);
@@ -197,7 +266,7 @@ public final class ElementwiseKernels {
     }
     String ot = Storage.javaType(outType);
     sb.append(String.format("  final %s[] y = (%s[]) out;%n", ot, ot));
-    sb.append("  for (int i = 0; i < n; i++) {\n");
+    sb.append("  for (int i = ").append(from).append("; i < ").append(to).append("; i++) {\n");
     sb.append(perElement);
     sb.append(statements);
     sb.append("    y[outOff + i] = ").append(expression).append(";\n");

@@ -25,13 +25,48 @@ public final class JavaScalarOps {
   @FunctionalInterface
   public interface Row {
     String render(DType out, List<DType> operandTypes, List<String> x);
+
+    /**
+     * The operation's Vector API form ({@link VectorKernels}), or null when it has none: a kernel
+     * using it then runs its scalar loop.
+     */
+    default VectorRow vector() {
+      return null;
+    }
+  }
+
+  /**
+   * The Vector API form of a row: the expression of the result vector (a {@code FloatVector} or
+   * {@code DoubleVector} of the kernel's lanes, a {@code VectorMask} for BOOL) over the operands'
+   * vectors {@code x}, with any statements it needs written to {@code code}; or null when the form
+   * does not cover these dtypes. A vector form computes each lane exactly as the scalar form does
+   * (bit for bit), except where its row's comment states a bound.
+   */
+  @FunctionalInterface
+  public interface VectorRow {
+    String render(VectorCode code, DType out, List<DType> operandTypes, List<String> x);
+  }
+
+  /** {@code scalar} with its Vector API form {@code vector}. */
+  private static Row vectorized(Row scalar, VectorRow vector) {
+    return new Row() {
+      @Override
+      public String render(DType out, List<DType> operandTypes, List<String> x) {
+        return scalar.render(out, operandTypes, x);
+      }
+
+      @Override
+      public VectorRow vector() {
+        return vector;
+      }
+    };
   }
 
   /** Every scalar operation has a row: the CPU runs whatever the GPU does not. */
   public static final ScalarOpTable<Row> TABLE =
       ScalarOpTable.<Row>builder("cpu")
-          .add(NEG, (t, in, x) -> "(-" + x.get(0) + ")")
-          .add(ABS, (t, in, x) -> "Math.abs(" + x.get(0) + ")")
+          .add(NEG, vectorized((t, in, x) -> "(-" + x.get(0) + ")", lanewise("neg")))
+          .add(ABS, vectorized((t, in, x) -> "Math.abs(" + x.get(0) + ")", lanewise("abs")))
           .add(
               SIGN,
               (t, in, x) ->
@@ -42,11 +77,13 @@ public final class JavaScalarOps {
                   })
           .add(
               EXP,
-              (t, in, x) ->
-                  t == DType.F32
-                      // Math.exp's double precision is more than a float keeps (expForFloat)
-                      ? "(float) org.vmap4j.cpu.JavaScalarOps.expForFloat(" + x.get(0) + ")"
-                      : "Math.exp(" + x.get(0) + ")")
+              vectorized(
+                  (t, in, x) ->
+                      t == DType.F32
+                          // Math.exp's double precision is more than a float keeps (expForFloat)
+                          ? "(float) org.vmap4j.cpu.JavaScalarOps.expForFloat(" + x.get(0) + ")"
+                          : "Math.exp(" + x.get(0) + ")",
+                  (c, t, in, x) -> t == DType.F32 ? expForFloats(c, x.get(0)) : null))
           .add(LOG, math(x -> "Math.log(" + x.get(0) + ")"))
           .add(LOG1P, math(x -> "Math.log1p(" + x.get(0) + ")"))
           .add(EXPM1, math(x -> "Math.expm1(" + x.get(0) + ")"))
@@ -54,32 +91,51 @@ public final class JavaScalarOps {
           .add(COS, math(x -> "Math.cos(" + x.get(0) + ")"))
           .add(TANH, math(x -> "Math.tanh(" + x.get(0) + ")"))
           .add(LOGISTIC, math(x -> "1.0 / (1.0 + Math.exp(-" + x.get(0) + "))"))
-          .add(SQRT, math(x -> "Math.sqrt(" + x.get(0) + ")"))
-          .add(RSQRT, math(x -> "1.0 / Math.sqrt(" + x.get(0) + ")"))
+          // a float square root is correctly rounded, as the double one narrowed (53 >= 2*24 + 2)
+          .add(SQRT, vectorized(math(x -> "Math.sqrt(" + x.get(0) + ")"), lanewise("sqrt")))
+          .add(
+              RSQRT,
+              vectorized(
+                  math(x -> "1.0 / Math.sqrt(" + x.get(0) + ")"), JavaScalarOps::rsqrtVector))
           .add(
               ERF,
-              (t, in, x) ->
-                  t == DType.F32
-                      // a float result needs half the terms (ErrorFunction.erfForFloat)
-                      ? "(float) org.vmap4j.prim.ErrorFunction.erfForFloat(" + x.get(0) + ")"
-                      : "org.vmap4j.prim.ErrorFunction.erf(" + x.get(0) + ")")
-          .add(ADD, infix("+"))
-          .add(SUB, infix("-"))
-          .add(MUL, infix("*"))
-          .add(DIV, infix("/"))
+              vectorized(
+                  (t, in, x) ->
+                      t == DType.F32
+                          // a float result needs half the terms (ErrorFunction.erfForFloat)
+                          ? "(float) org.vmap4j.prim.ErrorFunction.erfForFloat(" + x.get(0) + ")"
+                          : "org.vmap4j.prim.ErrorFunction.erf(" + x.get(0) + ")",
+                  // within 1 ulp of (float) erf(x), as erfForFloat (VectorErf)
+                  (c, t, in, x) -> t == DType.F32 ? VectorErf.ofFloats(c, x.get(0)) : null))
+          .add(ADD, vectorized(infix("+"), lanewise("add")))
+          .add(SUB, vectorized(infix("-"), lanewise("sub")))
+          .add(MUL, vectorized(infix("*"), lanewise("mul")))
+          .add(DIV, vectorized(infix("/"), lanewise("div")))
           .add(
               POW,
-              math(x -> "org.vmap4j.cpu.JavaScalarOps.pow(" + x.get(0) + ", " + x.get(1) + ")"))
-          .add(MAX, (t, in, x) -> "Math.max(" + x.get(0) + ", " + x.get(1) + ")")
-          .add(MIN, (t, in, x) -> "Math.min(" + x.get(0) + ", " + x.get(1) + ")")
-          .add(LT, infix("<"))
-          .add(LE, infix("<="))
-          .add(GT, infix(">"))
-          .add(GE, infix(">="))
-          .add(EQ, infix("=="))
-          .add(NE, infix("!="))
-          .add(SELECT, JavaScalarOps::select)
-          .add(CONVERT, (t, in, x) -> convert(in.get(0), t, x.get(0)))
+              vectorized(
+                  math(x -> "org.vmap4j.cpu.JavaScalarOps.pow(" + x.get(0) + ", " + x.get(1) + ")"),
+                  JavaScalarOps::powVector))
+          // the Vector API's max and min are Math.max and Math.min, NaN and signed zeros included
+          .add(
+              MAX,
+              vectorized(
+                  (t, in, x) -> "Math.max(" + x.get(0) + ", " + x.get(1) + ")", lanewise("max")))
+          .add(
+              MIN,
+              vectorized(
+                  (t, in, x) -> "Math.min(" + x.get(0) + ", " + x.get(1) + ")", lanewise("min")))
+          .add(LT, vectorized(infix("<"), compare("LT")))
+          .add(LE, vectorized(infix("<="), compare("LE")))
+          .add(GT, vectorized(infix(">"), compare("GT")))
+          .add(GE, vectorized(infix(">="), compare("GE")))
+          .add(EQ, vectorized(infix("=="), compare("EQ")))
+          .add(NE, vectorized(infix("!="), compare("NE")))
+          .add(SELECT, vectorized(JavaScalarOps::select, JavaScalarOps::selectVector))
+          .add(
+              CONVERT,
+              vectorized(
+                  (t, in, x) -> convert(in.get(0), t, x.get(0)), JavaScalarOps::convertVector))
           .build();
 
   /** The Java expression of {@code op} over {@code operands} (of {@code operandTypes}). */
@@ -180,6 +236,84 @@ public final class JavaScalarOps {
     return "((" + Storage.javaType(to) + ") " + x + ")";
   }
 
+  /**
+   * {@code x0.method(x1, ...)}: a lane-wise Vector API operation on operands and result of the
+   * kernel's floating-point lane type, exact as the Java operator or Math method of the scalar row.
+   */
+  private static VectorRow lanewise(String method) {
+    return (c, t, in, x) -> {
+      if (t != c.lanes() || !in.stream().allMatch(d -> d == t)) {
+        return null;
+      }
+      return x.get(0) + "." + method + "(" + String.join(", ", x.subList(1, x.size())) + ")";
+    };
+  }
+
+  /** A comparison of two floating-point vectors, to a mask (Java's: false with NaN but for NE). */
+  private static VectorRow compare(String operator) {
+    return (c, t, in, x) ->
+        in.get(0) == c.lanes() && in.get(1) == c.lanes()
+            ? x.get(0) + ".compare(" + VectorCode.OPS + operator + ", " + x.get(1) + ")"
+            : null;
+  }
+
+  /** {@code x0 ? x1 : x2} by lanes: the chosen lane's bits, as the scalar {@link #select}. */
+  private static String selectVector(VectorCode c, DType t, List<DType> in, List<String> x) {
+    return t == c.lanes() ? x.get(2) + ".blend(" + x.get(1) + ", " + x.get(0) + ")" : null;
+  }
+
+  /** BOOL to 0 or 1 of the kernel's lanes, or no conversion; others have no vector form. */
+  private static String convertVector(VectorCode c, DType t, List<DType> in, List<String> x) {
+    if (in.get(0) == t) {
+      return x.get(0);
+    }
+    if (in.get(0) == DType.BOOL && t == c.lanes()) {
+      String one = t == DType.F32 ? "1f" : "1d";
+      String zero = t == DType.F32 ? "0f" : "0d";
+      return c.broadcast(t, zero) + ".blend(" + c.broadcast(t, one) + ", " + x.get(0) + ")";
+    }
+    return null;
+  }
+
+  /**
+   * {@code 1 / sqrt(x)}. F32 widens to doubles and narrows the quotient once, as the scalar row; a
+   * float square root and division would round twice.
+   */
+  private static String rsqrtVector(VectorCode c, DType t, List<DType> in, List<String> x) {
+    if (t != c.lanes()) {
+      return null;
+    }
+    String d = t == DType.F32 ? c.toDoubles(x.get(0)) : x.get(0);
+    String q = c.let(DType.F64, c.broadcast(1.0) + ".div(" + d + ".sqrt())");
+    return t == DType.F32 ? c.toFloats(q) : q;
+  }
+
+  /**
+   * {@link #pow} by lanes, for the exponents -1 and 2 only (autodiff's): {@code 1/x} and {@code
+   * x*x} in the lane type are what the scalar row's double computation rounds to (one correctly
+   * rounded operation each). A group with another exponent runs the scalar loop.
+   */
+  private static String powVector(VectorCode c, DType t, List<DType> in, List<String> x) {
+    if (t != c.lanes() || in.get(1) != t) {
+      return null;
+    }
+    String minusOne = t == DType.F32 ? "-1f" : "-1d";
+    String two = t == DType.F32 ? "2f" : "2d";
+    String reciprocal =
+        c.let(DType.BOOL, x.get(1) + ".compare(" + VectorCode.OPS + "EQ, " + minusOne + ")");
+    String square = c.let(DType.BOOL, x.get(1) + ".compare(" + VectorCode.OPS + "EQ, " + two + ")");
+    c.require(reciprocal + ".or(" + square + ")");
+    String one = c.broadcast(t, t == DType.F32 ? "1f" : "1d");
+    return c.cast(t, x.get(0) + ".mul(" + x.get(0) + ")")
+        + ".blend("
+        + one
+        + ".div("
+        + x.get(0)
+        + "), "
+        + reciprocal
+        + ")";
+  }
+
   private static Row infix(String operator) {
     return (t, in, x) -> "(" + x.get(0) + " " + operator + " " + x.get(1) + ")";
   }
@@ -228,6 +362,37 @@ public final class JavaScalarOps {
       p = p * r + EXP_TAYLOR[k];
     }
     return p * Double.longBitsToDouble((long) (n + 1023) << 52);
+  }
+
+  /**
+   * {@link #expForFloat} by lanes, bit for bit: the float vector {@code x} widened to doubles, the
+   * same reduction and Horner steps (multiply, then add: no fused multiply-add), narrowed back.
+   * {@code rint} is adding and subtracting 1.5·2^52, which rounds to the nearest even integer as
+   * rint does for |x log2 e| &lt; 2^51; 2^n is the bits of {@code n + 1023 + 2^52} shifted into the
+   * exponent field. Lanes outside (-104, 89) and NaN take the scalar loop (Math.exp).
+   */
+  private static String expForFloats(VectorCode c, String x) {
+    c.replacesScalarCall();
+    String d = c.toDoubles(x);
+    String ops = VectorCode.OPS;
+    c.require(d + ".compare(" + ops + "GT, -104d).and(" + d + ".compare(" + ops + "LT, 89d))");
+    String scaled = c.let(DType.F64, d + ".mul(" + LOG2_E + "d)");
+    String n = c.let(DType.F64, c.cast(DType.F64, scaled + ".add(0x1.8p52d)") + ".sub(0x1.8p52d)");
+    String r = c.let(DType.F64, d + ".sub(" + c.cast(DType.F64, n + ".mul(" + LN_2 + "d)") + ")");
+    String p = c.broadcast(EXP_TAYLOR[8]);
+    for (int k = 7; k >= 0; k--) {
+      p =
+          c.let(
+              DType.F64, c.cast(DType.F64, p + ".mul(" + r + ")") + ".add(" + EXP_TAYLOR[k] + "d)");
+    }
+    String scale =
+        c.let(
+            DType.F64,
+            c.cast(DType.F64, n + ".add(" + (0x1p52 + 1023) + "d)")
+                + ".reinterpretAsLongs().lanewise("
+                + ops
+                + "LSHL, 52L).reinterpretAsDoubles()");
+    return c.toFloats(c.let(DType.F64, p + ".mul(" + scale + ")"));
   }
 
   /**
