@@ -104,6 +104,11 @@ public final class CpuTensor extends Tensor {
 
   /** This tensor, or a row-major copy of it when it is a non-contiguous view. */
   public CpuTensor contiguous() {
+    // row-major strides, the common case, are tested directly: isContiguous() merges dimensions,
+    // which costs more than a small eager gather or pad (the kernel renderers call this per call)
+    if (Arrays.equals(strides, Shapes.contiguousStrides(shape))) {
+      return this;
+    }
     if (isContiguous()) {
       return offset == 0 && Storage.length(data) == type.size()
           ? this

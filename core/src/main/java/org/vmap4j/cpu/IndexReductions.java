@@ -4,7 +4,6 @@ import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import org.vmap4j.DType;
 import org.vmap4j.TensorType;
-import org.vmap4j.interpreter.Shapes;
 import org.vmap4j.kernel.IndexMonoid;
 import org.vmap4j.kernel.IndexReduction;
 import org.vmap4j.kernel.KernelDescription;
@@ -71,9 +70,7 @@ public final class IndexReductions {
 
   /** The values as a view of input {@code x} (made row-major first if it is not). */
   private static CpuTensor view(CpuTensor x, int[] shape, View view) {
-    if (!java.util.Arrays.equals(x.strides(), Shapes.contiguousStrides(x.shape()))) {
-      x = x.contiguous();
-    }
+    x = x.contiguous();
     return x.view(shape, view.strides(), x.offset() + view.offset());
   }
 

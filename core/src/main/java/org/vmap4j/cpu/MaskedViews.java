@@ -112,8 +112,7 @@ final class MaskedViews {
 
   /** The input's elements a view reads inside its mask, as a tensor of the mask's counts. */
   private static CpuTensor source(CpuTensor in, View v, Mask m) {
-    CpuTensor c =
-        Arrays.equals(in.strides(), Shapes.contiguousStrides(in.shape())) ? in : in.contiguous();
+    CpuTensor c = in.contiguous();
     return c.view(m.count(), v.strides(), c.offset() + v.offset());
   }
 

@@ -1,6 +1,5 @@
 package org.vmap4j.cpu;
 
-import java.util.Arrays;
 import java.util.List;
 import org.vmap4j.DType;
 import org.vmap4j.TensorType;
@@ -109,10 +108,7 @@ public final class ScatterKernels {
     public CpuTensor run(CpuTensor[] inputs) {
       CpuTensor[] in = new CpuTensor[inputs.length];
       for (int i = 0; i < in.length; i++) {
-        in[i] =
-            Arrays.equals(inputs[i].strides(), Shapes.contiguousStrides(inputs[i].shape()))
-                ? inputs[i]
-                : inputs[i].contiguous();
+        in[i] = inputs[i].contiguous();
       }
       for (IndexLoad l : loads) {
         ViewKernels.checkIndices(l, in[l.input()]);

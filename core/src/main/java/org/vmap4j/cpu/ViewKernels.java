@@ -1,7 +1,6 @@
 package org.vmap4j.cpu;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -109,12 +108,7 @@ public final class ViewKernels {
       }
       CpuTensor[] in = new CpuTensor[inputs.length];
       for (int i = 0; i < in.length; i++) {
-        // row-major strides are the common case; CpuTensor.contiguous() decides it by merging
-        // dimensions, which costs more than a small gather
-        in[i] =
-            Arrays.equals(inputs[i].strides(), Shapes.contiguousStrides(inputs[i].shape()))
-                ? inputs[i]
-                : inputs[i].contiguous();
+        in[i] = inputs[i].contiguous();
       }
       for (View v : k.views()) {
         for (IndexLoad l : v.indexLoads()) {
