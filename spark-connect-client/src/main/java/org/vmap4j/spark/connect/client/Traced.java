@@ -7,9 +7,9 @@ import org.vmap4j.DType;
 import org.vmap4j.Tensor;
 import org.vmap4j.Tree;
 import org.vmap4j.TreeDef;
+import org.vmap4j.backend.ArgumentListCalls;
 import org.vmap4j.ir.ProgramSerializer;
 import org.vmap4j.remote.RemoteCall;
-import org.vmap4j.transforms.Staging;
 
 /**
  * Traces a per-example function on the client into the program a {@link RemoteCall} carries: inputs
@@ -41,10 +41,12 @@ final class Traced {
     @SuppressWarnings("unchecked")
     Function<Object[], Object> wrapper =
         a -> bind.apply(constants == null ? null : a[0], (List<Tensor>) a[1]);
-    Staging.Traced traced =
-        Staging.trace(wrapper, new Object[] {fixed, new ArrayList<>(examples)}, "vmapUdf");
+    ArgumentListCalls.Traced traced =
+        ArgumentListCalls.trace(
+            wrapper, new Object[] {fixed, new ArrayList<>(examples)}, "vmapUdf");
     List<Tensor> leaves = Tree.leaves(fixed);
-    Staging.Traced values = Staging.trace(a -> leaves, new Object[0], "constants");
+    ArgumentListCalls.Traced values =
+        ArgumentListCalls.trace(a -> leaves, new Object[0], "constants");
     return new Result(
         ProgramSerializer.toBytes(traced.program()),
         ProgramSerializer.toBytes(values.program()),
