@@ -14,7 +14,7 @@ import java.util.function.Supplier;
 import org.vmap4j.DType;
 import org.vmap4j.InDims;
 import org.vmap4j.Tensor;
-import org.vmap4j.cpu.Parallelism;
+import org.vmap4j.backend.ArgumentListCalls;
 
 /**
  * The seed's cases at the peer benchmark's sizes, eager and through {@code jit}: median wall times
@@ -58,8 +58,8 @@ final class JitTimings {
   private static void report(
       PrintStream out, String name, Supplier<Tensor> eager, Supplier<Tensor> compiled) {
     // one thread, as the peer figures in docs/performance.md
-    double eagerMs = Parallelism.withThreads(1, () -> medianMillis(eager));
-    double compiledMs = Parallelism.withThreads(1, () -> medianMillis(compiled));
+    double eagerMs = ArgumentListCalls.withThreads(1, () -> medianMillis(eager));
+    double compiledMs = ArgumentListCalls.withThreads(1, () -> medianMillis(compiled));
     double diff = eager.get().sub(compiled.get()).abs().max().item();
     out.printf(
         "   %-36s eager %8.3f ms   jit %8.3f ms   max abs difference %.2g%n",
