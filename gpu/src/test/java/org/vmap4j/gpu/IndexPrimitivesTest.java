@@ -33,38 +33,39 @@ import org.vmap4j.prim.ScatterAdd;
  */
 class IndexPrimitivesTest {
   private static final List<DType> NUMERIC = List.of(DType.F32, DType.F64, DType.I32, DType.I64);
-  private final Random random = new Random(20261126);
+  private final RandomDraws draws = new RandomDraws(20261126);
+  private final Random random = draws.random;
 
   @Test
   void padMatchesTheCpu() {
     for (int trial = 0; trial < 60; trial++) {
-      DType t = pick(List.of(DType.F32, DType.F64, DType.I32, DType.I64, DType.BOOL));
-      int[] shape = shape(1 + random.nextInt(3));
+      DType t = draws.pick(List.of(DType.F32, DType.F64, DType.I32, DType.I64, DType.BOOL));
+      int[] shape = draws.shape(1 + random.nextInt(3));
       int r = shape.length;
-      int[] low = ints(r, 3);
-      int[] high = ints(r, 3);
-      int[] interior = ints(r, 3);
+      int[] low = draws.ints(r, 3);
+      int[] high = draws.ints(r, 3);
+      int[] interior = draws.ints(r, 3);
       double value = t == DType.BOOL ? random.nextInt(2) : random.nextInt(9) - 4 + 0.5;
       check(
           "pad " + t + java.util.Arrays.toString(shape),
           Pad.PAD,
           Pad.params(low, high, interior, value),
-          values(t, shape));
+          draws.values(t, shape));
     }
   }
 
   @Test
   void concatenateMatchesTheCpu() {
     for (int trial = 0; trial < 60; trial++) {
-      DType t = pick(List.of(DType.F32, DType.F64, DType.I32, DType.I64, DType.BOOL));
-      int[] shape = shape(1 + random.nextInt(3));
+      DType t = draws.pick(List.of(DType.F32, DType.F64, DType.I32, DType.I64, DType.BOOL));
+      int[] shape = draws.shape(1 + random.nextInt(3));
       int axis = random.nextInt(shape.length);
       int operands = 1 + random.nextInt(4);
       Tensor[] xs = new Tensor[operands];
       for (int i = 0; i < operands; i++) {
         int[] s = shape.clone();
         s[axis] = random.nextInt(4);
-        xs[i] = values(t, s);
+        xs[i] = draws.values(t, s);
       }
       check("concatenate " + t, Concatenate.CONCATENATE, Concatenate.params(axis), xs);
     }
@@ -73,18 +74,18 @@ class IndexPrimitivesTest {
   @Test
   void gatherMatchesTheCpu() {
     for (int trial = 0; trial < 60; trial++) {
-      DType t = pick(List.of(DType.F32, DType.F64, DType.I32, DType.I64, DType.BOOL));
-      DType it = pick(List.of(DType.I32, DType.I64));
-      int[] xs = shape(1 + random.nextInt(4));
+      DType t = draws.pick(List.of(DType.F32, DType.F64, DType.I32, DType.I64, DType.BOOL));
+      DType it = draws.pick(List.of(DType.I32, DType.I64));
+      int[] xs = draws.shape(1 + random.nextInt(4));
       int nb = random.nextInt(xs.length);
       int axis = nb + random.nextInt(xs.length - nb);
       xs[axis] = 1 + random.nextInt(4);
-      int[] is = concat(java.util.Arrays.copyOf(xs, nb), shape(random.nextInt(3)));
+      int[] is = concat(java.util.Arrays.copyOf(xs, nb), draws.shape(random.nextInt(3)));
       check(
           "gather " + t + " by " + it,
           Gather.GATHER,
           Gather.params(axis, nb),
-          values(t, xs),
+          draws.values(t, xs),
           indices(it, is, xs[axis]));
     }
   }
@@ -92,17 +93,18 @@ class IndexPrimitivesTest {
   @Test
   void scatterAddMatchesTheCpu() {
     for (int trial = 0; trial < 60; trial++) {
-      DType t = pick(NUMERIC);
-      DType it = pick(List.of(DType.I32, DType.I64));
-      int[] xs = shape(1 + random.nextInt(4));
+      DType t = draws.pick(NUMERIC);
+      DType it = draws.pick(List.of(DType.I32, DType.I64));
+      int[] xs = draws.shape(1 + random.nextInt(4));
       int nb = random.nextInt(xs.length);
       int axis = nb + random.nextInt(xs.length - nb);
       xs[axis] = 1 + random.nextInt(3); // few positions: indices repeat
-      int[] is = concat(java.util.Arrays.copyOf(xs, nb), shape(random.nextInt(3)));
-      Tensor x = values(t, xs);
+      int[] is = concat(java.util.Arrays.copyOf(xs, nb), draws.shape(random.nextInt(3)));
+      Tensor x = draws.values(t, xs);
       Tensor idx = indices(it, is, xs[axis]);
       Tensor updates =
-          values(t, Interpreters.bind1(Gather.GATHER, Gather.params(axis, nb), x, idx).shape());
+          draws.values(
+              t, Interpreters.bind1(Gather.GATHER, Gather.params(axis, nb), x, idx).shape());
       check(
           "scatter_add " + t + " by " + it,
           ScatterAdd.SCATTER_ADD,
@@ -116,11 +118,11 @@ class IndexPrimitivesTest {
   @Test
   void argmaxFindsTheFirstMaximumAndTheFirstNan() {
     for (int trial = 0; trial < 60; trial++) {
-      DType t = pick(NUMERIC);
-      int[] shape = shape(1 + random.nextInt(3));
+      DType t = draws.pick(NUMERIC);
+      int[] shape = draws.shape(1 + random.nextInt(3));
       int axis = random.nextInt(shape.length);
       shape[axis] = 1 + random.nextInt(6);
-      Tensor x = values(t, shape);
+      Tensor x = draws.values(t, shape);
       if (t.isFloating() && random.nextBoolean()) {
         // NaNs at random places
         Tensor mask = Tensor.randomUniform(random.nextLong(), DType.F64, shape).lt(0.2);
@@ -289,41 +291,10 @@ class IndexPrimitivesTest {
     return GpuPlan.of(ProgramCompiler.plan(Func.trace(f, args)));
   }
 
-  private <T> T pick(List<T> options) {
-    return options.get(random.nextInt(options.size()));
-  }
-
-  /** Dimensions of 0 to 3, mostly non-zero. */
-  private int[] shape(int rank) {
-    int[] s = new int[rank];
-    for (int d = 0; d < rank; d++) {
-      s[d] = random.nextInt(10) == 0 ? 0 : 1 + random.nextInt(3);
-    }
-    return s;
-  }
-
-  private int[] ints(int n, int bound) {
-    int[] out = new int[n];
-    for (int i = 0; i < n; i++) {
-      out[i] = random.nextInt(bound);
-    }
-    return out;
-  }
-
   private static int[] concat(int[] a, int[] b) {
     int[] out = java.util.Arrays.copyOf(a, a.length + b.length);
     System.arraycopy(b, 0, out, a.length, b.length);
     return out;
-  }
-
-  /** Random values: normal floats, small integers (so maxima tie), random booleans. */
-  private Tensor values(DType t, int[] shape) {
-    Tensor u = Tensor.randomNormal(random.nextLong(), DType.F64, shape);
-    return switch (t) {
-      case F32, F64 -> u.astype(t);
-      case I32, I64 -> u.mul(3).astype(t);
-      case BOOL -> u.gt(0);
-    };
   }
 
   private Tensor indices(DType t, int[] shape, int n) {

@@ -47,16 +47,17 @@ import org.vmap4j.prim.Pad;
 class MaskedIndexLoadsTest {
   private static final List<DType> DTYPES =
       List.of(DType.F32, DType.F64, DType.I32, DType.I64, DType.BOOL);
-  private final Random random = new Random(20261207);
+  private final RandomDraws draws = new RandomDraws(20261207);
+  private final Random random = draws.random;
 
   @Test
   void aPadOfAGatherMatchesTheCpu() {
     for (int trial = 0; trial < 40; trial++) {
-      Gathered g = gathered(pick(DTYPES));
+      Gathered g = gathered(draws.pick(DTYPES));
       int rank = g.type().ndim();
-      int[] low = ints(rank, 3);
-      int[] high = ints(rank, 3);
-      int[] interior = ints(rank, 3);
+      int[] low = draws.ints(rank, 3);
+      int[] high = draws.ints(rank, 3);
+      int[] interior = draws.ints(rank, 3);
       double value = g.x().dtype() == DType.BOOL ? 1 : random.nextInt(9) - 4 + 0.5;
       Params p = Pad.params(low, high, interior, value);
       TensorType out = Pad.PAD.inferType(new TensorType[] {g.type()}, p);
@@ -69,11 +70,11 @@ class MaskedIndexLoadsTest {
   @Test
   void aConcatenationWithAGatheredOperandMatchesTheCpu() {
     for (int trial = 0; trial < 40; trial++) {
-      Gathered g = gathered(pick(DTYPES));
+      Gathered g = gathered(draws.pick(DTYPES));
       int axis = random.nextInt(g.type().ndim());
       int[] other = g.type().shape().clone();
       other[axis] = random.nextInt(4);
-      Tensor y = values(g.x().dtype(), other);
+      Tensor y = draws.values(g.x().dtype(), other);
       boolean gatherFirst = random.nextBoolean();
       Tensor[] operands = gatherFirst ? new Tensor[] {g.cpu(), y} : new Tensor[] {y, g.cpu()};
       TensorType[] types = {operands[0].type(), operands[1].type()};
@@ -91,10 +92,10 @@ class MaskedIndexLoadsTest {
   @Test
   void aPaddedGatherInsideAnElementwiseKernelMatchesTheCpu() {
     for (int trial = 0; trial < 20; trial++) {
-      DType t = pick(List.of(DType.F32, DType.F64, DType.I32, DType.I64));
+      DType t = draws.pick(List.of(DType.F32, DType.F64, DType.I32, DType.I64));
       Gathered g = gathered(t);
       int rank = g.type().ndim();
-      Params p = Pad.params(ints(rank, 2), ints(rank, 2), ints(rank, 2), -1.5);
+      Params p = Pad.params(draws.ints(rank, 2), draws.ints(rank, 2), draws.ints(rank, 2), -1.5);
       TensorType out = Pad.PAD.inferType(new TensorType[] {g.type()}, p);
       KernelDescription pad = Pad.PAD.kernel(new TensorType[] {g.type()}, p, out);
       KernelDescription sum =
@@ -107,7 +108,7 @@ class MaskedIndexLoadsTest {
               null,
               0,
               List.of(pad.views().get(0), View.CONTIGUOUS));
-      Tensor z = values(t, out.shape());
+      Tensor z = draws.values(t, out.shape());
       Tensor want = Interpreters.bind1(Pad.PAD, p, g.cpu()).add(z);
       check("pad of " + g + " plus z", g.into(sum, 0), List.of(g.x(), z, g.indices()), want);
     }
@@ -119,7 +120,7 @@ class MaskedIndexLoadsTest {
    */
   @Test
   void anIndexOutsideTheRangeFailsWithTheCpusMessage() {
-    Tensor x = values(DType.F32, new int[] {3, 4});
+    Tensor x = draws.values(DType.F32, new int[] {3, 4});
     for (long bad : new long[] {4, -1}) {
       Tensor idx = Tensor.of(new long[] {0, 2, bad, 1, bad}, 5);
       Gathered g = new Gathered(x, idx, 1, 0);
@@ -147,7 +148,8 @@ class MaskedIndexLoadsTest {
    */
   @Test
   void indicesMaskedOverOtherPointsStayOffTheGpuWithTheReason() {
-    Gathered g = new Gathered(values(DType.F64, new int[] {3, 4}), indices(new int[] {5}, 4), 1, 0);
+    Gathered g =
+        new Gathered(draws.values(DType.F64, new int[] {3, 4}), indices(new int[] {5}, 4), 1, 0);
     Params p = Pad.params(new int[] {1, 1}, new int[] {0, 0}, new int[] {0, 0}, 0);
     TensorType out = Pad.PAD.inferType(new TensorType[] {g.type()}, p);
     KernelDescription k = g.into(Pad.PAD.kernel(new TensorType[] {g.type()}, p, out), 0);
@@ -315,7 +317,7 @@ class MaskedIndexLoadsTest {
 
   /** A random gather: x of rank 1 to 3, batch dimensions, indices of rank nb to nb + 2. */
   private Gathered gathered(DType t) {
-    int[] xs = shape(1 + random.nextInt(3));
+    int[] xs = draws.shape(1 + random.nextInt(3));
     int nb = random.nextInt(xs.length);
     int axis = nb + random.nextInt(xs.length - nb);
     xs[axis] = 1 + random.nextInt(4);
@@ -323,39 +325,8 @@ class MaskedIndexLoadsTest {
     for (int d = nb; d < is.length; d++) {
       is[d] = 1 + random.nextInt(3);
     }
-    DType it = pick(List.of(DType.I32, DType.I64));
-    return new Gathered(values(t, xs), indices(is, xs[axis]).astype(it), axis, nb);
-  }
-
-  private <T> T pick(List<T> options) {
-    return options.get(random.nextInt(options.size()));
-  }
-
-  /** Dimensions of 0 to 3, mostly non-zero. */
-  private int[] shape(int rank) {
-    int[] s = new int[rank];
-    for (int d = 0; d < rank; d++) {
-      s[d] = random.nextInt(10) == 0 ? 0 : 1 + random.nextInt(3);
-    }
-    return s;
-  }
-
-  private int[] ints(int n, int bound) {
-    int[] out = new int[n];
-    for (int i = 0; i < n; i++) {
-      out[i] = random.nextInt(bound);
-    }
-    return out;
-  }
-
-  /** Random values: normal floats, small integers, random booleans. */
-  private Tensor values(DType t, int[] shape) {
-    Tensor u = Tensor.randomNormal(random.nextLong(), DType.F64, shape);
-    return switch (t) {
-      case F32, F64 -> u.astype(t);
-      case I32, I64 -> u.mul(3).astype(t);
-      case BOOL -> u.gt(0);
-    };
+    DType it = draws.pick(List.of(DType.I32, DType.I64));
+    return new Gathered(draws.values(t, xs), indices(is, xs[axis]).astype(it), axis, nb);
   }
 
   private Tensor indices(int[] shape, int n) {
