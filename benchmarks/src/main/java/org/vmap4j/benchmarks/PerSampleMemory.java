@@ -16,16 +16,18 @@ import org.vmap4j.Tree;
  *
  * <p>{@code allocated [rows...]}: after warm-up, the calling thread's allocated bytes per call
  * ({@code com.sun.management.ThreadMXBean.getThreadAllocatedBytes}), median and smallest of 7
- * calls; kernels must run on that thread ({@code -Dvmap4j.threads=1}). {@code calls N row}: set up,
- * call the row N times and print {@code OK row}, or {@code OOM row} and exit 3 on an {@link
- * OutOfMemoryError}: {@code benchmarks/persample_memory_ladder.sh} runs it under a ladder of {@code
- * -Xmx} values, in a fresh JVM each, for the smallest heap a row runs in.
+ * calls, after every row has been warmed 3 s of CPU time; kernels must run on that thread ({@code
+ * -Dvmap4j.threads=1}). {@code calls N row}: set up, call the row N times and print {@code OK row},
+ * or {@code OOM row} and exit 3 on an {@link OutOfMemoryError}: {@code
+ * benchmarks/persample_memory_ladder.sh} runs it under a ladder of {@code -Xmx} values, in a fresh
+ * JVM each, for the smallest heap a row runs in.
  *
  * <p>Run: {@code java --add-modules jdk.incubator.vector -Dvmap4j.threads=1 -Xss8m -Xmx4g -cp
  * benchmarks/target/benchmarks.jar org.vmap4j.benchmarks.PerSampleMemory allocated}.
  */
 public final class PerSampleMemory {
   private static final int MEASURED_CALLS = 7;
+  private static final long WARM_UP_NS = 3_000_000_000L;
 
   private PerSampleMemory() {}
 
@@ -105,12 +107,19 @@ public final class PerSampleMemory {
         blockBatch,
         perSampleGradientBytes(b.models.block, blockBatch) / 1e6);
     List<String> chosen = names.isEmpty() ? new ArrayList<>(rows.keySet()) : names;
+    // every row warmed before any is measured: the kernels' Vector API code allocates a box per
+    // vector until C2 has compiled it, and rows share kernels (the first row of a JVM warmed 1 s
+    // alone still allocated 50 MB a call through that fallback, 1.5 MB once compiled)
     for (String name : chosen) {
       Supplier<Object> call = row(rows, name);
       long warmUpStart = threads.getCurrentThreadCpuTime();
-      for (int i = 0;
-          i < 3 || threads.getCurrentThreadCpuTime() - warmUpStart < 1_000_000_000L;
-          i++) {
+      for (int i = 0; i < 3 || threads.getCurrentThreadCpuTime() - warmUpStart < WARM_UP_NS; i++) {
+        call.get();
+      }
+    }
+    for (String name : chosen) {
+      Supplier<Object> call = row(rows, name);
+      for (int i = 0; i < 3; i++) {
         call.get();
       }
       long[] bytes = new long[MEASURED_CALLS];
