@@ -180,10 +180,11 @@ public class ModelsPerSampleReductionsBenchmark {
         (P p, Tensor x, Tensor y) -> Func.vmap(loss, InDims.of(null, 0, 0)).apply(p, x, y).sum());
   }
 
-  /** Each named row (all when none is named): thread CPU time per call, median and best. */
-  public static void main(String[] args) {
-    ModelsPerSampleReductionsBenchmark b = new ModelsPerSampleReductionsBenchmark();
-    b.setUp();
+  /**
+   * The rows of {@link #main} by name, each one call on a set-up instance (also run by {@link
+   * PerSampleMemory} for its memory figures).
+   */
+  static Map<String, Supplier<Object>> rows(ModelsPerSampleReductionsBenchmark b) {
     Map<String, Supplier<Object>> rows = new LinkedHashMap<>();
     rows.put("cnn_forward", b::cnnForward);
     rows.put("cnn_per_sample_grads", b.models::cnn);
@@ -199,6 +200,14 @@ public class ModelsPerSampleReductionsBenchmark {
     rows.put("transformer_batch_gradient", b::transformerBatchGradient);
     rows.put("transformer_dot", b::transformerDot);
     rows.put("transformer_project_k1024", b::transformerProjectK1024);
+    return rows;
+  }
+
+  /** Each named row (all when none is named): thread CPU time per call, median and best. */
+  public static void main(String[] args) {
+    ModelsPerSampleReductionsBenchmark b = new ModelsPerSampleReductionsBenchmark();
+    b.setUp();
+    Map<String, Supplier<Object>> rows = rows(b);
     List<String> chosen = args.length == 0 ? new ArrayList<>(rows.keySet()) : List.of(args);
     ThreadMXBean threads = ManagementFactory.getThreadMXBean();
     for (String name : chosen) {
