@@ -1,5 +1,7 @@
 package org.vmap4j.cpu;
 
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.vmap4j.DType;
 import org.vmap4j.kernel.GemmDescription;
 
@@ -31,6 +33,8 @@ import org.vmap4j.kernel.GemmDescription;
 public final class Gemm {
   private static final int K_BLOCK = 128;
   private static final int N_BLOCK = 1024;
+  private static final Map<DType, GemmKernel> GEMM_KERNELS = new ConcurrentHashMap<>();
+  private static final Map<DType, DotsKernel> DOTS_KERNELS = new ConcurrentHashMap<>();
 
   /**
    * Whether F32 products use {@link VectorGemm}: the JVM must have the incubating Vector API module
@@ -106,11 +110,13 @@ public final class Gemm {
       // single generated loop over the whole batch (a kernel call per tiny product would cost
       // more than the product)
       DotsKernel dots =
-          KernelCompiler.instance(dotsSource(Storage.javaType(dtype)), DotsKernel.class);
+          DOTS_KERNELS.computeIfAbsent(
+              dtype,
+              t -> KernelCompiler.instance(dotsSource(Storage.javaType(t)), DotsKernel.class));
       dots.run(a, aOffset, b, bOffset, c, batch, m, k);
       return c;
     }
-    GemmKernel kernel = KernelCompiler.instance(source(Storage.javaType(dtype)), GemmKernel.class);
+    GemmKernel kernel = gemmKernel(dtype);
     for (int i = 0; i < batch; i++) {
       kernel.run(a, aOffset + i * m * k, b, bOffset + i * k * n, c, i * m * n, m, n, k);
     }
@@ -156,8 +162,19 @@ public final class Gemm {
       VectorGemm.gemm((float[]) a, aOff, (float[]) b, bOff, (float[]) c, cOff, m, n, k);
       return;
     }
-    GemmKernel kernel = KernelCompiler.instance(source(Storage.javaType(dtype)), GemmKernel.class);
+    GemmKernel kernel = gemmKernel(dtype);
     kernel.run(a, aOff, b, bOff, c, cOff, m, n, k);
+  }
+
+  /**
+   * The generated product loop for one element type, looked up once: a convolution calls {@link
+   * #into} once per example and group (2,048 times for one depthwise layer of the CNN benchmark),
+   * and rebuilding the kernel's source text to find it in {@link KernelCompiler}'s cache took 27%
+   * of such a layer's time.
+   */
+  private static GemmKernel gemmKernel(DType dtype) {
+    return GEMM_KERNELS.computeIfAbsent(
+        dtype, t -> KernelCompiler.instance(source(Storage.javaType(t)), GemmKernel.class));
   }
 
   /** {@code c[i, r] = a[i, r, :] . b[i, :]} for every batch i and row r. */
