@@ -3,6 +3,7 @@ package org.vmap4j.cpu;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -10,6 +11,8 @@ import org.vmap4j.DType;
 import org.vmap4j.Tensor;
 import org.vmap4j.TensorType;
 import org.vmap4j.kernel.Monoid;
+import org.vmap4j.kernel.ScalarOp;
+import org.vmap4j.kernel.ScalarStep;
 
 /**
  * {@link VectorRowSums} against the generated row loop it replaces ({@link Reductions#source}), bit
@@ -110,6 +113,59 @@ class VectorRowSumsTest {
         plain += d[i * 101 + j];
       }
       assertThat(sums[i]).isCloseTo(plain, org.assertj.core.data.Offset.offset(1e-12));
+    }
+  }
+
+  @Test
+  void fusedNegationsAndProductsEqualTheGeneratedFusedLoop() {
+    Random rnd = new Random(23);
+    DType f = DType.F32;
+    List<List<ScalarStep>> graphs =
+        List.of(
+            List.of(new ScalarStep("t0", ScalarOp.NEG, f, List.of("x0"), List.of(f))),
+            List.of(new ScalarStep("t0", ScalarOp.MUL, f, List.of("x0", "x1"), List.of(f, f))),
+            List.of(new ScalarStep("t0", ScalarOp.MUL, f, List.of("x1", "x1"), List.of(f, f))),
+            // not a vector term: the generated loop either way
+            List.of(new ScalarStep("t0", ScalarOp.ADD, f, List.of("x0", "x1"), List.of(f, f))));
+    for (List<ScalarStep> steps : graphs) {
+      for (int length : LENGTHS) {
+        for (Values kind : Values.values()) {
+          int rows = 4;
+          // the second input a column slice of a wider tensor: rows at a stride of length + 3
+          CpuTensor x = CpuTensor.wrap(f, values(rows * length, kind, rnd), rows, length);
+          CpuTensor wide =
+              CpuTensor.wrap(f, values(rows * (length + 3), kind, rnd), rows, length + 3);
+          CpuTensor y = wide.view(new int[] {rows, length}, new int[] {length + 3, 1}, 2);
+          CpuTensor[] in = {x, y};
+          String statements = JavaScalarOps.statements(steps);
+          TensorType outType = new TensorType(f, rows);
+          float[] want =
+              (float[])
+                  FusedReductions.apply(
+                          statements, "t0", f, in, new int[] {rows, length}, 1, Monoid.SUM, outType)
+                      .data();
+          float[] got =
+              (float[])
+                  FusedReductions.applyFused(
+                          steps,
+                          statements,
+                          "t0",
+                          f,
+                          in,
+                          new int[] {rows, length},
+                          1,
+                          Monoid.SUM,
+                          outType)
+                      .data();
+          for (int i = 0; i < rows; i++) {
+            assertThat(Float.floatToIntBits(got[i]))
+                .as(
+                    "%s, row %d of length %d (%s values): %s against %s",
+                    steps.get(0).op(), i, length, kind, got[i], want[i])
+                .isEqualTo(Float.floatToIntBits(want[i]));
+          }
+        }
+      }
     }
   }
 
