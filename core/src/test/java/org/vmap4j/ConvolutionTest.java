@@ -13,8 +13,10 @@ import java.util.function.Function;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import org.junit.jupiter.api.Test;
+import org.vmap4j.cpu.BufferPool;
 import org.vmap4j.cpu.Convolution;
 import org.vmap4j.cpu.CpuTensor;
+import org.vmap4j.cpu.Storage;
 import org.vmap4j.interpreter.Params;
 import org.vmap4j.ir.Program;
 import org.vmap4j.ir.ProgramSerializer;
@@ -236,7 +238,10 @@ class ConvolutionTest {
     double[] want = directConv(x, xs, w, ws, p, out.shape());
     double[] magnitude = magnitudes(x, xs, w, ws, p, out.shape());
     String what = Arrays.toString(xs) + " " + Arrays.toString(ws) + " " + p;
-    Tensor forced = Convolution.evaluate(lhs, rhs, geometry, out, Convolution.Layout.DIRECT);
+    Tensor forced =
+        intoRecycledNaNs(
+            () -> Convolution.evaluate(lhs, rhs, geometry, out, Convolution.Layout.DIRECT),
+            out.size());
     assertCloseToConv(forced, want, magnitude, taps(ws), out.shape(), "direct " + what);
     assertCloseToConv(conv(lhs, rhs, p), want, magnitude, taps(ws), out.shape(), "chosen " + what);
   }
@@ -291,9 +296,28 @@ class ConvolutionTest {
     // be the cancellation of hundreds of F32 products
     double[] magnitude = magnitudes(x, xs, w, ws, p, out.shape());
     String what = Arrays.toString(xs) + " " + Arrays.toString(ws) + " " + p;
-    Tensor forced = Convolution.evaluate(lhs, rhs, geometry, out, Convolution.Layout.WINDOW_DOTS);
+    Tensor forced =
+        intoRecycledNaNs(
+            () -> Convolution.evaluate(lhs, rhs, geometry, out, Convolution.Layout.WINDOW_DOTS),
+            out.size());
     assertCloseToConv(forced, want, magnitude, taps(ws), out.shape(), "window dots " + what);
     assertCloseToConv(conv(lhs, rhs, p), want, magnitude, taps(ws), out.shape(), "chosen " + what);
+  }
+
+  /**
+   * {@code conv} run in a buffer pool whose free F32 arrays of the result's size are full of NaN:
+   * the direct and window-dot layouts take their result array without zero-filling it, so any
+   * element they did not write would show as NaN.
+   */
+  static Tensor intoRecycledNaNs(java.util.function.Supplier<CpuTensor> conv, int size) {
+    BufferPool pool = new BufferPool();
+    for (int k = 0; k < 3; k++) {
+      float[] garbage =
+          pool.using(() -> (float[]) Storage.allocate(DType.F32, size), a -> List.of(a));
+      Arrays.fill(garbage, Float.NaN);
+      pool.giveBack(garbage);
+    }
+    return pool.using(conv, r -> List.of(r.data()));
   }
 
   /** The direct loop over |x| and |w|: each result's sum of its products' magnitudes. */

@@ -243,7 +243,8 @@ public final class Executable
       return ElementwiseKernels.applyFused(
           k.steps(), javaStatements.get(f), k.result(), views, outType);
     }
-    return FusedReductions.apply(
+    return FusedReductions.applyFused(
+        k.steps(),
         javaStatements.get(f),
         k.result(),
         k.resultType(),

@@ -92,10 +92,17 @@ public final class Convolution {
    */
   public static CpuTensor evaluate(
       CpuTensor lhs, CpuTensor rhs, Geometry g, TensorType out, Layout layout) {
-    CpuTensor result = CpuTensor.allocate(out);
     int[] xShape = lhs.shape();
     int[] wShape = rhs.shape();
     int spatial = xShape.length - 2;
+    DType dtype = out.dtype();
+    boolean direct = layout == Layout.DIRECT && DirectConvolution.handles(dtype, g, spatial);
+    boolean windowDots =
+        layout == Layout.WINDOW_DOTS && WindowDotConvolution.handles(dtype, g, spatial);
+    // the direct and window-dot kernels write every result element (unless the window is empty,
+    // where the result is the zeros): a recycled array need not be zero-filled first
+    boolean overwritten = (direct || windowDots) && Shapes.size(wShape) > 0;
+    CpuTensor result = overwritten ? CpuTensor.allocateForOverwrite(out) : CpuTensor.allocate(out);
     int[] inSize = Arrays.copyOfRange(xShape, 2, xShape.length);
     int[] window = Arrays.copyOfRange(wShape, 2, wShape.length);
     int[] outSize = Arrays.copyOfRange(out.shape(), 2, out.ndim());
@@ -110,18 +117,17 @@ public final class Convolution {
     if (out.size() == 0 || rows == 0) {
       return result;
     }
-    DType dtype = out.dtype();
     Object x = lhs.contiguousData();
     Object w = rhs.contiguousData();
     Object y = result.data();
     int inPositions = Shapes.size(inSize);
     int channels = xShape[1];
-    if (layout == Layout.DIRECT && DirectConvolution.handles(dtype, g, spatial)) {
+    if (direct) {
       DirectConvolution.evaluate(
           (float[]) x, xShape, (float[]) w, wShape, g, (float[]) y, out.shape());
       return result;
     }
-    if (layout == Layout.WINDOW_DOTS && WindowDotConvolution.handles(dtype, g, spatial)) {
+    if (windowDots) {
       WindowDotConvolution.evaluate(
           (float[]) x, xShape, (float[]) w, wShape, g, (float[]) y, out.shape());
       return result;

@@ -114,7 +114,7 @@ public final class CpuTensor extends Tensor {
           ? this
           : view(shape, Shapes.contiguousStrides(shape), offset);
     }
-    CpuTensor out = allocate(type);
+    CpuTensor out = allocateForOverwrite(type); // the copy writes every element
     Strided.copy(this, out.data, 0, out.strides);
     return out;
   }

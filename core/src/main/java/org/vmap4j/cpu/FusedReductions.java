@@ -1,9 +1,11 @@
 package org.vmap4j.cpu;
 
+import java.util.List;
 import org.vmap4j.DType;
 import org.vmap4j.TensorType;
 import org.vmap4j.interpreter.Shapes;
 import org.vmap4j.kernel.Monoid;
+import org.vmap4j.kernel.ScalarStep;
 
 /**
  * A fused map-reduce: an element-wise computation over inputs of one shape, reduced over that
@@ -48,6 +50,25 @@ public final class FusedReductions {
       int reduced,
       Monoid monoid,
       TensorType outType) {
+    return applyFused(
+        List.of(), statements, expression, expressionType, inputs, shape, reduced, monoid, outType);
+  }
+
+  /**
+   * As {@link #apply}, for a fused kernel whose graph is {@code steps} (rendered as {@code
+   * statements}): an F32 sum of one row's values negated, or of the product of two rows, runs as
+   * {@link VectorRowSums} (bit-identical to the generated loop).
+   */
+  public static CpuTensor applyFused(
+      List<ScalarStep> steps,
+      String statements,
+      String expression,
+      DType expressionType,
+      CpuTensor[] inputs,
+      int[] shape,
+      int reduced,
+      Monoid monoid,
+      TensorType outType) {
     int keptRank = shape.length - reduced;
     int[] keptShape = Shapes.select(shape, Shapes.range(0, keptRank));
     int[] reducedShape = Shapes.select(shape, Shapes.range(keptRank, shape.length));
@@ -82,6 +103,31 @@ public final class FusedReductions {
       broadcastInner[i] = innerStride[0] == 0;
       dtypes[i] = x.dtype();
     }
+    VectorRowSums.Term term =
+        vectorTerm(steps, expression, monoid, dtypes, broadcastInner, outType.dtype(), length);
+    if (term != null) {
+      ScalarStep step = steps.get(0);
+      int a = input(step.operands().get(0));
+      int b = input(step.operands().get(step.operands().size() - 1));
+      float[] y = (float[]) out.data();
+      Parallelism.forRange(
+          rows,
+          length,
+          (from, to) ->
+              VectorRowSums.sum(
+                  term,
+                  (float[]) arrays[a],
+                  offsets[a],
+                  rowStrides[a],
+                  (float[]) arrays[b],
+                  offsets[b],
+                  rowStrides[b],
+                  y,
+                  from,
+                  to,
+                  length));
+      return out;
+    }
     String src =
         source(
             statements,
@@ -96,6 +142,57 @@ public final class FusedReductions {
     Parallelism.forRange(
         rows, length, (from, to) -> loop.run(arrays, offsets, rowStrides, data, from, to, length));
     return out;
+  }
+
+  /**
+   * The {@link VectorRowSums} term of a fused F32 sum whose graph is one step over inputs read
+   * along their rows ({@code -x_i}, or {@code x_i * x_j}), or null: other graphs, dtypes and
+   * broadcasts run the generated loop. Rows shorter than one group of {@link Accumulators#LANES} do
+   * too.
+   */
+  private static VectorRowSums.Term vectorTerm(
+      List<ScalarStep> steps,
+      String expression,
+      Monoid monoid,
+      DType[] dtypes,
+      boolean[] broadcastInner,
+      DType outType,
+      int length) {
+    if (steps.size() != 1
+        || monoid != Monoid.SUM
+        || outType != DType.F32
+        || length < Accumulators.LANES
+        || !Reductions.vectorRowSums(monoid, outType, length)) {
+      return null;
+    }
+    ScalarStep step = steps.get(0);
+    if (!step.name().equals(expression) || step.dtype() != DType.F32) {
+      return null;
+    }
+    for (String operand : step.operands()) {
+      int i = input(operand);
+      if (i < 0 || dtypes[i] != DType.F32 || broadcastInner[i]) {
+        return null;
+      }
+    }
+    return switch (step.op()) {
+      case NEG -> VectorRowSums.Term.NEGATED;
+      case MUL -> VectorRowSums.Term.PRODUCT;
+      default -> null;
+    };
+  }
+
+  /** The input index of a step operand that names an input ({@code x<i>}), or -1. */
+  private static int input(String operand) {
+    if (operand.length() < 2 || operand.charAt(0) != 'x') {
+      return -1;
+    }
+    for (int k = 1; k < operand.length(); k++) {
+      if (!Character.isDigit(operand.charAt(k))) {
+        return -1;
+      }
+    }
+    return Integer.parseInt(operand.substring(1));
   }
 
   /** The single stride of dimensions that merge into one (0 when they are all size 1), or null. */

@@ -257,9 +257,21 @@ public final class JavaScalarOps {
             : null;
   }
 
-  /** {@code x0 ? x1 : x2} by lanes: the chosen lane's bits, as the scalar {@link #select}. */
+  /**
+   * {@code x0 ? x1 : x2} by lanes: the chosen lane's bits, as the scalar {@link #select}. It makes
+   * its kernel a vector loop ({@link VectorCode#replacesScalarCall}) like a call would: HotSpot 17
+   * does not vectorize the scalar bit select, whose mask is a {@code boolean[]} (bytes) beside
+   * float or double lanes. Measured: 1M F32 elements of ReLU's select took 1.33 ms as the scalar
+   * loop and 0.36 ms as a Vector API blend (scratch loop, best of 300, CPU time); ReLU's select and
+   * its VJP were the CNN's three largest generated kernels, about 16% of JFR samples of its
+   * per-sample norms (docs/performance.md, "The CNN rows, kernel work").
+   */
   private static String selectVector(VectorCode c, DType t, List<DType> in, List<String> x) {
-    return t == c.lanes() ? x.get(2) + ".blend(" + x.get(1) + ", " + x.get(0) + ")" : null;
+    if (t != c.lanes()) {
+      return null;
+    }
+    c.replacesScalarCall();
+    return x.get(2) + ".blend(" + x.get(1) + ", " + x.get(0) + ")";
   }
 
   /** BOOL to 0 or 1 of the kernel's lanes, or no conversion; others have no vector form. */

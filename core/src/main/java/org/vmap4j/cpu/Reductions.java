@@ -21,6 +21,10 @@ public final class Reductions {
    */
   private static final int MIN_INTERLEAVED_ROW = 8;
 
+  /** See {@link #vectorRowSums}. */
+  private static final boolean VECTOR_ROW_SUMS =
+      Gemm.VECTOR_API && !"false".equals(System.getProperty("vmap4j.vectorRowSums"));
+
   private Reductions() {}
 
   /** Reduces {@code x} over {@code axes} (sorted, distinct) into a tensor of {@code outType}. */
@@ -53,9 +57,26 @@ public final class Reductions {
     }
     int[] perm = Shapes.concat(Shapes.complement(nd, axes), axes);
     CpuTensor block = x.permuteView(perm).contiguous();
+    if (vectorRowSums(op, x.dtype(), length)) {
+      VectorRowSums.sum((float[]) block.data(), block.offset(), (float[]) out.data(), rows, length);
+      return out;
+    }
     KernelCompiler.instance(source(op, x.dtype()), ReductionLoop.class)
         .run(block.data(), block.offset(), out.data(), rows, length);
     return out;
+  }
+
+  /**
+   * Whether F32 row sums run as {@link VectorRowSums} (bit-identical to {@link #source}'s loop):
+   * the JVM has the Vector API, and rows hold at least one group of {@link Accumulators#LANES}.
+   * {@code -Dvmap4j.vectorRowSums=false} keeps the generated loop (to measure the difference).
+   */
+  static boolean vectorRowSums(Monoid op, DType t, int length) {
+    return VECTOR_ROW_SUMS
+        && op == Monoid.SUM
+        && t == DType.F32
+        && length >= Accumulators.LANES
+        && VectorRowSums.applies();
   }
 
   /**
@@ -66,8 +87,11 @@ public final class Reductions {
     void run(Object x, int xOffset, Object out, int blocks, int rows, int length);
   }
 
-  /** Each of {@code rows} contiguous runs of {@code length} elements into one element. */
-  private static String source(Monoid op, DType t) {
+  /**
+   * Each of {@code rows} contiguous runs of {@code length} elements into one element (the {@link
+   * ReductionLoop}; package-private for the tests of {@link VectorRowSums}).
+   */
+  static String source(Monoid op, DType t) {
     String et = Storage.javaType(t);
     DType accumulator = JavaScalarOps.accumulator(op, t);
     StringBuilder sb = new StringBuilder();

@@ -1,0 +1,125 @@
+package org.vmap4j.cpu;
+
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * F32 row sums, accumulated in F64, as the generated row loops of {@link Reductions} and {@link
+ * FusedReductions} compute them, by lanes: element {@code j} of a row goes to double lane {@code j
+ * % 8} of one vector (or of two 4-lane vectors), the tail to the first accumulator, and the eight
+ * partial sums are combined in {@link Accumulators}' pairwise order, so the results are
+ * bit-identical to the generated loops'. Each element is a row's value, its negation, or the float
+ * product of two rows' values (a fused {@code sum(x * y)} or {@code sum(x * x)}), as the generated
+ * loop computes it before widening.
+ *
+ * <p>Why: HotSpot 17 neither vectorizes the float-to-double widening nor a floating-point sum, so
+ * the generated loops add about one element a cycle; one widening conversion and one vector add per
+ * eight elements measured 2.4x faster (rows of 2051 floats, scratch loop, CPU time). F32 row sums
+ * (GroupNorm's statistics and their gradients, the bias gradients) were about 17% of JFR samples of
+ * the CNN's per-sample norms (docs/performance.md, "The CNN rows, kernel work"). Loaded only when
+ * the JVM has the Vector API module.
+ */
+final class VectorRowSums {
+  private static final VectorSpecies<Double> DOUBLES = VectorLanes.DOUBLES;
+  private static final VectorSpecies<Float> FLOATS = VectorLanes.FLOATS_BESIDE_DOUBLES;
+  private static final int LANES = DOUBLES.length();
+
+  /** What is summed: a row's values, their negations, or their products with another row's. */
+  enum Term {
+    VALUE,
+    NEGATED,
+    PRODUCT
+  }
+
+  private VectorRowSums() {}
+
+  /** Whether this machine's double lanes split the eight accumulators: 8 or 4 lanes. */
+  static boolean applies() {
+    return LANES == Accumulators.LANES || 2 * LANES == Accumulators.LANES;
+  }
+
+  /** {@code y[i]} = the sum of {@code x[off + i * length, off + (i + 1) * length)}. */
+  static void sum(float[] x, int off, float[] y, int rows, int length) {
+    sum(Term.VALUE, x, off, length, null, 0, 0, y, 0, rows, length);
+  }
+
+  /**
+   * {@code y[i]} for {@code i} in {@code [rowFrom, rowTo)}: the sum over {@code j < length} of the
+   * term of {@code a[aOff + i * aStride + j]} (and, for a product, {@code b[bOff + i * bStride +
+   * j]}).
+   */
+  static void sum(
+      Term term,
+      float[] a,
+      int aOff,
+      int aStride,
+      float[] b,
+      int bOff,
+      int bStride,
+      float[] y,
+      int rowFrom,
+      int rowTo,
+      int length) {
+    double[] partial = new double[Accumulators.LANES];
+    for (int i = rowFrom; i < rowTo; i++) {
+      int ia = aOff + i * aStride;
+      int ib = bOff + i * bStride;
+      int j =
+          LANES == Accumulators.LANES
+              ? eightLanes(term, a, ia, b, ib, length, partial)
+              : fourLanes(term, a, ia, b, ib, length, partial);
+      for (; j < length; j++) {
+        partial[0] +=
+            switch (term) {
+              case VALUE -> a[ia + j];
+              case NEGATED -> -a[ia + j];
+              case PRODUCT -> a[ia + j] * b[ib + j];
+            };
+      }
+      y[i] =
+          (float)
+              (((partial[0] + partial[1]) + (partial[2] + partial[3]))
+                  + ((partial[4] + partial[5]) + (partial[6] + partial[7])));
+    }
+  }
+
+  /** Whole groups of eight into one 8-lane accumulator; returns the first element not summed. */
+  private static int eightLanes(
+      Term term, float[] a, int ia, float[] b, int ib, int length, double[] partial) {
+    DoubleVector acc = DoubleVector.zero(DOUBLES);
+    int j = 0;
+    for (; j <= length - 8; j += 8) {
+      acc = acc.add(widened(term, a, ia + j, b, ib + j));
+    }
+    acc.intoArray(partial, 0);
+    return j;
+  }
+
+  /** As {@link #eightLanes} with two 4-lane accumulators: elements 0-3 and 4-7 of each group. */
+  private static int fourLanes(
+      Term term, float[] a, int ia, float[] b, int ib, int length, double[] partial) {
+    DoubleVector low = DoubleVector.zero(DOUBLES);
+    DoubleVector high = DoubleVector.zero(DOUBLES);
+    int j = 0;
+    for (; j <= length - 8; j += 8) {
+      low = low.add(widened(term, a, ia + j, b, ib + j));
+      high = high.add(widened(term, a, ia + j + 4, b, ib + j + 4));
+    }
+    low.intoArray(partial, 0);
+    high.intoArray(partial, 4);
+    return j;
+  }
+
+  /** The terms at {@code a[ia]} (and {@code b[ib]}) onward, computed in float, then widened. */
+  private static DoubleVector widened(Term term, float[] a, int ia, float[] b, int ib) {
+    FloatVector v = FloatVector.fromArray(FLOATS, a, ia);
+    if (term == Term.NEGATED) {
+      v = v.neg();
+    } else if (term == Term.PRODUCT) {
+      v = v.mul(FloatVector.fromArray(FLOATS, b, ib));
+    }
+    return (DoubleVector) v.convertShape(VectorOperators.F2D, DOUBLES, 0);
+  }
+}
