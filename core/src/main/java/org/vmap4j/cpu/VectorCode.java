@@ -2,14 +2,21 @@ package org.vmap4j.cpu;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
 import org.vmap4j.DType;
 
 /**
  * The Java source of one lane group of a Vector API element-wise kernel ({@link VectorKernels}),
  * written by the vector forms of {@link JavaScalarOps}' rows. Values are {@code FloatVector}s or
  * {@code DoubleVector}s in the kernel's lane type ({@link #lanes()}), masks for BOOL. The text
- * names the species {@code S} (the kernel's), {@code SF} (floats) and {@code SD} (doubles), all
- * with the same lane count when the kernel {@linkplain #toDoubles widens} floats to doubles.
+ * names the species {@code S} (the kernel's), {@code SF} (floats) and {@code SD} (doubles), all of
+ * one shape ({@link VectorLanes}).
+ *
+ * <p>An F32 kernel that computes in double ({@link #toDoubles}) holds each double value as two
+ * halves, {@code h<n>_0} for the group's lower lanes and {@code h<n>_1} for its upper ones. A
+ * vector form still writes one expression per value, naming the value {@code h<n>}: {@link #let}
+ * writes it once per half, each name replaced by that half's, {@link #require} checks both halves,
+ * and {@link #toFloats} joins them back into one float vector.
  *
  * <p>Janino resolves some of the Vector API's covariant methods to their bridge (returning {@code
  * Vector}), so every vector expression is {@linkplain #cast cast} back to its class; the cast is
@@ -26,7 +33,6 @@ public final class VectorCode {
   private final DType lanes;
   private final StringBuilder body = new StringBuilder();
   private final List<String> required = new ArrayList<>();
-  private boolean widens;
   private boolean replacesCall;
   private int temps;
 
@@ -54,11 +60,39 @@ public final class VectorCode {
     return "((" + type(t) + ") " + expression + ")";
   }
 
-  /** Declares {@code expression} (of {@code t}) as a fresh local; returns its name. */
+  /**
+   * A double value held as two halves ({@link #toDoubles}): {@code h<n>}, whose halves are the
+   * locals {@code h<n>_0} and {@code h<n>_1} (which this pattern does not match).
+   */
+  private static final Pattern HALVED = Pattern.compile("\\bh(\\d+)\\b");
+
+  /**
+   * Declares {@code expression} (of {@code t}) as a fresh local; returns its name. An F64
+   * expression of halved values is declared once per half, and its value is halved too.
+   */
   public String let(DType t, String expression) {
-    String name = "q" + temps++;
-    declare(t, name, expression);
+    if (!HALVED.matcher(expression).find()) {
+      String name = "q" + temps++;
+      declare(t, name, expression);
+      return name;
+    }
+    if (t != DType.F64) {
+      throw new IllegalStateException(
+          "VectorCode: a "
+              + t
+              + " value of double halves must be joined by toFloats first: "
+              + expression);
+    }
+    String name = "h" + temps;
+    temps += 2;
+    declare(t, name + "_0", half(expression, 0));
+    declare(t, name + "_1", half(expression, 1));
     return name;
+  }
+
+  /** {@code expression} with every halved value replaced by its half {@code part} (0 or 1). */
+  private static String half(String expression, int part) {
+    return HALVED.matcher(expression).replaceAll("h$1_" + part);
   }
 
   /** Declares {@code name = expression} (of {@code t}). */
@@ -91,19 +125,44 @@ public final class VectorCode {
   public void require(String mask) {
     // tested one by one: VectorMask.cast between float and double lanes is not compiled to an
     // instruction in JDK 17 (3.3 ms a million floats against 0.2 without it)
-    required.add(mask + ".allTrue()");
+    if (HALVED.matcher(mask).find()) {
+      required.add(half(mask, 0) + ".allTrue()");
+      required.add(half(mask, 1) + ".allTrue()");
+    } else {
+      required.add(mask + ".allTrue()");
+    }
   }
 
-  /** The float vector {@code f} widened to doubles, lane for lane (exactly). */
+  /**
+   * The float vector {@code f} widened to doubles, lane for lane (exactly): a halved value, its
+   * lower lanes in part 0 and its upper lanes in part 1 of the conversion.
+   */
   public String toDoubles(String f) {
-    widens = true;
-    return let(DType.F64, f + ".convertShape(" + OPS + "F2D, SD, 0)");
+    if (lanes != DType.F32) {
+      throw new IllegalStateException("VectorCode: toDoubles in a " + lanes + " kernel");
+    }
+    String name = "h" + temps;
+    temps += 2;
+    declare(DType.F64, name + "_0", f + ".convertShape(" + OPS + "F2D, SD, 0)");
+    declare(DType.F64, name + "_1", f + ".convertShape(" + OPS + "F2D, SD, 1)");
+    return name;
   }
 
-  /** The double vector {@code d} rounded to floats as Java's {@code (float)} cast. */
+  /**
+   * The halved double value {@code d} rounded to floats as Java's {@code (float)} cast, one float
+   * vector again: the lower half narrowed into the lower lanes (conversion part 0), the upper half
+   * into the upper lanes (part -1), blended.
+   */
   public String toFloats(String d) {
-    widens = true;
-    return let(DType.F32, d + ".convertShape(" + OPS + "D2F, SF, 0)");
+    if (!HALVED.matcher(d).matches()) {
+      throw new IllegalStateException("VectorCode: toFloats of " + d + ", not a halved value");
+    }
+    String lower = cast(DType.F32, d + "_0.convertShape(" + OPS + "D2F, SF, 0)");
+    String upper = d + "_1.convertShape(" + OPS + "D2F, SF, -1)";
+    String name = "q" + temps++;
+    declare(
+        DType.F32, name, lower + ".blend(" + upper + ", org.vmap4j.cpu.VectorLanes.UPPER_HALF)");
+    return name;
   }
 
   /**
@@ -128,12 +187,10 @@ public final class VectorCode {
     return t == DType.F32 ? "SF" : t == DType.F64 ? "SD" : "S";
   }
 
-  /** Whether some operation widened floats to doubles (then floats use the matching shape). */
-  boolean widens() {
-    return widens;
-  }
-
-  /** How many temporaries the group declares so far (a measure of its bytecode). */
+  /**
+   * How many temporaries the group declares so far (a measure of its bytecode; a halved value
+   * counts two).
+   */
   int temporaries() {
     return temps;
   }

@@ -31,11 +31,6 @@ final class VectorKernels {
   private VectorKernels() {}
 
   /**
-   * Whether fused element-wise kernels render to Vector API loops: the JVM has {@code
-   * jdk.incubator.vector} ({@link Gemm#VECTOR_API}), and {@code -Dvmap4j.vectorElementwise=false}
-   * has not turned it off (to measure the difference). Decided once.
-   */
-  /**
    * Kernels over fewer elements a call keep their scalar loop: a vector loop pays only once C2 has
    * compiled it, and a long loop is compiled during its first calls (on-stack replacement).
    */
@@ -54,6 +49,11 @@ final class VectorKernels {
    */
   static final int MIN_ROW = 32;
 
+  /**
+   * Whether fused element-wise kernels render to Vector API loops: the JVM has {@code
+   * jdk.incubator.vector} ({@link Gemm#VECTOR_API}), and {@code -Dvmap4j.vectorElementwise=false}
+   * has not turned it off (to measure the difference). Decided once.
+   */
   static final boolean ENABLED =
       Gemm.VECTOR_API && !"false".equals(System.getProperty("vmap4j.vectorElementwise"));
 
@@ -287,20 +287,20 @@ final class VectorKernels {
 
   /** One lane group's statements, the name of its result vector and the result's dtype. */
   private record Group(VectorCode code, String result, DType out) {
-    /** The generated class's species constants: S (the kernel's), SF and SD. */
+    /** The generated class's species constants: S (the kernel's), SF and SD, of one shape. */
     String species() {
       String lanes = "org.vmap4j.cpu.VectorLanes.";
-      String floats = lanes + (code.widens() ? "FLOATS_BESIDE_DOUBLES" : "FLOATS");
-      String kernel = code.lanes() == DType.F32 ? floats : lanes + "DOUBLES";
+      String kernel = code.lanes() == DType.F32 ? "FLOATS" : "DOUBLES";
       String species = "static final jdk.incubator.vector.VectorSpecies ";
       return species
           + "S = "
+          + lanes
           + kernel
           + ";\n"
           + species
           + "SF = "
-          + floats
-          + ";\n"
+          + lanes
+          + "FLOATS;\n"
           + species
           + "SD = "
           + lanes

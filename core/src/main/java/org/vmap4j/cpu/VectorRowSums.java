@@ -23,7 +23,9 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class VectorRowSums {
   private static final VectorSpecies<Double> DOUBLES = VectorLanes.DOUBLES;
-  private static final VectorSpecies<Float> FLOATS = VectorLanes.FLOATS_BESIDE_DOUBLES;
+  // one vector shape for floats and doubles, as every generated loop (VectorLanes): a group of
+  // floats widens into two double halves
+  private static final VectorSpecies<Float> FLOATS = VectorLanes.FLOATS;
   private static final int LANES = DOUBLES.length();
 
   /** What is summed: a row's values, their negations, or their products with another row's. */
@@ -71,12 +73,7 @@ final class VectorRowSums {
               ? eightLanes(term, a, ia, b, ib, length, partial)
               : fourLanes(term, a, ia, b, ib, length, partial);
       for (; j < length; j++) {
-        partial[0] +=
-            switch (term) {
-              case VALUE -> a[ia + j];
-              case NEGATED -> -a[ia + j];
-              case PRODUCT -> a[ia + j] * b[ib + j];
-            };
+        partial[0] += term(term, a, ia + j, b, ib + j);
       }
       y[i] =
           (float)
@@ -85,41 +82,64 @@ final class VectorRowSums {
     }
   }
 
-  /** Whole groups of eight into one 8-lane accumulator; returns the first element not summed. */
+  /**
+   * Whole groups of sixteen, each widened into two 8-lane halves added in turn to one accumulator
+   * (elements {@code j..j+7}, then {@code j+8..j+15}: each lane's order of the generated loop),
+   * then one group of eight, if left, lane by lane; returns the first element not summed.
+   */
   private static int eightLanes(
       Term term, float[] a, int ia, float[] b, int ib, int length, double[] partial) {
     DoubleVector acc = DoubleVector.zero(DOUBLES);
     int j = 0;
-    for (; j <= length - 8; j += 8) {
-      acc = acc.add(widened(term, a, ia + j, b, ib + j));
+    for (; j <= length - 16; j += 16) {
+      FloatVector v = terms(term, a, ia + j, b, ib + j);
+      acc = acc.add(v.convertShape(VectorOperators.F2D, DOUBLES, 0));
+      acc = acc.add(v.convertShape(VectorOperators.F2D, DOUBLES, 1));
     }
     acc.intoArray(partial, 0);
+    if (j <= length - 8) {
+      for (int k = 0; k < 8; k++) {
+        partial[k] += term(term, a, ia + j + k, b, ib + j + k);
+      }
+      j += 8;
+    }
     return j;
   }
 
-  /** As {@link #eightLanes} with two 4-lane accumulators: elements 0-3 and 4-7 of each group. */
+  /**
+   * Groups of eight with 4-lane doubles: each group widened into two halves, elements 0-3 into one
+   * accumulator and 4-7 into the other.
+   */
   private static int fourLanes(
       Term term, float[] a, int ia, float[] b, int ib, int length, double[] partial) {
     DoubleVector low = DoubleVector.zero(DOUBLES);
     DoubleVector high = DoubleVector.zero(DOUBLES);
     int j = 0;
     for (; j <= length - 8; j += 8) {
-      low = low.add(widened(term, a, ia + j, b, ib + j));
-      high = high.add(widened(term, a, ia + j + 4, b, ib + j + 4));
+      FloatVector v = terms(term, a, ia + j, b, ib + j);
+      low = low.add(v.convertShape(VectorOperators.F2D, DOUBLES, 0));
+      high = high.add(v.convertShape(VectorOperators.F2D, DOUBLES, 1));
     }
     low.intoArray(partial, 0);
     high.intoArray(partial, 4);
     return j;
   }
 
-  /** The terms at {@code a[ia]} (and {@code b[ib]}) onward, computed in float, then widened. */
-  private static DoubleVector widened(Term term, float[] a, int ia, float[] b, int ib) {
+  /** One group of terms at {@code a[ia]} (and {@code b[ib]}) onward, computed in float. */
+  private static FloatVector terms(Term term, float[] a, int ia, float[] b, int ib) {
     FloatVector v = FloatVector.fromArray(FLOATS, a, ia);
     if (term == Term.NEGATED) {
-      v = v.neg();
-    } else if (term == Term.PRODUCT) {
-      v = v.mul(FloatVector.fromArray(FLOATS, b, ib));
+      return v.neg();
     }
-    return (DoubleVector) v.convertShape(VectorOperators.F2D, DOUBLES, 0);
+    return term == Term.PRODUCT ? v.mul(FloatVector.fromArray(FLOATS, b, ib)) : v;
+  }
+
+  /** One term, in float, as the generated loop computes it before widening. */
+  private static float term(Term term, float[] a, int i, float[] b, int k) {
+    return switch (term) {
+      case VALUE -> a[i];
+      case NEGATED -> -a[i];
+      case PRODUCT -> a[i] * b[k];
+    };
   }
 }

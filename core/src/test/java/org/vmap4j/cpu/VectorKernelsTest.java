@@ -134,6 +134,53 @@ class VectorKernelsTest {
   }
 
   @Test
+  void f32GroupsSplitIntoTwoDoubleHalvesAndJoinInPlace() {
+    // one float shape for every kernel, doubles of that shape: two double halves a float group
+    assertThat(VectorLanes.DOUBLES.vectorShape()).isEqualTo(VectorLanes.FLOATS.vectorShape());
+    int lanes = VectorLanes.FLOATS.length();
+    assertThat(VectorLanes.DOUBLES.length() * 2).isEqualTo(lanes);
+    for (ScalarOp op : new ScalarOp[] {EXP, RSQRT}) {
+      Kernel k =
+          new Kernel(List.of(step("t0", op, DType.F32, List.of("x0"), List.of(DType.F32))), "t0");
+      String source =
+          VectorKernels.loop(
+              k.steps(),
+              "t0",
+              JavaScalarOps.statements(k.steps()),
+              new DType[] {DType.F32},
+              new boolean[1],
+              DType.F32,
+              true);
+      assertThat(source)
+          .contains("S = org.vmap4j.cpu.VectorLanes.FLOATS;")
+          .contains("F2D, SD, 0)")
+          .contains("F2D, SD, 1)")
+          .doesNotContain("SPECIES_");
+      // groups that end mid-half and in either half, every lane a different value, and an
+      // argument exp cannot take by lanes (+inf: by lanes it would be NaN) in the lower half only
+      // of the first group, in the upper half only of the second: each half's check must send its
+      // group to the scalar loop
+      for (int groups = 1; groups <= 3; groups++) {
+        for (int extra : new int[] {0, 1, lanes / 2 - 1, lanes / 2, lanes / 2 + 1, lanes - 1}) {
+          int n = groups * lanes + extra;
+          float[] x = new float[n];
+          for (int i = 0; i < n; i++) {
+            x[i] = 0.37f * i - 20f + (i % 2 == 0 ? 0.001f * i : 0f);
+          }
+          if (n > 2 * lanes) {
+            x[1] = Float.POSITIVE_INFINITY;
+            x[lanes + lanes / 2 + 1] = Float.POSITIVE_INFINITY;
+          }
+          assertSame(
+              run(k, DType.F32, false, new Object[] {x}, n),
+              run(k, DType.F32, true, new Object[] {x}, n),
+              new Object[] {x});
+        }
+      }
+    }
+  }
+
+  @Test
   void theInterpolatingPolynomialsAreWithinTheirStatedErrors() {
     double worstSmall = 0;
     double worstLarge = 0;
