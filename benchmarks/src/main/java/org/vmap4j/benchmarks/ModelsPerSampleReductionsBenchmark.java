@@ -1,5 +1,6 @@
 package org.vmap4j.benchmarks;
 
+import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
@@ -210,19 +211,24 @@ public class ModelsPerSampleReductionsBenchmark {
     Map<String, Supplier<Object>> rows = rows(b);
     List<String> chosen = args.length == 0 ? new ArrayList<>(rows.keySet()) : List.of(args);
     ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    List<Supplier<Object>> calls = new ArrayList<>();
     for (String name : chosen) {
       Supplier<Object> call = rows.get(name);
       if (call == null) {
         throw new IllegalArgumentException(
             "ModelsPerSampleReductionsBenchmark: no row " + name + "; rows: " + rows.keySet());
       }
-      // at least 3 calls and 3 s of CPU time: three calls alone left the first row of a JVM
-      // (cnn_forward) mostly in interpreted and C1 code, 21 ms against 8 ms once compiled
-      long warmUpStart = threads.getCurrentThreadCpuTime();
-      for (int i = 0;
-          i < 3 || threads.getCurrentThreadCpuTime() - warmUpStart < 3_000_000_000L;
-          i++) {
-        call.get();
+      calls.add(call);
+    }
+    boolean interleaved = Boolean.getBoolean("vmap4j.bench.interleavedWarmUp");
+    if (interleaved) {
+      warmUp(calls, threads);
+    }
+    for (int r = 0; r < chosen.size(); r++) {
+      String name = chosen.get(r);
+      Supplier<Object> call = calls.get(r);
+      if (!interleaved) {
+        warmUp(List.of(call), threads);
       }
       double[] ms = new double[10];
       for (int i = 0; i < ms.length; i++) {
@@ -235,5 +241,42 @@ public class ModelsPerSampleReductionsBenchmark {
           "%-30s thread CPU time per call: median %8.1f ms, min %8.1f ms (%d calls)%n",
           name, ms[ms.length / 2], ms[0], ms.length);
     }
+  }
+
+  /**
+   * Warms {@code calls} in turns of one call each: at least 3 s of this thread's CPU time per call
+   * (in all, not row by row), then on until the JIT has compiled nothing for 2 s of turns (at most
+   * 120 s in all). By default each row is warmed this way just before it is timed: a 3 s warm-up
+   * alone ended, under load, before C2 had compiled the transformer's generated erf loops (11-14 s
+   * into the JVM, docs/performance.md, "One vector width for the generated loops"); three calls
+   * alone left the first row mostly in interpreted and C1 code. {@code
+   * -Dvmap4j.bench.interleavedWarmUp=true} warms all rows together before timing any: it reproduces
+   * the slow compilation of {@code VectorGemm.tile} that docs/performance.md describes ("The final
+   * sitting of the day"), which warming row by row has not shown.
+   */
+  private static void warmUp(List<Supplier<Object>> calls, ThreadMXBean threads) {
+    CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+    long start = threads.getCurrentThreadCpuTime();
+    long minimum = 3_000_000_000L * calls.size();
+    long quietSince = start;
+    long compiled = jit.getTotalCompilationTime();
+    long now = start;
+    while (now - start < minimum || now - quietSince < 2_000_000_000L) {
+      if (now - start > 120_000_000_000L) {
+        System.out.println("# warm-up stopped at 120 s with the JIT still compiling");
+        break;
+      }
+      for (Supplier<Object> call : calls) {
+        call.get();
+      }
+      now = threads.getCurrentThreadCpuTime();
+      long c = jit.getTotalCompilationTime();
+      if (c != compiled) {
+        compiled = c;
+        quietSince = now;
+      }
+    }
+    System.out.printf(
+        "# warm-up: %.1f s of thread CPU time over %d rows%n", (now - start) / 1e9, calls.size());
   }
 }
