@@ -1,7 +1,6 @@
 package org.vmap4j.cpu;
 
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.List;
 import org.vmap4j.DType;
 import org.vmap4j.kernel.GemmDescription;
 
@@ -33,8 +32,6 @@ import org.vmap4j.kernel.GemmDescription;
 public final class Gemm {
   private static final int K_BLOCK = 128;
   private static final int N_BLOCK = 1024;
-  private static final Map<DType, GemmKernel> GEMM_KERNELS = new ConcurrentHashMap<>();
-  private static final Map<DType, DotsKernel> DOTS_KERNELS = new ConcurrentHashMap<>();
 
   /**
    * Whether F32 products use {@link VectorGemm}: the JVM must have the incubating Vector API module
@@ -110,9 +107,10 @@ public final class Gemm {
       // single generated loop over the whole batch (a kernel call per tiny product would cost
       // more than the product)
       DotsKernel dots =
-          DOTS_KERNELS.computeIfAbsent(
-              dtype,
-              t -> KernelCompiler.instance(dotsSource(Storage.javaType(t)), DotsKernel.class));
+          KernelCompiler.instance(
+              List.of("Gemm.dots", dtype),
+              DotsKernel.class,
+              () -> dotsSource(Storage.javaType(dtype)));
       dots.run(a, aOffset, b, bOffset, c, batch, m, k);
       return c;
     }
@@ -167,14 +165,13 @@ public final class Gemm {
   }
 
   /**
-   * The generated product loop for one element type, looked up once: a convolution calls {@link
+   * The generated product loop for one element type, looked up by key: a convolution calls {@link
    * #into} once per example and group (2,048 times for one depthwise layer of the CNN benchmark),
-   * and rebuilding the kernel's source text to find it in {@link KernelCompiler}'s cache took 27%
-   * of such a layer's time.
+   * and rebuilding the kernel's source text on each call cost about a tenth of such a layer's time.
    */
   private static GemmKernel gemmKernel(DType dtype) {
-    return GEMM_KERNELS.computeIfAbsent(
-        dtype, t -> KernelCompiler.instance(source(Storage.javaType(t)), GemmKernel.class));
+    return KernelCompiler.instance(
+        List.of("Gemm.product", dtype), GemmKernel.class, () -> source(Storage.javaType(dtype)));
   }
 
   /** {@code c[i, r] = a[i, r, :] . b[i, :]} for every batch i and row r. */

@@ -1,7 +1,6 @@
 package org.vmap4j.cpu;
 
 import java.util.List;
-import java.util.concurrent.ConcurrentHashMap;
 import org.vmap4j.DType;
 import org.vmap4j.TensorType;
 import org.vmap4j.kernel.IndexMonoid;
@@ -19,10 +18,6 @@ import org.vmap4j.kernel.View;
  */
 public final class IndexReductions {
   private IndexReductions() {}
-
-  /** The compiled scans by monoid and dtype. */
-  private static final ConcurrentHashMap<List<Object>, ReductionLoop> LOOPS =
-      new ConcurrentHashMap<>();
 
   /**
    * Runs {@code r} on {@code inputs} into a new I64 tensor of {@code out}. An eager primitive goes
@@ -42,9 +37,10 @@ public final class IndexReductions {
     ReductionLoop scan =
         out.size() == 0
             ? null
-            : LOOPS.computeIfAbsent(
-                List.of(r.monoid(), t),
-                key -> KernelCompiler.instance(source(r.monoid(), t), ReductionLoop.class));
+            : KernelCompiler.instance(
+                List.of("IndexReductions.scan", r.monoid(), t),
+                ReductionLoop.class,
+                () -> source(r.monoid(), t));
     View view = v.views().get(0);
     PreparedKernel values =
         v.steps().isEmpty()

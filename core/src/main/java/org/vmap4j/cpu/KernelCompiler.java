@@ -1,9 +1,11 @@
 package org.vmap4j.cpu;
 
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.codehaus.commons.compiler.CompileException;
 import org.codehaus.janino.SimpleCompiler;
 
@@ -14,6 +16,7 @@ import org.codehaus.janino.SimpleCompiler;
  */
 public final class KernelCompiler {
   private static final ConcurrentHashMap<String, Object> CACHE = new ConcurrentHashMap<>();
+  private static final ConcurrentHashMap<List<Object>, Object> BY_KEY = new ConcurrentHashMap<>();
   private static final AtomicInteger COMPILED = new AtomicInteger();
   private static final AtomicLong NAMES = new AtomicLong();
 
@@ -23,6 +26,16 @@ public final class KernelCompiler {
   public static <T> T instance(String classBody, Class<T> iface) {
     Object k =
         CACHE.computeIfAbsent(iface.getName() + "\n" + classBody, key -> cook(classBody, iface));
+    return iface.cast(k);
+  }
+
+  /**
+   * As {@link #instance(String, Class)}, looked up by {@code key} (everything the source depends
+   * on, with the name of what generates it), so that a kernel called many times does not rebuild
+   * and hash its source text on every call: {@code source} runs once per key.
+   */
+  public static <T> T instance(List<Object> key, Class<T> iface, Supplier<String> source) {
+    Object k = BY_KEY.computeIfAbsent(List.of(iface, key), unused -> instance(source.get(), iface));
     return iface.cast(k);
   }
 

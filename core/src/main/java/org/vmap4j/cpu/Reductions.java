@@ -1,6 +1,7 @@
 package org.vmap4j.cpu;
 
 import java.util.Arrays;
+import java.util.List;
 import org.vmap4j.DType;
 import org.vmap4j.TensorType;
 import org.vmap4j.interpreter.Shapes;
@@ -51,7 +52,10 @@ public final class Reductions {
         && (blocks == 1 || inner >= MIN_INTERLEAVED_ROW)) {
       // [blocks, length, inner] in memory: accumulate each block's rows of inner elements (a
       // transpose of the reduced axes to the back would copy the whole tensor first)
-      KernelCompiler.instance(interleavedSource(op, x.dtype()), InterleavedReductionLoop.class)
+      KernelCompiler.instance(
+              List.of("Reductions.interleaved", op, x.dtype()),
+              InterleavedReductionLoop.class,
+              () -> interleavedSource(op, x.dtype()))
           .run(x.data(), x.offset(), out.data(), blocks, inner, length);
       return out;
     }
@@ -61,7 +65,10 @@ public final class Reductions {
       VectorRowSums.sum((float[]) block.data(), block.offset(), (float[]) out.data(), rows, length);
       return out;
     }
-    KernelCompiler.instance(source(op, x.dtype()), ReductionLoop.class)
+    KernelCompiler.instance(
+            List.of("Reductions.rows", op, x.dtype()),
+            ReductionLoop.class,
+            () -> source(op, x.dtype()))
         .run(block.data(), block.offset(), out.data(), rows, length);
     return out;
   }
