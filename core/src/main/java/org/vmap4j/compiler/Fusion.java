@@ -249,7 +249,7 @@ public final class Fusion {
             inputIndex.put(key, k);
             inputs.add(in);
           }
-          name = "x" + k;
+          name = KernelDescription.inputName(k);
         }
         operands.add(name);
         operandTypes.add(v.type().dtype());

@@ -4,6 +4,7 @@ import java.util.List;
 import org.vmap4j.DType;
 import org.vmap4j.TensorType;
 import org.vmap4j.interpreter.Shapes;
+import org.vmap4j.kernel.KernelDescription;
 import org.vmap4j.kernel.Monoid;
 import org.vmap4j.kernel.ScalarStep;
 
@@ -107,8 +108,8 @@ public final class FusedReductions {
         vectorTerm(steps, expression, monoid, dtypes, broadcastInner, outType.dtype(), length);
     if (term != null) {
       ScalarStep step = steps.get(0);
-      int a = input(step.operands().get(0));
-      int b = input(step.operands().get(step.operands().size() - 1));
+      int a = KernelDescription.inputIndex(step.operands().get(0));
+      int b = KernelDescription.inputIndex(step.operands().get(step.operands().size() - 1));
       float[] y = (float[]) out.data();
       Parallelism.forRange(
           rows,
@@ -170,7 +171,7 @@ public final class FusedReductions {
       return null;
     }
     for (String operand : step.operands()) {
-      int i = input(operand);
+      int i = KernelDescription.inputIndex(operand);
       if (i < 0 || dtypes[i] != DType.F32 || broadcastInner[i]) {
         return null;
       }
@@ -180,19 +181,6 @@ public final class FusedReductions {
       case MUL -> VectorRowSums.Term.PRODUCT;
       default -> null;
     };
-  }
-
-  /** The input index of a step operand that names an input ({@code x<i>}), or -1. */
-  private static int input(String operand) {
-    if (operand.length() < 2 || operand.charAt(0) != 'x') {
-      return -1;
-    }
-    for (int k = 1; k < operand.length(); k++) {
-      if (!Character.isDigit(operand.charAt(k))) {
-        return -1;
-      }
-    }
-    return Integer.parseInt(operand.substring(1));
   }
 
   /** The single stride of dimensions that merge into one (0 when they are all size 1), or null. */

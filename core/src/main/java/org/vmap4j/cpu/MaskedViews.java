@@ -25,11 +25,12 @@ final class MaskedViews {
 
   /** Why this renderer cannot run {@code k}, or null when it can. */
   static String unsupported(KernelDescription k) {
-    if (!k.steps().isEmpty() || k.reduce() != null || !k.result().startsWith("x")) {
+    int copied = KernelDescription.inputIndex(k.result());
+    if (!k.steps().isEmpty() || k.reduce() != null || copied < 0) {
       return "masked views are rendered on the CPU only as copies (no steps, no reduction), got "
           + k.describe();
     }
-    return unsupported(k, k.maskChain(Integer.parseInt(k.result().substring(1))));
+    return unsupported(k, k.maskChain(copied));
   }
 
   private static String unsupported(KernelDescription k, List<Integer> chain) {
@@ -50,10 +51,11 @@ final class MaskedViews {
    * and whether the result needs the fill first.
    */
   static PreparedKernel prepare(KernelDescription k, TensorType out) {
-    if (!k.steps().isEmpty() || k.reduce() != null || !k.result().startsWith("x")) {
+    int copied = KernelDescription.inputIndex(k.result());
+    if (!k.steps().isEmpty() || k.reduce() != null || copied < 0) {
       throw new IllegalArgumentException(unsupported(k));
     }
-    List<Integer> chain = k.maskChain(Integer.parseInt(k.result().substring(1)));
+    List<Integer> chain = k.maskChain(copied);
     String why = unsupported(k, chain);
     if (why != null) {
       throw new IllegalArgumentException(why);

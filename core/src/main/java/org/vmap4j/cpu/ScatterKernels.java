@@ -28,10 +28,10 @@ public final class ScatterKernels {
   public static String unsupported(Scatter s) {
     KernelDescription k = s.values();
     int last = k.shape().length - 1;
-    if (last < 0 || !k.steps().isEmpty() || !k.result().startsWith("x")) {
+    int v = KernelDescription.inputIndex(k.result());
+    if (last < 0 || !k.steps().isEmpty() || v < 0) {
       return "scatters are rendered on the CPU as rows of one input, got " + k.describe();
     }
-    int v = Integer.parseInt(k.result().substring(1));
     if (stride(k, v, last) != 1 || s.target().strides()[last] != 1) {
       return "the rows of a scatter's values and target must be contiguous";
     }
@@ -81,7 +81,7 @@ public final class ScatterKernels {
       this.out = out;
       KernelDescription k = s.values();
       shape = k.shape();
-      v = Integer.parseInt(k.result().substring(1));
+      v = KernelDescription.inputIndex(k.result());
       DType t = out.dtype();
       combine =
           ElementwiseKernels.loop(

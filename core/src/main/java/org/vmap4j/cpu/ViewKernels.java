@@ -400,10 +400,10 @@ public final class ViewKernels {
   private static int copiedRow(KernelDescription k, int[][] strides, int[] loadLevel) {
     int inner = strides[0].length - 1;
     int out = k.inputTypes().size();
-    if (!k.steps().isEmpty() || !k.result().startsWith("x") || strides[out][inner] != 1) {
+    int i = KernelDescription.inputIndex(k.result());
+    if (!k.steps().isEmpty() || i < 0 || strides[out][inner] != 1) {
       return -1;
     }
-    int i = Integer.parseInt(k.result().substring(1));
     return k.inputTypes().get(i) == k.resultType()
             && strides[i][inner] == 1
             && loadLevel[i] != inner

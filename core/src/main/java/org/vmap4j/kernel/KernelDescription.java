@@ -173,9 +173,31 @@ public record KernelDescription(
     return out;
   }
 
+  /** The name by which scalar steps and the result read input {@code i}: {@code x<i>}. */
+  public static String inputName(int i) {
+    return "x" + i;
+  }
+
+  /**
+   * The input that {@code name} (a step operand or a kernel's result) reads, {@code i} for {@code
+   * x<i>}; -1 when it names a scalar step.
+   */
+  public static int inputIndex(String name) {
+    if (name.length() < 2 || name.charAt(0) != 'x') {
+      return -1;
+    }
+    for (int k = 1; k < name.length(); k++) {
+      if (!Character.isDigit(name.charAt(k))) {
+        return -1;
+      }
+    }
+    return Integer.parseInt(name.substring(1));
+  }
+
   /** A kernel without scalar steps: input 0 read over {@code shape} and maybe reduced. */
   public static KernelDescription copy(DType t, int[] shape, Monoid reduce, int reducedDims) {
-    return new KernelDescription(List.of(), "x0", t, List.of(t), shape, reduce, reducedDims);
+    return new KernelDescription(
+        List.of(), inputName(0), t, List.of(t), shape, reduce, reducedDims);
   }
 
   /** The iteration space's dimensions that remain in the output. */
