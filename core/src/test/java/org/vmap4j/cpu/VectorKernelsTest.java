@@ -314,47 +314,15 @@ class VectorKernelsTest {
         .isNull();
     // nor has a kernel mixing F32 and F64
     assertThat(
-            VectorKernels.loop(
-                List.of(step("t0", CONVERT, DType.F64, List.of("x0"), List.of(f))),
-                "t0",
-                "",
-                new DType[] {f},
-                new boolean[1],
-                DType.F64,
-                true))
+            oneStepLoop(
+                step("t0", CONVERT, DType.F64, List.of("x0"), List.of(f)), f, DType.F64, true))
         .isNull();
     // nor tanh
-    assertThat(
-            VectorKernels.loop(
-                List.of(step("t0", TANH, f, List.of("x0"), List.of(f))),
-                "t0",
-                "",
-                new DType[] {f},
-                new boolean[1],
-                f,
-                true))
-        .isNull();
+    assertThat(oneStepLoop(step("t0", TANH, f, List.of("x0"), List.of(f)), f, f, true)).isNull();
     // plain arithmetic keeps the scalar loop, which C2 vectorizes by itself
-    assertThat(
-            VectorKernels.loop(
-                List.of(step("t0", ADD, f, List.of("x0", "x0"), List.of(f, f))),
-                "t0",
-                "",
-                new DType[] {f},
-                new boolean[1],
-                f,
-                false))
+    assertThat(oneStepLoop(step("t0", ADD, f, List.of("x0", "x0"), List.of(f, f)), f, f, false))
         .isNull();
-    assertThat(
-            VectorKernels.loop(
-                List.of(step("t0", EXP, f, List.of("x0"), List.of(f))),
-                "t0",
-                "",
-                new DType[] {f},
-                new boolean[1],
-                f,
-                false))
-        .isNotNull();
+    assertThat(oneStepLoop(step("t0", EXP, f, List.of("x0"), List.of(f)), f, f, false)).isNotNull();
   }
 
   @Test
@@ -386,6 +354,13 @@ class VectorKernelsTest {
 
   private static Kernel exp() {
     return new Kernel(List.of(step("t0", EXP, DType.F32, List.of("x0"), List.of(DType.F32))), "t0");
+  }
+
+  /** The vector loop of one step {@code t0} over one input of {@code in}, or null. */
+  private static String oneStepLoop(
+      ScalarStep step, DType in, DType out, boolean evenWithoutCalls) {
+    return VectorKernels.loop(
+        List.of(step), "t0", "", new DType[] {in}, new boolean[1], out, evenWithoutCalls);
   }
 
   private static ScalarStep step(
